@@ -1,0 +1,139 @@
+/**
+ * The one Diagnostic type of msgc. Every layer reports problems as Diagnostics; the spec layer
+ * fills in `range` from the YAML AST, and only the formatters turn 0-based positions into
+ * 1-based ones.
+ */
+
+/** Every diagnostic code msgc can emit. Closed: add a code here (and to docs/diagnostics.md). */
+export const DIAGNOSTIC_CODES = [
+  // reading files
+  "file-unreadable",
+  "file-too-large",
+  "yaml-syntax",
+  "multiple-documents",
+  "alias-limit",
+  "yaml-tag",
+  "merge-key",
+  "duplicate-key",
+  "not-a-mapping",
+  // schema (Ajv errors translated)
+  "unknown-kind",
+  "missing-field",
+  "unknown-field",
+  "wrong-type",
+  "invalid-value",
+  "invalid-name",
+  "pattern-mismatch",
+  "out-of-range",
+  "too-long",
+  "too-short",
+  "too-many-items",
+  "too-few-items",
+  "config-invalid",
+  // project
+  "duplicate-name",
+  "path-outside-project",
+  "unknown-message",
+  "no-specs",
+  // interpolation
+  "template-syntax",
+  "unknown-variable",
+  "unknown-helper",
+  "optional-var-unguarded",
+  // vars, samples, inputs
+  "var-invalid",
+  "var-missing",
+  "var-unknown",
+  "var-definition-invalid",
+  // message structure
+  "missing-content",
+  "multiple-content-kinds",
+  "header-not-allowed",
+  "footer-not-allowed",
+  "filename-not-allowed",
+  "section-title-required",
+  "template-header-conflict",
+  "window-needs-session",
+  "window-needs-template",
+  "no-template-fallback",
+  // WhatsApp limits (checked on rendered values)
+  "text-empty",
+  "text-too-long",
+  "body-too-long",
+  "caption-too-long",
+  "header-too-long",
+  "footer-too-long",
+  "url-not-https",
+  "list-too-many-sections",
+  "list-too-many-rows",
+  "list-button-too-long",
+  "section-title-too-long",
+  "row-title-too-long",
+  "row-description-too-long",
+  "row-id-too-long",
+  "duplicate-row-id",
+  "too-many-buttons",
+  "button-title-too-long",
+  "button-id-too-long",
+  "duplicate-button-title",
+  "duplicate-button-id",
+  "too-many-body-params",
+  "template-param-invalid",
+  "callback-data-too-large",
+  // audiences
+  "audience-not-found",
+  "audience-unreadable",
+  "audience-empty",
+  "audience-missing-column",
+  "audience-row-invalid",
+  "phone-invalid",
+  "duplicate-recipient",
+] as const;
+
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+export type Severity = "error" | "warning";
+
+/** 0-based line and column (column counts UTF-16 code units, as the yaml package does). */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** A JSON path into a spec document: object keys and array indices. */
+export type JsonPath = ReadonlyArray<string | number>;
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  /** Plain words for a person; never raw Ajv text, never the API key. */
+  message: string;
+  /** Project-relative POSIX path of the spec (or audience) file. */
+  file: string;
+  /** Where in the spec document the problem is. Empty for whole-file problems. */
+  path: JsonPath;
+  /**
+   * For problems inside a string value (interpolation): the index in the parsed string value
+   * where the problem starts (the `{{`). The locator maps it to a source column.
+   */
+  offset?: number;
+  /** Filled by the spec layer from the YAML AST (0-based). */
+  range?: Range;
+  /** Audience problems: 1-based data row (header excluded). */
+  row?: number;
+  /** Audience problems: the column (field) name, when one is at fault. */
+  field?: string;
+  hint?: string;
+}
+
+export function isError(d: Diagnostic): boolean {
+  return d.severity === "error";
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some(isError);
+}
