@@ -1,0 +1,509 @@
+/**
+ * Streaming audience readers: CSV (header row), NDJSON/JSONL (one object per line) and JSON (a
+ * top-level array). Memory stays constant however large the file: one chunk and one record at a
+ * time, and no record may grow past `maxRecordBytes`, so a hostile file (a 100 MB line, binary
+ * junk) ends in a diagnostic instead of an out-of-memory crash.
+ *
+ * Problems are Diagnostics. A problem that leaves the rest of the file unreadable (missing file,
+ * unclosed quote, oversized record, a JSON document that is not an array) is thrown as an
+ * `AudienceError`; a problem confined to one record (a CSV row with the wrong number of fields,
+ * an NDJSON line that is not JSON, an array element that is not an object) goes to
+ * `onDiagnostic` and reading goes on. Without `onDiagnostic`, those are thrown too.
+ *
+ * Row numbers (1-based): CSV, the data record (the header is not counted, nor are blank lines);
+ * NDJSON, the line number; JSON, the array index + 1. Header problems carry no row.
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { extname } from "node:path";
+import type { Readable } from "node:stream";
+import { parse as parseCsv } from "csv-parse";
+import type { Parser as CsvParser } from "csv-parse";
+import type { Diagnostic, DiagnosticCode } from "../diagnostics.js";
+
+export interface AudienceRow {
+  /** 1-based row number, as described in the module comment. */
+  row: number;
+  /** Column -> raw value: strings for CSV, JSON values otherwise. */
+  values: Record<string, unknown>;
+  /** CSV values are all strings and are converted to the declared var types. */
+  fromStrings: boolean;
+}
+
+export interface ReadAudienceOptions {
+  /** CSV only: columns the header must have (the phone column, mapped vars). */
+  requiredColumns?: readonly string[];
+  /** Receives problems confined to one record; without it they are thrown. */
+  onDiagnostic?: (d: Diagnostic) => void;
+  /** Largest record (CSV row, NDJSON line, JSON element) accepted, in bytes. */
+  maxRecordBytes?: number;
+}
+
+export type AudienceFormat = "csv" | "ndjson" | "json";
+
+/** 1 MiB: far beyond any real recipient row, small enough to keep memory flat. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+/** A problem that stops reading the audience; carries its diagnostic. */
+export class AudienceError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+    this.name = "AudienceError";
+  }
+}
+
+export function audienceFormatOf(file: string): AudienceFormat | undefined {
+  const ext = extname(file).toLowerCase();
+  if (ext === ".csv") return "csv";
+  if (ext === ".ndjson" || ext === ".jsonl") return "ndjson";
+  if (ext === ".json") return "json";
+  return undefined;
+}
+
+function audienceDiagnostic(
+  code: DiagnosticCode,
+  file: string,
+  message: string,
+  extra: Partial<Diagnostic> = {},
+): Diagnostic {
+  return { code, severity: "error", message, file, path: [], ...extra };
+}
+
+export async function* readAudience(
+  absPath: string,
+  displayFile: string,
+  opts: ReadAudienceOptions = {},
+): AsyncGenerator<AudienceRow> {
+  const format = audienceFormatOf(absPath);
+  if (!format) {
+    throw new AudienceError(
+      audienceDiagnostic("audience-unreadable", displayFile, `${displayFile} is not a .csv, .ndjson, .jsonl or .json file`),
+    );
+  }
+  await checkFile(absPath, displayFile);
+  const ctx: ReaderContext = {
+    file: displayFile,
+    maxRecordBytes: opts.maxRecordBytes ?? MAX_RECORD_BYTES,
+    report:
+      opts.onDiagnostic ??
+      ((d) => {
+        throw new AudienceError(d);
+      }),
+  };
+  const source = createReadStream(absPath);
+  try {
+    let rows = 0;
+    const inner =
+      format === "csv"
+        ? readCsv(source, ctx, opts.requiredColumns ?? [])
+        : format === "ndjson"
+          ? readNdjson(source, ctx)
+          : readJsonArray(source, ctx);
+    for await (const row of inner) {
+      rows++;
+      yield row;
+    }
+    if (rows === 0 && !ctx.sawRecord) {
+      throw new AudienceError(audienceDiagnostic("audience-empty", displayFile, `${displayFile} has no recipients`));
+    }
+  } catch (e) {
+    if (e instanceof AudienceError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err?.code === "string" && err.code.startsWith("E")) {
+      throw new AudienceError(
+        audienceDiagnostic("audience-unreadable", displayFile, `${displayFile} could not be read (${err.code})`),
+      );
+    }
+    throw e;
+  } finally {
+    source.destroy();
+  }
+}
+
+interface ReaderContext {
+  file: string;
+  maxRecordBytes: number;
+  report: (d: Diagnostic) => void;
+  /** A record was seen, even a bad one: the file is not "empty". */
+  sawRecord?: boolean;
+}
+
+async function checkFile(absPath: string, file: string): Promise<void> {
+  let size: number;
+  try {
+    const info = await stat(absPath);
+    if (!info.isFile()) {
+      throw new AudienceError(audienceDiagnostic("audience-unreadable", file, `${file} is not a file`));
+    }
+    size = info.size;
+  } catch (e) {
+    if (e instanceof AudienceError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      throw new AudienceError(audienceDiagnostic("audience-not-found", file, `Audience file ${file} does not exist`));
+    }
+    throw new AudienceError(audienceDiagnostic("audience-unreadable", file, `${file} could not be read (${code ?? "error"})`));
+  }
+  if (size === 0) {
+    throw new AudienceError(audienceDiagnostic("audience-empty", file, `${file} is empty`));
+  }
+}
+
+function describeBytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
+}
+
+function recordTooLarge(ctx: ReaderContext, row: number): AudienceError {
+  return new AudienceError(
+    audienceDiagnostic(
+      "audience-unreadable",
+      ctx.file,
+      `Row ${row} is larger than ${describeBytes(ctx.maxRecordBytes)}; is this really an audience file?`,
+      { row },
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- CSV
+
+const CSV_PROBLEMS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: "a quoted field is never closed",
+  CSV_INVALID_CLOSING_QUOTE: "a closing quote is followed by something other than a comma or a line break",
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: "a closing quote is followed by something other than a comma or a line break",
+};
+
+async function* readCsv(
+  source: Readable,
+  ctx: ReaderContext,
+  requiredColumns: readonly string[],
+): AsyncGenerator<AudienceRow> {
+  const parser = parseCsv({
+    bom: true,
+    // Field counts are checked here, per row, so that one bad row does not hide the rest.
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: ctx.maxRecordBytes,
+  });
+  // Errors are read from `parser.errored`; the listener only keeps them from being unhandled.
+  parser.on("error", () => {});
+  let header: string[] | undefined;
+  let row = 0;
+
+  const failure = (): AudienceError | undefined => {
+    const err = parser.errored as (Error & { code?: string; records?: number }) | null;
+    if (!err) return undefined;
+    // `records` counts the header too, so it is the 1-based number of the failing data row.
+    const failingRow = typeof err.records === "number" && err.records > 0 ? err.records : undefined;
+    if (err.code === "CSV_MAX_RECORD_SIZE") return recordTooLarge(ctx, failingRow ?? 0);
+    const what = CSV_PROBLEMS[err.code ?? ""] ?? "it is not valid CSV";
+    const where = failingRow === undefined ? "the header" : `row ${failingRow}`;
+    return new AudienceError(
+      audienceDiagnostic("audience-unreadable", ctx.file, `${ctx.file} cannot be read past ${where}: ${what}`, {
+        ...(failingRow === undefined ? {} : { row: failingRow }),
+      }),
+    );
+  };
+
+  function* take(): Generator<AudienceRow> {
+    let record: string[] | null;
+    while ((record = parser.read() as string[] | null) !== null) {
+      ctx.sawRecord = true;
+      if (!header) {
+        header = checkHeader(record, ctx.file, requiredColumns);
+        continue;
+      }
+      row++;
+      if (record.length !== header.length) {
+        ctx.report(
+          audienceDiagnostic(
+            "audience-row-invalid",
+            ctx.file,
+            `Row ${row} has ${record.length} field${record.length === 1 ? "" : "s"}; the header has ${header.length}`,
+            { row },
+          ),
+        );
+        continue;
+      }
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < header.length; i++) values[header[i]!] = record[i];
+      yield { row, values, fromStrings: true };
+    }
+  }
+
+  for await (const chunk of source) {
+    parser.write(chunk);
+    yield* take();
+    const err = failure();
+    if (err) throw err;
+  }
+  parser.end();
+  for (;;) {
+    yield* take();
+    const err = failure();
+    if (err) throw err;
+    if (parser.readableEnded) break;
+    await nextParserEvent(parser);
+  }
+  if (!header) {
+    throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} has no header row`));
+  }
+  if (row === 0) {
+    throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} has a header but no rows`));
+  }
+}
+
+function nextParserEvent(parser: CsvParser): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      parser.off("readable", done);
+      parser.off("end", done);
+      parser.off("error", done);
+      parser.off("close", done);
+      resolve();
+    };
+    parser.on("readable", done);
+    parser.on("end", done);
+    parser.on("error", done);
+    parser.on("close", done);
+  });
+}
+
+function checkHeader(record: string[], file: string, requiredColumns: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const name of record) {
+    if (name === "__proto__") {
+      throw new AudienceError(
+        audienceDiagnostic("audience-unreadable", file, `${file} has a column named "__proto__", which msgc does not accept`, {
+          field: name,
+        }),
+      );
+    }
+    if (seen.has(name)) {
+      throw new AudienceError(
+        audienceDiagnostic("audience-unreadable", file, `Column "${name}" appears twice in the header of ${file}`, {
+          field: name,
+        }),
+      );
+    }
+    seen.add(name);
+  }
+  for (const column of requiredColumns) {
+    if (seen.has(column)) continue;
+    const near = record.find((name) => name.trim().toLowerCase() === column.toLowerCase());
+    throw new AudienceError(
+      audienceDiagnostic("audience-missing-column", file, `The header of ${file} has no column "${column}"`, {
+        field: column,
+        hint: near !== undefined ? `Did you mean "${near}"?` : `The header has: ${record.map((n) => `"${n}"`).join(", ")}`,
+      }),
+    );
+  }
+  return record;
+}
+
+// ---------------------------------------------------------------- NDJSON
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+function stripBom(chunk: Buffer): Buffer {
+  return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
+}
+
+/** Splits a byte stream into lines without ever holding more than one line (capped). */
+async function* splitLines(source: Readable, ctx: ReaderContext): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let lineNumber = 0;
+  let first = true;
+  for await (const raw of source) {
+    let chunk = raw as Buffer;
+    if (first) {
+      chunk = stripBom(chunk);
+      first = false;
+    }
+    let start = 0;
+    for (;;) {
+      const end = chunk.indexOf(NEWLINE, start);
+      if (end === -1) break;
+      lineNumber++;
+      if (pendingBytes + (end - start) > ctx.maxRecordBytes) throw recordTooLarge(ctx, lineNumber);
+      const piece = chunk.subarray(start, end);
+      const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+      pending = [];
+      pendingBytes = 0;
+      yield decodeLine(line);
+      start = end + 1;
+    }
+    if (start < chunk.length) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > ctx.maxRecordBytes) throw recordTooLarge(ctx, lineNumber + 1);
+    }
+  }
+  if (pendingBytes > 0) yield decodeLine(Buffer.concat(pending));
+}
+
+function decodeLine(line: Buffer): string {
+  const end = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
+  return line.toString("utf8", 0, end);
+}
+
+function isObjectRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describeJsonValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
+
+/** One JSON text -> an audience row, or a row diagnostic. */
+function jsonRecord(text: string, row: number, ctx: ReaderContext, what: string): AudienceRow | undefined {
+  ctx.sawRecord = true;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    ctx.report(audienceDiagnostic("audience-row-invalid", ctx.file, `${what} ${row} is not valid JSON`, { row }));
+    return undefined;
+  }
+  if (!isObjectRecord(value)) {
+    ctx.report(
+      audienceDiagnostic(
+        "audience-row-invalid",
+        ctx.file,
+        `${what} ${row} is ${describeJsonValue(value)}; each recipient must be a JSON object`,
+        { row },
+      ),
+    );
+    return undefined;
+  }
+  return { row, values: value, fromStrings: false };
+}
+
+async function* readNdjson(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceRow> {
+  let lineNumber = 0;
+  for await (const line of splitLines(source, ctx)) {
+    lineNumber++;
+    if (line.trim() === "") continue;
+    const record = jsonRecord(line, lineNumber, ctx, "Line");
+    if (record) yield record;
+  }
+}
+
+// ---------------------------------------------------------------- JSON array
+
+const enum JsonPhase {
+  BeforeArray,
+  BeforeElement,
+  InElement,
+  AfterArray,
+}
+
+function isJsonWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/**
+ * Streams the elements of a top-level JSON array. The scanner only finds element boundaries
+ * (tracking strings and nesting); each element is then checked by JSON.parse.
+ */
+async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceRow> {
+  let phase = JsonPhase.BeforeArray as JsonPhase;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let afterComma = false;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let row = 0;
+  let first = true;
+
+  const unreadable = (message: string, extra: Partial<Diagnostic> = {}): AudienceError =>
+    new AudienceError(audienceDiagnostic("audience-unreadable", ctx.file, message, extra));
+
+  const finishElement = (chunk: Buffer, start: number, end: number): AudienceRow | undefined => {
+    row++;
+    if (pendingBytes + (end - start) > ctx.maxRecordBytes) throw recordTooLarge(ctx, row);
+    const piece = chunk.subarray(start, end);
+    const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+    pending = [];
+    pendingBytes = 0;
+    return jsonRecord(bytes.toString("utf8"), row, ctx, "Element");
+  };
+
+  for await (const raw of source) {
+    let chunk = raw as Buffer;
+    if (first) {
+      chunk = stripBom(chunk);
+      first = false;
+    }
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      switch (phase) {
+        case JsonPhase.BeforeArray:
+          if (isJsonWhitespace(byte)) continue;
+          if (byte !== 0x5b /* [ */) throw unreadable(`${ctx.file} must hold a JSON array of recipient objects`);
+          phase = JsonPhase.BeforeElement;
+          continue;
+        case JsonPhase.BeforeElement:
+          if (isJsonWhitespace(byte)) continue;
+          if (byte === 0x5d /* ] */) {
+            if (afterComma) throw unreadable(`${ctx.file} has a comma after its last element`, { row });
+            phase = JsonPhase.AfterArray;
+            continue;
+          }
+          if (byte === 0x2c /* , */) throw unreadable(`Element ${row + 1} of ${ctx.file} is missing`, { row: row + 1 });
+          phase = JsonPhase.InElement;
+          start = i;
+          depth = 0;
+          inString = false;
+          escaped = false;
+          i--; // scan this byte as part of the element
+          continue;
+        case JsonPhase.InElement:
+          if (inString) {
+            if (escaped) escaped = false;
+            else if (byte === 0x5c /* \ */) escaped = true;
+            else if (byte === 0x22 /* " */) inString = false;
+            continue;
+          }
+          if (byte === 0x22) inString = true;
+          else if (byte === 0x7b /* { */ || byte === 0x5b /* [ */) depth++;
+          else if (byte === 0x7d /* } */ || byte === 0x5d /* ] */) {
+            if (depth > 0) depth--;
+            else if (byte === 0x5d) {
+              const record = finishElement(chunk, start, i);
+              if (record) yield record;
+              phase = JsonPhase.AfterArray;
+            }
+          } else if (byte === 0x2c && depth === 0) {
+            const record = finishElement(chunk, start, i);
+            if (record) yield record;
+            phase = JsonPhase.BeforeElement;
+            afterComma = true;
+          }
+          continue;
+        case JsonPhase.AfterArray:
+          if (isJsonWhitespace(byte)) continue;
+          throw unreadable(`${ctx.file} has more data after its array`);
+      }
+    }
+    if (phase === JsonPhase.InElement) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > ctx.maxRecordBytes) throw recordTooLarge(ctx, row + 1);
+    }
+  }
+  if (phase === JsonPhase.BeforeArray) {
+    throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} is empty`));
+  }
+  if (phase !== JsonPhase.AfterArray) {
+    throw unreadable(`${ctx.file} ends before its array is closed`, { row: row + 1 });
+  }
+  if (row === 0) {
+    throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} is an empty array`));
+  }
+}
