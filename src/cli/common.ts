@@ -1,0 +1,128 @@
+/**
+ * What every command shares: strict option parsing that turns mistakes into UsageErrors (exit
+ * 64), the common flags, colour detection and writing to a stream with backpressure.
+ */
+import { parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import type { CliIo } from "./io.js";
+import { UsageError } from "./io.js";
+
+export type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
+/** `--format`, `--config`, `--quiet`, `--help`: accepted by every command that reports. */
+export const COMMON_OPTIONS = {
+  format: { type: "string" },
+  config: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies OptionsConfig;
+
+export type OutputFormat = "text" | "json" | "markdown" | "github" | "html";
+
+/**
+ * node:util parseArgs in strict mode, with its errors turned into one-line UsageErrors that name
+ * the command and point at its --help.
+ */
+export function parseCommand<const O extends OptionsConfig>(
+  command: string,
+  args: string[],
+  options: O,
+): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>["values"]; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values, positionals };
+  } catch (e) {
+    throw toUsageError(command, e);
+  }
+}
+
+function toUsageError(command: string, e: unknown): unknown {
+  const err = e as { code?: string; message?: string };
+  if (typeof err?.code !== "string" || !err.code.startsWith("ERR_PARSE_ARGS")) return e;
+  const hint = `Run "msgc ${command} --help" for its options.`;
+  const option = /'(-[^'\s]+)/.exec(err.message ?? "")?.[1];
+  switch (err.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return new UsageError(`msgc ${command}: unknown option ${option ?? ""}`.trimEnd(), hint);
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const needsValue = /argument missing/.test(err.message ?? "");
+      return new UsageError(
+        needsValue
+          ? `msgc ${command}: option ${option ?? ""} needs a value`
+          : `msgc ${command}: option ${option ?? ""} does not take a value`,
+        hint,
+      );
+    }
+    default:
+      return new UsageError(`msgc ${command}: ${err.message?.split("\n")[0] ?? "invalid arguments"}`, hint);
+  }
+}
+
+/** Checks `--format` against what the command supports; the first entry is the default. */
+export function parseFormat<F extends OutputFormat>(command: string, value: string | undefined, allowed: readonly F[]): F {
+  if (value === undefined) return allowed[0]!;
+  if ((allowed as readonly string[]).includes(value)) return value as F;
+  throw new UsageError(
+    `msgc ${command}: unknown format "${value}"`,
+    `Use one of: ${allowed.join(", ")}.`,
+  );
+}
+
+/** Prints the command's help when asked; returns true if it did. */
+export function helpRequested(values: { help?: boolean | undefined }, help: string, io: CliIo): boolean {
+  if (!values.help) return false;
+  io.stdout.write(help.endsWith("\n") ? help : `${help}\n`);
+  return true;
+}
+
+/**
+ * Colour on a stream: NO_COLOR (any non-empty value) turns it off, FORCE_COLOR (anything but
+ * "0"/"false") turns it on, otherwise only on a TTY.
+ */
+export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force !== "false";
+  return stream.isTTY === true && env.TERM !== "dumb";
+}
+
+/**
+ * Buffers text and writes it in large pieces, waiting for 'drain' when the stream is full, so
+ * that streaming a million plan items keeps memory flat and the syscall count low.
+ */
+export class BufferedWriter {
+  private buffer = "";
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly flushAt = 64 * 1024,
+  ) {}
+
+  /** Awaiting is only needed when it returns a promise (the stream asked us to wait). */
+  write(text: string): Promise<void> | undefined {
+    this.buffer += text;
+    if (this.buffer.length < this.flushAt) return undefined;
+    return this.flush();
+  }
+
+  flush(): Promise<void> | undefined {
+    if (this.buffer === "") return undefined;
+    const text = this.buffer;
+    this.buffer = "";
+    if (this.stream.write(text)) return undefined;
+    return waitForDrain(this.stream);
+  }
+}
+
+function waitForDrain(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
+}

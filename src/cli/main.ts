@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+/**
+ * The msgc binary: dispatches to src/cli/commands/<name>.ts and maps what they throw to exit
+ * codes in one place. Commands are imported lazily so that `msgc validate` does not pay for the
+ * sandbox's or the sender's imports.
+ */
+import { readFileSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { CliIo, CommandHandler } from "./io.js";
+import { EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError, UsageError } from "./io.js";
+
+const COMMANDS = {
+  validate: "load, schema-check and compile every spec and sample; print diagnostics",
+  build: "write the compiled plan (messages, campaigns, manifest), or NDJSON to stdout with --out -",
+  preview: "show what each message looks like for its samples, without sending",
+  diff: "compare the compiled specs at a git revision with the working tree",
+  send: "send a campaign, or one message with --to",
+  sandbox: "run a local Connectly-compatible API for trying and testing",
+  init: "scaffold a new msgc project",
+} as const;
+
+type CommandName = keyof typeof COMMANDS;
+
+const USAGE = `msgc: declarative WhatsApp message specs, compiled to exact Connectly API requests
+
+Usage: msgc <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, what]) => `  ${name.padEnd(10)}${what}`)
+  .join("\n")}
+
+Options:
+  --help, -h     show help (also "msgc <command> --help")
+  --version      print the version
+
+Exit codes: 0 success, 1 problems found, 2 changes (diff --detailed-exitcode), 64 usage error,
+70 internal error.
+`;
+
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+async function loadCommand(name: CommandName): Promise<CommandHandler> {
+  const module = (await import(`./commands/${name}.js`)) as { run: CommandHandler };
+  return module.run;
+}
+
+/** Edit distance, for "did you mean" on a mistyped command. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function unknownCommand(name: string): UsageError {
+  const close = Object.keys(COMMANDS).find((c) => distance(c, name) <= 2);
+  const shown = name.startsWith("-") ? `unknown option ${name}` : `unknown command "${name}"`;
+  return new UsageError(
+    `msgc: ${shown}`,
+    close && !name.startsWith("-") ? `Did you mean "msgc ${close}"? Run "msgc --help" for the commands.` : `Run "msgc --help" for the commands.`,
+  );
+}
+
+/** Runs msgc with `argv` (without node and script) and returns the exit code. Never throws. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === undefined) {
+      io.stderr.write(USAGE);
+      return EXIT_USAGE;
+    }
+    if (first === "--help" || first === "-h") {
+      io.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    if (first === "--version") {
+      io.stdout.write(`${version()}\n`);
+      return EXIT_OK;
+    }
+    if (first === "help") {
+      const topic = rest[0];
+      if (topic === undefined) {
+        io.stdout.write(USAGE);
+        return EXIT_OK;
+      }
+      if (!isCommand(topic)) throw unknownCommand(topic);
+      return await (await loadCommand(topic))(["--help"], io);
+    }
+    if (!isCommand(first)) throw unknownCommand(first);
+    return await (await loadCommand(first))(rest, io);
+  } catch (e) {
+    return reportFailure(e, io);
+  }
+}
+
+/** The one place where errors become exit codes. */
+export function reportFailure(e: unknown, io: CliIo): number {
+  if (e instanceof UsageError) {
+    io.stderr.write(`${prefixed(e.message)}\n${e.hint ? `${e.hint}\n` : ""}`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof InputError) {
+    io.stderr.write(`${prefixed(e.message)}\n`);
+    return EXIT_PROBLEMS;
+  }
+  const stack = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+  io.stderr.write(`msgc: internal error (this is a bug)\n${stack}\n`);
+  return EXIT_INTERNAL;
+}
+
+function prefixed(message: string): string {
+  const line = message.split("\n")[0] ?? "";
+  return line.startsWith("msgc") ? line : `msgc: ${line}`;
+}
+
+function isEpipe(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === "EPIPE";
+}
+
+function runAsBinary(): void {
+  // A reader that goes away (`msgc build --out - | head`) is not an error: stop quietly.
+  process.stdout.on("error", (e) => {
+    if (isEpipe(e)) process.exit(EXIT_OK);
+    throw e;
+  });
+  process.stderr.on("error", (e) => {
+    if (isEpipe(e)) process.exit(EXIT_OK);
+    throw e;
+  });
+  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.exitCode = reportFailure(e, io);
+    },
+  );
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) runAsBinary();
