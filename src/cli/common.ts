@@ -1,6 +1,6 @@
 /**
  * What every command shares: strict option parsing that turns mistakes into UsageErrors (exit
- * 64), the common flags, colour detection and writing to a stream with backpressure.
+ * 64), the common flags and colour detection.
  */
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
@@ -84,45 +84,4 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force !== "0" && force !== "false";
   return stream.isTTY === true && env.TERM !== "dumb";
-}
-
-/**
- * Buffers text and writes it in large pieces, waiting for 'drain' when the stream is full, so
- * that streaming a million plan items keeps memory flat and the syscall count low.
- */
-export class BufferedWriter {
-  private buffer = "";
-  constructor(
-    private readonly stream: NodeJS.WritableStream,
-    private readonly flushAt = 64 * 1024,
-  ) {}
-
-  /** Awaiting is only needed when it returns a promise (the stream asked us to wait). */
-  write(text: string): Promise<void> | undefined {
-    this.buffer += text;
-    if (this.buffer.length < this.flushAt) return undefined;
-    return this.flush();
-  }
-
-  flush(): Promise<void> | undefined {
-    if (this.buffer === "") return undefined;
-    const text = this.buffer;
-    this.buffer = "";
-    if (this.stream.write(text)) return undefined;
-    return waitForDrain(this.stream);
-  }
-}
-
-function waitForDrain(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      stream.off("error", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-    stream.on("error", done);
-  });
 }

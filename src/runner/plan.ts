@@ -1,0 +1,326 @@
+/**
+ * The one place that turns a loaded project into plan items: every message, sample and campaign
+ * compiled (`compileProject`), and a campaign's audience streamed row by row into plan items
+ * (`planCampaign`). build, preview, diff and send all go through here.
+ */
+import { isAbsolute, relative, resolve, dirname, sep } from "node:path";
+import type { Diagnostic } from "../diagnostics.js";
+import { isError } from "../diagnostics.js";
+import type { PlanItem } from "../compiler/plan.js";
+import { compileMessage, compileSamples } from "../compiler/message.js";
+import type { CompiledMessage } from "../compiler/message.js";
+import { compileCampaign, compileRow } from "../compiler/campaign.js";
+import type { CompiledCampaign } from "../compiler/campaign.js";
+import { locateDiagnostics } from "../spec/project.js";
+import type { LoadedSpec, Project } from "../spec/project.js";
+import type { CampaignSpec } from "../types/campaign.generated.js";
+import { InputError } from "../cli/io.js";
+import { AudienceError, readAudience } from "./audience.js";
+import { maskNumber } from "./mask.js";
+
+export interface CompiledProject {
+  messages: Map<string, CompiledMessage>;
+  campaigns: Map<string, CompiledCampaign>;
+  /** Message name -> one plan item per sample, in sample order. */
+  samples: Map<string, PlanItem[]>;
+  /** Compile diagnostics only (the project's own load diagnostics are in `project.diagnostics`). */
+  diagnostics: Diagnostic[];
+}
+
+const compiledProjects = new WeakMap<Project, CompiledProject>();
+
+/** Compiles every message (with its samples) and every campaign; diagnostics are located. */
+export function compileProject(project: Project): CompiledProject {
+  const messages = new Map<string, CompiledMessage>();
+  const campaigns = new Map<string, CompiledCampaign>();
+  const samples = new Map<string, PlanItem[]>();
+  const diagnostics: Diagnostic[] = [];
+  for (const [name, spec] of project.messages) {
+    const compiled = compileMessage(spec.data, spec.file);
+    diagnostics.push(...compiled.diagnostics);
+    if (!compiled.message) continue;
+    messages.set(name, compiled.message);
+    const sampled = compileSamples(compiled.message);
+    diagnostics.push(...sampled.diagnostics);
+    samples.set(name, sampled.items);
+  }
+  for (const [name, spec] of project.campaigns) {
+    // A missing message is the loader's unknown-message; a message that failed to compile has
+    // its own diagnostics. Neither needs a second report here.
+    const message = messages.get(spec.data.message);
+    if (!message) continue;
+    const compiled = compileCampaign(spec.data, spec.file, message);
+    diagnostics.push(...compiled.diagnostics);
+    if (compiled.campaign) campaigns.set(name, compiled.campaign);
+  }
+  const result = { messages, campaigns, samples, diagnostics: locateDiagnostics(project, diagnostics) };
+  compiledProjects.set(project, result);
+  return result;
+}
+
+/** Compiles one campaign and its message, reusing compileProject's work when there is some. */
+function compileOneCampaign(project: Project, spec: LoadedSpec<CampaignSpec>): {
+  campaign?: CompiledCampaign;
+  diagnostics: Diagnostic[];
+} {
+  const cached = compiledProjects.get(project)?.campaigns.get(spec.name);
+  if (cached) return { campaign: cached, diagnostics: [] };
+  const messageSpec = project.messages.get(spec.data.message);
+  if (!messageSpec) {
+    return {
+      diagnostics: locateDiagnostics(project, [
+        {
+          code: "unknown-message",
+          severity: "error",
+          message: `Campaign "${spec.name}" sends message "${spec.data.message}", which does not exist`,
+          file: spec.file,
+          path: ["message"],
+        },
+      ]),
+    };
+  }
+  const compiledMessage = compileMessage(messageSpec.data, messageSpec.file);
+  if (!compiledMessage.message) return { diagnostics: locateDiagnostics(project, compiledMessage.diagnostics) };
+  const compiled = compileCampaign(spec.data, spec.file, compiledMessage.message);
+  return { ...compiled, diagnostics: locateDiagnostics(project, compiled.diagnostics) };
+}
+
+/** Filled in by planCampaign as it goes; read it when the generator is done. */
+export interface CampaignStats {
+  /** Audience rows read (good and bad). */
+  rows: number;
+  /** Plan items produced. */
+  items: number;
+  /** Rows left out because of an error. */
+  invalidRows: number;
+  /** Rows left out because their number was already planned. */
+  duplicates: number;
+  /** Reading stopped early (the file could not be read further, or the campaign did not compile). */
+  aborted: boolean;
+}
+
+export interface PlanCampaignOptions {
+  /** Stop after this many plan items. */
+  limit?: number;
+  /**
+   * Receives every diagnostic (row problems, duplicates, unreadable audience). Without it, the
+   * first error is thrown as an InputError and warnings are dropped.
+   */
+  onDiagnostic?: (d: Diagnostic) => void;
+  stats?: CampaignStats;
+  /**
+   * Row diagnostics listed one by one before the rest are summed up in one (default 1000), so
+   * that a file of a million bad rows does not flood the output or the memory of a JSON report.
+   */
+  maxRowDiagnostics?: number;
+}
+
+export function newCampaignStats(): CampaignStats {
+  return { rows: 0, items: 0, invalidRows: 0, duplicates: 0, aborted: false };
+}
+
+function throwOnError(d: Diagnostic): void {
+  if (!isError(d)) return;
+  const where = d.row !== undefined ? `${d.file}:${d.row}` : d.file;
+  throw new InputError(`${where}: ${d.message}`);
+}
+
+/** Project-relative POSIX path, or undefined when `absPath` is outside the root. */
+function insideProject(root: string, absPath: string): string | undefined {
+  const rel = relative(root, absPath);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel.split(sep).join("/");
+}
+
+/** CSV header columns that every row needs: without them no row can compile. */
+function requiredColumnsOf(spec: CampaignSpec, message: CompiledMessage): string[] {
+  const audience = spec.audience;
+  const columns = [audience.phone ?? "phone"];
+  if (audience.locale) columns.push(audience.locale);
+  if (audience.lastInboundAt) columns.push(audience.lastInboundAt);
+  for (const [name, def] of Object.entries(message.spec.vars ?? {})) {
+    if (def.required === false || def.default !== undefined) continue;
+    if (spec.vars && Object.hasOwn(spec.vars, name)) continue;
+    columns.push(audience.columns?.[name] ?? name);
+  }
+  return [...new Set(columns)];
+}
+
+/**
+ * Streams a campaign's audience into plan items, in file order. Bad rows are reported (with
+ * row and field) and left out; a number seen again is reported as duplicate-recipient and
+ * planned once.
+ */
+export async function* planCampaign(
+  project: Project,
+  name: string,
+  opts: PlanCampaignOptions = {},
+): AsyncGenerator<PlanItem> {
+  const spec = project.campaigns.get(name);
+  if (!spec) {
+    const known = [...project.campaigns.keys()];
+    throw new InputError(
+      `There is no campaign named "${name}"${known.length ? ` (campaigns: ${known.join(", ")})` : ""}`,
+    );
+  }
+  const report = opts.onDiagnostic ?? throwOnError;
+  const stats = opts.stats ?? newCampaignStats();
+  const { campaign, diagnostics } = compileOneCampaign(project, spec);
+  if (!campaign) {
+    stats.aborted = true;
+    for (const d of diagnostics) report(d);
+    return;
+  }
+
+  const audiencePath = resolve(dirname(spec.absPath), spec.data.audience.file);
+  const audienceFile = insideProject(project.config.root, audiencePath);
+  if (audienceFile === undefined) {
+    stats.aborted = true;
+    const [located] = locateDiagnostics(project, [
+      {
+        code: "path-outside-project",
+        severity: "error",
+        message: `Audience file "${spec.data.audience.file}" is outside the project`,
+        file: spec.file,
+        path: ["audience", "file"],
+      },
+    ]);
+    report(located!);
+    return;
+  }
+
+  const maxRowDiagnostics = opts.maxRowDiagnostics ?? 1000;
+  let rowDiagnostics = 0;
+  let suppressed = 0;
+  let suppressedErrors = false;
+  const reportRow = (d: Diagnostic): void => {
+    if (rowDiagnostics < maxRowDiagnostics) {
+      rowDiagnostics++;
+      report(d);
+    } else {
+      suppressed++;
+      suppressedErrors ||= isError(d);
+    }
+  };
+
+  const seen = new RecipientSet();
+  const limit = opts.limit ?? Infinity;
+  try {
+    if (limit <= 0) return;
+    const rows = readAudience(audiencePath, audienceFile, {
+      requiredColumns: requiredColumnsOf(spec.data, campaign.message),
+      onDiagnostic: (d) => {
+        stats.rows++;
+        stats.invalidRows++;
+        reportRow(d);
+      },
+    });
+    for await (const { row, values, fromStrings } of rows) {
+      stats.rows++;
+      const compiled = compileRow(campaign, values, row, { fromStrings });
+      for (const d of compiled.diagnostics) reportRow({ ...d, file: audienceFile, row });
+      if (!compiled.item) {
+        stats.invalidRows++;
+        continue;
+      }
+      if (compiled.number !== undefined) {
+        const firstRow = seen.firstRowOf(compiled.number, row);
+        if (firstRow !== undefined) {
+          stats.duplicates++;
+          reportRow({
+            code: "duplicate-recipient",
+            severity: "warning",
+            message: `${maskNumber(compiled.number)} is already at row ${firstRow}; it is sent once`,
+            file: audienceFile,
+            path: [],
+            row,
+            field: spec.data.audience.phone ?? "phone",
+          });
+          continue;
+        }
+      }
+      stats.items++;
+      yield compiled.item;
+      if (stats.items >= limit) return;
+    }
+  } catch (e) {
+    if (!(e instanceof AudienceError)) throw e;
+    stats.aborted = true;
+    report(e.diagnostic);
+  } finally {
+    if (suppressed > 0) {
+      report({
+        code: "audience-row-invalid",
+        severity: suppressedErrors ? "error" : "warning",
+        message: `${suppressed} more row problem${suppressed === 1 ? "" : "s"} not listed (only the first ${maxRowDiagnostics} are)`,
+        file: audienceFile,
+        path: [],
+      });
+    }
+  }
+}
+
+/**
+ * The numbers already planned, with the row each was first seen at. E.164 numbers have at most
+ * 15 digits, so each is stored exactly as a double in an open-addressing table: about 24 bytes
+ * per number (a Set of strings costs several times that; a million rows must stay well under
+ * the 200 MB budget).
+ */
+export class RecipientSet {
+  private keys = new Float64Array(1024);
+  private rows = new Uint32Array(1024);
+  private count = 0;
+  /** Anything that is not `+` and 1..15 digits (never expected from the compiler). */
+  private readonly others = new Map<string, number>();
+
+  get size(): number {
+    return this.count + this.others.size;
+  }
+
+  /** The row where `number` was first added, or undefined after adding it at `row`. */
+  firstRowOf(number: string, row: number): number | undefined {
+    const key = /^\+[1-9]\d{0,14}$/.test(number) ? Number(number.slice(1)) : undefined;
+    if (key === undefined) {
+      const first = this.others.get(number);
+      if (first === undefined) this.others.set(number, row);
+      return first;
+    }
+    const mask = this.keys.length - 1;
+    let slot = hashNumber(key) & mask;
+    for (;;) {
+      const existing = this.keys[slot]!;
+      if (existing === 0) break;
+      if (existing === key) return this.rows[slot];
+      slot = (slot + 1) & mask;
+    }
+    this.keys[slot] = key;
+    this.rows[slot] = row;
+    if (++this.count * 2 > this.keys.length) this.grow();
+    return undefined;
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldRows = this.rows;
+    this.keys = new Float64Array(oldKeys.length * 2);
+    this.rows = new Uint32Array(oldKeys.length * 2);
+    const mask = this.keys.length - 1;
+    for (let i = 0; i < oldKeys.length; i++) {
+      const key = oldKeys[i]!;
+      if (key === 0) continue;
+      let slot = hashNumber(key) & mask;
+      while (this.keys[slot] !== 0) slot = (slot + 1) & mask;
+      this.keys[slot] = key;
+      this.rows[slot] = oldRows[i]!;
+    }
+  }
+}
+
+function hashNumber(key: number): number {
+  const low = key % 0x100000000;
+  const high = Math.floor(key / 0x100000000);
+  let h = Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
