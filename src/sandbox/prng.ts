@@ -1,0 +1,16 @@
+/**
+ * A small seeded PRNG (mulberry32). Faults must be repeatable: with the same seed, the n-th
+ * request that reaches the fault stage always draws the same numbers.
+ */
+export type Random = () => number;
+
+export function createRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
