@@ -1,7 +1,164 @@
-import type { CommandHandler } from "../io.js";
-import { UsageError } from "../io.js";
+import { resolve } from "node:path";
+import type { CliIo, CommandHandler } from "../io.js";
+import { EXIT_OK, InputError, UsageError } from "../io.js";
+import { helpRequested, parseCommand } from "../common.js";
+import { DEFAULT_API_KEY, DEFAULT_RATE, SandboxConfigError, startSandbox } from "../../sandbox/index.js";
+import type { Sandbox, SandboxOptions } from "../../sandbox/index.js";
 
-// Placeholder until the owning change lands.
-export const run: CommandHandler = async () => {
-  throw new UsageError("msgc sandbox is not implemented yet");
-};
+const HELP = `Usage: msgc sandbox [options]
+
+Runs a local Connectly-compatible API until Ctrl-C. Send to it with --base-url, inspect what it
+accepted at /__sandbox/messages.
+
+Options:
+  --port N               port to listen on (default 0: a free port)
+  --host H               address to bind (default 127.0.0.1, loopback only)
+  --api-key K            the X-API-Key it expects (default $CONNECTLY_API_KEY, else "sandbox")
+  --templates FILE       YAML/JSON list of known templates; without it any template is accepted
+  --inbound FILE         CSV or NDJSON of (number, time): customers who wrote, for the 24-hour window
+  --rate N               requests per second per business, token bucket (default 200; 0: unlimited)
+  --seed N               seed of every random fault (default 1)
+  --latency MS           delay every answer by MS milliseconds
+  --jitter MS            vary the latency uniformly by up to ±MS
+  --fail-rate P          answer 500 to a fraction P of requests (0 to 1)
+  --reset-rate P         destroy the connection of a fraction P of requests, without an answer
+  --hang-rate P          never answer a fraction P of requests
+  --accept-then-fail[=P] record a fraction P (default 1) of accepted messages but answer 500
+  --log FILE             append every accepted message to FILE as NDJSON
+  --help, -h             show this help
+`;
+
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "api-key": { type: "string" },
+  templates: { type: "string" },
+  inbound: { type: "string" },
+  rate: { type: "string" },
+  seed: { type: "string" },
+  latency: { type: "string" },
+  jitter: { type: "string" },
+  "fail-rate": { type: "string" },
+  "reset-rate": { type: "string" },
+  "hang-rate": { type: "string" },
+  "accept-then-fail": { type: "string" },
+  log: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const USAGE_HINT = `Run "msgc sandbox --help" for its options.`;
+
+function parseNumber(flag: string, raw: string | undefined, check: { integer?: boolean; max?: number }): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = raw.trim() === "" ? Number.NaN : Number(raw);
+  const valid = Number.isFinite(value) && value >= 0 && (!check.integer || Number.isInteger(value)) && (check.max === undefined || value <= check.max);
+  if (!valid) {
+    const expected = check.max === 1 ? "a probability from 0 to 1" : check.integer ? `a whole number from 0${check.max === undefined ? "" : ` to ${check.max}`}` : "a number of at least 0";
+    throw new UsageError(`msgc sandbox: --${flag} must be ${expected}, got "${raw}"`, USAGE_HINT);
+  }
+  return value;
+}
+
+function probability(flag: string, raw: string | undefined): number | undefined {
+  return parseNumber(flag, raw, { max: 1 });
+}
+
+/** `--accept-then-fail` alone means every accepted message; parseArgs needs it spelled `=1`. */
+function expandBareFlags(args: string[]): string[] {
+  return args.map((arg) => (arg === "--accept-then-fail" ? "--accept-then-fail=1" : arg));
+}
+
+function describeFaults(options: SandboxOptions): string {
+  const parts: string[] = [];
+  if (options.latencyMs || options.jitterMs) parts.push(`latency ${options.latencyMs ?? 0}±${options.jitterMs ?? 0} ms`);
+  if (options.failRate) parts.push(`fail-rate ${options.failRate}`);
+  if (options.resetRate) parts.push(`reset-rate ${options.resetRate}`);
+  if (options.hangRate) parts.push(`hang-rate ${options.hangRate}`);
+  if (options.acceptThenFail) parts.push(`accept-then-fail ${String(options.acceptThenFail)}`);
+  return parts.length === 0 ? "none" : `${parts.join(", ")} (seed ${options.seed ?? 1})`;
+}
+
+function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: boolean): string {
+  const rate = options.rate === 0 ? "unlimited" : `${options.rate ?? DEFAULT_RATE} requests/s per business`;
+  return [
+    `msgc sandbox listening on ${sandbox.url}`,
+    `  API key:   ${keyFromEnv ? "(from CONNECTLY_API_KEY)" : sandbox.apiKey}`,
+    `  send:      POST ${sandbox.url}/v1/businesses/<businessId>/send/messages`,
+    `             POST ${sandbox.url}/v1/businesses/<businessId>/send/whatsapp_templated_messages`,
+    `  inspect:   GET ${sandbox.url}/__sandbox/messages, GET /__sandbox/stats, POST /__sandbox/inbound`,
+    `  templates: ${options.templates === undefined ? "any (no --templates file)" : String(options.templates)}`,
+    `  rate:      ${rate}`,
+    `  faults:    ${describeFaults(options)}`,
+    "Press Ctrl-C to stop.",
+    "",
+  ].join("\n");
+}
+
+/** Resolves on the first SIGINT or SIGTERM, and stops listening for them. */
+function untilTerminated(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+/** Parses the flags into sandbox options; `keyFromEnv` says whether the key must stay unprinted. */
+export function parseSandboxArgs(args: string[], env: NodeJS.ProcessEnv, cwd: string): { options: SandboxOptions; keyFromEnv: boolean; help: boolean } {
+  const { values, positionals } = parseCommand("sandbox", expandBareFlags(args), OPTIONS);
+  if (positionals.length > 0) throw new UsageError(`msgc sandbox: unexpected argument "${positionals[0]}"`, USAGE_HINT);
+  const envKey = env["CONNECTLY_API_KEY"];
+  const keyFromEnv = values["api-key"] === undefined && envKey !== undefined && envKey !== "";
+  const apiKey = values["api-key"] ?? (keyFromEnv ? envKey : DEFAULT_API_KEY);
+  if (apiKey === "") throw new UsageError("msgc sandbox: --api-key must not be empty", USAGE_HINT);
+  const options: SandboxOptions = {
+    host: values.host ?? "127.0.0.1",
+    port: parseNumber("port", values.port, { integer: true, max: 65535 }) ?? 0,
+    apiKey,
+  };
+  const optional: Partial<SandboxOptions> = {
+    templates: values.templates === undefined ? undefined : resolve(cwd, values.templates),
+    inbound: values.inbound === undefined ? undefined : resolve(cwd, values.inbound),
+    rate: parseNumber("rate", values.rate, {}),
+    seed: parseNumber("seed", values.seed, { integer: true }),
+    latencyMs: parseNumber("latency", values.latency, {}),
+    jitterMs: parseNumber("jitter", values.jitter, {}),
+    failRate: probability("fail-rate", values["fail-rate"]),
+    resetRate: probability("reset-rate", values["reset-rate"]),
+    hangRate: probability("hang-rate", values["hang-rate"]),
+    acceptThenFail: probability("accept-then-fail", values["accept-then-fail"]),
+    logFile: values.log === undefined ? undefined : resolve(cwd, values.log),
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) (options as Record<string, unknown>)[key] = value;
+  }
+  return { options, keyFromEnv, help: values.help === true };
+}
+
+/**
+ * `msgc sandbox` with an explicit stop: the binary stops on SIGINT/SIGTERM, tests when they
+ * choose.
+ */
+export async function runSandbox(args: string[], io: CliIo, waitForStop: () => Promise<void>): Promise<number> {
+  const { options, keyFromEnv, help } = parseSandboxArgs(args, io.env, io.cwd);
+  if (helpRequested({ help }, HELP, io)) return EXIT_OK;
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox(options);
+  } catch (e) {
+    if (e instanceof SandboxConfigError) throw new InputError(`msgc sandbox: ${e.message}`);
+    throw e;
+  }
+  io.stdout.write(describeStart(sandbox, options, keyFromEnv));
+  await waitForStop();
+  await sandbox.close();
+  const stats = sandbox.stats();
+  io.stdout.write(`msgc sandbox stopped: ${stats.requests} requests, ${stats.accepted} messages accepted\n`);
+  return EXIT_OK;
+}
+
+export const run: CommandHandler = (args, io) => runSandbox(args, io, untilTerminated);
