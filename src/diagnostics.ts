@@ -56,6 +56,7 @@ export const DIAGNOSTIC_CODES = [
   "window-needs-session",
   "window-needs-template",
   "no-template-fallback",
+  "locale-adds-form",
   // WhatsApp limits (checked on rendered values)
   "text-empty",
   "text-too-long",
