@@ -4,6 +4,9 @@
  */
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
+import type { Diagnostic } from "../diagnostics.js";
+import { isError } from "../diagnostics.js";
+import type { Project } from "../spec/project.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
 
@@ -84,4 +87,60 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force !== "0" && force !== "false";
   return stream.isTTY === true && env.TERM !== "dumb";
+}
+
+export type ReportFormat = "text" | "json" | "github";
+
+export interface ReportInput {
+  format: ReportFormat;
+  diagnostics: readonly Diagnostic[];
+  summary: { specs: number; errors: number; warnings: number };
+  /** Spec sources by project-relative file, for code frames. */
+  sources: ReadonlyMap<string, string>;
+  quiet: boolean;
+  /** Where the JSON document (or text) goes; stderr when stdout carries plan items. */
+  target: "stdout" | "stderr";
+  /** One-line summary for text output, e.g. "3 specs, 20 recipients". */
+  what: string;
+}
+
+/**
+ * Prints a command's diagnostics in the chosen format. Text: diagnostics with code frames, then
+ * one summary line (warnings and the summary left out with --quiet). JSON: one document. GitHub:
+ * workflow-command annotations.
+ */
+export function writeReport(io: CliIo, input: ReportInput): void {
+  const out = input.target === "stdout" ? io.stdout : io.stderr;
+  const ok = input.summary.errors === 0;
+  switch (input.format) {
+    case "json":
+      out.write(`${formatJson({ ok, diagnostics: input.diagnostics, summary: input.summary })}\n`);
+      return;
+    case "github": {
+      const shown = input.quiet ? input.diagnostics.filter(isError) : input.diagnostics;
+      if (shown.length > 0) out.write(`${formatGithub(shown)}\n`);
+      return;
+    }
+    case "text": {
+      const color = colorEnabled(out, io.env);
+      const shown = input.quiet ? input.diagnostics.filter(isError) : input.diagnostics;
+      if (shown.length > 0) out.write(`${formatText(shown, { sources: input.sources, color })}\n`);
+      if (!input.quiet) out.write(`${summaryLine(input.what, input.summary)}\n`);
+      return;
+    }
+  }
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function summaryLine(what: string, summary: { errors: number; warnings: number }): string {
+  const counts = `${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}`;
+  return `${what}: ${counts}`;
+}
+
+/** Spec sources by project-relative file, for code frames. */
+export function sourcesOf(project: Project): Map<string, string> {
+  return new Map(project.specs.map((spec) => [spec.file, spec.source]));
 }

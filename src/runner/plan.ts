@@ -49,7 +49,7 @@ export function compileProject(project: Project): CompiledProject {
     // its own diagnostics. Neither needs a second report here.
     const message = messages.get(spec.data.message);
     if (!message) continue;
-    const compiled = compileCampaign(spec.data, spec.file, message);
+    const compiled = compileCampaign(spec.data, spec.file, message, audienceOptions(project, spec));
     diagnostics.push(...compiled.diagnostics);
     if (compiled.campaign) campaigns.set(name, compiled.campaign);
   }
@@ -81,7 +81,7 @@ function compileOneCampaign(project: Project, spec: LoadedSpec<CampaignSpec>): {
   }
   const compiledMessage = compileMessage(messageSpec.data, messageSpec.file);
   if (!compiledMessage.message) return { diagnostics: locateDiagnostics(project, compiledMessage.diagnostics) };
-  const compiled = compileCampaign(spec.data, spec.file, compiledMessage.message);
+  const compiled = compileCampaign(spec.data, spec.file, compiledMessage.message, audienceOptions(project, spec));
   return { ...compiled, diagnostics: locateDiagnostics(project, compiled.diagnostics) };
 }
 
@@ -125,6 +125,17 @@ function throwOnError(d: Diagnostic): void {
   throw new InputError(`${where}: ${d.message}`);
 }
 
+/** The audience file of a campaign: absolute, and project-relative unless it is outside the project. */
+function audienceOf(project: Project, spec: LoadedSpec<CampaignSpec>): { absPath: string; file: string | undefined } {
+  const absPath = resolve(dirname(spec.absPath), spec.data.audience.file);
+  return { absPath, file: insideProject(project.config.root, absPath) };
+}
+
+function audienceOptions(project: Project, spec: LoadedSpec<CampaignSpec>): { audienceFile?: string } {
+  const { file } = audienceOf(project, spec);
+  return file === undefined ? {} : { audienceFile: file };
+}
+
 /** Project-relative POSIX path, or undefined when `absPath` is outside the root. */
 function insideProject(root: string, absPath: string): string | undefined {
   const rel = relative(root, absPath);
@@ -133,15 +144,16 @@ function insideProject(root: string, absPath: string): string | undefined {
 }
 
 /** CSV header columns that every row needs: without them no row can compile. */
-function requiredColumnsOf(spec: CampaignSpec, message: CompiledMessage): string[] {
-  const audience = spec.audience;
-  const columns = [audience.phone ?? "phone"];
-  if (audience.locale) columns.push(audience.locale);
-  if (audience.lastInboundAt) columns.push(audience.lastInboundAt);
-  for (const [name, def] of Object.entries(message.spec.vars ?? {})) {
-    if (def.required === false || def.default !== undefined) continue;
-    if (spec.vars && Object.hasOwn(spec.vars, name)) continue;
-    columns.push(audience.columns?.[name] ?? name);
+function requiredColumnsOf(campaign: CompiledCampaign): string[] {
+  const columns = [campaign.phoneColumn];
+  if (campaign.localeColumn !== undefined) columns.push(campaign.localeColumn);
+  if (campaign.lastInboundAtColumn !== undefined) columns.push(campaign.lastInboundAtColumn);
+  const defs = campaign.message.spec.vars ?? {};
+  for (const [variable, column] of campaign.columns) {
+    const def = defs[variable];
+    // A default or a campaign constant fills in for a missing column; an optional var may be absent.
+    if (!def || def.required === false || def.default !== undefined || Object.hasOwn(campaign.constants, variable)) continue;
+    columns.push(column);
   }
   return [...new Set(columns)];
 }
@@ -172,8 +184,7 @@ export async function* planCampaign(
     return;
   }
 
-  const audiencePath = resolve(dirname(spec.absPath), spec.data.audience.file);
-  const audienceFile = insideProject(project.config.root, audiencePath);
+  const { absPath: audiencePath, file: audienceFile } = audienceOf(project, spec);
   if (audienceFile === undefined) {
     stats.aborted = true;
     const [located] = locateDiagnostics(project, [
@@ -208,7 +219,7 @@ export async function* planCampaign(
   try {
     if (limit <= 0) return;
     const rows = readAudience(audiencePath, audienceFile, {
-      requiredColumns: requiredColumnsOf(spec.data, campaign.message),
+      requiredColumns: requiredColumnsOf(campaign),
       onDiagnostic: (d) => {
         stats.rows++;
         stats.invalidRows++;
@@ -218,7 +229,7 @@ export async function* planCampaign(
     for await (const { row, values, fromStrings } of rows) {
       stats.rows++;
       const compiled = compileRow(campaign, values, row, { fromStrings });
-      for (const d of compiled.diagnostics) reportRow({ ...d, file: audienceFile, row });
+      for (const d of compiled.diagnostics) reportRow(d);
       if (!compiled.item) {
         stats.invalidRows++;
         continue;

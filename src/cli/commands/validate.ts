@@ -1,7 +1,45 @@
 import type { CommandHandler } from "../io.js";
-import { UsageError } from "../io.js";
+import { EXIT_OK, EXIT_PROBLEMS } from "../io.js";
+import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
+import { loadProject } from "../../spec/project.js";
+import { validateProject } from "../../runner/build.js";
 
-// Placeholder until the owning change lands.
-export const run: CommandHandler = async () => {
-  throw new UsageError("msgc validate is not implemented yet");
+const HELP = `Usage: msgc validate [paths…] [options]
+
+Loads, schema-checks and compiles every spec and every sample, and reads every campaign's
+audience to the end (streamed). Prints diagnostics; writes nothing.
+
+Arguments:
+  paths…             spec files or folders (default: the project's specs folder)
+
+Options:
+  --format FORMAT    text (default), json (one document on stdout) or github (annotations)
+  --config PATH      msgc.config.yaml to use (default: found by walking up from here)
+  --quiet, -q        print errors only, no warnings or summary
+  --help, -h         show this help
+
+Exit codes: 0 no errors (warnings allowed), 1 errors found, 64 usage error.
+`;
+
+export const run: CommandHandler = async (args, io) => {
+  const { values, positionals } = parseCommand("validate", args, COMMON_OPTIONS);
+  if (helpRequested(values, HELP, io)) return EXIT_OK;
+  const format = parseFormat("validate", values.format, ["text", "json", "github"] as const);
+  const project = await loadProject({
+    cwd: io.cwd,
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    ...(positionals.length > 0 ? { paths: positionals } : {}),
+  });
+  const result = await validateProject(project);
+  const { summary } = result;
+  writeReport(io, {
+    format,
+    diagnostics: result.diagnostics,
+    summary,
+    sources: sourcesOf(project),
+    quiet: values.quiet === true,
+    target: "stdout",
+    what: `${plural(summary.specs, "spec")}, ${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")}`,
+  });
+  return result.ok ? EXIT_OK : EXIT_PROBLEMS;
 };

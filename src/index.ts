@@ -1,0 +1,50 @@
+/**
+ * The msgc library: everything the CLI does, a program can do with the same results.
+ *
+ *   const project = await loadProject({ cwd: process.cwd() });
+ *   const result = await build(project, { outDir: project.config.outDir });
+ *   for await (const item of planCampaign(project, "spring-sale", { onDiagnostic })) …
+ */
+
+// Diagnostics and the plan item shape
+export { DIAGNOSTIC_CODES, hasErrors, isError } from "./diagnostics.js";
+export type { Diagnostic, DiagnosticCode, JsonPath, Position, Range, Severity } from "./diagnostics.js";
+export { chooseForm, RECIPIENT_PLACEHOLDER, SESSION_PATH, TEMPLATE_PATH } from "./compiler/plan.js";
+export type { Form, PlanItem, PlanRequest, SendMessageBody, SendTemplateBody, WindowMode } from "./compiler/plan.js";
+export type { MessageSpec } from "./types/message.generated.js";
+export type { CampaignSpec } from "./types/campaign.generated.js";
+export type { MsgcConfig } from "./types/config.generated.js";
+
+// Loading (src/spec)
+export { loadConfig } from "./spec/config.js";
+export type { ResolvedConfig } from "./spec/config.js";
+export { loadProject, locateDiagnostics } from "./spec/project.js";
+export type { Project } from "./spec/project.js";
+export type { LoadedSpec } from "./spec/load.js";
+
+// Compiling (src/compiler, pure)
+export { checkValues, compileMessage, compileSamples, renderMessage } from "./compiler/message.js";
+export type { CompiledMessage, RenderInput, VarValue } from "./compiler/message.js";
+export { compileCampaign, compileRow } from "./compiler/campaign.js";
+export type { CompiledCampaign } from "./compiler/campaign.js";
+export { normalizePhone } from "./compiler/phone.js";
+
+// Planning and building (src/runner)
+export { AudienceError, readAudience } from "./runner/audience.js";
+export type { AudienceFormat, AudienceRow, ReadAudienceOptions } from "./runner/audience.js";
+export { compileProject, newCampaignStats, planCampaign, RecipientSet } from "./runner/plan.js";
+export type { CampaignStats, CompiledProject, PlanCampaignOptions } from "./runner/plan.js";
+export { build, validateProject } from "./runner/build.js";
+export type { BuildManifest, BuildOptions, BuildResult, BuildSummary, CampaignEntry, MessageEntry } from "./runner/build.js";
+export { maskNumber, maskNumbersIn } from "./runner/mask.js";
+
+// Errors the CLI maps to exit codes (UsageError 64, InputError 1)
+export { InputError, UsageError } from "./cli/io.js";
+
+// preview (src/runner/preview): export { preview } from "./runner/preview/index.js";
+
+// diff (src/runner/diff): export { diff } from "./runner/diff/index.js";
+
+// send (src/runner/send): export { send } from "./runner/send/index.js";
+
+// sandbox (src/sandbox): export { startSandbox } from "./sandbox/index.js";
