@@ -72,8 +72,27 @@ function field(cc: CompileContext, source: string, path: JsonPath, check?: Check
   return { path, text, check };
 }
 
+/** A render that threw (missing value, helper refusing its input), with the field it was for. */
+export class FieldRenderError extends Error {
+  override name = "FieldRenderError";
+  constructor(
+    readonly path: JsonPath,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+function renderText(f: Field, rc: RenderContext): string {
+  try {
+    return f.text.render(rc.values, rc.locale);
+  } catch (cause) {
+    throw new FieldRenderError(f.path, cause);
+  }
+}
+
 function render(f: Field, rc: RenderContext): string {
-  const value = f.text.render(rc.values, rc.locale);
+  const value = renderText(f, rc);
   if (!f.text.literal && f.check) f.check(value, f.path, rc.report);
   return value;
 }
@@ -81,7 +100,7 @@ function render(f: Field, rc: RenderContext): string {
 /** Optional fields that render to the empty string are left out of the payload. */
 function renderOptional(f: Field | undefined, rc: RenderContext): string | undefined {
   if (!f) return undefined;
-  const value = f.text.render(rc.values, rc.locale);
+  const value = renderText(f, rc);
   if (value === "") return undefined;
   if (!f.text.literal && f.check) f.check(value, f.path, rc.report);
   return value;
@@ -104,20 +123,25 @@ class Fields {
   }
 }
 
-/** Unique values, checked statically when all are literal and per render otherwise. */
+/**
+ * Unique values: clashes between literals are reported once at compile time, clashes involving
+ * an interpolated value on every render.
+ */
 function uniqueness(cc: CompileContext, fields: Field[], code: DiagnosticCode, label: string): ((rc: RenderContext) => void) | undefined {
-  const check = (values: string[], report: Report): void => {
-    const seen = new Set<string>();
+  const check = (values: (string | undefined)[], report: Report, literalsOnly: boolean): void => {
+    const first = new Map<string, number>();
     values.forEach((value, index) => {
-      if (seen.has(value)) report(code, `${label} "${value}" is used more than once; it must be unique`, (fields[index] as Field).path);
-      seen.add(value);
+      if (value === undefined) return;
+      const earlier = first.get(value);
+      if (earlier === undefined) first.set(value, index);
+      else if (literalsOnly || !(fields[index] as Field).text.literal || !(fields[earlier] as Field).text.literal) {
+        report(code, `${label} "${value}" is used more than once; it must be unique`, (fields[index] as Field).path);
+      }
     });
   };
-  if (fields.every((f) => f.text.literal)) {
-    check(fields.map((f) => f.text.render({}, undefined)), staticReport(cc));
-    return undefined;
-  }
-  return (rc) => check(fields.map((f) => f.text.render(rc.values, rc.locale)), rc.report);
+  check(fields.map((f) => (f.text.literal ? f.text.render({}, undefined) : undefined)), staticReport(cc), true);
+  if (fields.every((f) => f.text.literal)) return undefined;
+  return (rc) => check(fields.map((f) => renderText(f, rc)), rc.report, false);
 }
 
 const CONTENT_KINDS = ["attachment", "location", "list", "buttons", "product"] as const;
@@ -368,7 +392,7 @@ function compileCallbackData(data: unknown, path: JsonPath, cc: CompileContext, 
       const f = fields.optional(value, at);
       if (!f || f.text.literal) return () => value;
       dynamic = true;
-      return (rc) => f.text.render(rc.values, rc.locale);
+      return (rc) => renderText(f, rc);
     }
     if (Array.isArray(value)) {
       const items = value.map((item, i) => build(item, [...at, i]));

@@ -13,7 +13,7 @@ import {
   type SendTemplateBody,
   type WindowMode,
 } from "./plan.js";
-import { compileSession, compileTemplate, type CompileContext, type Origin, type RenderContext, type SessionBuilder, type TemplateBuilder } from "./forms.js";
+import { compileSession, compileTemplate, FieldRenderError, type CompileContext, type Origin, type RenderContext, type SessionBuilder, type TemplateBuilder } from "./forms.js";
 import { HelperError } from "./helpers.js";
 import { MissingValueError, type VarInfo } from "./interpolation.js";
 import { mergeOverride, originIn } from "./locales.js";
@@ -197,10 +197,12 @@ function renderVariant(message: CompiledMessage, variant: Variant, input: Render
 }
 
 function renderFailure(error: unknown, message: CompiledMessage): [DiagnosticCode, string, JsonPath] {
-  if (error instanceof MissingValueError) return ["var-missing", `${error.variable} has no value`, ["vars", error.variable]];
-  if (error instanceof HelperError) return ["var-invalid", error.message, []];
+  const path = error instanceof FieldRenderError ? error.path : [];
+  const cause = error instanceof FieldRenderError ? error.cause : error;
+  if (cause instanceof MissingValueError) return ["var-missing", `${cause.variable} has no value`, path];
+  if (cause instanceof HelperError) return ["var-invalid", cause.message, path];
   // Anything else thrown while rendering is reported, not crashed on: it is about this input.
-  return ["var-invalid", `could not render ${message.name}: ${error instanceof Error ? error.message : String(error)}`, []];
+  return ["var-invalid", `could not render ${message.name}: ${cause instanceof Error ? cause.message : String(cause)}`, path];
 }
 
 interface BodyContext extends RenderContext {
