@@ -1,0 +1,347 @@
+/**
+ * Comparing two compiled projects (the base revision and the working tree): messages sample by
+ * sample, campaigns by spec and by audience. Pure apart from streaming audiences.
+ */
+import { createHash } from "node:crypto";
+import type { Diagnostic } from "../../diagnostics.js";
+import { isError } from "../../diagnostics.js";
+import type { PlanItem } from "../../compiler/plan.js";
+import type { Project } from "../../spec/project.js";
+import { maskNumbersIn } from "../mask.js";
+import type { CompiledProject } from "../plan.js";
+import { newCampaignStats, planCampaign } from "../plan.js";
+import { renderPlanItem } from "../preview/model.js";
+import { formatTranscript } from "../preview/text.js";
+import type { FieldChange } from "./json-changes.js";
+import { jsonChanges } from "./json-changes.js";
+
+export type Side = "base" | "head";
+export type ChangeStatus = "added" | "removed" | "changed" | "unchanged";
+export type SpecStatus = ChangeStatus | "broken";
+
+/** A diagnostic as it appears in a diff report: 1-based positions, no code frame. */
+export interface ReportedProblem {
+  file: string;
+  line?: number;
+  column?: number;
+  row?: number;
+  code: string;
+  message: string;
+}
+
+export interface SpecProblems {
+  side: Side;
+  /** Why it does not compile when the spec itself has no error (its message does not compile). */
+  note?: string;
+  problems: ReportedProblem[];
+}
+
+export interface SampleDiff {
+  sample: string;
+  status: ChangeStatus;
+  /** What the customer sees (the diff transcript), before and after. */
+  before?: string[];
+  after?: string[];
+  /** Plan item fields that changed (changed samples only). */
+  fields: FieldChange[];
+}
+
+export interface MessageDiff {
+  name: string;
+  file: string;
+  status: SpecStatus;
+  /** For `broken`: the sides on which it does not compile, with their errors. */
+  broken: SpecProblems[];
+  samples: SampleDiff[];
+  /** Spec fields that changed (also when no sample renders differently). */
+  specFields: FieldChange[];
+}
+
+export interface RowDiff {
+  key: string;
+  status: Exclude<ChangeStatus, "unchanged">;
+  fields: FieldChange[];
+}
+
+export interface AudienceDiff {
+  before: number;
+  after: number;
+  added: number;
+  removed: number;
+  changed: number;
+  unchanged: number;
+  /** Rows left out because of errors, on each side. */
+  invalidRows: { base: number; head: number };
+  /** The first few added, removed or changed recipients, in audience order. */
+  rows: RowDiff[];
+}
+
+export interface CampaignDiff {
+  name: string;
+  file: string;
+  status: SpecStatus;
+  broken: SpecProblems[];
+  specFields: FieldChange[];
+  audience?: AudienceDiff;
+}
+
+export interface SideInput {
+  project: Project;
+  compiled: CompiledProject;
+}
+
+export interface CompareOptions {
+  showNumbers: boolean;
+  now: number;
+  /** Changed recipients listed per campaign (default 5). */
+  rowsShown: number;
+  /** Only specs whose file this accepts (the [paths…] arguments). */
+  inScope: (file: string) => boolean;
+}
+
+export interface Comparison {
+  messages: MessageDiff[];
+  campaigns: CampaignDiff[];
+  /** Errors in files that are not a (named) spec on that side: YAML that does not parse, say. */
+  otherProblems: SpecProblems[];
+}
+
+function reportProblem(d: Diagnostic, showNumbers: boolean): ReportedProblem {
+  const p: ReportedProblem = { file: d.file, code: d.code, message: showNumbers ? d.message : maskNumbersIn(d.message) };
+  if (d.range) {
+    p.line = d.range.start.line + 1;
+    p.column = d.range.start.column + 1;
+  }
+  if (d.row !== undefined) p.row = d.row;
+  return p;
+}
+
+function errorsByFile(side: SideInput): Map<string, Diagnostic[]> {
+  const map = new Map<string, Diagnostic[]>();
+  for (const d of [...side.project.diagnostics, ...side.compiled.diagnostics]) {
+    if (!isError(d) || d.row !== undefined) continue;
+    const list = map.get(d.file) ?? [];
+    list.push(d);
+    map.set(d.file, list);
+  }
+  return map;
+}
+
+function maskValue(value: unknown, showNumbers: boolean): unknown {
+  if (showNumbers || value === undefined) return value;
+  return JSON.parse(maskNumbersIn(JSON.stringify(value))) as unknown;
+}
+
+function maskFields(fields: FieldChange[], showNumbers: boolean): FieldChange[] {
+  if (showNumbers) return fields;
+  return fields.map((f) => {
+    const masked: FieldChange = { path: f.path };
+    if (f.before !== undefined) masked.before = maskValue(f.before, false);
+    if (f.after !== undefined) masked.after = maskValue(f.after, false);
+    return masked;
+  });
+}
+
+/** The plan item without its key (the key is what pairs the two sides). */
+function payloadOf(item: PlanItem): Omit<PlanItem, "key"> {
+  const { key: _key, ...rest } = item;
+  return rest;
+}
+
+function transcript(item: PlanItem, opts: CompareOptions): string[] {
+  return formatTranscript(renderPlanItem(item, { showNumbers: opts.showNumbers, now: opts.now })).flatMap((l) => l.split("\n"));
+}
+
+function sampleName(item: PlanItem): string {
+  const at = item.key.lastIndexOf("/sample:");
+  return at === -1 ? item.key : item.key.slice(at + "/sample:".length);
+}
+
+function diffSamples(before: PlanItem[], after: PlanItem[], opts: CompareOptions): SampleDiff[] {
+  const beforeByName = new Map(before.map((i) => [sampleName(i), i]));
+  const afterByName = new Map(after.map((i) => [sampleName(i), i]));
+  const names = [...afterByName.keys(), ...[...beforeByName.keys()].filter((n) => !afterByName.has(n))];
+  return names.map((sample) => {
+    const b = beforeByName.get(sample);
+    const a = afterByName.get(sample);
+    if (!b) return { sample, status: "added", after: transcript(a!, opts), fields: [] };
+    if (!a) return { sample, status: "removed", before: transcript(b, opts), fields: [] };
+    const fields = jsonChanges(payloadOf(b), payloadOf(a));
+    if (fields.length === 0) return { sample, status: "unchanged", fields: [] };
+    return { sample, status: "changed", before: transcript(b, opts), after: transcript(a, opts), fields: maskFields(fields, opts.showNumbers) };
+  });
+}
+
+interface SpecState<T> {
+  file?: string;
+  /** Present when it compiled. */
+  value?: T;
+  broken?: SpecProblems;
+}
+
+function stateOf<T>(
+  side: Side,
+  errors: Map<string, Diagnostic[]>,
+  file: string | undefined,
+  otherFile: string | undefined,
+  compiled: T | undefined,
+  opts: CompareOptions,
+  whyNotCompiled: () => string,
+): SpecState<T> {
+  if (file === undefined) {
+    // The file is still there but no longer loads as a named spec (YAML error, say).
+    const fileErrors = otherFile === undefined ? undefined : errors.get(otherFile);
+    if (!fileErrors) return {};
+    return { file: otherFile, broken: { side, problems: fileErrors.map((d) => reportProblem(d, opts.showNumbers)) } };
+  }
+  const fileErrors = errors.get(file) ?? [];
+  if (compiled !== undefined && fileErrors.length === 0) return { file, value: compiled };
+  const broken: SpecProblems = { side, problems: fileErrors.map((d) => reportProblem(d, opts.showNumbers)) };
+  if (fileErrors.length === 0) broken.note = whyNotCompiled();
+  return { file, broken };
+}
+
+function specData(project: Project, kind: "messages" | "campaigns", name: string): unknown {
+  return project[kind].get(name)?.data;
+}
+
+/** Names of a kind on a side, with their files; files with errors but no name are kept apart. */
+function namedFiles(project: Project, kind: "messages" | "campaigns"): Map<string, string> {
+  return new Map([...project[kind]].map(([name, spec]) => [name, spec.file]));
+}
+
+function statusOf(base: SpecState<unknown>, head: SpecState<unknown>, same: boolean): SpecStatus {
+  if (base.broken || head.broken) return "broken";
+  if (base.file === undefined) return "added";
+  if (head.file === undefined) return "removed";
+  return same ? "unchanged" : "changed";
+}
+
+function brokenSides(...states: SpecState<unknown>[]): SpecProblems[] {
+  return states.flatMap((s) => (s.broken ? [s.broken] : []));
+}
+
+function compareMessages(base: SideInput, head: SideInput, errs: Record<Side, Map<string, Diagnostic[]>>, opts: CompareOptions): MessageDiff[] {
+  const baseFiles = namedFiles(base.project, "messages");
+  const headFiles = namedFiles(head.project, "messages");
+  const names = [...new Set([...headFiles.keys(), ...baseFiles.keys()])];
+  const diffs: MessageDiff[] = [];
+  for (const name of names) {
+    const file = headFiles.get(name) ?? baseFiles.get(name)!;
+    if (!opts.inScope(file) && !opts.inScope(baseFiles.get(name) ?? file)) continue;
+    const samplesOf = (side: SideInput): PlanItem[] | undefined => (side.compiled.messages.has(name) ? (side.compiled.samples.get(name) ?? []) : undefined);
+    const why = (): string => `message "${name}" does not compile`;
+    const b = stateOf("base", errs.base, baseFiles.get(name), headFiles.get(name), samplesOf(base), opts, why);
+    const h = stateOf("head", errs.head, headFiles.get(name), baseFiles.get(name), samplesOf(head), opts, why);
+    const samples = diffSamples(b.value ?? [], h.value ?? [], opts);
+    const specFields = b.file !== undefined && h.file !== undefined
+      ? maskFields(jsonChanges(specData(base.project, "messages", name), specData(head.project, "messages", name)), opts.showNumbers)
+      : [];
+    const same = specFields.length === 0 && samples.every((s) => s.status === "unchanged") && b.file === h.file;
+    diffs.push({ name, file, status: statusOf(b, h, same), broken: brokenSides(b, h), samples, specFields });
+  }
+  return diffs.sort((x, y) => x.file.localeCompare(y.file) || x.name.localeCompare(y.name));
+}
+
+function hashItem(item: PlanItem): string {
+  return createHash("sha1").update(JSON.stringify(payloadOf(item))).digest("base64");
+}
+
+async function* noItems(): AsyncGenerator<PlanItem> {}
+
+/**
+ * Recipients added, removed and changed, by key. Three streaming passes keep memory at one hash
+ * per base recipient: base (hashes), working tree (compare), base again (the few rows shown).
+ */
+async function diffAudience(name: string, base: SideInput | undefined, head: SideInput | undefined, opts: CompareOptions): Promise<AudienceDiff> {
+  const invalid = { base: 0, head: 0 };
+  const stream = (side: Side): AsyncGenerator<PlanItem> => {
+    const input = side === "base" ? base : head;
+    if (!input) return noItems();
+    const onDiagnostic = (d: Diagnostic): void => {
+      if (isError(d)) invalid[side]++;
+    };
+    return planCampaign(input.project, name, { stats: newCampaignStats(), onDiagnostic });
+  };
+  const baseHashes = new Map<string, string>();
+  for await (const item of stream("base")) baseHashes.set(item.key, hashItem(item));
+  const baseInvalid = invalid.base;
+  const diff: AudienceDiff = { before: baseHashes.size, after: 0, added: 0, removed: 0, changed: 0, unchanged: 0, invalidRows: invalid, rows: [] };
+  const seen = new Set<string>();
+  const shown = new Map<string, { after: PlanItem; status: "added" | "changed" }>();
+  for await (const item of stream("head")) {
+    diff.after++;
+    seen.add(item.key);
+    const before = baseHashes.get(item.key);
+    if (before === undefined) diff.added++;
+    else if (before !== hashItem(item)) diff.changed++;
+    else {
+      diff.unchanged++;
+      continue;
+    }
+    if (shown.size < opts.rowsShown) shown.set(item.key, { after: item, status: before === undefined ? "added" : "changed" });
+  }
+  for (const key of baseHashes.keys()) if (!seen.has(key)) diff.removed++;
+
+  const beforeItems = new Map<string, PlanItem>();
+  const removedShown: PlanItem[] = [];
+  const wantChanged = [...shown.values()].some((s) => s.status === "changed");
+  if (wantChanged || (diff.removed > 0 && shown.size < opts.rowsShown)) {
+    for await (const item of stream("base")) {
+      if (shown.get(item.key)?.status === "changed") beforeItems.set(item.key, item);
+      else if (!seen.has(item.key) && removedShown.length + shown.size < opts.rowsShown) removedShown.push(item);
+    }
+    invalid.base = baseInvalid;
+  }
+  const mask = (key: string): string => (opts.showNumbers ? key : maskNumbersIn(key));
+  for (const [key, s] of shown) {
+    const before = beforeItems.get(key);
+    const fields = s.status === "changed" && before ? maskFields(jsonChanges(payloadOf(before), payloadOf(s.after)), opts.showNumbers) : [];
+    diff.rows.push({ key: mask(key), status: s.status, fields });
+  }
+  for (const item of removedShown) diff.rows.push({ key: mask(item.key), status: "removed", fields: [] });
+  return diff;
+}
+
+async function compareCampaigns(base: SideInput, head: SideInput, errs: Record<Side, Map<string, Diagnostic[]>>, opts: CompareOptions): Promise<CampaignDiff[]> {
+  const baseFiles = namedFiles(base.project, "campaigns");
+  const headFiles = namedFiles(head.project, "campaigns");
+  const names = [...new Set([...headFiles.keys(), ...baseFiles.keys()])];
+  const diffs: CampaignDiff[] = [];
+  for (const name of names) {
+    const file = headFiles.get(name) ?? baseFiles.get(name)!;
+    if (!opts.inScope(file) && !opts.inScope(baseFiles.get(name) ?? file)) continue;
+    const why = (side: SideInput) => (): string => `its message "${side.project.campaigns.get(name)?.data.message ?? "?"}" does not compile`;
+    const b = stateOf("base", errs.base, baseFiles.get(name), headFiles.get(name), base.compiled.campaigns.get(name), opts, why(base));
+    const h = stateOf("head", errs.head, headFiles.get(name), baseFiles.get(name), head.compiled.campaigns.get(name), opts, why(head));
+    const specFields = b.file !== undefined && h.file !== undefined
+      ? maskFields(jsonChanges(specData(base.project, "campaigns", name), specData(head.project, "campaigns", name)), opts.showNumbers)
+      : [];
+    const diff: CampaignDiff = { name, file, status: "unchanged", broken: brokenSides(b, h), specFields };
+    if (!b.broken && !h.broken) {
+      diff.audience = await diffAudience(name, b.value === undefined ? undefined : base, h.value === undefined ? undefined : head, opts);
+    }
+    const audienceSame = !diff.audience || (diff.audience.added + diff.audience.removed + diff.audience.changed === 0);
+    diff.status = statusOf(b, h, specFields.length === 0 && audienceSame && b.file === h.file);
+    diffs.push(diff);
+  }
+  return diffs.sort((x, y) => x.file.localeCompare(y.file) || x.name.localeCompare(y.name));
+}
+
+export async function compareProjects(base: SideInput, head: SideInput, opts: CompareOptions): Promise<Comparison> {
+  const errs = { base: errorsByFile(base), head: errorsByFile(head) };
+  const messages = compareMessages(base, head, errs, opts);
+  const campaigns = await compareCampaigns(base, head, errs, opts);
+  const claimed = new Set([...messages, ...campaigns].map((d) => d.file));
+  for (const side of [base, head]) {
+    for (const spec of side.project.specs) claimed.add(spec.file);
+  }
+  const otherProblems: SpecProblems[] = [];
+  for (const side of ["base", "head"] as const) {
+    for (const [file, list] of errs[side]) {
+      if (claimed.has(file) || !opts.inScope(file)) continue;
+      otherProblems.push({ side, problems: list.map((d) => reportProblem(d, opts.showNumbers)) });
+    }
+  }
+  return { messages, campaigns, otherProblems };
+}

@@ -1,0 +1,263 @@
+import type { Form, PlanItem, SendMessageBody, SendTemplateBody, WindowMode } from "../../compiler/plan.js";
+import { chooseForm, RECIPIENT_PLACEHOLDER } from "../../compiler/plan.js";
+import type { Attachment, Header } from "../../types/send-message.generated.js";
+import { maskNumber, maskNumbersIn } from "../mask.js";
+import type { TextSpan } from "./whatsapp-format.js";
+import { parseWhatsAppFormatting } from "./whatsapp-format.js";
+
+/**
+ * The render model: everything a customer would see, derived from the payload bodies alone
+ * (the body fully determines the message), plus where it came from and which form goes out.
+ * Every text formatter (text, markdown, html, json) works from this model only.
+ */
+
+export type MediaType = "image" | "video" | "audio" | "document";
+
+export interface RichText {
+  /** The text as sent, markers included. */
+  raw: string;
+  /** The text as shown, markers applied. */
+  spans: TextSpan[];
+}
+
+export interface MediaCard {
+  type: MediaType;
+  url: string;
+  filename?: string;
+  caption?: RichText;
+}
+
+export interface LocationCard {
+  latitude: number;
+  longitude: number;
+  name?: string;
+  address?: string;
+}
+
+export interface ProductCard {
+  catalogId: string;
+  productRetailerId: string;
+}
+
+export interface ListView {
+  button: string;
+  sections: { title?: string; rows: { id: string; text: string; description?: string }[] }[];
+}
+
+export type SessionHeader = { kind: "text"; text: string } | { kind: "media"; media: MediaCard };
+
+export interface SessionView {
+  recipient: string;
+  sender?: string;
+  campaignName?: string;
+  header?: SessionHeader;
+  body?: RichText;
+  footer?: string;
+  buttons?: { id: string; text: string }[];
+  list?: ListView;
+  attachment?: MediaCard;
+  location?: LocationCard;
+  product?: ProductCard;
+  callbackData?: unknown;
+}
+
+export type TemplateHeader =
+  | { kind: "text"; text: string }
+  | { kind: "media"; media: MediaCard };
+
+export interface TemplateParam {
+  /** The parameter name as sent (`body_1`, `button_2_url`, …). */
+  name: string;
+  /** How the template refers to it: `{{1}}` for body_1, `button 1 URL`, `header`. */
+  label: string;
+  value: string;
+}
+
+export interface TemplateView {
+  recipient: string;
+  sender?: string;
+  campaignName?: string;
+  name: string;
+  language: string;
+  header?: TemplateHeader;
+  body: TemplateParam[];
+  buttons: TemplateParam[];
+  /** Parameters whose name msgc does not know (kept so nothing sent is hidden). */
+  other: TemplateParam[];
+  callbackData?: unknown;
+}
+
+export type Subject =
+  | { kind: "sample"; message: string; sample: string }
+  | { kind: "recipient"; campaign: string; recipient: string; row?: number };
+
+export interface RenderedMessage {
+  key: string;
+  spec: string;
+  subject: Subject;
+  window: WindowMode;
+  lastInboundAt: string | null;
+  /** The form that goes out at `now`, and why. */
+  form: Form;
+  reason: string;
+  session?: SessionView;
+  template?: TemplateView;
+}
+
+export interface RenderOptions {
+  showNumbers: boolean;
+  /** Clock for the 24-hour rule (ms since epoch). */
+  now: number;
+  /** 1-based audience row, when the item comes from a campaign. */
+  row?: number;
+}
+
+export function richText(raw: string): RichText {
+  return { raw, spans: parseWhatsAppFormatting(raw) };
+}
+
+function showNumber(number: string, opts: RenderOptions): string {
+  if (opts.showNumbers || number === RECIPIENT_PLACEHOLDER) return number;
+  return maskNumber(number);
+}
+
+function subjectOf(key: string, opts: RenderOptions): Subject {
+  const sampleAt = key.lastIndexOf("/sample:");
+  if (sampleAt !== -1) {
+    return { kind: "sample", message: key.slice(0, sampleAt), sample: key.slice(sampleAt + "/sample:".length) };
+  }
+  const slash = key.lastIndexOf("/");
+  const recipient = slash === -1 ? key : key.slice(slash + 1);
+  const subject: Subject = { kind: "recipient", campaign: slash === -1 ? "" : key.slice(0, slash), recipient: showNumber(recipient, opts) };
+  if (opts.row !== undefined) subject.row = opts.row;
+  return subject;
+}
+
+const HOUR = 60 * 60 * 1000;
+
+function describeAge(ms: number): string {
+  if (ms < HOUR) return `${Math.max(0, Math.round(ms / 60000))} min`;
+  if (ms < 48 * HOUR) return `${Math.round(ms / HOUR)} h`;
+  return `${Math.round(ms / (24 * HOUR))} days`;
+}
+
+/** Why `chooseForm` picked what it picked, in words. */
+export function explainForm(item: PlanItem, form: Form, now: number): string {
+  if (item.window === "session") return "window: session, so always the session form";
+  if (item.window === "template") return "window: template, so always the template form";
+  if (!item.template) return "window: auto, but the message has only a session form";
+  if (!item.session) return "window: auto, but the message has only a template form";
+  if (item.lastInboundAt === null) return "window: auto and no lastInboundAt, so outside the 24-hour window";
+  const last = Date.parse(item.lastInboundAt);
+  if (Number.isNaN(last)) return `window: auto and lastInboundAt "${item.lastInboundAt}" is not a date, so the template form`;
+  if (last > now) return `window: auto and lastInboundAt ${item.lastInboundAt} is in the future, so the template form`;
+  const age = describeAge(now - last);
+  return form === "session"
+    ? `window: auto and the last inbound message was ${age} ago, inside the 24-hour window`
+    : `window: auto and the last inbound message was ${age} ago, outside the 24-hour window`;
+}
+
+function mediaCard(a: Attachment): MediaCard {
+  const card: MediaCard = { type: a.type, url: a.url };
+  if (a.filename !== undefined) card.filename = a.filename;
+  if (a.caption !== undefined) card.caption = richText(a.caption);
+  return card;
+}
+
+function sessionHeader(header: Header | undefined): SessionHeader | undefined {
+  if (!header) return undefined;
+  if (header.attachment) return { kind: "media", media: mediaCard(header.attachment) };
+  if (header.text !== undefined) return { kind: "text", text: header.text };
+  return undefined;
+}
+
+export function renderSession(body: SendMessageBody, opts: RenderOptions): SessionView {
+  const view: SessionView = { recipient: showNumber(body.recipient.id, opts) };
+  if (body.sender) view.sender = body.sender.id;
+  if (body.campaignName !== undefined) view.campaignName = body.campaignName;
+  const m = body.message;
+  const interactive = m.listMessage ?? m.replyButtonMessage;
+  const header = sessionHeader(interactive?.header);
+  if (header) view.header = header;
+  if (m.text !== undefined) view.body = richText(m.text);
+  const footer = interactive?.footer?.text ?? m.singleProductMessage?.footer?.text;
+  if (footer !== undefined) view.footer = footer;
+  if (m.replyButtonMessage) view.buttons = m.replyButtonMessage.buttons.map((b) => ({ id: b.id, text: b.text }));
+  if (m.listMessage) {
+    view.list = {
+      button: m.listMessage.button.text,
+      sections: m.listMessage.sections.map((s) => {
+        const section: ListView["sections"][number] = {
+          rows: s.rows.map((r) => (r.description === undefined ? { id: r.id, text: r.text } : { id: r.id, text: r.text, description: r.description })),
+        };
+        if (s.title !== undefined) section.title = s.title;
+        return section;
+      }),
+    };
+  }
+  const attachment = m.attachments?.[0];
+  if (attachment) view.attachment = mediaCard(attachment);
+  if (m.location) {
+    const loc: LocationCard = { latitude: m.location.latitude, longitude: m.location.longitude };
+    if (m.location.name !== undefined) loc.name = m.location.name;
+    if (m.location.address !== undefined) loc.address = m.location.address;
+    view.location = loc;
+  }
+  if (m.singleProductMessage) {
+    view.product = { catalogId: m.singleProductMessage.catalogId, productRetailerId: m.singleProductMessage.productItem.productRetailerId };
+  }
+  if (body.callbackData !== undefined) view.callbackData = body.callbackData;
+  return view;
+}
+
+const HEADER_MEDIA: Record<string, MediaType> = { header_image: "image", header_video: "video", header_document: "document" };
+
+export function renderTemplate(body: SendTemplateBody, opts: RenderOptions): TemplateView {
+  const view: TemplateView = {
+    recipient: showNumber(body.number, opts),
+    name: body.templateName,
+    language: body.language,
+    body: [],
+    buttons: [],
+    other: [],
+  };
+  if (body.sender !== undefined) view.sender = body.sender;
+  if (body.campaignName !== undefined) view.campaignName = body.campaignName;
+  for (const p of body.parameters ?? []) {
+    const bodyIndex = /^body_(\d+)$/.exec(p.name);
+    const buttonIndex = /^button_(\d+)_url$/.exec(p.name);
+    const mediaType = HEADER_MEDIA[p.name];
+    if (p.name === "header_text") {
+      view.header = { kind: "text", text: p.value };
+    } else if (mediaType) {
+      const media: MediaCard = { type: mediaType, url: p.value };
+      if (p.filename !== undefined) media.filename = p.filename;
+      view.header = { kind: "media", media };
+    } else if (bodyIndex) {
+      view.body.push({ name: p.name, label: `{{${bodyIndex[1]}}}`, value: p.value });
+    } else if (buttonIndex) {
+      view.buttons.push({ name: p.name, label: `button ${buttonIndex[1]} URL`, value: p.value });
+    } else {
+      view.other.push({ name: p.name, label: p.name, value: p.value });
+    }
+  }
+  if (body.callbackData !== undefined) view.callbackData = body.callbackData;
+  return view;
+}
+
+/** The render model of one plan item. */
+export function renderPlanItem(item: PlanItem, opts: RenderOptions): RenderedMessage {
+  const form = chooseForm(item, opts.now);
+  const rendered: RenderedMessage = {
+    key: opts.showNumbers ? item.key : maskNumbersIn(item.key),
+    spec: item.spec,
+    subject: subjectOf(item.key, opts),
+    window: item.window,
+    lastInboundAt: item.lastInboundAt,
+    form,
+    reason: explainForm(item, form, opts.now),
+  };
+  if (item.session) rendered.session = renderSession(item.session.body, opts);
+  if (item.template) rendered.template = renderTemplate(item.template.body, opts);
+  return rendered;
+}

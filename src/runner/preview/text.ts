@@ -1,0 +1,182 @@
+import type { MediaCard, RenderedMessage, RichText, SessionView, TemplateView } from "./model.js";
+import type { Styled, StyledLine } from "./terminal.js";
+import { displayWidth, padLine, paintLine, safeTerminalText, wrapStyled } from "./terminal.js";
+
+/**
+ * The terminal view (`--format text`) and the plain transcript that `msgc diff` compares.
+ * Both come from the same lines: the view draws them in a box with colours, the transcript
+ * labels them one per line so a change shows as one changed line.
+ */
+
+export interface TextOptions {
+  color: boolean;
+}
+
+const BOX_INNER = 52;
+const RULE_WIDTH = 60;
+
+interface Block {
+  /** Lines inside the bubble. */
+  inside: StyledLine[];
+  /** Lines under the bubble: reply buttons, the list's sheet, callback data. */
+  below: StyledLine[];
+}
+
+type Mode = "view" | "transcript";
+
+function t(text: string, style: Omit<Styled, "text"> = {}): Styled {
+  return { ...style, text: safeTerminalText(text) };
+}
+
+function rich(text: RichText, color: boolean): Styled[] {
+  if (!color) return [t(text.raw)];
+  return text.spans.map((s) => t(s.text, { bold: s.bold === true, italic: s.italic === true, strike: s.strike === true, mono: s.mono === true }));
+}
+
+function indent(mode: Mode, width: number): string {
+  return mode === "view" ? " ".repeat(width) : "";
+}
+
+function label(mode: Mode, name: string): Styled[] {
+  return mode === "transcript" ? [t(`${name}: `, { dim: true })] : [];
+}
+
+function mediaLines(card: MediaCard, mode: Mode, color: boolean, name: string): StyledLine[] {
+  const lines: StyledLine[] = [[...label(mode, name), t(`[${card.type}] `, { color: "blue" }), t(card.filename ?? card.url)]];
+  if (card.filename !== undefined) lines.push([...label(mode, `${name} url`), t(card.url, { dim: true })]);
+  if (card.caption) lines.push([...label(mode, "caption"), ...rich(card.caption, color)]);
+  return lines;
+}
+
+function sessionBlock(view: SessionView, mode: Mode, color: boolean): Block {
+  const inside: StyledLine[] = [];
+  const below: StyledLine[] = [];
+  if (view.header?.kind === "text") inside.push([...label(mode, "header"), t(view.header.text, { bold: true })]);
+  if (view.header?.kind === "media") inside.push(...mediaLines(view.header.media, mode, color, "header"));
+  if (view.attachment) inside.push(...mediaLines(view.attachment, mode, color, "attachment"));
+  if (view.location) {
+    const loc = view.location;
+    inside.push([...label(mode, "location"), t("[location] ", { color: "blue" }), t(loc.name ?? "pin")]);
+    if (loc.address !== undefined) inside.push([...label(mode, "address"), t(loc.address)]);
+    inside.push([...label(mode, "coordinates"), t(`${loc.latitude}, ${loc.longitude}`, { dim: true })]);
+  }
+  if (view.product) {
+    inside.push([...label(mode, "product"), t("[product] ", { color: "blue" }), t(view.product.productRetailerId), t(` (catalog ${view.product.catalogId})`, { dim: true })]);
+  }
+  if (view.body) inside.push([...label(mode, "text"), ...rich(view.body, color)]);
+  if (view.footer !== undefined) inside.push([...label(mode, "footer"), t(view.footer, { dim: true })]);
+  if (view.list) {
+    inside.push([...label(mode, "list button"), t(`☰ ${view.list.button}`, { color: "cyan" })]);
+    for (const section of view.list.sections) {
+      if (section.title !== undefined) below.push([...label(mode, "section"), t(`${indent(mode, 2)}${section.title}`, { bold: true })]);
+      for (const row of section.rows) {
+        const line: StyledLine = [...label(mode, "row"), t(`${indent(mode, 4)}○ `), t(row.text)];
+        if (row.description !== undefined) line.push(t(`: ${row.description}`, { dim: true }));
+        below.push(line);
+      }
+    }
+  }
+  if (view.buttons) {
+    const line: StyledLine = [...label(mode, "buttons")];
+    view.buttons.forEach((b, i) => line.push(t(i === 0 ? "" : "  "), t(`[ ${b.text} ]`, { color: "cyan" })));
+    below.push(line);
+  }
+  if (view.callbackData !== undefined) below.push([t("callbackData: ", { dim: true }), t(JSON.stringify(view.callbackData), { dim: true })]);
+  return { inside, below };
+}
+
+function templateBlock(view: TemplateView, mode: Mode, color: boolean): Block {
+  const inside: StyledLine[] = [];
+  const below: StyledLine[] = [];
+  if (view.header?.kind === "text") inside.push([t("header: ", { dim: true }), t(view.header.text, { bold: true })]);
+  if (view.header?.kind === "media") inside.push(...mediaLines(view.header.media, "transcript", color, "header"));
+  for (const p of [...view.body, ...view.buttons, ...view.other]) inside.push([t(`${p.label} = `, { dim: true }), t(p.value)]);
+  if (inside.length === 0) inside.push([t("(no parameters)", { dim: true })]);
+  if (mode === "view") below.push([t("the template's own text is stored at Meta; these are the parameters sent", { dim: true })]);
+  if (view.callbackData !== undefined) below.push([t("callbackData: ", { dim: true }), t(JSON.stringify(view.callbackData), { dim: true })]);
+  return { inside, below };
+}
+
+function sessionTitle(view: SessionView): string {
+  let title = `session form · to ${view.recipient}`;
+  if (view.sender !== undefined) title += ` · from ${view.sender}`;
+  if (view.campaignName !== undefined) title += ` · campaign ${view.campaignName}`;
+  return title;
+}
+
+function templateTitle(view: TemplateView): string {
+  let title = `template form · ${view.name} (${view.language}) · to ${view.recipient}`;
+  if (view.sender !== undefined) title += ` · from ${view.sender}`;
+  if (view.campaignName !== undefined) title += ` · campaign ${view.campaignName}`;
+  return title;
+}
+
+export function subjectTitle(message: RenderedMessage): string {
+  const s = message.subject;
+  if (s.kind === "sample") return `${s.message} · sample ${s.sample}`;
+  return `${s.campaign} · ${s.row === undefined ? "" : `row ${s.row} · `}${s.recipient}`;
+}
+
+function drawBox(block: Block, color: boolean): string[] {
+  const out: string[] = [];
+  const border = (s: string): string => paintLine([{ text: s, dim: true }], color);
+  out.push(border(`╭${"─".repeat(BOX_INNER + 2)}╮`));
+  for (const paragraph of block.inside) {
+    for (const line of wrapStyled(paragraph, BOX_INNER)) {
+      out.push(`${border("│")} ${paintLine(padLine(line, BOX_INNER), color)} ${border("│")}`);
+    }
+  }
+  out.push(border(`╰${"─".repeat(BOX_INNER + 2)}╯`));
+  for (const line of block.below) out.push(` ${paintLine(line, color)}`);
+  return out;
+}
+
+function formHeading(title: string, sent: boolean, color: boolean): string {
+  return paintLine([{ text: safeTerminalText(title), bold: true }, ...(sent ? [{ text: "  ◀ goes out", color: "green" as const }] : [])], color);
+}
+
+/** One message as a terminal view. */
+export function formatMessageText(message: RenderedMessage, opts: TextOptions): string {
+  const { color } = opts;
+  const title = ` ${safeTerminalText(subjectTitle(message))} `;
+  const lines: string[] = [
+    paintLine([{ text: `━━${title}${"━".repeat(Math.max(3, RULE_WIDTH - 2 - displayWidth(title)))}`, bold: true }], color),
+    paintLine([{ text: safeTerminalText(message.spec), dim: true }], color),
+    paintLine([{ text: `sends the ${message.form} form: `, dim: false }, { text: message.reason, dim: true }], color),
+  ];
+  if (message.session) {
+    lines.push("", formHeading(sessionTitle(message.session), message.form === "session", color));
+    lines.push(...drawBox(sessionBlock(message.session, "view", color), color));
+  }
+  if (message.template) {
+    lines.push("", formHeading(templateTitle(message.template), message.form === "template", color));
+    lines.push(...drawBox(templateBlock(message.template, "view", color), color));
+  }
+  return lines.join("\n");
+}
+
+/** Every message, one after another; ends with a newline. */
+export function formatPreviewText(messages: readonly RenderedMessage[], opts: TextOptions): string {
+  if (messages.length === 0) return "Nothing to preview: no message samples and no campaign rows.\n";
+  return `${messages.map((m) => formatMessageText(m, opts)).join("\n\n")}\n`;
+}
+
+/**
+ * A plain, unwrapped, one-fact-per-line rendering of what the customer sees, for diffs.
+ * Key and spec path are left out: they are the diff's headings.
+ */
+export function formatTranscript(message: RenderedMessage): string[] {
+  const lines: string[] = [`form sent: ${message.form} (${message.reason})`];
+  const emit = (block: Block): void => {
+    for (const line of [...block.inside, ...block.below]) lines.push(paintLine(line, false));
+  };
+  if (message.session) {
+    lines.push(`[${sessionTitle(message.session)}]`);
+    emit(sessionBlock(message.session, "transcript", false));
+  }
+  if (message.template) {
+    lines.push(`[${templateTitle(message.template)}]`);
+    emit(templateBlock(message.template, "transcript", false));
+  }
+  return lines;
+}
