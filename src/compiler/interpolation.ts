@@ -36,6 +36,26 @@ for (const name of Object.keys(handlebars.helpers)) {
 }
 for (const [name, fn] of Object.entries(HELPERS)) handlebars.registerHelper(name, fn as Handlebars.HelperDelegate);
 
+// With noEscape, Handlebars joins the values of a program that starts with two mustaches with a
+// bare `+`, so `{{a}}{{b}}` with a = b = 0 renders "0" instead of "00". Forcing its string buffer
+// makes every program concatenate strings.
+interface JsCompiler {
+  forceBuffer: boolean;
+  mergeSource(declarations: unknown): unknown;
+}
+type JsCompilerClass = { new (...args: unknown[]): JsCompiler; prototype: JsCompiler & { compiler: unknown } };
+const BaseCompiler = (handlebars as unknown as { JavaScriptCompiler: JsCompilerClass }).JavaScriptCompiler;
+function StringBufferCompiler(this: JsCompiler, ...args: unknown[]): void {
+  (BaseCompiler as unknown as (...a: unknown[]) => void).apply(this, args);
+}
+StringBufferCompiler.prototype = Object.create(BaseCompiler.prototype) as JsCompiler & { compiler: unknown };
+StringBufferCompiler.prototype.compiler = StringBufferCompiler;
+StringBufferCompiler.prototype.mergeSource = function mergeSource(this: JsCompiler, declarations: unknown): unknown {
+  this.forceBuffer = true;
+  return BaseCompiler.prototype.mergeSource.call(this, declarations);
+};
+(handlebars as unknown as { JavaScriptCompiler: unknown }).JavaScriptCompiler = StringBufferCompiler;
+
 const KNOWN_HELPERS: Record<string, boolean> = {
   helperMissing: false,
   blockHelperMissing: false,
@@ -105,7 +125,12 @@ function isPath(node: Node): node is PathNode {
 }
 
 /** Compile one spec string. Reports problems instead of throwing; `text` is absent on errors. */
-export function compileText(source: string, ctx: TextContext): { text?: CompiledText; diagnostics: Diagnostic[] } {
+export function compileText(
+  source: string,
+  ctx: TextContext,
+  /** Tests compare the fast path against Handlebars with this. */
+  opts: { handlebarsOnly?: boolean } = {},
+): { text?: CompiledText; diagnostics: Diagnostic[] } {
   if (!source.includes("{{")) return { text: literalText(source), diagnostics: [] };
   const diagnostics: Diagnostic[] = [];
   const starts = lineStarts(source);
@@ -129,7 +154,7 @@ export function compileText(source: string, ctx: TextContext): { text?: Compiled
   checkStatements(program.body, new Set(), ctx, report);
   if (diagnostics.length > 0) return { diagnostics };
 
-  const simple = simpleSegments(program.body);
+  const simple = opts.handlebarsOnly ? undefined : simpleSegments(program.body);
   if (simple) return { text: segmentsText(source, simple), diagnostics };
   const template = handlebars.compile(program as unknown as string, COMPILE_OPTIONS);
   const render: Render = (values, locale) => template(values, { data: { locale } });
@@ -307,7 +332,9 @@ function describeParseError(error: unknown, source: string, starts: number[]): {
   const text = typeof err.message === "string" ? err.message : String(error);
   if (typeof err.lineNumber === "number" && typeof err.column === "number") {
     // Handlebars' own checks (e.g. a block closed by the wrong name) carry a position.
-    return { message: `Template syntax error: ${text.split("\n")[0]}`, offset: offsetOf(starts, err.lineNumber, err.column) };
+    const at = offsetOf(starts, err.lineNumber, err.column);
+    const open = source.lastIndexOf("{{", at);
+    return { message: `Template syntax error: ${(text.split("\n")[0] ?? "").replace(/ - \d+:\d+$/, "")}`, offset: open >= 0 ? open : at };
   }
   // Parser errors only carry their position in the shared lexer's state.
   const lexer = (Handlebars as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer;
