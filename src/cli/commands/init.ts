@@ -1,7 +1,145 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { CommandHandler } from "../io.js";
-import { UsageError } from "../io.js";
+import { EXIT_OK, InputError, UsageError } from "../io.js";
+import { helpRequested, parseCommand } from "../common.js";
 
-// Placeholder until the owning change lands.
-export const run: CommandHandler = async () => {
-  throw new UsageError("msgc init is not implemented yet");
+const HELP = `Usage: msgc init [dir] [options]
+
+Scaffolds a msgc project in dir (default: the current folder): msgc.config.yaml, one Message
+(specs/messages/welcome.yaml), one Campaign with a five-row audience
+(specs/campaigns/welcome-campaign.yaml, specs/audiences/welcome.csv), editor schema modelines,
+.msgc/ in .gitignore, and a GitHub Actions workflow that validates specs and comments each
+pull request's message changes (.github/workflows/msgc.yml).
+
+Options:
+  --force, -f    overwrite files that already exist (default: refuse and change nothing)
+  --help, -h     show this help
+`;
+
+const OPTIONS = {
+  force: { type: "boolean", short: "f" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Where the schemas are once msgc is installed in the new project. */
+const SCHEMA_DIR = "node_modules/msgc/schema";
+
+const WORKFLOW_EXAMPLE = fileURLToPath(new URL("../../../examples/github/msgc-pr.yml", import.meta.url));
+
+function modeline(file: string, schema: string): string {
+  const path = relative(dirname(file), join(SCHEMA_DIR, schema)).split(sep).join("/");
+  return `# yaml-language-server: $schema=${path}\n`;
+}
+
+const CONFIG = `specs: specs
+out: .msgc
+# businessId: your Connectly business id (a UUID); the API key comes from CONNECTLY_API_KEY.
+window: auto
+rate: 50
+`;
+
+const MESSAGE = `kind: Message
+name: welcome
+description: Greets a new customer, with two reply buttons
+vars:
+  first_name: { type: string, maxLength: 40 }
+samples:
+  ana: { first_name: Ana }
+  ben: { first_name: Ben }
+session:
+  text: "Hi {{first_name}}! Welcome to *Lucky Shrub*. What can we help you with?"
+  buttons:
+    - { id: browse, text: Browse plants }
+    - { id: help, text: Talk to us }
+  footer: Reply STOP to opt out
+template:
+  name: welcome_v1
+  language: en_US
+  body: ["{{first_name}}"]
+window: auto
+`;
+
+const CAMPAIGN = `kind: Campaign
+name: welcome-campaign
+message: welcome
+campaignName: welcome_campaign
+audience:
+  file: ../audiences/welcome.csv
+  phone: phone
+`;
+
+const AUDIENCE = `phone,first_name
++16045550101,Ana
++1 (604) 555-2331,Ben
++14155550132,Chloé
++16475550199,Dev
++12025550143,Emma
+`;
+
+interface ScaffoldFile {
+  path: string;
+  content: () => Promise<string>;
+}
+
+function scaffold(): ScaffoldFile[] {
+  const yaml = (path: string, schema: string, body: string): ScaffoldFile => ({
+    path,
+    content: async () => `${modeline(path, schema)}${body}`,
+  });
+  return [
+    yaml("msgc.config.yaml", "config.schema.json", CONFIG),
+    yaml("specs/messages/welcome.yaml", "message.schema.json", MESSAGE),
+    yaml("specs/campaigns/welcome-campaign.yaml", "campaign.schema.json", CAMPAIGN),
+    { path: "specs/audiences/welcome.csv", content: async () => AUDIENCE },
+    { path: ".github/workflows/msgc.yml", content: () => readFile(WORKFLOW_EXAMPLE, "utf8") },
+  ];
+}
+
+/** Adds `.msgc/` to .gitignore, creating it or appending to it (never losing what is there). */
+async function ignoreBuildOutput(dir: string): Promise<"created" | "updated" | "unchanged"> {
+  const path = join(dir, ".gitignore");
+  const existing = existsSync(path) ? await readFile(path, "utf8") : undefined;
+  if (existing !== undefined && existing.split(/\r?\n/).some((line) => /^\/?\.msgc\/?$/.test(line.trim()))) return "unchanged";
+  const prefix = existing === undefined || existing === "" || existing.endsWith("\n") ? (existing ?? "") : `${existing}\n`;
+  await writeFile(path, `${prefix}# msgc build output (campaign plans hold phone numbers)\n.msgc/\n`);
+  return existing === undefined ? "created" : "updated";
+}
+
+export const run: CommandHandler = async (args, io) => {
+  const { values, positionals } = parseCommand("init", args, OPTIONS);
+  if (helpRequested(values, HELP, io)) return EXIT_OK;
+  if (positionals.length > 1) throw new UsageError("msgc init: give at most one folder", `Run "msgc init --help" for its options.`);
+  const dir = resolve(io.cwd, positionals[0] ?? ".");
+  const files = scaffold();
+  const existing = files.filter((f) => existsSync(join(dir, f.path)));
+  if (existing.length > 0 && values.force !== true) {
+    throw new InputError(`msgc init: ${existing.map((f) => f.path).join(", ")} already exist${existing.length === 1 ? "s" : ""}; nothing was written (use --force to overwrite)`);
+  }
+  const written: string[] = [];
+  for (const file of files) {
+    const target = join(dir, file.path);
+    const content = await file.content();
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    } catch (e) {
+      throw new InputError(`msgc init: cannot write ${file.path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    written.push(file.path);
+  }
+  const gitignore = await ignoreBuildOutput(dir);
+  if (gitignore !== "unchanged") written.push(`.gitignore (${gitignore})`);
+  const shown = relative(io.cwd, dir) || ".";
+  io.stdout.write(
+    `Created a msgc project in ${shown}:\n${written.map((f) => `  ${f}`).join("\n")}\n\n` +
+      `Next:\n` +
+      `  npm install --save-dev msgc     (the schema modelines point into node_modules/msgc)\n` +
+      `  msgc validate                   check every spec\n` +
+      `  msgc preview                    see each message as the customer will\n` +
+      `  msgc send welcome-campaign --dry-run\n`,
+  );
+  return EXIT_OK;
 };

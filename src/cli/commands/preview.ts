@@ -1,7 +1,118 @@
-import type { CommandHandler } from "../io.js";
-import { UsageError } from "../io.js";
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Diagnostic } from "../../diagnostics.js";
+import { isError } from "../../diagnostics.js";
+import type { CliIo, CommandHandler } from "../io.js";
+import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
+import { colorEnabled, COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
+import { loadProject } from "../../spec/project.js";
+import type { PreviewResult } from "../../runner/preview/index.js";
+import { DEFAULT_PREVIEW_ROWS, formatPreviewHtml, formatPreviewMarkdown, formatPreviewText, preview } from "../../runner/preview/index.js";
 
-// Placeholder until the owning change lands.
-export const run: CommandHandler = async () => {
-  throw new UsageError("msgc preview is not implemented yet");
+const HELP = `Usage: msgc preview [paths…] [options]
+
+Shows what each message looks like to the customer, for each of its samples, and each
+campaign's first rows. A dry run: needs no API key and sends nothing.
+
+Arguments:
+  paths…             spec files or folders (default: the project's specs folder)
+
+Options:
+  --format FORMAT    text (default), markdown (for a pull request), html (one self-contained
+                     page) or json (the render model)
+  --out FILE         write the preview to FILE instead of stdout
+  --rows N           audience rows shown per campaign (default ${DEFAULT_PREVIEW_ROWS}; 0 for none)
+  --show-numbers     show recipients' phone numbers in full (default: masked)
+  --config PATH      msgc.config.yaml to use (default: found by walking up from here)
+  --quiet, -q        print errors only on stderr, no warnings
+  --help, -h         show this help
+
+Exit codes: 0 previewed, 1 a spec or audience has errors (what compiled is still shown),
+64 usage error.
+`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  out: { type: "string" },
+  rows: { type: "string" },
+  "show-numbers": { type: "boolean" },
+} as const;
+
+function parseRows(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PREVIEW_ROWS;
+  if (!/^\d{1,9}$/.test(value)) throw new UsageError(`msgc preview: --rows must be a whole number, not "${value}"`, `For example: --rows 5.`);
+  return Number(value);
+}
+
+/** A diagnostic in the JSON shape of the CLI contract (1-based; `row` for audience rows). */
+function diagnosticJson(d: Diagnostic): Record<string, unknown> {
+  const out: Record<string, unknown> = { file: d.file };
+  if (d.row !== undefined) out.row = d.row;
+  else if (d.range) {
+    out.line = d.range.start.line + 1;
+    out.column = d.range.start.column + 1;
+  }
+  out.severity = d.severity;
+  out.code = d.code;
+  out.message = d.message;
+  return out;
+}
+
+function render(result: PreviewResult, format: "text" | "markdown" | "html" | "json", color: boolean): string {
+  switch (format) {
+    case "text":
+      return formatPreviewText(result.messages, { color });
+    case "markdown":
+      return formatPreviewMarkdown(result.messages);
+    case "html":
+      return formatPreviewHtml(result.messages);
+    case "json":
+      return `${JSON.stringify({ ok: result.ok, messages: result.messages, diagnostics: result.diagnostics.map(diagnosticJson) }, null, 2)}\n`;
+  }
+}
+
+async function writeOutput(io: CliIo, out: string | undefined, text: string): Promise<void> {
+  if (out === undefined || out === "-") {
+    io.stdout.write(text);
+    return;
+  }
+  const target = resolve(io.cwd, out);
+  try {
+    await writeFile(target, text);
+  } catch (e) {
+    throw new InputError(`msgc preview: cannot write ${out} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+}
+
+export const run: CommandHandler = async (args, io) => {
+  const { values, positionals } = parseCommand("preview", args, OPTIONS);
+  if (helpRequested(values, HELP, io)) return EXIT_OK;
+  const format = parseFormat("preview", values.format, ["text", "markdown", "html", "json"] as const);
+  const rows = parseRows(values.rows);
+  const project = await loadProject({
+    cwd: io.cwd,
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    ...(positionals.length > 0 ? { paths: positionals } : {}),
+  });
+  const result = await preview(project, { rows, showNumbers: values["show-numbers"] === true });
+  const toStdout = values.out === undefined || values.out === "-";
+  await writeOutput(io, values.out, render(result, format, toStdout && colorEnabled(io.stdout, io.env)));
+  // In JSON the diagnostics are in the document; otherwise they go to stderr, apart from the preview.
+  if (format !== "json" || !toStdout) {
+    const errors = result.diagnostics.filter(isError).length;
+    const shown = values.quiet === true ? result.diagnostics.filter(isError) : result.diagnostics;
+    if (shown.length > 0) {
+      writeReport(io, {
+        format: "text",
+        diagnostics: shown,
+        summary: { specs: project.specs.length, errors, warnings: result.diagnostics.length - errors },
+        sources: sourcesOf(project),
+        quiet: true,
+        target: "stderr",
+        what: plural(result.messages.length, "message"),
+      });
+    }
+  }
+  if (!toStdout && values.quiet !== true) io.stderr.write(`msgc preview: wrote ${plural(result.messages.length, "message")} to ${values.out}\n`);
+  return result.ok ? EXIT_OK : EXIT_PROBLEMS;
 };
