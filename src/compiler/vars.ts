@@ -100,10 +100,10 @@ export function compileVars(
       invalid([name, "minimum"], `minimum ${def.minimum} is greater than maximum ${def.maximum}`);
     }
     def.enum?.forEach((value, index) => {
-      if (!typeMatches(def.type, value)) invalid([name, "enum", index], `enum value ${display(value)} is not a ${def.type}`);
+      if (!typeMatches(def.type, value)) invalid([name, "enum", index], `enum value ${display(value)} is not ${withArticle(def.type)}`);
     });
     if (def.default !== undefined && !typeMatches(def.type, def.default)) {
-      invalid([name, "default"], `default ${display(def.default)} is not a ${def.type}`);
+      invalid([name, "default"], `default ${display(def.default)} is not ${withArticle(def.type)}`);
     }
   }
   if (diagnostics.length > 0) return { diagnostics };
@@ -216,6 +216,10 @@ function validationProblems(vars: CompiledVars, values: Record<string, unknown>)
   return problems;
 }
 
+function withArticle(type: string): string {
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+}
+
 function display(value: unknown): string {
   return typeof value === "string" ? quote(value) : JSON.stringify(value) ?? String(value);
 }
@@ -246,7 +250,7 @@ function describe(name: string, value: unknown, error: ErrorObject, def: VarDef 
     case "maximum":
       return `${shown} is more than the maximum ${String(params.limit)}`;
     case "type":
-      return `${shown} is not ${def?.type === "integer" ? "an integer" : `a ${def?.type ?? String(params.type)}`}`;
+      return `${shown} is not ${withArticle(def?.type ?? String(params.type))}`;
     default:
       return `${shown} is not valid`;
   }
