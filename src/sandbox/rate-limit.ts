@@ -6,16 +6,19 @@ interface Bucket {
 }
 
 /**
- * One token bucket per business: `rate` tokens a second, holding at most one second's worth, so
- * a client pacing itself at exactly `rate` never sees a 429 while a burst above it does.
+ * One token bucket per business: `rate` tokens a second, holding one second's worth (at least
+ * one token), so a client pacing itself at `rate` never sees a 429 while a burst above it does.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  private readonly capacity: number;
 
   constructor(
     private readonly rate: number,
     private readonly clock: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.capacity = Math.max(1, rate);
+  }
 
   get unlimited(): boolean {
     return !(this.rate > 0 && Number.isFinite(this.rate));
@@ -27,10 +30,10 @@ export class RateLimiter {
     const now = this.clock();
     let bucket = this.buckets.get(businessId);
     if (!bucket) {
-      bucket = { tokens: this.rate, updatedAt: now };
+      bucket = { tokens: this.capacity, updatedAt: now };
       this.buckets.set(businessId, bucket);
     } else {
-      bucket.tokens = Math.min(this.rate, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.rate);
+      bucket.tokens = Math.min(this.capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.rate);
       bucket.updatedAt = now;
     }
     if (bucket.tokens >= 1) {
