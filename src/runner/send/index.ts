@@ -1,0 +1,718 @@
+/**
+ * `send`: plan items out to Connectly, paced, retried, journaled and resumable. The CLI's
+ * `msgc send` is a thin shell over this; benchmarks and programs call it directly.
+ *
+ * The plan is read twice: once to hash it (a resumed run must be sending the same campaign) and
+ * count what will go out (the confirmation and the ETA need it), once to send. Items stream
+ * through both passes, so a campaign of millions of recipients sends in constant memory apart
+ * from the replayed journal.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { InputError, UsageError } from "../../cli/io.js";
+import { chooseForm } from "../../compiler/plan.js";
+import type { Form, PlanItem } from "../../compiler/plan.js";
+import { maskNumbersIn } from "../mask.js";
+import { acquireLock, JOURNAL_VERSION, JournalWriter, replayJournal } from "./journal.js";
+import type { AttemptResult, JournalReplay, KeyHistory } from "./journal.js";
+import {
+  backoffDelay,
+  classifyStatus,
+  DEFAULT_BACKOFF,
+  DEFAULT_MAX_FAILURES,
+  describeMaxFailures,
+  formatShard,
+  readAnswerBody,
+  shardOf,
+  tooManyFailures,
+  WINDOW_ERROR_CODES,
+} from "./policy.js";
+import type { Backoff, MaxFailures, Shard } from "./policy.js";
+import { RateGovernor } from "./rate-governor.js";
+import { ReportWriter } from "./report.js";
+import type { RecipientReport, RecipientStatus } from "./report.js";
+import { createTransport } from "./transport.js";
+import type { Transport } from "./transport.js";
+
+export type { Backoff, MaxFailures, Shard } from "./policy.js";
+export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
+export type { RecipientReport, RecipientStatus } from "./report.js";
+export type { HeaderEntry, IntentEntry, JournalEntry, OutcomeEntry } from "./journal.js";
+
+export const DEFAULT_RATE = 50;
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_ATTEMPTS = 5;
+/** 429s do not use up attempts (they say "not now", not "broken"), but a server that never lets up ends it. */
+const MAX_RATE_LIMITED_PER_RECIPIENT = 100;
+
+export type PlanSource = AsyncIterable<PlanItem> | Iterable<PlanItem>;
+
+export interface ConfirmInfo {
+  campaign: string;
+  /** Requests about to go out (after shard, resume and unknown filtering). */
+  count: number;
+  /** Host (and port) of the target; never the key. */
+  host: string;
+}
+
+export interface ProgressSnapshot {
+  /** Recipients this run will handle (to send, or already sent and skipped). */
+  total: number;
+  sent: number;
+  failed: number;
+  fallbacks: number;
+  skipped: number;
+  unknown: number;
+  inFlight: number;
+  requests: number;
+  rateLimited: number;
+  /** The pace in force, requests per second (lower than asked after 429s). */
+  rate: number;
+  elapsedMs: number;
+}
+
+export interface ProgressSink {
+  start(read: () => ProgressSnapshot): void;
+  stop(): void;
+}
+
+export interface SendOptions {
+  /**
+   * The plan; called twice (see above) and must yield the same items, with unique keys, both
+   * times. planCampaign does.
+   */
+  plan: () => PlanSource;
+  /** The campaign (or message) name: journal header, summary, confirmation. */
+  campaign: string;
+  baseUrl: string;
+  businessId: string;
+  /** Sent as X-API-Key; never written anywhere. Not needed for a dry run. */
+  apiKey?: string;
+  /** Requests per second; Infinity for no limit (library only: the CLI caps at 200). Default 50. */
+  rate?: number;
+  /** Requests in flight at once (and connections in the pool). Default 16. */
+  concurrency?: number;
+  /** Per-request timeout for the answer's headers and body. Default 30 s. */
+  timeoutMs?: number;
+  /** Attempts per recipient for 5xx, timeouts and connection errors. Default 5. */
+  maxAttempts?: number;
+  backoff?: Backoff;
+  maxFailures?: MaxFailures;
+  shard?: Shard;
+  /** The journal file; false runs without one (nothing can be resumed: benchmarks, tests). */
+  journal: string | false;
+  resume?: boolean;
+  retryUnknown?: boolean;
+  /** Resume although the plan changed since the journal was started. */
+  force?: boolean;
+  /** Everything but the HTTP requests (and the journal). */
+  dryRun?: boolean;
+  /** Asked before anything is sent; false cancels the run. Not asked on a dry run. */
+  confirm?: (info: ConfirmInfo) => Promise<boolean>;
+  /** Writes the per-recipient report (JSON) here. */
+  report?: string;
+  showNumbers?: boolean;
+  progress?: ProgressSink;
+  /** The clock of the 24-hour window (epoch ms). Default Date.now. */
+  now?: () => number;
+  /** Stops the run gracefully: nothing new starts, what is in flight finishes and is journaled. */
+  signal?: AbortSignal;
+  /** Randomness of the backoff jitter. */
+  random?: () => number;
+}
+
+export interface SendSummary {
+  campaign: string;
+  /** Host of the target. */
+  target: string;
+  dryRun: boolean;
+  cancelled: boolean;
+  shard: string | null;
+  journal: string | null;
+  planHash: string;
+  /** Plan items in this shard. */
+  total: number;
+  sent: number;
+  failed: number;
+  /** Failed recipients by error code (the API's `code`, `HTTP_<status>`, or a network code). */
+  failedByCode: Record<string, number>;
+  /** Sent as the template form after the session form was refused for the 24-hour window. */
+  fallbacks: number;
+  /** Requests whose outcome is unknown from an earlier run, not resent (masked keys). */
+  unknown: number;
+  unknownKeys: string[];
+  /** Already sent according to the journal. */
+  skipped: number;
+  /** Sent, and an earlier attempt may have been accepted too (masked keys). */
+  possiblyDuplicated: number;
+  possiblyDuplicatedKeys: string[];
+  /** Started but cut short by a stop (left for --resume). */
+  interrupted: number;
+  /** Never started because the run stopped early. */
+  notAttempted: number;
+  /** Dry run: how many would go out as each form. */
+  forms: Record<Form, number>;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  stopped: string | null;
+  durationMs: number;
+  messagesPerSecond: number;
+}
+
+/** Exit status for a summary: 1 if anything failed, is unknown, was cut short or cancelled. */
+export function summaryExitCode(summary: SendSummary): 0 | 1 {
+  const incomplete =
+    summary.failed > 0 ||
+    summary.unknown > 0 ||
+    summary.interrupted > 0 ||
+    summary.notAttempted > 0 ||
+    summary.stopped !== null ||
+    summary.cancelled;
+  return incomplete ? 1 : 0;
+}
+
+function toAsyncIterator(source: PlanSource): { next(): Promise<IteratorResult<PlanItem>> | IteratorResult<PlanItem>; return?(): unknown } {
+  if (Symbol.asyncIterator in source) return (source as AsyncIterable<PlanItem>)[Symbol.asyncIterator]();
+  return (source as Iterable<PlanItem>)[Symbol.iterator]();
+}
+
+function checkOptions(options: SendOptions): void {
+  const rate = options.rate ?? DEFAULT_RATE;
+  if (!(rate > 0)) throw new UsageError(`rate must be above 0, got ${rate}`);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new UsageError(`max attempts must be a whole number of at least 1, got ${maxAttempts}`);
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeout > 0)) throw new UsageError(`timeout must be above 0 ms, got ${timeout}`);
+  let url: URL;
+  try {
+    url = new URL(options.baseUrl);
+  } catch {
+    throw new UsageError(`the base URL "${options.baseUrl}" is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the base URL must be http(s), got "${options.baseUrl}"`);
+  if (options.businessId === "") throw new UsageError("the business id is empty");
+  if (!options.dryRun && !options.apiKey) throw new UsageError("no API key: set CONNECTLY_API_KEY or pass --api-key-file");
+  if (options.shard && !(options.shard.index >= 1 && options.shard.index <= options.shard.count)) {
+    throw new UsageError(`shard must be I/N with 1 <= I <= N, got ${options.shard.index}/${options.shard.count}`);
+  }
+}
+
+interface Scan {
+  planHash: string;
+  /** Items in this shard. */
+  inShard: number;
+  /** Of those, what will go out (not already sent, not unknown left alone). */
+  toSend: number;
+}
+
+/** First pass: hash the whole plan, count this shard's items and what will go out. */
+async function scanPlan(source: PlanSource, shard: Shard | undefined, replay: JournalReplay | undefined, retryUnknown: boolean): Promise<Scan> {
+  const hash = createHash("sha256");
+  let inShard = 0;
+  let toSend = 0;
+  for await (const item of source) {
+    hash.update(JSON.stringify(item));
+    hash.update("\n");
+    if (shard && shardOf(item.key, shard.count) !== shard.index) continue;
+    inShard++;
+    const history = replay?.keys.get(item.key);
+    if (history?.sent) continue;
+    if (history?.unknown && !retryUnknown) continue;
+    toSend++;
+  }
+  return { planHash: `sha256:${hash.digest("hex")}`, inShard, toSend };
+}
+
+function hostOf(baseUrl: string): string {
+  return new URL(baseUrl).host;
+}
+
+/** Messages we print can carry a number (keys) or, from a misbehaving server, the key itself. */
+function scrub(text: string, apiKey: string | undefined, showNumbers: boolean): string {
+  let out = apiKey && apiKey.length > 0 ? text.split(apiKey).join("[redacted]") : text;
+  if (!showNumbers) out = maskNumbersIn(out);
+  return out;
+}
+
+/** Sends a plan. Resolves with the summary; rejects only on usage or input problems (journal, lock). */
+export async function send(options: SendOptions): Promise<SendSummary> {
+  checkOptions(options);
+  const startedAt = performance.now();
+  const clock = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const showNumbers = options.showNumbers ?? false;
+  const display = (key: string): string => (showNumbers ? key : maskNumbersIn(key));
+  const shardLabel = options.shard ? formatShard(options.shard) : null;
+  const journalPath = options.journal === false ? null : options.journal;
+  const dryRun = options.dryRun ?? false;
+  const retryUnknown = options.retryUnknown ?? false;
+
+  let releaseLock: (() => void) | undefined;
+  let journal: JournalWriter | undefined;
+  let report: ReportWriter | undefined;
+  let transport: Transport | undefined;
+  const summary: SendSummary = {
+    campaign: options.campaign,
+    target: hostOf(options.baseUrl),
+    dryRun,
+    cancelled: false,
+    shard: shardLabel,
+    journal: journalPath,
+    planHash: "",
+    total: 0,
+    sent: 0,
+    failed: 0,
+    failedByCode: {},
+    fallbacks: 0,
+    unknown: 0,
+    unknownKeys: [],
+    skipped: 0,
+    possiblyDuplicated: 0,
+    possiblyDuplicatedKeys: [],
+    interrupted: 0,
+    notAttempted: 0,
+    forms: { session: 0, template: 0 },
+    requests: 0,
+    retries: 0,
+    rateLimited: 0,
+    stopped: null,
+    durationMs: 0,
+    messagesPerSecond: 0,
+  };
+
+  try {
+    let replay: JournalReplay | undefined;
+    if (journalPath !== null) {
+      if (!dryRun) releaseLock = acquireLock(journalPath);
+      if (existsSync(journalPath)) {
+        if (!options.resume && !dryRun) {
+          throw new UsageError(
+            `the journal ${journalPath} already exists: this campaign was sent (or started) before`,
+            "Add --resume to send only what is not known to be sent, or remove the journal to start over (which can send twice).",
+          );
+        }
+        if (options.resume) replay = replayJournal(journalPath);
+      }
+    }
+
+    const scan = await scanPlan(options.plan(), options.shard, replay, retryUnknown);
+    summary.planHash = scan.planHash;
+    summary.total = scan.inShard;
+    if (replay) {
+      const { header } = replay;
+      if (header.campaign !== options.campaign) {
+        throw new InputError(`the journal ${journalPath} belongs to campaign "${header.campaign}", not "${options.campaign}"`);
+      }
+      if (header.shard !== shardLabel) {
+        throw new InputError(`the journal ${journalPath} was written for shard ${header.shard ?? "none"}, not ${shardLabel ?? "none"}`);
+      }
+      if (header.planHash !== scan.planHash && !options.force) {
+        throw new UsageError(
+          `the campaign "${options.campaign}" changed since the journal ${journalPath} was started (its specs or audience compile differently)`,
+          "Resuming a changed campaign can mix old and new content; add --force to resume anyway.",
+        );
+      }
+    }
+
+    if (!dryRun && options.confirm && scan.toSend > 0) {
+      const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target });
+      if (!ok) {
+        summary.cancelled = true;
+        summary.notAttempted = scan.toSend;
+        return summary;
+      }
+    }
+
+    if (options.report) report = await ReportWriter.open(options.report);
+    if (journalPath !== null && !dryRun) {
+      journal = await JournalWriter.open(journalPath);
+      await journal.writeDurable({
+        type: "header",
+        version: JOURNAL_VERSION,
+        campaign: options.campaign,
+        planHash: scan.planHash,
+        startedAt: new Date(clock()).toISOString(),
+        shard: shardLabel,
+        resumed: replay !== undefined,
+      });
+    }
+    if (!dryRun) {
+      transport = createTransport({
+        baseUrl: options.baseUrl,
+        apiKey: options.apiKey!,
+        connections: options.concurrency ?? DEFAULT_CONCURRENCY,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      });
+    }
+
+    const run = new Run(options, summary, {
+      replay,
+      journal,
+      report,
+      transport,
+      display,
+      clock,
+      random,
+      toSend: scan.toSend,
+    });
+    await run.execute();
+  } finally {
+    await transport?.close().catch(() => undefined);
+    const closing = journal?.close();
+    summary.durationMs = Math.round(performance.now() - startedAt);
+    const seconds = summary.durationMs / 1000;
+    summary.messagesPerSecond = seconds > 0 ? Math.round((summary.sent / seconds) * 10) / 10 : 0;
+    try {
+      await closing;
+      await report?.close(summary);
+    } finally {
+      releaseLock?.();
+    }
+  }
+  return summary;
+}
+
+interface RunContext {
+  replay: JournalReplay | undefined;
+  journal: JournalWriter | undefined;
+  report: ReportWriter | undefined;
+  transport: Transport | undefined;
+  display: (key: string) => string;
+  clock: () => number;
+  random: () => number;
+  toSend: number;
+}
+
+/** One recipient's journey so far. */
+interface Attempting {
+  item: PlanItem;
+  form: Form;
+  attempts: number;
+  /** Attempts counted against maxAttempts (429s and the window fallback are not). */
+  failures: number;
+  rateLimited: number;
+  fallback: boolean;
+  ambiguous: boolean;
+  lastStatus: number | null;
+  lastErrorCode: string | null;
+}
+
+/** The second pass: workers pulling items, each carrying one recipient to a final state. */
+class Run {
+  private readonly governor: RateGovernor;
+  private readonly maxAttempts: number;
+  private readonly backoff: Backoff;
+  private readonly maxFailures: MaxFailures;
+  private stopping = false;
+  private readonly stopped: Promise<void>;
+  private stop!: () => void;
+  private finished = 0;
+  private inFlight = 0;
+  private readonly startedAt = performance.now();
+  private pulling: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly options: SendOptions,
+    private readonly summary: SendSummary,
+    private readonly ctx: RunContext,
+  ) {
+    this.governor = new RateGovernor(options.rate ?? DEFAULT_RATE);
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.maxFailures = options.maxFailures ?? DEFAULT_MAX_FAILURES;
+    this.stopped = new Promise<void>((resolve) => {
+      this.stop = resolve;
+    });
+  }
+
+  private halt(reason: string): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.summary.stopped = reason;
+    this.stop();
+    this.governor.release();
+  }
+
+  snapshot(): ProgressSnapshot {
+    const s = this.summary;
+    return {
+      total: s.total,
+      sent: s.sent,
+      failed: s.failed,
+      fallbacks: s.fallbacks,
+      skipped: s.skipped,
+      unknown: s.unknown,
+      inFlight: this.inFlight,
+      requests: s.requests,
+      rateLimited: s.rateLimited,
+      rate: this.governor.rate,
+      elapsedMs: performance.now() - this.startedAt,
+    };
+  }
+
+  async execute(): Promise<void> {
+    const signal = this.options.signal;
+    const onAbort = (): void => this.halt("interrupted");
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort);
+    this.options.progress?.start(() => this.snapshot());
+    const iterator = toAsyncIterator(this.options.plan());
+    try {
+      const workers = Array.from({ length: this.options.concurrency ?? DEFAULT_CONCURRENCY }, () =>
+        this.work(iterator).catch((e: unknown) => {
+          // A journal that cannot be written stops everything: nothing may go out unjournaled.
+          this.halt("stopped: an error");
+          throw e;
+        }),
+      );
+      await Promise.all(workers);
+      if (this.stopping) {
+        // The rest of this shard's plan: still listed (unknowns, skips), counted as not attempted.
+        for (let next = await this.pull(iterator); !next.done; next = await this.pull(iterator)) {
+          const item = next.value;
+          if (this.inShard(item) && !this.settleWithoutSending(item)) this.summary.notAttempted++;
+        }
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      this.options.progress?.stop();
+      this.governor.release();
+      await iterator.return?.();
+    }
+  }
+
+  /** Items are pulled one at a time, whatever the source: an async generator is not re-entrant. */
+  private pull(iterator: ReturnType<typeof toAsyncIterator>): Promise<IteratorResult<PlanItem>> {
+    const next = this.pulling.then(() => iterator.next());
+    this.pulling = next.catch(() => undefined);
+    return next;
+  }
+
+  private inShard(item: PlanItem): boolean {
+    const shard = this.options.shard;
+    return !shard || shardOf(item.key, shard.count) === shard.index;
+  }
+
+  private history(key: string): KeyHistory | undefined {
+    return this.ctx.replay?.keys.get(key);
+  }
+
+  private status(key: string): "skip" | "unknown" | "send" {
+    const history = this.history(key);
+    if (history?.sent) return "skip";
+    if (history?.unknown && !this.options.retryUnknown) return "unknown";
+    return "send";
+  }
+
+  /** Keys the journal already settles (sent, or unknown and left alone): listed, not sent. */
+  private settleWithoutSending(item: PlanItem): boolean {
+    const history = this.history(item.key);
+    switch (this.status(item.key)) {
+      case "skip":
+        this.summary.skipped++;
+        this.record(item.key, history!.form, "skipped", history!, { messageId: history!.messageId });
+        return true;
+      case "unknown":
+        this.summary.unknown++;
+        this.summary.unknownKeys.push(this.ctx.display(item.key));
+        this.record(item.key, history!.form, "unknown", history!, {});
+        return true;
+      case "send":
+        return false;
+    }
+  }
+
+  private async work(iterator: ReturnType<typeof toAsyncIterator>): Promise<void> {
+    while (!this.stopping) {
+      const next = await this.pull(iterator);
+      if (next.done) return;
+      const item = next.value;
+      if (!this.inShard(item) || this.settleWithoutSending(item)) continue;
+      const history = this.history(item.key);
+      if (this.stopping) {
+        this.summary.notAttempted++;
+        return;
+      }
+      this.inFlight++;
+      try {
+        await this.deliver(item, history);
+      } finally {
+        this.inFlight--;
+      }
+    }
+  }
+
+  private record(
+    key: string,
+    form: Form | null,
+    status: RecipientStatus,
+    state: Pick<KeyHistory, "attempts" | "fallback" | "lastErrorCode" | "lastStatus">,
+    extra: { messageId?: string | null; possiblyDuplicated?: boolean },
+  ): void {
+    const report = this.ctx.report;
+    if (!report) return;
+    const entry: RecipientReport = {
+      key: this.ctx.display(key),
+      form,
+      status,
+      fallback: state.fallback,
+      messageId: extra.messageId ?? null,
+      errorCode: status === "sent" || status === "skipped" ? null : state.lastErrorCode,
+      httpStatus: state.lastStatus,
+      attempts: state.attempts,
+      possiblyDuplicated: extra.possiblyDuplicated ?? false,
+    };
+    report.add(entry);
+  }
+
+  private async deliver(item: PlanItem, history: KeyHistory | undefined): Promise<void> {
+    const now = this.ctx.clock();
+    // A recipient that already fell back in an earlier run stays on the template form.
+    const fellBack = history?.fallback === true && item.template !== undefined;
+    const state: Attempting = {
+      item,
+      form: fellBack ? "template" : chooseForm(item, now),
+      attempts: history?.attempts ?? 0,
+      failures: 0,
+      rateLimited: 0,
+      fallback: fellBack,
+      ambiguous: (history?.ambiguous ?? false) || (history?.unknown ?? false),
+      lastStatus: null,
+      lastErrorCode: null,
+    };
+    if (this.options.dryRun) {
+      this.summary.forms[state.form]++;
+      this.record(item.key, state.form, "dry-run", { ...state, lastErrorCode: null }, {});
+      return;
+    }
+    for (;;) {
+      const wait = this.governor.take();
+      if (wait) await wait;
+      if (this.stopping) return this.interrupt(state);
+      const outcome = await this.attempt(state);
+      if (outcome === "done") return;
+      if (outcome === "again-now") continue;
+      const delay = backoffDelay(this.backoff, state.failures, this.ctx.random);
+      this.summary.retries++;
+      await Promise.race([sleep(delay), this.stopped]);
+      if (this.stopping) return this.interrupt(state);
+    }
+  }
+
+  private interrupt(state: Attempting): void {
+    this.summary.interrupted++;
+    this.record(state.item.key, state.form, "interrupted", state, {});
+  }
+
+  /** One request for one recipient; says whether it is done, or goes again now or after a backoff. */
+  private async attempt(state: Attempting): Promise<"done" | "again-now" | "again-later"> {
+    const { item } = state;
+    const request = state.form === "session" ? item.session : item.template;
+    if (!request) throw new Error(`plan item ${item.key} has no ${state.form} form`);
+    state.attempts++;
+    const journal = this.ctx.journal;
+    if (journal) await journal.writeDurable({ type: "intent", key: item.key, form: state.form, attempt: state.attempts });
+    this.summary.requests++;
+    const path = request.path.replace("{businessId}", encodeURIComponent(this.options.businessId));
+    const http = await this.ctx.transport!.post(path, JSON.stringify(request.body));
+
+    const finish = (result: AttemptResult, fields: { status: number | null; messageId?: string | null; errorCode: string | null; ambiguous: boolean }): void => {
+      journal?.write({
+        type: "outcome",
+        key: item.key,
+        form: state.form,
+        attempt: state.attempts,
+        result,
+        status: fields.status,
+        messageId: fields.messageId ?? null,
+        errorCode: fields.errorCode,
+        ambiguous: fields.ambiguous,
+      });
+      state.lastStatus = fields.status;
+      state.lastErrorCode = fields.errorCode;
+    };
+
+    if (http.kind === "error") {
+      finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: null, errorCode: http.code, ambiguous: http.ambiguous });
+      state.ambiguous ||= http.ambiguous;
+      return this.afterRetryable(state);
+    }
+    const answer = classifyStatus(http.status);
+    const { id, code } = readAnswerBody(http.body);
+    const errorCode = code ?? `HTTP_${http.status}`;
+    switch (answer) {
+      case "sent": {
+        this.governor.onAnswered();
+        finish("sent", { status: http.status, messageId: id, errorCode: null, ambiguous: false });
+        this.summary.sent++;
+        if (state.fallback) this.summary.fallbacks++;
+        if (state.ambiguous) {
+          this.summary.possiblyDuplicated++;
+          this.summary.possiblyDuplicatedKeys.push(this.ctx.display(item.key));
+        }
+        this.record(item.key, state.form, "sent", state, { messageId: id, possiblyDuplicated: state.ambiguous });
+        this.settled(false);
+        return "done";
+      }
+      case "rate-limited": {
+        this.summary.rateLimited++;
+        this.governor.onRateLimited(http.retryAfterMs ?? 1000);
+        state.rateLimited++;
+        if (state.rateLimited >= MAX_RATE_LIMITED_PER_RECIPIENT) {
+          finish("failed", { status: http.status, errorCode, ambiguous: false });
+          return this.fail(state);
+        }
+        finish("retry", { status: http.status, errorCode, ambiguous: false });
+        return "again-now";
+      }
+      case "retryable": {
+        this.governor.onAnswered();
+        // A 5xx may come after the server accepted the message (see docs/sending.md).
+        finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: http.status, errorCode, ambiguous: true });
+        state.ambiguous = true;
+        return this.afterRetryable(state);
+      }
+      case "final": {
+        this.governor.onAnswered();
+        if (state.form === "session" && WINDOW_ERROR_CODES.has(errorCode) && item.template && !state.fallback) {
+          finish("fallback", { status: http.status, errorCode, ambiguous: false });
+          state.form = "template";
+          state.fallback = true;
+          return "again-now";
+        }
+        finish("failed", { status: http.status, errorCode, ambiguous: false });
+        return this.fail(state);
+      }
+    }
+  }
+
+  private afterRetryable(state: Attempting): "done" | "again-later" {
+    state.failures++;
+    if (state.failures >= this.maxAttempts) return this.fail(state);
+    return "again-later";
+  }
+
+  private fail(state: Attempting): "done" {
+    const code = state.lastErrorCode ?? "unknown-error";
+    this.summary.failed++;
+    this.summary.failedByCode[code] = (this.summary.failedByCode[code] ?? 0) + 1;
+    this.record(state.item.key, state.form, "failed", state, {});
+    this.settled(true);
+    return "done";
+  }
+
+  private settled(failed: boolean): void {
+    this.finished++;
+    if (failed && tooManyFailures(this.maxFailures, this.summary.failed, this.finished)) {
+      this.halt(`stopped early: ${describeMaxFailures(this.maxFailures)}`);
+    }
+  }
+}
+
+export { scrub as scrubOutput };

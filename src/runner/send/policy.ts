@@ -1,0 +1,130 @@
+/**
+ * The small decisions of a send run, each a pure function: which shard a key belongs to, when
+ * too many failures stop the run, how long to back off, and what an answer means.
+ */
+import { UsageError } from "../../cli/io.js";
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+/** `I/N` with 1 <= I <= N. */
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = match ? Number(match[1]) : NaN;
+  const count = match ? Number(match[2]) : NaN;
+  if (!match || !(count >= 1) || !(index >= 1) || index > count) {
+    throw new UsageError(`--shard must be I/N with 1 <= I <= N (like 2/3), got "${text}"`);
+  }
+  return { index, count };
+}
+
+export function formatShard(shard: Shard): string {
+  return `${shard.index}/${shard.count}`;
+}
+
+/**
+ * FNV-1a (32 bits) over the key's UTF-8 bytes: stable across runs, machines and Node versions,
+ * so the jobs of a CI matrix split an audience the same way every time.
+ */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, "utf8")) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The 1-based shard a key belongs to among `count`. */
+export function shardOf(key: string, count: number): number {
+  return (fnv1a(key) % count) + 1;
+}
+
+export type MaxFailures =
+  /** Stop when 20 of the first 100 recipients fail (a broken message is not blasted to everyone). */
+  | { kind: "default" }
+  /** Stop when this many recipients have failed. */
+  | { kind: "count"; count: number }
+  /** Stop when more than this share of the finished recipients (at least 20 of them) failed. */
+  | { kind: "percent"; percent: number };
+
+export const DEFAULT_MAX_FAILURES: MaxFailures = { kind: "default" };
+const PERCENT_MIN_SAMPLE = 20;
+
+export function parseMaxFailures(text: string): MaxFailures {
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+  if (percent) {
+    const value = Number(percent[1]);
+    if (value > 0 && value <= 100) return { kind: "percent", percent: value };
+  } else if (/^\d+$/.test(text.trim()) && Number(text) >= 1) {
+    return { kind: "count", count: Number(text) };
+  }
+  throw new UsageError(`--max-failures must be a count of at least 1 (like 50) or a percentage (like 5%), got "${text}"`);
+}
+
+/** True when the run must stop, after `failed` of `finished` attempted recipients failed. */
+export function tooManyFailures(policy: MaxFailures, failed: number, finished: number): boolean {
+  switch (policy.kind) {
+    case "default":
+      return finished <= 100 && failed >= 20;
+    case "count":
+      return failed >= policy.count;
+    case "percent":
+      return finished >= PERCENT_MIN_SAMPLE && failed * 100 > policy.percent * finished;
+  }
+}
+
+export function describeMaxFailures(policy: MaxFailures): string {
+  switch (policy.kind) {
+    case "default":
+      return "20 of the first 100 recipients failed";
+    case "count":
+      return `${policy.count} recipient${policy.count === 1 ? "" : "s"} failed`;
+    case "percent":
+      return `more than ${policy.percent}% of the recipients failed`;
+  }
+}
+
+export interface Backoff {
+  baseMs: number;
+  capMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 250, capMs: 15_000 };
+
+/** Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^(retry-1))). */
+export function backoffDelay(backoff: Backoff, retry: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** A session send refused for the 24-hour window: the template form goes out instead, once. */
+export const WINDOW_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ERROR_CODE_MESSAGE_OUTSIDE_OF_ELIGIBILITY_WINDOW",
+  "ERROR_CODE_MESSAGE_CUSTOMER_NO_CONVERSATION_INITIATION",
+]);
+
+export type AnswerKind = "sent" | "rate-limited" | "retryable" | "final";
+
+export function classifyStatus(status: number): AnswerKind {
+  if (status >= 200 && status < 300) return "sent";
+  if (status === 429) return "rate-limited";
+  if (status >= 500) return "retryable";
+  return "final";
+}
+
+/** The `id` of a success body, or the `code` of an error body; null when the body says neither. */
+export function readAnswerBody(body: string): { id: string | null; code: string | null } {
+  try {
+    const parsed = JSON.parse(body) as { id?: unknown; code?: unknown; error?: { code?: unknown } } | null;
+    const id = typeof parsed?.id === "string" ? parsed.id : null;
+    const code =
+      typeof parsed?.code === "string" ? parsed.code : typeof parsed?.error?.code === "string" ? parsed.error.code : null;
+    return { id, code };
+  } catch {
+    return { id: null, code: null };
+  }
+}

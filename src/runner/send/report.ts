@@ -1,0 +1,66 @@
+/**
+ * `--report FILE`: one JSON document, written as the run goes so that a million recipients do
+ * not have to be held in memory: `{"recipients":[…],"summary":{…}}`.
+ */
+import { createWriteStream, mkdirSync } from "node:fs";
+import type { WriteStream } from "node:fs";
+import { once } from "node:events";
+import { dirname } from "node:path";
+import { InputError } from "../../cli/io.js";
+import type { Form } from "../../compiler/plan.js";
+
+export type RecipientStatus = "sent" | "failed" | "unknown" | "skipped" | "interrupted" | "dry-run";
+
+export interface RecipientReport {
+  /** Masked unless numbers are shown. */
+  key: string;
+  form: Form | null;
+  status: RecipientStatus;
+  /** The template form went out after the session form was refused for the 24-hour window. */
+  fallback: boolean;
+  messageId: string | null;
+  errorCode: string | null;
+  /** HTTP status of the last answer, or null. */
+  httpStatus: number | null;
+  /** Requests made for this recipient, over every run of the journal. */
+  attempts: number;
+  /** Sent, but an earlier attempt may also have been accepted (see docs/sending.md). */
+  possiblyDuplicated: boolean;
+}
+
+export class ReportWriter {
+  private first = true;
+  private failure: unknown;
+
+  private constructor(private readonly stream: WriteStream, private readonly path: string) {
+    stream.on("error", (e) => {
+      this.failure ??= e;
+    });
+  }
+
+  static async open(path: string): Promise<ReportWriter> {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      const stream = createWriteStream(path);
+      await once(stream, "open");
+      stream.write('{"recipients":[');
+      return new ReportWriter(stream, path);
+    } catch (e) {
+      throw new InputError(`cannot write the report ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+    }
+  }
+
+  add(recipient: RecipientReport): void {
+    if (this.failure !== undefined) return;
+    this.stream.write(`${this.first ? "\n" : ",\n"}${JSON.stringify(recipient)}`);
+    this.first = false;
+  }
+
+  async close(summary: unknown): Promise<void> {
+    this.stream.end(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
+    await once(this.stream, "close").catch(() => undefined);
+    if (this.failure !== undefined) {
+      throw new InputError(`cannot write the report ${this.path}: ${(this.failure as NodeJS.ErrnoException).code ?? "error"}`);
+    }
+  }
+}

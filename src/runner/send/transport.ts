@@ -1,0 +1,112 @@
+/**
+ * The HTTP side of sending: one keep-alive undici Pool for the target origin, and answers turned
+ * into plain values. Nothing here retries or decides; the sender does.
+ */
+import { Pool } from "undici";
+
+export type HttpOutcome =
+  | { kind: "answer"; status: number; body: string; retryAfterMs: number | undefined }
+  | {
+      kind: "error";
+      /** A stable code for reports: `timeout`, `connection-refused`, `connection-reset`, … */
+      code: string;
+      /** The request may have reached the server (it was written before things broke). */
+      ambiguous: boolean;
+    };
+
+export interface Transport {
+  post(path: string, body: string): Promise<HttpOutcome>;
+  close(): Promise<void>;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  apiKey: string;
+  connections: number;
+  timeoutMs: number;
+}
+
+/** Errors where the request certainly never left: nothing can have been accepted. */
+const NOT_SENT_CODES = new Map<string, string>([
+  ["ECONNREFUSED", "connection-refused"],
+  ["UND_ERR_CONNECT_TIMEOUT", "connect-timeout"],
+  ["ENOTFOUND", "host-not-found"],
+  ["EAI_AGAIN", "host-not-found"],
+  ["EHOSTUNREACH", "host-unreachable"],
+  ["ENETUNREACH", "host-unreachable"],
+]);
+
+const SENT_MAYBE_CODES = new Map<string, string>([
+  ["UND_ERR_HEADERS_TIMEOUT", "timeout"],
+  ["UND_ERR_BODY_TIMEOUT", "timeout"],
+  ["UND_ERR_SOCKET", "connection-reset"],
+  ["ECONNRESET", "connection-reset"],
+  ["EPIPE", "connection-reset"],
+  ["UND_ERR_CLOSED", "connection-closed"],
+]);
+
+function errorCodeOf(e: unknown): string {
+  const err = e as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof err?.code === "string") return err.code;
+  if (typeof err?.cause?.code === "string") return err.cause.code;
+  return "";
+}
+
+/**
+ * Classifies a transport error without ever keeping its message: undici messages can quote
+ * request details, and the API key must never reach any output.
+ */
+export function classifyError(e: unknown): { code: string; ambiguous: boolean } {
+  const raw = errorCodeOf(e);
+  const notSent = NOT_SENT_CODES.get(raw);
+  if (notSent) return { code: notSent, ambiguous: false };
+  return { code: SENT_MAYBE_CODES.get(raw) ?? "network-error", ambiguous: true };
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === "") return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+export function createTransport(options: TransportOptions): Transport {
+  const url = new URL(options.baseUrl);
+  // A base URL may carry a path prefix (a proxy): the Pool takes the origin only.
+  const prefix = url.pathname.replace(/\/+$/, "");
+  const pool = new Pool(url.origin, {
+    connections: options.connections,
+    pipelining: 1,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connectTimeout: Math.min(options.timeoutMs, 10_000),
+    keepAliveTimeout: 30_000,
+  });
+  const headers = {
+    "x-api-key": options.apiKey,
+    "content-type": "application/json",
+    accept: "application/json",
+  };
+  return {
+    async post(path, body) {
+      try {
+        const response = await pool.request({ method: "POST", path: `${prefix}${path}`, headers, body });
+        const text = await response.body.text();
+        return {
+          kind: "answer",
+          status: response.statusCode,
+          body: text,
+          retryAfterMs: parseRetryAfter(response.headers["retry-after"]),
+        };
+      } catch (e) {
+        return { kind: "error", ...classifyError(e) };
+      }
+    },
+    async close() {
+      await pool.close();
+    },
+  };
+}

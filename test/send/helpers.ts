@@ -1,0 +1,75 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PlanItem, WindowMode } from "../../src/compiler/plan.js";
+import { SESSION_PATH, TEMPLATE_PATH } from "../../src/compiler/plan.js";
+import type { AcceptedMessage, Sandbox } from "../../src/sandbox/index.js";
+
+export const API_KEY = "test-key-6f1d2c9a8b7e";
+
+/** `+1604555` followed by four digits: valid E.164, distinct per index. */
+export function numberOf(index: number): string {
+  return `+1604555${String(index).padStart(4, "0")}`;
+}
+
+export interface ItemOptions {
+  campaign?: string;
+  window?: WindowMode;
+  lastInboundAt?: string | null;
+  session?: boolean;
+  template?: boolean;
+}
+
+/** A plan item as the compiler makes them, for the number at `index`. */
+export function makeItem(index: number, opts: ItemOptions = {}): PlanItem {
+  const number = numberOf(index);
+  const campaign = opts.campaign ?? "spring";
+  const item: PlanItem = {
+    key: `${campaign}/${number}`,
+    spec: "specs/campaigns/spring.yaml",
+    window: opts.window ?? "auto",
+    lastInboundAt: opts.lastInboundAt ?? null,
+  };
+  if (opts.template !== false) {
+    item.template = {
+      method: "POST",
+      path: TEMPLATE_PATH,
+      body: {
+        number,
+        templateName: "order_shipped",
+        language: "en",
+        parameters: [{ name: "body_1", value: `Customer ${index}` }],
+        campaignName: campaign,
+      },
+    };
+  }
+  if (opts.session !== false) {
+    item.session = {
+      method: "POST",
+      path: SESSION_PATH,
+      body: { recipient: { id: number, channelType: "whatsapp" }, message: { text: `Hi ${index}, your order shipped` }, campaignName: campaign },
+    };
+  }
+  return item;
+}
+
+export function makeItems(count: number, opts: ItemOptions = {}): PlanItem[] {
+  return Array.from({ length: count }, (_, i) => makeItem(i, opts));
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "msgc-send-"));
+}
+
+/** The recipient of an accepted message, whichever endpoint took it. */
+export function recipientOf(message: AcceptedMessage): string {
+  const body = message.body as { number?: string; recipient?: { id: string } };
+  return body.number ?? body.recipient!.id;
+}
+
+/** How many times each recipient was accepted by the sandbox. */
+export function countByRecipient(sandbox: Sandbox): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const message of sandbox.messages()) counts.set(recipientOf(message), (counts.get(recipientOf(message)) ?? 0) + 1);
+  return counts;
+}
