@@ -137,7 +137,7 @@ main{max-width:1200px;margin:0 auto;padding:16px}
 .url{font-size:12px;color:#3b4a54;overflow-wrap:anywhere}
 .caption{white-space:pre-wrap;margin-bottom:2px}
 .location .map{height:90px;border-radius:6px;background:linear-gradient(135deg,#cde6c6 25%,#e8f0d8 25%,#e8f0d8 50%,#cde6c6 50%,#cde6c6 75%,#e8f0d8 75%);background-size:28px 28px;display:flex;align-items:center;justify-content:center;margin-bottom:6px}
-.pin{font-size:30px}
+.pin{font-size:30px;color:#e53935}
 .loc-name{font-weight:600}
 .loc-address,.coords{font-size:13px;color:#667781}
 .product{display:flex;gap:10px;align-items:center;background:#f5f6f6;border-radius:6px;padding:8px;margin-bottom:6px}

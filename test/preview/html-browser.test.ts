@@ -1,0 +1,91 @@
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { formatPreviewHtml } from "../../src/runner/preview/html.js";
+import { renderPlanItem } from "../../src/runner/preview/model.js";
+import { decodePng, inkStats } from "./png.js";
+import { CONTENT_KINDS, NOW } from "./items.js";
+
+/**
+ * The HTML preview in a real headless Chromium (Debian's package). Without the browser the test
+ * is skipped locally, and fails under CI=true so that a missing browser is never silent.
+ */
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+const inCi = process.env.CI === "true";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+if (!hasChromium && !inCi) {
+  console.warn(`html-browser: skipped, ${CHROMIUM} is missing (apt-get install -y chromium); under CI=true this fails instead`);
+}
+
+test.runIf(!hasChromium && inCi)("chromium is installed (required under CI=true)", () => {
+  expect.fail(`${CHROMIUM} is missing; .ci/run installs it with apt-get`);
+});
+
+describe.runIf(hasChromium)("html preview in headless Chromium", () => {
+  const models = Object.values(CONTENT_KINDS).map((item) => renderPlanItem(item, { showNumbers: false, now: NOW }));
+  const html = formatPreviewHtml(models);
+  const shots = mkdtempSync(join(tmpdir(), "msgc-preview-shots-"));
+  writeFileSync(join(shots, "preview.html"), html);
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test.each([390, 1280])("width %i px: every message visible, no errors, no requests, drawn", async (width) => {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("dialog", (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    page.on("request", (r) => requests.push(r.url()));
+    await page.route("**/*", (route) => {
+      requests.push(`routed ${route.request().url()}`);
+      return route.abort();
+    });
+    await page.setContent(html, { waitUntil: "load" });
+
+    const articles = page.locator("article.message");
+    expect(await articles.count()).toBe(models.length);
+    for (let i = 0; i < models.length; i++) {
+      const article = articles.nth(i);
+      await article.scrollIntoViewIfNeeded();
+      expect(await article.isVisible()).toBe(true);
+      const box = await article.boundingBox();
+      expect(box!.width).toBeGreaterThan(200);
+      expect(box!.height).toBeGreaterThan(100);
+    }
+    // Readable on a phone: nothing wider than the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+
+    const text = await page.locator("body").innerText();
+    expect(text).toContain(`<script>alert(1)</script> "><img src=x onerror=alert(2)>`);
+    expect(text).toContain("</div><script>alert(4)</script>");
+    expect(text).toContain("<img src=x onerror=alert(5)>");
+    expect(await page.evaluate(() => document.querySelectorAll("script, img, iframe, a[href], link, object, embed").length)).toBe(0);
+
+    const png = await page.screenshot({ fullPage: true });
+    writeFileSync(join(shots, `preview-${width}.png`), png);
+    const stats = inkStats(decodePng(png));
+    expect(stats.ink).toBeGreaterThan(0.2);
+    expect(stats.colors).toBeGreaterThan(50);
+
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+});
