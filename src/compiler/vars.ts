@@ -131,34 +131,25 @@ export function isOptional(def: VarDef): boolean {
 const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER_TEXT = /^[+-]?\d+$/;
 
+/** How a CSV cell converts to each non-string type, and what a cell that does not is called. */
+const CONVERSIONS: Record<Exclude<VarDef["type"], "string">, { convert: (trimmed: string) => VarValue | undefined; expected: string }> = {
+  number: { convert: (t) => (NUMBER_TEXT.test(t) && Number.isFinite(Number(t)) ? Number(t) : undefined), expected: "a number" },
+  integer: { convert: (t) => (INTEGER_TEXT.test(t) && Number.isSafeInteger(Number(t)) ? Number(t) : undefined), expected: "an integer" },
+  boolean: {
+    convert: (t) => {
+      const lower = t.toLowerCase();
+      return lower === "true" ? true : lower === "false" ? false : undefined;
+    },
+    expected: "a boolean (true or false)",
+  },
+};
+
 /** CSV cells are strings: convert one to the declared type, or say why it does not convert. */
 function fromString(name: string, def: VarDef, text: string): VarValue | VarProblem {
-  switch (def.type) {
-    case "string":
-      return text;
-    case "number": {
-      const trimmed = text.trim();
-      if (NUMBER_TEXT.test(trimmed)) {
-        const n = Number(trimmed);
-        if (Number.isFinite(n)) return n;
-      }
-      return { var: name, code: "var-invalid", message: `${name} ${quote(text)} is not a number` };
-    }
-    case "integer": {
-      const trimmed = text.trim();
-      if (INTEGER_TEXT.test(trimmed)) {
-        const n = Number(trimmed);
-        if (Number.isSafeInteger(n)) return n;
-      }
-      return { var: name, code: "var-invalid", message: `${name} ${quote(text)} is not an integer` };
-    }
-    case "boolean": {
-      const lower = text.trim().toLowerCase();
-      if (lower === "true") return true;
-      if (lower === "false") return false;
-      return { var: name, code: "var-invalid", message: `${name} ${quote(text)} is not a boolean (true or false)` };
-    }
-  }
+  if (def.type === "string") return text;
+  const conversion = CONVERSIONS[def.type];
+  const value = conversion.convert(text.trim());
+  return value ?? { var: name, code: "var-invalid", message: `${name} ${quote(text)} is not ${conversion.expected}` };
 }
 
 /**
