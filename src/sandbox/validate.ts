@@ -33,7 +33,7 @@ function loadSchema(name: string): object {
 let validators: Record<Endpoint, ValidateFunction> | undefined;
 
 /** Compiled once per process: compiling is slow, validating is fast. */
-function getValidators(): Record<Endpoint, ValidateFunction> {
+export function getValidators(): Record<Endpoint, ValidateFunction> {
   if (!validators) {
     const ajv = new Ajv({ allErrors: true, strict: false });
     ajvFormats.default(ajv);

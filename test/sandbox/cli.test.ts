@@ -1,0 +1,161 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { runSandbox } from "../../src/cli/commands/sandbox.js";
+import type { CliIo } from "../../src/cli/io.js";
+import { InputError, UsageError } from "../../src/cli/io.js";
+
+const MAIN = join(import.meta.dirname, "../../dist/cli/main.js");
+const TEMPLATE_BODY = JSON.stringify({ number: "+16045852331", templateName: "t", language: "en" });
+
+function fakeIo(env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): { io: CliIo; output: () => string } {
+  const stdout = new PassThrough();
+  let text = "";
+  stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  return { io: { stdout, stderr: new PassThrough(), env, cwd }, output: () => text };
+}
+
+async function waitFor(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** Runs the command in-process until `body` is done with the printed URL. */
+async function runUntil(args: string[], env: NodeJS.ProcessEnv, body: (url: string) => Promise<void>, cwd?: string): Promise<{ code: number; output: string }> {
+  const { io, output } = fakeIo(env, cwd);
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const exit = runSandbox(args, io, () => stopped);
+  await waitFor(() => output().includes("Press Ctrl-C"));
+  const url = /listening on (http:\/\/\S+)/.exec(output())![1]!;
+  try {
+    await body(url);
+  } finally {
+    stop();
+  }
+  return { code: await exit, output: output() };
+}
+
+describe("msgc sandbox (in-process)", () => {
+  it("prints its URL, key and settings, serves until stopped, exits 0", async () => {
+    const { code, output } = await runUntil(["--api-key", "k1", "--rate", "50"], {}, async (url) => {
+      const response = await fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "k1" }, body: TEMPLATE_BODY });
+      expect(response.status).toBe(200);
+    });
+    expect(code).toBe(0);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(output)![1]!;
+    expect(output).toBe(
+      [
+        `msgc sandbox listening on ${url}`,
+        "  API key:   k1",
+        `  send:      POST ${url}/v1/businesses/<businessId>/send/messages`,
+        `             POST ${url}/v1/businesses/<businessId>/send/whatsapp_templated_messages`,
+        `  inspect:   GET ${url}/__sandbox/messages, GET /__sandbox/stats, POST /__sandbox/inbound`,
+        "  templates: any (no --templates file)",
+        "  rate:      50 requests/s per business",
+        "  faults:    none",
+        "Press Ctrl-C to stop.",
+        "msgc sandbox stopped: 1 requests, 1 messages accepted",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("a key from CONNECTLY_API_KEY is used but never printed", async () => {
+    const secret = "sk_live_do_not_print_1234";
+    const { output } = await runUntil([], { CONNECTLY_API_KEY: secret }, async (url) => {
+      const response = await fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": secret }, body: TEMPLATE_BODY });
+      expect(response.status).toBe(200);
+    });
+    expect(output).toContain("  API key:   (from CONNECTLY_API_KEY)\n");
+    expect(output).not.toContain(secret);
+    expect(output).not.toContain(secret.slice(-4));
+  });
+
+  it("without any key the key is \"sandbox\"; faults and files are shown and resolved from the cwd", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "msgc-sandbox-cli-"));
+    writeFileSync(join(dir, "templates.yaml"), "- { name: t, language: en }\n");
+    const { output } = await runUntil(
+      ["--templates", "templates.yaml", "--rate", "0", "--seed", "2", "--latency", "1", "--jitter", "1", "--fail-rate", "0.1", "--reset-rate", "0.01", "--hang-rate", "0", "--accept-then-fail"],
+      {},
+      async (url) => {
+        const response = await fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "sandbox" }, body: JSON.stringify({ number: "+16045852331", templateName: "other", language: "en" }) });
+        expect((await response.json()).code).toBe("ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND");
+      },
+      dir,
+    );
+    expect(output).toContain("  API key:   sandbox\n");
+    expect(output).toContain(`  templates: ${join(dir, "templates.yaml")}\n`);
+    expect(output).toContain("  rate:      unlimited\n");
+    expect(output).toContain("  faults:    latency 1±1 ms, fail-rate 0.1, reset-rate 0.01, accept-then-fail 1 (seed 2)\n");
+  });
+
+  it("--help prints the options and exits 0", async () => {
+    const { io, output } = fakeIo();
+    expect(await runSandbox(["--help"], io, () => Promise.reject(new Error("must not wait")))).toBe(0);
+    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log"]) {
+      expect(output()).toContain(`  ${flag} `);
+    }
+  });
+
+  it.each([
+    [["--port", "70000"], `msgc sandbox: --port must be a whole number from 0 to 65535, got "70000"`],
+    [["--port", "1.5"], `msgc sandbox: --port must be a whole number from 0 to 65535, got "1.5"`],
+    [["--rate=-1"], `msgc sandbox: --rate must be a number of at least 0, got "-1"`],
+    [["--seed", "x"], `msgc sandbox: --seed must be a whole number from 0, got "x"`],
+    [["--latency", ""], `msgc sandbox: --latency must be a number of at least 0, got ""`],
+    [["--fail-rate", "2"], `msgc sandbox: --fail-rate must be a probability from 0 to 1, got "2"`],
+    [["--accept-then-fail=maybe"], `msgc sandbox: --accept-then-fail must be a probability from 0 to 1, got "maybe"`],
+    [["--accept-then-fail", "0.5"], `msgc sandbox: unexpected argument "0.5"`],
+    [["--api-key", ""], "msgc sandbox: --api-key must not be empty"],
+    [["--bogus"], "msgc sandbox: unknown option --bogus"],
+    [["--port"], "msgc sandbox: option --port needs a value"],
+  ])("%j is a usage error", async (args, message) => {
+    const { io } = fakeIo();
+    const failure = runSandbox(args, io, () => Promise.resolve());
+    await expect(failure).rejects.toThrow(UsageError);
+    await expect(failure).rejects.toThrow(message);
+  });
+
+  it("an unreadable templates file is an input error", async () => {
+    const { io } = fakeIo({}, tmpdir());
+    const failure = runSandbox(["--templates", "no-such-templates.yaml"], io, () => Promise.resolve());
+    await expect(failure).rejects.toThrow(InputError);
+    await expect(failure).rejects.toThrow(/^msgc sandbox: cannot read templates file .*no-such-templates\.yaml: ENOENT$/);
+  });
+});
+
+describe.skipIf(!existsSync(MAIN))("msgc sandbox (the built binary)", () => {
+  it("starts quickly, serves, and exits 0 on SIGTERM and on SIGINT", async () => {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const started = performance.now();
+      const child = spawn(process.execPath, [MAIN, "sandbox", "--port", "0"], { env: { ...process.env, CONNECTLY_API_KEY: "spawned-key-5678" } });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      await waitFor(() => output.includes("Press Ctrl-C") || child.exitCode !== null);
+      const startupMs = performance.now() - started;
+      // About 0.4 s on an idle machine; the bound leaves room for a loaded CI runner.
+      expect(startupMs).toBeLessThan(3000);
+      const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+      const response = await fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "spawned-key-5678" }, body: TEMPLATE_BODY });
+      expect(response.status).toBe(200);
+      child.kill(signal);
+      const [code] = await once(child, "exit");
+      expect(code).toBe(0);
+      expect(output).not.toContain("spawned-key-5678");
+      expect(output).toContain("msgc sandbox stopped: 1 requests, 1 messages accepted\n");
+    }
+  });
+
+  it("a bad flag exits 64 with a one-line message and a hint", async () => {
+    const child = spawn(process.execPath, [MAIN, "sandbox", "--hang-rate", "7"]);
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = await once(child, "exit");
+    expect(code).toBe(64);
+    expect(stderr).toBe(`msgc sandbox: --hang-rate must be a probability from 0 to 1, got "7"\nRun "msgc sandbox --help" for its options.\n`);
+  });
+});
