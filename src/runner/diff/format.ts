@@ -197,7 +197,8 @@ export interface DiffMarkdownOptions {
 export function formatDiffMarkdown(report: DiffReport, opts: DiffMarkdownOptions = {}): string {
   const limit = opts.maxLength ?? GITHUB_COMMENT_LIMIT;
   const head = [
-    `**msgc diff**: ${markdownText(summaryLine(report))}`,
+    // Our own words and numbers only, so only `~` (strikethrough on GitHub) needs escaping.
+    `**msgc diff**: ${summaryLine(report).replace(/~/g, "\\~")}`,
     "",
     `<sub>Compared ${markdownCode(report.base)} (${markdownCode(shortCommit(report))}) with this branch. Phone numbers are masked.</sub>`,
   ];
