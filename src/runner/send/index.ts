@@ -146,7 +146,10 @@ export interface SendSummary {
   unknownKeys: string[];
   /** Already sent according to the journal. */
   skipped: number;
-  /** Sent, and an earlier attempt may have been accepted too (masked keys). */
+  /**
+   * Recipients who may have the message more than once: a success after an attempt that may
+   * have been accepted (a 5xx, a timeout, an unknown outcome), or two such attempts (masked keys).
+   */
   possiblyDuplicated: number;
   possiblyDuplicatedKeys: string[];
   /** Started but cut short by a stop (left for --resume). */
@@ -398,7 +401,8 @@ interface Attempting {
   failures: number;
   rateLimited: number;
   fallback: boolean;
-  ambiguous: boolean;
+  /** Attempts that may have been accepted although no success came back. */
+  ambiguousAttempts: number;
   lastStatus: number | null;
   lastErrorCode: string | null;
 }
@@ -552,7 +556,7 @@ class Run {
     key: string,
     form: Form | null,
     status: RecipientStatus,
-    state: Pick<KeyHistory, "attempts" | "fallback" | "lastErrorCode" | "lastStatus">,
+    state: Pick<KeyHistory, "attempts" | "fallback" | "lastErrorCode" | "lastStatus" | "ambiguousAttempts">,
     extra: { messageId?: string | null; possiblyDuplicated?: boolean },
   ): void {
     const report = this.ctx.report;
@@ -566,6 +570,7 @@ class Run {
       errorCode: status === "sent" || status === "skipped" ? null : state.lastErrorCode,
       httpStatus: state.lastStatus,
       attempts: state.attempts,
+      ambiguousAttempts: state.ambiguousAttempts,
       possiblyDuplicated: extra.possiblyDuplicated ?? false,
     };
     report.add(entry);
@@ -582,7 +587,7 @@ class Run {
       failures: 0,
       rateLimited: 0,
       fallback: fellBack,
-      ambiguous: (history?.ambiguous ?? false) || (history?.unknown ?? false),
+      ambiguousAttempts: (history?.ambiguousAttempts ?? 0) + (history?.unknown ? 1 : 0),
       lastStatus: null,
       lastErrorCode: null,
     };
@@ -640,7 +645,7 @@ class Run {
 
     if (http.kind === "error") {
       finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: null, errorCode: http.code, ambiguous: http.ambiguous });
-      state.ambiguous ||= http.ambiguous;
+      if (http.ambiguous) state.ambiguousAttempts++;
       return this.afterRetryable(state);
     }
     const answer = classifyStatus(http.status);
@@ -652,11 +657,8 @@ class Run {
         finish("sent", { status: http.status, messageId: id, errorCode: null, ambiguous: false });
         this.summary.sent++;
         if (state.fallback) this.summary.fallbacks++;
-        if (state.ambiguous) {
-          this.summary.possiblyDuplicated++;
-          this.summary.possiblyDuplicatedKeys.push(this.ctx.display(item.key));
-        }
-        this.record(item.key, state.form, "sent", state, { messageId: id, possiblyDuplicated: state.ambiguous });
+        const duplicated = this.notePossibleDuplicate(state, true);
+        this.record(item.key, state.form, "sent", state, { messageId: id, possiblyDuplicated: duplicated });
         this.settled(false);
         return "done";
       }
@@ -675,7 +677,7 @@ class Run {
         this.governor.onAnswered();
         // A 5xx may come after the server accepted the message (see docs/sending.md).
         finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: http.status, errorCode, ambiguous: true });
-        state.ambiguous = true;
+        state.ambiguousAttempts++;
         return this.afterRetryable(state);
       }
       case "final": {
@@ -702,9 +704,23 @@ class Run {
     const code = state.lastErrorCode ?? "unknown-error";
     this.summary.failed++;
     this.summary.failedByCode[code] = (this.summary.failedByCode[code] ?? 0) + 1;
-    this.record(state.item.key, state.form, "failed", state, {});
+    const duplicated = this.notePossibleDuplicate(state, false);
+    this.record(state.item.key, state.form, "failed", state, { possiblyDuplicated: duplicated });
     this.settled(true);
     return "done";
+  }
+
+  /**
+   * A recipient may have received the message more than once when the accepted-for-sure
+   * attempt (a success) and the maybe-accepted ones add up to two or more. Listed, never hidden.
+   */
+  private notePossibleDuplicate(state: Attempting, sent: boolean): boolean {
+    const duplicated = state.ambiguousAttempts + (sent ? 1 : 0) >= 2;
+    if (duplicated) {
+      this.summary.possiblyDuplicated++;
+      this.summary.possiblyDuplicatedKeys.push(this.ctx.display(state.item.key));
+    }
+    return duplicated;
   }
 
   private settled(failed: boolean): void {

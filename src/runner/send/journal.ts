@@ -72,8 +72,11 @@ export interface KeyHistory {
   lastStatus: number | null;
   /** An intent without an outcome: the request may or may not have reached the server. */
   unknown: boolean;
-  /** Some attempt may have been accepted without the journal knowing (see OutcomeEntry). */
-  ambiguous: boolean;
+  /**
+   * Attempts that may have been accepted without the journal knowing: ambiguous outcomes (see
+   * OutcomeEntry) and intents that never got an outcome.
+   */
+  ambiguousAttempts: number;
   fallback: boolean;
 }
 
@@ -92,7 +95,7 @@ function newHistory(): KeyHistory {
     lastErrorCode: null,
     lastStatus: null,
     unknown: false,
-    ambiguous: false,
+    ambiguousAttempts: 0,
     fallback: false,
   };
 }
@@ -135,6 +138,8 @@ export function replayJournal(path: string): JournalReplay {
       keys.set(entry.key, history);
     }
     if (entry.type === "intent") {
+      // The previous intent never got an outcome: that request may have been accepted.
+      if (history.unknown) history.ambiguousAttempts++;
       history.attempts = Math.max(history.attempts, entry.attempt);
       history.form = entry.form;
       history.unknown = true;
@@ -144,7 +149,7 @@ export function replayJournal(path: string): JournalReplay {
       history.last = entry.result;
       history.lastErrorCode = entry.errorCode;
       history.lastStatus = entry.status;
-      history.ambiguous ||= entry.ambiguous;
+      if (entry.ambiguous) history.ambiguousAttempts++;
       history.fallback ||= entry.result === "fallback";
       if (entry.result === "sent") {
         history.sent = true;

@@ -24,7 +24,9 @@ export interface RecipientReport {
   httpStatus: number | null;
   /** Requests made for this recipient, over every run of the journal. */
   attempts: number;
-  /** Sent, but an earlier attempt may also have been accepted (see docs/sending.md). */
+  /** Attempts that may have been accepted although no success came back (5xx, timeout, unknown). */
+  ambiguousAttempts: number;
+  /** More than one attempt may have been accepted (see docs/sending.md). */
   possiblyDuplicated: boolean;
 }
 
