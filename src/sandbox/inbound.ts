@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
-import { SandboxConfigError } from "./config-error.js";
+import { readInputFile, SandboxConfigError } from "./config-error.js";
 import { isE164 } from "./validate.js";
 
 /** A customer wrote to the business: `from` (E.164), `at` (ISO 8601 or epoch ms; default now). */
@@ -74,12 +73,7 @@ function rowsFromNdjson(text: string, file: string): unknown[] {
 
 /** Reads a CSV (number, time) or NDJSON ({"number"|"from", "time"|"at"}) file of inbound messages. */
 export async function loadInbound(file: string, now: number): Promise<{ from: string; at: number }[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new SandboxConfigError(`cannot read inbound file ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
-  }
+  const text = await readInputFile(file, "inbound");
   const extension = extname(file).toLowerCase();
   const isNdjson = extension === ".ndjson" || extension === ".jsonl" || (extension !== ".csv" && text.trimStart().startsWith("{"));
   const rows = isNdjson ? rowsFromNdjson(text, file) : rowsFromCsv(text, file);

@@ -86,7 +86,7 @@ function keyMatches(expected: Buffer, given: string | string[] | undefined): boo
 
 function contentTypeRejection(req: IncomingMessage): Rejection | undefined {
   const contentType = req.headers["content-type"];
-  // A missing content type is read as JSON, as curl users often forget it; a wrong one is not.
+  // A missing content type is read as JSON (bare scripts often send none); a wrong one is not.
   if (contentType === undefined || JSON_CONTENT_TYPE.test(contentType)) return undefined;
   return {
     status: 415,

@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import type { SendTemplateBody } from "../compiler/plan.js";
-import { SandboxConfigError } from "./config-error.js";
+import { readInputFile, SandboxConfigError } from "./config-error.js";
 import { invalidRequest } from "./errors.js";
 import type { Rejection } from "./errors.js";
 import { isWebUrl } from "./validate.js";
@@ -80,12 +79,7 @@ export function buildTemplateRegistry(entries: unknown, source: string): Templat
 
 /** Reads a YAML or JSON list of templates (JSON is YAML, so one parser reads both). */
 export async function loadTemplates(file: string): Promise<TemplateRegistry> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new SandboxConfigError(`cannot read templates file ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
-  }
+  const text = await readInputFile(file, "templates");
   let entries: unknown;
   try {
     entries = parseYaml(text);
