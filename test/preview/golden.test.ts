@@ -25,11 +25,20 @@ function golden(kind: string, file: string, actual: string): void {
   expect(actual).toBe(readFileSync(path, "utf8"));
 }
 
+function messagesOf(page: string): string {
+  return `${page.slice(page.indexOf("<main>\n") + "<main>\n".length, page.indexOf("\n</main>"))}\n`;
+}
+
+test("preview golden: html page", () => {
+  golden(".", "page.html", formatPreviewHtml([renderPlanItem(CONTENT_KINDS.text!, { showNumbers: false, now: NOW })]));
+});
+
 describe.each(Object.entries(CONTENT_KINDS))("preview golden: %s", (kind, item) => {
   const model = renderPlanItem(item, { showNumbers: false, now: NOW, ...(kind === "campaign" ? { row: 2 } : {}) });
   test("text", () => golden(kind, "expected.txt", formatPreviewText([model], { color: false })));
   test("text with colour", () => golden(kind, "expected.ansi.txt", formatPreviewText([model], { color: true })));
   test("markdown", () => golden(kind, "expected.md", formatPreviewMarkdown([model])));
-  test("html", () => golden(kind, "expected.html", formatPreviewHtml([model])));
+  // The page around the messages (style sheet and all) is one golden file of its own, below.
+  test("html", () => golden(kind, "expected.html", messagesOf(formatPreviewHtml([model]))));
   test("json", () => golden(kind, "expected.json", `${JSON.stringify(model, null, 2)}\n`));
 });

@@ -221,26 +221,50 @@ function brokenSides(...states: SpecState<unknown>[]): SpecProblems[] {
   return states.flatMap((s) => (s.broken ? [s.broken] : []));
 }
 
-function compareMessages(base: SideInput, head: SideInput, errs: Record<Side, Map<string, Diagnostic[]>>, opts: CompareOptions): MessageDiff[] {
-  const baseFiles = namedFiles(base.project, "messages");
-  const headFiles = namedFiles(head.project, "messages");
-  const names = [...new Set([...headFiles.keys(), ...baseFiles.keys()])];
-  const diffs: MessageDiff[] = [];
-  for (const name of names) {
-    const file = headFiles.get(name) ?? baseFiles.get(name)!;
-    if (!opts.inScope(file) && !opts.inScope(baseFiles.get(name) ?? file)) continue;
-    const samplesOf = (side: SideInput): PlanItem[] | undefined => (side.compiled.messages.has(name) ? (side.compiled.samples.get(name) ?? []) : undefined);
-    const why = (): string => `message "${name}" does not compile`;
-    const b = stateOf("base", errs.base, baseFiles.get(name), headFiles.get(name), samplesOf(base), opts, why);
-    const h = stateOf("head", errs.head, headFiles.get(name), baseFiles.get(name), samplesOf(head), opts, why);
-    const samples = diffSamples(b.value ?? [], h.value ?? [], opts);
-    const specFields = b.file !== undefined && h.file !== undefined
-      ? maskFields(jsonChanges(specData(base.project, "messages", name), specData(head.project, "messages", name)), opts.showNumbers)
+interface SpecPair<T> {
+  name: string;
+  file: string;
+  base: SpecState<T>;
+  head: SpecState<T>;
+  /** Spec fields that changed, when the spec is on both sides. */
+  specFields: FieldChange[];
+}
+
+/** Every spec of a kind on either side (in scope), with its state on each side. */
+function pairSpecs<T>(
+  kind: "messages" | "campaigns",
+  sides: Record<Side, SideInput>,
+  errs: Record<Side, Map<string, Diagnostic[]>>,
+  opts: CompareOptions,
+  compiledOf: (side: SideInput, name: string) => T | undefined,
+  whyNotCompiled: (side: SideInput, name: string) => string,
+): SpecPair<T>[] {
+  const files = { base: namedFiles(sides.base.project, kind), head: namedFiles(sides.head.project, kind) };
+  const pairs: SpecPair<T>[] = [];
+  for (const name of new Set([...files.head.keys(), ...files.base.keys()])) {
+    const baseFile = files.base.get(name);
+    const headFile = files.head.get(name);
+    const file = (headFile ?? baseFile) as string;
+    if (!opts.inScope(file) && !(baseFile !== undefined && opts.inScope(baseFile))) continue;
+    const state = (side: Side, own: string | undefined, other: string | undefined): SpecState<T> =>
+      stateOf(side, errs[side], own, other, compiledOf(sides[side], name), opts, () => whyNotCompiled(sides[side], name));
+    const specFields = baseFile !== undefined && headFile !== undefined
+      ? maskFields(jsonChanges(specData(sides.base.project, kind, name), specData(sides.head.project, kind, name)), opts.showNumbers)
       : [];
-    const same = specFields.length === 0 && samples.every((s) => s.status === "unchanged") && b.file === h.file;
-    diffs.push({ name, file, status: statusOf(b, h, same), broken: brokenSides(b, h), samples, specFields });
+    pairs.push({ name, file, base: state("base", baseFile, headFile), head: state("head", headFile, baseFile), specFields });
   }
-  return diffs.sort((x, y) => x.file.localeCompare(y.file) || x.name.localeCompare(y.name));
+  return pairs.sort((x, y) => x.file.localeCompare(y.file) || x.name.localeCompare(y.name));
+}
+
+function compareMessages(sides: Record<Side, SideInput>, errs: Record<Side, Map<string, Diagnostic[]>>, opts: CompareOptions): MessageDiff[] {
+  const samplesOf = (side: SideInput, name: string): PlanItem[] | undefined =>
+    side.compiled.messages.has(name) ? (side.compiled.samples.get(name) ?? []) : undefined;
+  const pairs = pairSpecs("messages", sides, errs, opts, samplesOf, (_side, name) => `message "${name}" does not compile`);
+  return pairs.map(({ name, file, base: b, head: h, specFields }) => {
+    const samples = diffSamples(b.value ?? [], h.value ?? [], opts);
+    const same = specFields.length === 0 && samples.every((s) => s.status === "unchanged") && b.file === h.file;
+    return { name, file, status: statusOf(b, h, same), broken: brokenSides(b, h), samples, specFields };
+  });
 }
 
 function hashItem(item: PlanItem): string {
@@ -303,35 +327,27 @@ async function diffAudience(name: string, base: SideInput | undefined, head: Sid
   return diff;
 }
 
-async function compareCampaigns(base: SideInput, head: SideInput, errs: Record<Side, Map<string, Diagnostic[]>>, opts: CompareOptions): Promise<CampaignDiff[]> {
-  const baseFiles = namedFiles(base.project, "campaigns");
-  const headFiles = namedFiles(head.project, "campaigns");
-  const names = [...new Set([...headFiles.keys(), ...baseFiles.keys()])];
+async function compareCampaigns(sides: Record<Side, SideInput>, errs: Record<Side, Map<string, Diagnostic[]>>, opts: CompareOptions): Promise<CampaignDiff[]> {
+  const why = (side: SideInput, name: string): string => `its message "${side.project.campaigns.get(name)?.data.message ?? "?"}" does not compile`;
+  const pairs = pairSpecs("campaigns", sides, errs, opts, (side, name) => side.compiled.campaigns.get(name), why);
   const diffs: CampaignDiff[] = [];
-  for (const name of names) {
-    const file = headFiles.get(name) ?? baseFiles.get(name)!;
-    if (!opts.inScope(file) && !opts.inScope(baseFiles.get(name) ?? file)) continue;
-    const why = (side: SideInput) => (): string => `its message "${side.project.campaigns.get(name)?.data.message ?? "?"}" does not compile`;
-    const b = stateOf("base", errs.base, baseFiles.get(name), headFiles.get(name), base.compiled.campaigns.get(name), opts, why(base));
-    const h = stateOf("head", errs.head, headFiles.get(name), baseFiles.get(name), head.compiled.campaigns.get(name), opts, why(head));
-    const specFields = b.file !== undefined && h.file !== undefined
-      ? maskFields(jsonChanges(specData(base.project, "campaigns", name), specData(head.project, "campaigns", name)), opts.showNumbers)
-      : [];
+  for (const { name, file, base: b, head: h, specFields } of pairs) {
     const diff: CampaignDiff = { name, file, status: "unchanged", broken: brokenSides(b, h), specFields };
     if (!b.broken && !h.broken) {
-      diff.audience = await diffAudience(name, b.value === undefined ? undefined : base, h.value === undefined ? undefined : head, opts);
+      diff.audience = await diffAudience(name, b.value === undefined ? undefined : sides.base, h.value === undefined ? undefined : sides.head, opts);
     }
-    const audienceSame = !diff.audience || (diff.audience.added + diff.audience.removed + diff.audience.changed === 0);
+    const audienceSame = !diff.audience || diff.audience.added + diff.audience.removed + diff.audience.changed === 0;
     diff.status = statusOf(b, h, specFields.length === 0 && audienceSame && b.file === h.file);
     diffs.push(diff);
   }
-  return diffs.sort((x, y) => x.file.localeCompare(y.file) || x.name.localeCompare(y.name));
+  return diffs;
 }
 
 export async function compareProjects(base: SideInput, head: SideInput, opts: CompareOptions): Promise<Comparison> {
   const errs = { base: errorsByFile(base), head: errorsByFile(head) };
-  const messages = compareMessages(base, head, errs, opts);
-  const campaigns = await compareCampaigns(base, head, errs, opts);
+  const sides = { base, head };
+  const messages = compareMessages(sides, errs, opts);
+  const campaigns = await compareCampaigns(sides, errs, opts);
   const claimed = new Set([...messages, ...campaigns].map((d) => d.file));
   for (const side of [base, head]) {
     for (const spec of side.project.specs) claimed.add(spec.file);
