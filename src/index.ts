@@ -47,4 +47,6 @@ export { InputError, UsageError } from "./cli/io.js";
 
 // send (src/runner/send): export { send } from "./runner/send/index.js";
 
-// sandbox (src/sandbox): export { startSandbox } from "./sandbox/index.js";
+// The local Connectly-compatible API (src/sandbox)
+export { SandboxConfigError, startSandbox } from "./sandbox/index.js";
+export type { AcceptedMessage, InboundEntry, Sandbox, SandboxOptions, SandboxStats, TemplateDefinition } from "./sandbox/index.js";
