@@ -26,6 +26,8 @@ export interface CompiledCampaign {
   lastInboundAtColumn?: string;
   /** Every declared var and the column it is read from. */
   columns: ReadonlyArray<readonly [variable: string, column: string]>;
+  /** @internal the columns alone, parallel to the message's var names */
+  varColumns: readonly string[];
   /** Campaign `vars`: used when a row has no value (or an empty cell) for that var. */
   constants: Readonly<Record<string, VarValue>>;
 }
@@ -67,6 +69,7 @@ export function compileCampaign(
     audienceFile: opts.audienceFile ?? posix.normalize(posix.join(posix.dirname(file), spec.audience.file)),
     phoneColumn: spec.audience.phone ?? "phone",
     columns: message.vars.names.map((variable) => [variable, renames[variable] ?? variable] as const),
+    varColumns: message.vars.names.map((variable) => renames[variable] ?? variable),
     constants,
   };
   const sender = spec.sender ?? message.spec.sender;
@@ -76,12 +79,25 @@ export function compileCampaign(
   return { campaign, diagnostics };
 }
 
-/** A point in time: date, time and a zone (Z or ±hh:mm), as the 24-hour rule needs. */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+/**
+ * A point in time: date, time and a zone (Z or ±hh:mm), as the 24-hour rule needs. Ranges are
+ * checked by the pattern so that no date has to be parsed per row.
+ */
+const ISO_DATE_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d{1,9})?)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
 function isAbsent(value: unknown): boolean {
   return value === undefined || value === null || value === "";
 }
+
+function rowProblem(campaign: CompiledCampaign, row: number, code: DiagnosticCode, message: string, field?: string): Diagnostic {
+  const d: Diagnostic = { code, severity: "error", message, file: campaign.audienceFile, path: [], row };
+  if (field !== undefined) d.field = field;
+  return d;
+}
+
+const NO_DIAGNOSTICS: Diagnostic[] = [];
+Object.freeze(NO_DIAGNOSTICS);
 
 /** One audience row -> one plan item. Diagnostics carry the audience file, the row and the column. */
 export function compileRow(
@@ -91,46 +107,38 @@ export function compileRow(
   opts: { fromStrings: boolean },
 ): { item?: PlanItem; number?: string; diagnostics: Diagnostic[] } {
   let diagnostics: Diagnostic[] | undefined;
-  const report = (code: DiagnosticCode, message: string, field?: string): void => {
-    const d: Diagnostic = { code, severity: "error", message, file: campaign.audienceFile, path: [], row: rowNumber };
-    if (field !== undefined) d.field = field;
-    (diagnostics ??= []).push(d);
-  };
 
   const phone = row[campaign.phoneColumn];
   let number: string | undefined;
-  if (isAbsent(phone)) report("phone-invalid", `${campaign.phoneColumn} is empty`, campaign.phoneColumn);
-  else {
+  if (isAbsent(phone)) {
+    (diagnostics ??= []).push(rowProblem(campaign, rowNumber, "phone-invalid", `${campaign.phoneColumn} is empty`, campaign.phoneColumn));
+  } else {
     const normalized = normalizePhone(String(phone));
     if (normalized.number) number = normalized.number;
-    else report("phone-invalid", normalized.problem ?? "invalid phone number", campaign.phoneColumn);
+    else (diagnostics ??= []).push(rowProblem(campaign, rowNumber, "phone-invalid", normalized.problem ?? "invalid phone number", campaign.phoneColumn));
   }
 
   let lastInboundAt: string | null = null;
-  if (campaign.lastInboundAtColumn !== undefined) {
-    const value = row[campaign.lastInboundAtColumn];
+  const lastColumn = campaign.lastInboundAtColumn;
+  if (lastColumn !== undefined) {
+    const value = row[lastColumn];
     if (!isAbsent(value)) {
-      const text = String(value).trim();
-      if (typeof value === "string" && ISO_DATE_TIME.test(text) && !Number.isNaN(Date.parse(text.replace(" ", "T")))) lastInboundAt = text;
+      const text = typeof value === "string" ? (ISO_DATE_TIME.test(value) ? value : value.trim()) : "";
+      if (text !== "" && (text === value || ISO_DATE_TIME.test(text))) lastInboundAt = text;
       else {
-        report(
-          "audience-row-invalid",
-          `${campaign.lastInboundAtColumn} ${JSON.stringify(value)} is not an ISO 8601 date-time with a time zone (e.g. 2026-05-01T10:00:00Z)`,
-          campaign.lastInboundAtColumn,
-        );
+        const message = `${lastColumn} ${JSON.stringify(value)} is not an ISO 8601 date-time with a time zone (e.g. 2026-05-01T10:00:00Z)`;
+        (diagnostics ??= []).push(rowProblem(campaign, rowNumber, "audience-row-invalid", message, lastColumn));
       }
     }
   }
 
-  const raw: Record<string, unknown> = {};
-  for (const [variable, column] of campaign.columns) {
-    const value = row[column];
-    if (value !== undefined) raw[variable] = value;
+  const message = campaign.message;
+  const checked = checkVarValues(message.vars, row, opts.fromStrings, { columns: campaign.varColumns, fallback: campaign.constants });
+  for (const problem of checked.problems) {
+    (diagnostics ??= []).push(rowProblem(campaign, rowNumber, problem.code, problem.message, columnOf(campaign, problem.var)));
   }
-  const checked = checkVarValues(campaign.message.vars, raw, opts.fromStrings, campaign.constants);
-  for (const problem of checked.problems) report(problem.code, problem.message, columnOf(campaign, problem.var));
 
-  if (diagnostics || !number || !checked.values) return number ? { number, diagnostics: diagnostics ?? [] } : { diagnostics: diagnostics ?? [] };
+  if (diagnostics || !number || !checked.values) return number ? { number, diagnostics: diagnostics ?? NO_DIAGNOSTICS } : { diagnostics: diagnostics ?? NO_DIAGNOSTICS };
 
   const input: RenderInput = {
     key: `${campaign.name}/${number}`,
@@ -146,18 +154,18 @@ export function compileRow(
     if (!isAbsent(locale)) input.locale = String(locale);
   }
   if (campaign.sender !== undefined) input.sender = campaign.sender;
-  const rendered = renderMessage(campaign.message, input);
+  const rendered = renderMessage(message, input);
   if (!rendered.item) {
-    for (const d of rendered.diagnostics) {
+    const problems = rendered.diagnostics.map((d) => {
       const where = d.path.length > 0 ? ` (${formatPath(d.path)})` : "";
-      report(d.code, `${d.message}${where}`);
-    }
-    return { number, diagnostics: diagnostics ?? [] };
+      return rowProblem(campaign, rowNumber, d.code, `${d.message}${where}`);
+    });
+    return { number, diagnostics: problems };
   }
-  return { item: rendered.item, number, diagnostics: [] };
+  return { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS };
 }
 
 function columnOf(campaign: CompiledCampaign, variable: string): string {
-  for (const [name, column] of campaign.columns) if (name === variable) return column;
-  return variable;
+  const index = campaign.message.vars.names.indexOf(variable);
+  return index >= 0 ? (campaign.varColumns[index] as string) : variable;
 }

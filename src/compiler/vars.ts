@@ -22,6 +22,8 @@ export interface CompiledVars {
   defs: ReadonlyMap<string, VarDef>;
   /** Declared names in spec order. */
   names: readonly string[];
+  /** Their definitions, parallel to `names`. */
+  list: readonly VarDef[];
   validate: ValidateFunction;
 }
 
@@ -111,7 +113,7 @@ export function compileVars(
   const properties: Record<string, unknown> = {};
   for (const [name, def] of defs) properties[name] = schemaOf(def);
   const validate = ajv().compile({ type: "object", properties });
-  const compiled: CompiledVars = { defs, names: [...defs.keys()], validate };
+  const compiled: CompiledVars = { defs, names: [...defs.keys()], list: [...defs.values()], validate };
 
   // A default must itself satisfy the constraints, or every recipient relying on it would fail.
   for (const [name, def] of defs) {
@@ -152,45 +154,59 @@ function fromString(name: string, def: VarDef, text: string): VarValue | VarProb
   return value ?? { var: name, code: "var-invalid", message: `${name} ${quote(text)} is not ${conversion.expected}` };
 }
 
+const NO_PROBLEMS: VarProblem[] = [];
+Object.freeze(NO_PROBLEMS);
+
 /**
  * Check raw inputs against the declared vars: convert strings when `fromStrings`, apply
- * defaults, validate. `fallback` supplies values for absent vars (campaign constants).
- * Absent means missing, `null`, or (when `fromStrings`) the empty string.
+ * defaults, validate. Absent means missing, `null`, or (when `fromStrings`) the empty string.
+ * `columns` (parallel to `vars.names`) reads each var from a renamed field of `raw` and allows
+ * other fields (an audience row); `fallback` supplies values for absent vars (campaign constants).
+ * Runs once per audience row: nothing is allocated beyond the values unless there is a problem.
  */
 export function checkVarValues(
   vars: CompiledVars,
   raw: Readonly<Record<string, unknown>>,
   fromStrings: boolean,
-  fallback?: Readonly<Record<string, VarValue>>,
+  source: { columns?: readonly string[]; fallback?: Readonly<Record<string, VarValue>> } = {},
 ): { values?: VarValues; problems: VarProblem[] } {
-  const problems: VarProblem[] = [];
-  for (const key in raw) {
-    if (!vars.defs.has(key)) problems.push({ var: key, code: "var-unknown", message: `${key} is not a declared var` });
+  let problems: VarProblem[] | undefined;
+  const { columns, fallback } = source;
+  if (!columns) {
+    for (const key in raw) {
+      if (!vars.defs.has(key)) (problems ??= []).push({ var: key, code: "var-unknown", message: `${key} is not a declared var` });
+    }
   }
-  const values: VarValues = Object.create(null) as VarValues;
-  for (const name of vars.names) {
-    const def = vars.defs.get(name) as VarDef;
-    let value = raw[name];
+  // A plain object: V8 keeps it fast, unlike a prototype-less one. Var names cannot be
+  // `__proto__` or `constructor` (see RESERVED_NAMES), so the prototype is never reached.
+  const values: VarValues = {};
+  const names = vars.names;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const def = vars.list[i] as VarDef;
+    let value = raw[columns ? (columns[i] as string) : name];
     if (value === undefined || value === null || (fromStrings && value === "")) {
       value = fallback?.[name] ?? def.default;
       if (value === undefined) {
-        if (def.required !== false) problems.push({ var: name, code: "var-missing", message: `${name} is required but has no value` });
+        if (def.required !== false) (problems ??= []).push({ var: name, code: "var-missing", message: `${name} is required but has no value` });
         continue;
       }
     } else if (fromStrings && typeof value === "string") {
       const converted = fromString(name, def, value);
       if (typeof converted === "object") {
-        problems.push(converted);
+        (problems ??= []).push(converted);
         continue;
       }
       value = converted;
     }
     values[name] = value as VarValue;
   }
-  for (const problem of validationProblems(vars, values)) {
-    if (!problems.some((p) => p.var === problem.var)) problems.push(problem);
+  if (!vars.validate(values)) {
+    for (const problem of validationProblems(vars, values)) {
+      if (!problems?.some((p) => p.var === problem.var)) (problems ??= []).push(problem);
+    }
   }
-  return problems.length > 0 ? { problems } : { values, problems };
+  return problems ? { problems } : { values, problems: NO_PROBLEMS };
 }
 
 function validationProblems(vars: CompiledVars, values: Record<string, unknown>): VarProblem[] {
