@@ -3,6 +3,7 @@
  * tree, compiled on both sides and compared message by message, sample by sample, and campaign
  * by campaign (spec and audience).
  */
+import { existsSync } from "node:fs";
 import { mkdir, realpath } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Project } from "../../spec/project.js";
@@ -101,9 +102,11 @@ export async function diff(opts: DiffOptions): Promise<DiffReport> {
   try {
     const baseCwd = join(checkout.top, repoRelative(repo.top, await realpath(opts.cwd)));
     await mkdir(baseCwd, { recursive: true });
-    const baseConfig = head.config.configFile !== undefined
-      ? { configPath: join(checkout.top, repoRelative(repo.top, await realpath(head.config.configFile))) }
-      : {};
+    // The same config file at the base, when it existed there; otherwise the defaults.
+    const baseConfigFile = head.config.configFile === undefined
+      ? undefined
+      : join(checkout.top, repoRelative(repo.top, await realpath(head.config.configFile)));
+    const baseConfig = baseConfigFile !== undefined && existsSync(baseConfigFile) ? { configPath: baseConfigFile } : {};
     const base: Project = await loadProject({ cwd: baseCwd, ...baseConfig });
     const comparison = await compareProjects(
       { project: base, compiled: compileProject(base) },

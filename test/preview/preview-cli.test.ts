@@ -1,0 +1,138 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ensureBuilt, makeProject, msgc } from "../cli/helpers.js";
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/preview/cli");
+const update = process.env.UPDATE_GOLDEN === "1";
+
+function golden(file: string, actual: string): void {
+  const path = join(FIXTURES, file);
+  if (update) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, actual);
+  }
+  if (!existsSync(path)) throw new Error(`missing golden file ${path}; run with UPDATE_GOLDEN=1`);
+  expect(actual).toBe(readFileSync(path, "utf8"));
+}
+
+const MESSAGE = `kind: Message
+name: order-shipped
+vars:
+  first_name: { type: string }
+  order_id: { type: string }
+samples:
+  ana: { first_name: Ana, order_id: "12345" }
+  hostile: { first_name: "<script>alert(1)</script>", order_id: "\\"><img src=x onerror=alert(2)>" }
+session:
+  text: "Hi *{{first_name}}*! Order #{{order_id}} is on its way."
+  buttons:
+    - { id: track, text: Track }
+    - { id: help, text: Help }
+  footer: Lucky Shrub
+template:
+  name: order_shipped_v2
+  language: en_US
+  body: ["{{first_name}}", "{{order_id}}"]
+window: auto
+`;
+
+const CAMPAIGN = `kind: Campaign
+name: spring
+message: order-shipped
+audience:
+  file: ../audiences/spring.csv
+`;
+
+const AUDIENCE = `phone,first_name,order_id
++16045550101,Ana,10001
++16045550102,Ben,10002
++16045550103,Chloé,10003
+`;
+
+const ENV = { NO_COLOR: "1" };
+
+describe("msgc preview", () => {
+  let dir = "";
+  beforeAll(() => {
+    ensureBuilt();
+    dir = makeProject({
+      "msgc.config.yaml": "specs: specs\n",
+      "specs/messages/order-shipped.yaml": MESSAGE,
+      "specs/campaigns/spring.yaml": CAMPAIGN,
+      "specs/audiences/spring.csv": AUDIENCE,
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("text: samples, then the campaign's first rows, numbers masked", () => {
+    const r = msgc(["preview", "--rows", "2"], { cwd: dir, env: ENV });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("\u001b[");
+    expect(r.stdout).not.toContain("+16045550101");
+    golden("preview.txt", r.stdout);
+  });
+
+  test("markdown", () => {
+    const r = msgc(["preview", "--rows", "1", "--format", "markdown"], { cwd: dir, env: ENV });
+    expect(r.code).toBe(0);
+    golden("preview.md", r.stdout);
+  });
+
+  test("json: the render model, with --show-numbers", () => {
+    const r = msgc(["preview", "--rows", "3", "--format", "json", "--show-numbers"], { cwd: dir, env: ENV });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; messages: { key: string; form: string }[]; diagnostics: unknown[] };
+    expect(doc.ok).toBe(true);
+    expect(doc.diagnostics).toEqual([]);
+    expect(doc.messages.map((m) => `${m.key} ${m.form}`)).toEqual([
+      "spring/+16045550101 template",
+      "spring/+16045550102 template",
+      "spring/+16045550103 template",
+      "order-shipped/sample:ana template",
+      "order-shipped/sample:hostile template",
+    ]);
+  });
+
+  test("html --out: one page written, summary on stderr", () => {
+    const r = msgc(["preview", "--format", "html", "--out", "preview.html"], { cwd: dir, env: ENV });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("msgc preview: wrote 5 messages to preview.html\n");
+    const html = readFileSync(join(dir, "preview.html"), "utf8");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).not.toContain("<script>");
+    expect(html.match(/<article /g)).toHaveLength(5);
+  });
+
+  test("colour: only when forced (or on a terminal), never with NO_COLOR", () => {
+    expect(msgc(["preview", "--rows", "0"], { cwd: dir, env: { FORCE_COLOR: "1" } }).stdout).toContain("\u001b[1m");
+    expect(msgc(["preview", "--rows", "0"], { cwd: dir, env: { FORCE_COLOR: "1", NO_COLOR: "1" } }).stdout).not.toContain("\u001b[");
+  });
+
+  test("a spec with an error: the rest is previewed, diagnostics on stderr, exit 1", () => {
+    const broken = makeProject({
+      "msgc.config.yaml": "specs: specs\n",
+      "specs/messages/order-shipped.yaml": MESSAGE,
+      "specs/messages/bad.yaml": "kind: Message\nname: bad\nsamples:\n  one: {}\nsession:\n  text: \"Hi {{nobody}}\"\nwindow: session\n",
+    });
+    try {
+      const r = msgc(["preview"], { cwd: broken, env: ENV });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("━━ order-shipped · sample ana ━━");
+      expect(r.stderr).toContain("specs/messages/bad.yaml:6:");
+      expect(r.stderr).toContain("unknown-variable");
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  test("usage: bad --rows and bad --format", () => {
+    const rows = msgc(["preview", "--rows", "many"], { cwd: dir, env: ENV });
+    expect([rows.code, rows.stderr]).toEqual([64, 'msgc preview: --rows must be a whole number, not "many"\nFor example: --rows 5.\n']);
+    const format = msgc(["preview", "--format", "pdf"], { cwd: dir, env: ENV });
+    expect([format.code, format.stderr]).toEqual([64, 'msgc preview: unknown format "pdf"\nUse one of: text, markdown, html, json.\n']);
+  });
+});
