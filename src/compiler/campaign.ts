@@ -123,8 +123,8 @@ export function compileRow(
   if (lastColumn !== undefined) {
     const value = row[lastColumn];
     if (!isAbsent(value)) {
-      const text = typeof value === "string" ? (ISO_DATE_TIME.test(value) ? value : value.trim()) : "";
-      if (text !== "" && (text === value || ISO_DATE_TIME.test(text))) lastInboundAt = text;
+      const text = typeof value === "string" ? value.trim() : "";
+      if (ISO_DATE_TIME.test(text)) lastInboundAt = text;
       else {
         const message = `${lastColumn} ${JSON.stringify(value)} is not an ISO 8601 date-time with a time zone (e.g. 2026-05-01T10:00:00Z)`;
         (diagnostics ??= []).push(rowProblem(campaign, rowNumber, "audience-row-invalid", message, lastColumn));

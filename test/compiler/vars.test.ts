@@ -65,9 +65,9 @@ describe("checkValues from JSON (samples, NDJSON)", () => {
   }
 
   it("fallback: campaign constants fill absent values, a value given wins", () => {
-    const result = checkVarValues(shop, { order_id: "12345", qty: "2", price: "1", size: "" }, true, { size: "L", note: "hi" });
+    const result = checkVarValues(shop, { order_id: "12345", qty: "2", price: "1", size: "" }, true, { fallback: { size: "L", note: "hi" } });
     expect({ ...result.values }).toEqual({ order_id: "12345", qty: 2, price: 1, size: "L", note: "hi" });
-    const given = checkVarValues(shop, { order_id: "12345", qty: "2", price: "1", note: "yo" }, true, { note: "hi" });
+    const given = checkVarValues(shop, { order_id: "12345", qty: "2", price: "1", note: "yo" }, true, { fallback: { note: "hi" } });
     expect(given.values?.note).toBe("yo");
   });
 });
