@@ -6,9 +6,13 @@
  *
  * Problems are Diagnostics. A problem that leaves the rest of the file unreadable (missing file,
  * unclosed quote, oversized record, a JSON document that is not an array) is thrown as an
- * `AudienceError`; a problem confined to one record (a CSV row with the wrong number of fields,
- * an NDJSON line that is not JSON, an array element that is not an object) goes to
- * `onDiagnostic` and reading goes on. Without `onDiagnostic`, those are thrown too.
+ * `AudienceError`, after every row before it was delivered; a problem confined to one record (a
+ * CSV row with the wrong number of fields, an NDJSON line that is not JSON, an array element
+ * that is not an object) is reported in row order and reading goes on.
+ *
+ * `readAudienceBatches` delivers rows a chunk at a time (one await per 64 KB, not per row);
+ * `readAudience` is the same, row by row, with record problems going to `onDiagnostic` (without
+ * it, they are thrown).
  *
  * Row numbers (1-based): CSV, the data record (the header is not counted, nor are blank lines);
  * NDJSON, the line number; JSON, the array index + 1. Header problems carry no row.
@@ -69,11 +73,17 @@ function audienceDiagnostic(
   return { code, severity: "error", message, file, path: [], ...extra };
 }
 
-export async function* readAudience(
+/** The rows of one read chunk and the record problems among them (both in row order). */
+export interface AudienceBatch {
+  rows: AudienceRow[];
+  problems: Diagnostic[];
+}
+
+export async function* readAudienceBatches(
   absPath: string,
   displayFile: string,
-  opts: ReadAudienceOptions = {},
-): AsyncGenerator<AudienceRow> {
+  opts: Omit<ReadAudienceOptions, "onDiagnostic"> = {},
+): AsyncGenerator<AudienceBatch> {
   const format = audienceFormatOf(absPath);
   if (!format) {
     throw new AudienceError(
@@ -84,11 +94,9 @@ export async function* readAudience(
   const ctx: ReaderContext = {
     file: displayFile,
     maxRecordBytes: opts.maxRecordBytes ?? MAX_RECORD_BYTES,
-    report:
-      opts.onDiagnostic ??
-      ((d) => {
-        throw new AudienceError(d);
-      }),
+    rows: [],
+    problems: [],
+    sawRecord: false,
   };
   const source = createReadStream(absPath);
   try {
@@ -99,9 +107,9 @@ export async function* readAudience(
         : format === "ndjson"
           ? readNdjson(source, ctx)
           : readJsonArray(source, ctx);
-    for await (const row of inner) {
-      rows++;
-      yield row;
+    for await (const batch of inner) {
+      rows += batch.rows.length;
+      yield batch;
     }
     if (rows === 0 && !ctx.sawRecord) {
       throw new AudienceError(audienceDiagnostic("audience-empty", displayFile, `${displayFile} has no recipients`));
@@ -120,12 +128,43 @@ export async function* readAudience(
   }
 }
 
+export async function* readAudience(
+  absPath: string,
+  displayFile: string,
+  opts: ReadAudienceOptions = {},
+): AsyncGenerator<AudienceRow> {
+  const report =
+    opts.onDiagnostic ??
+    ((d: Diagnostic) => {
+      throw new AudienceError(d);
+    });
+  for await (const { rows, problems } of readAudienceBatches(absPath, displayFile, opts)) {
+    let p = 0;
+    for (const row of rows) {
+      while (p < problems.length && (problems[p]!.row ?? 0) < row.row) report(problems[p++]!);
+      yield row;
+    }
+    while (p < problems.length) report(problems[p++]!);
+  }
+}
+
 interface ReaderContext {
   file: string;
   maxRecordBytes: number;
-  report: (d: Diagnostic) => void;
+  /** The batch being filled. */
+  rows: AudienceRow[];
+  problems: Diagnostic[];
   /** A record was seen, even a bad one: the file is not "empty". */
-  sawRecord?: boolean;
+  sawRecord: boolean;
+}
+
+/** Hands over the batch filled so far (undefined when there is nothing in it). */
+function takeBatch(ctx: ReaderContext): AudienceBatch | undefined {
+  if (ctx.rows.length === 0 && ctx.problems.length === 0) return undefined;
+  const batch = { rows: ctx.rows, problems: ctx.problems };
+  ctx.rows = [];
+  ctx.problems = [];
+  return batch;
 }
 
 async function checkFile(absPath: string, file: string): Promise<void> {
@@ -176,7 +215,7 @@ async function* readCsv(
   source: Readable,
   ctx: ReaderContext,
   requiredColumns: readonly string[],
-): AsyncGenerator<AudienceRow> {
+): AsyncGenerator<AudienceBatch> {
   const parser = parseCsv({
     bom: true,
     // Field counts are checked here, per row, so that one bad row does not hide the rest.
@@ -204,7 +243,8 @@ async function* readCsv(
     );
   };
 
-  function* take(): Generator<AudienceRow> {
+  /** Moves the records parsed so far into the batch. */
+  const take = (): void => {
     let record: string[] | null;
     while ((record = parser.read() as string[] | null) !== null) {
       ctx.sawRecord = true;
@@ -214,7 +254,7 @@ async function* readCsv(
       }
       row++;
       if (record.length !== header.length) {
-        ctx.report(
+        ctx.problems.push(
           audienceDiagnostic(
             "audience-row-invalid",
             ctx.file,
@@ -226,21 +266,26 @@ async function* readCsv(
       }
       const values: Record<string, unknown> = {};
       for (let i = 0; i < header.length; i++) values[header[i]!] = record[i];
-      yield { row, values, fromStrings: true };
+      ctx.rows.push({ row, values, fromStrings: true });
     }
+  };
+
+  /** Yields what was parsed, then throws if parsing failed. */
+  async function* drain(): AsyncGenerator<AudienceBatch> {
+    take();
+    const batch = takeBatch(ctx);
+    if (batch) yield batch;
+    const err = failure();
+    if (err) throw err;
   }
 
   for await (const chunk of source) {
     parser.write(chunk);
-    yield* take();
-    const err = failure();
-    if (err) throw err;
+    yield* drain();
   }
   parser.end();
   for (;;) {
-    yield* take();
-    const err = failure();
-    if (err) throw err;
+    yield* drain();
     if (parser.readableEnded) break;
     await nextParserEvent(parser);
   }
@@ -309,8 +354,11 @@ function stripBom(chunk: Buffer): Buffer {
   return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
 }
 
-/** Splits a byte stream into lines without ever holding more than one line (capped). */
-async function* splitLines(source: Readable, ctx: ReaderContext): AsyncGenerator<string> {
+/**
+ * Splits a byte stream into lines, a chunk's worth at a time, never holding more than one
+ * (capped) partial line. Each batch is numbered from `firstLine`.
+ */
+async function* splitLines(source: Readable, ctx: ReaderContext): AsyncGenerator<{ firstLine: number; lines: string[] }> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineNumber = 0;
@@ -321,26 +369,34 @@ async function* splitLines(source: Readable, ctx: ReaderContext): AsyncGenerator
       chunk = stripBom(chunk);
       first = false;
     }
+    const lines: string[] = [];
+    const firstLine = lineNumber + 1;
     let start = 0;
+    let tooLarge: AudienceError | undefined;
     for (;;) {
       const end = chunk.indexOf(NEWLINE, start);
       if (end === -1) break;
       lineNumber++;
-      if (pendingBytes + (end - start) > ctx.maxRecordBytes) throw recordTooLarge(ctx, lineNumber);
+      if (pendingBytes + (end - start) > ctx.maxRecordBytes) {
+        tooLarge = recordTooLarge(ctx, lineNumber);
+        break;
+      }
       const piece = chunk.subarray(start, end);
       const line = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
       pending = [];
       pendingBytes = 0;
-      yield decodeLine(line);
+      lines.push(decodeLine(line));
       start = end + 1;
     }
+    if (lines.length > 0) yield { firstLine, lines };
+    if (tooLarge) throw tooLarge;
     if (start < chunk.length) {
       pending.push(chunk.subarray(start));
       pendingBytes += chunk.length - start;
       if (pendingBytes > ctx.maxRecordBytes) throw recordTooLarge(ctx, lineNumber + 1);
     }
   }
-  if (pendingBytes > 0) yield decodeLine(Buffer.concat(pending));
+  if (pendingBytes > 0) yield { firstLine: lineNumber + 1, lines: [decodeLine(Buffer.concat(pending))] };
 }
 
 function decodeLine(line: Buffer): string {
@@ -358,18 +414,18 @@ function describeJsonValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** One JSON text -> an audience row, or a row diagnostic. */
-function jsonRecord(text: string, row: number, ctx: ReaderContext, what: string): AudienceRow | undefined {
+/** One JSON text -> a row of the batch, or a problem of the batch. */
+function addJsonRecord(text: string, row: number, ctx: ReaderContext, what: string): void {
   ctx.sawRecord = true;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    ctx.report(audienceDiagnostic("audience-row-invalid", ctx.file, `${what} ${row} is not valid JSON`, { row }));
-    return undefined;
+    ctx.problems.push(audienceDiagnostic("audience-row-invalid", ctx.file, `${what} ${row} is not valid JSON`, { row }));
+    return;
   }
   if (!isObjectRecord(value)) {
-    ctx.report(
+    ctx.problems.push(
       audienceDiagnostic(
         "audience-row-invalid",
         ctx.file,
@@ -377,18 +433,19 @@ function jsonRecord(text: string, row: number, ctx: ReaderContext, what: string)
         { row },
       ),
     );
-    return undefined;
+    return;
   }
-  return { row, values: value, fromStrings: false };
+  ctx.rows.push({ row, values: value, fromStrings: false });
 }
 
-async function* readNdjson(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceRow> {
-  let lineNumber = 0;
-  for await (const line of splitLines(source, ctx)) {
-    lineNumber++;
-    if (line.trim() === "") continue;
-    const record = jsonRecord(line, lineNumber, ctx, "Line");
-    if (record) yield record;
+async function* readNdjson(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceBatch> {
+  for await (const { firstLine, lines } of splitLines(source, ctx)) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.trim() !== "") addJsonRecord(line, firstLine + i, ctx, "Line");
+    }
+    const batch = takeBatch(ctx);
+    if (batch) yield batch;
   }
 }
 
@@ -409,7 +466,7 @@ function isJsonWhitespace(byte: number): boolean {
  * Streams the elements of a top-level JSON array. The scanner only finds element boundaries
  * (tracking strings and nesting); each element is then checked by JSON.parse.
  */
-async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceRow> {
+async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceBatch> {
   let phase = JsonPhase.BeforeArray as JsonPhase;
   let depth = 0;
   let inString = false;
@@ -423,14 +480,14 @@ async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenera
   const unreadable = (message: string, extra: Partial<Diagnostic> = {}): AudienceError =>
     new AudienceError(audienceDiagnostic("audience-unreadable", ctx.file, message, extra));
 
-  const finishElement = (chunk: Buffer, start: number, end: number): AudienceRow | undefined => {
+  const finishElement = (chunk: Buffer, start: number, end: number): void => {
     row++;
     if (pendingBytes + (end - start) > ctx.maxRecordBytes) throw recordTooLarge(ctx, row);
     const piece = chunk.subarray(start, end);
     const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
     pending = [];
     pendingBytes = 0;
-    return jsonRecord(bytes.toString("utf8"), row, ctx, "Element");
+    addJsonRecord(bytes.toString("utf8"), row, ctx, "Element");
   };
 
   for await (const raw of source) {
@@ -439,6 +496,35 @@ async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenera
       chunk = stripBom(chunk);
       first = false;
     }
+    let start = 0;
+    let failure: unknown;
+    try {
+      start = scan(chunk);
+    } catch (e) {
+      failure = e;
+    }
+    // Rows before a failure are delivered first, as for every format.
+    const batch = takeBatch(ctx);
+    if (batch) yield batch;
+    if (failure) throw failure;
+    if (phase === JsonPhase.InElement) {
+      pending.push(chunk.subarray(start));
+      pendingBytes += chunk.length - start;
+      if (pendingBytes > ctx.maxRecordBytes) throw recordTooLarge(ctx, row + 1);
+    }
+  }
+  if (phase === JsonPhase.BeforeArray) {
+    throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} is empty`));
+  }
+  if (phase !== JsonPhase.AfterArray) {
+    throw unreadable(`${ctx.file} ends before its array is closed`, { row: row + 1 });
+  }
+  if (row === 0) {
+    throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} is an empty array`));
+  }
+
+  /** Scans one chunk; returns where the unfinished element (if any) starts. */
+  function scan(chunk: Buffer): number {
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i]!;
@@ -475,13 +561,11 @@ async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenera
           else if (byte === 0x7d /* } */ || byte === 0x5d /* ] */) {
             if (depth > 0) depth--;
             else if (byte === 0x5d) {
-              const record = finishElement(chunk, start, i);
-              if (record) yield record;
+              finishElement(chunk, start, i);
               phase = JsonPhase.AfterArray;
             }
           } else if (byte === 0x2c && depth === 0) {
-            const record = finishElement(chunk, start, i);
-            if (record) yield record;
+            finishElement(chunk, start, i);
             phase = JsonPhase.BeforeElement;
             afterComma = true;
           }
@@ -491,19 +575,6 @@ async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenera
           throw unreadable(`${ctx.file} has more data after its array`);
       }
     }
-    if (phase === JsonPhase.InElement) {
-      pending.push(chunk.subarray(start));
-      pendingBytes += chunk.length - start;
-      if (pendingBytes > ctx.maxRecordBytes) throw recordTooLarge(ctx, row + 1);
-    }
-  }
-  if (phase === JsonPhase.BeforeArray) {
-    throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} is empty`));
-  }
-  if (phase !== JsonPhase.AfterArray) {
-    throw unreadable(`${ctx.file} ends before its array is closed`, { row: row + 1 });
-  }
-  if (row === 0) {
-    throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} is an empty array`));
+    return start;
   }
 }

@@ -23,7 +23,7 @@ import { hasErrors, isError } from "../diagnostics.js";
 import type { PlanItem } from "../compiler/plan.js";
 import type { Project } from "../spec/project.js";
 import { InputError } from "../cli/io.js";
-import { compileProject, newCampaignStats, planCampaign } from "./plan.js";
+import { compileProject, newCampaignStats, planCampaignNdjson } from "./plan.js";
 import type { CampaignStats, CompiledProject } from "./plan.js";
 
 export interface BuildOptions {
@@ -31,6 +31,12 @@ export interface BuildOptions {
   outDir?: string;
   /** Or write every plan item as NDJSON to this stream. Neither: only check (validate). */
   stream?: NodeJS.WritableStream;
+  /** Worker threads for large audiences (see planCampaignNdjson); 0 keeps everything on this thread. */
+  workers?: number;
+}
+
+function workerOption(opts: BuildOptions): { workers?: number } {
+  return opts.workers === undefined ? {} : { workers: opts.workers };
 }
 
 export interface MessageEntry {
@@ -92,13 +98,17 @@ export class BufferedWriter {
   constructor(
     private readonly stream: NodeJS.WritableStream,
     /** Sees every piece written, in order (to hash the output as it goes). */
-    private readonly onChunk?: (text: string) => void,
+    private readonly onChunk?: (chunk: string | Uint8Array) => void,
     private readonly flushAt = 64 * 1024,
   ) {}
 
   /** Await only when it returns a promise: the stream asked to wait. */
-  write(text: string): Promise<void> | undefined {
-    this.buffer += text;
+  write(chunk: string | Uint8Array): Promise<void> | undefined {
+    if (typeof chunk !== "string") {
+      const waitForText = this.flush();
+      return waitForText ? waitForText.then(() => this.send(chunk)) : this.send(chunk);
+    }
+    this.buffer += chunk;
     if (this.buffer.length < this.flushAt) return undefined;
     return this.flush();
   }
@@ -107,8 +117,13 @@ export class BufferedWriter {
     if (this.buffer === "") return undefined;
     const text = this.buffer;
     this.buffer = "";
-    this.onChunk?.(text);
-    if (this.stream.write(text)) return undefined;
+    return this.send(text);
+  }
+
+  private send(chunk: string | Uint8Array): Promise<void> | undefined {
+    if (chunk.length === 0) return undefined;
+    this.onChunk?.(chunk);
+    if (this.stream.write(chunk)) return undefined;
     return waitForDrain(this.stream);
   }
 }
@@ -165,8 +180,8 @@ export async function build(project: Project, opts: BuildOptions): Promise<Build
     }
     if (!compiled.campaigns.has(spec.name)) continue;
     const stats = newCampaignStats();
-    const items = planCampaign(project, spec.name, { onDiagnostic: report, stats });
-    await output.campaign(spec.name, spec.file, items, stats);
+    const lines = planCampaignNdjson(project, spec.name, { onDiagnostic: report, stats, ...workerOption(opts) });
+    await output.campaign(spec.name, spec.file, lines, stats);
     recipients += stats.items;
   }
   const manifest = await output.finish();
@@ -181,15 +196,16 @@ export async function build(project: Project, opts: BuildOptions): Promise<Build
 
 interface PlanOutput {
   message(name: string, spec: string, items: PlanItem[]): Promise<void>;
-  campaign(name: string, spec: string, items: AsyncIterable<PlanItem>, stats: CampaignStats): Promise<void>;
+  /** `lines`: NDJSON text, one plan item per line. */
+  campaign(name: string, spec: string, lines: AsyncIterable<string | Uint8Array>, stats: CampaignStats): Promise<void>;
   finish(): Promise<BuildManifest | undefined>;
 }
 
 /** validate, or a build refused: audiences are still read to the end for their diagnostics. */
 class NoOutput implements PlanOutput {
   async message(): Promise<void> {}
-  async campaign(_name: string, _spec: string, items: AsyncIterable<PlanItem>): Promise<void> {
-    for await (const _ of items) void _;
+  async campaign(_name: string, _spec: string, lines: AsyncIterable<string | Uint8Array>): Promise<void> {
+    for await (const _ of lines) void _;
   }
   async finish(): Promise<undefined> {
     return undefined;
@@ -204,9 +220,9 @@ class StreamOutput implements PlanOutput {
   async message(_name: string, _spec: string, items: PlanItem[]): Promise<void> {
     for (const item of items) await this.writer.write(`${JSON.stringify(item)}\n`);
   }
-  async campaign(_name: string, _spec: string, items: AsyncIterable<PlanItem>): Promise<void> {
-    for await (const item of items) {
-      const wait = this.writer.write(`${JSON.stringify(item)}\n`);
+  async campaign(_name: string, _spec: string, lines: AsyncIterable<string | Uint8Array>): Promise<void> {
+    for await (const chunk of lines) {
+      const wait = this.writer.write(chunk);
       if (wait) await wait;
     }
   }
@@ -246,7 +262,7 @@ class DirectoryOutput implements PlanOutput {
     this.manifest.messages.push({ name, spec, file, items: items.length, sha256: sha256(text) });
   }
 
-  async campaign(name: string, spec: string, items: AsyncIterable<PlanItem>, stats: CampaignStats): Promise<void> {
+  async campaign(name: string, spec: string, lines: AsyncIterable<string | Uint8Array>, stats: CampaignStats): Promise<void> {
     await this.prepare("campaigns");
     const file = `campaigns/${name}.ndjson`;
     const target = join(this.outDir, file);
@@ -259,8 +275,8 @@ class DirectoryOutput implements PlanOutput {
     });
     const writer = new BufferedWriter(stream, (chunk) => hash.update(chunk));
     try {
-      for await (const item of items) {
-        const wait = writer.write(`${JSON.stringify(item)}\n`);
+      for await (const chunk of lines) {
+        const wait = writer.write(chunk);
         if (wait) await wait;
         if (failure) break;
       }

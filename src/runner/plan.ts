@@ -3,7 +3,11 @@
  * compiled (`compileProject`), and a campaign's audience streamed row by row into plan items
  * (`planCampaign`). build, preview, diff and send all go through here.
  */
+import { existsSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { isAbsolute, relative, resolve, dirname, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics.js";
 import { isError } from "../diagnostics.js";
 import type { PlanItem } from "../compiler/plan.js";
@@ -15,8 +19,10 @@ import { locateDiagnostics } from "../spec/project.js";
 import type { LoadedSpec, Project } from "../spec/project.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import { InputError } from "../cli/io.js";
-import { AudienceError, readAudience } from "./audience.js";
+import { AudienceError, readAudienceBatches } from "./audience.js";
+import type { AudienceBatch } from "./audience.js";
 import { maskNumber } from "./mask.js";
+import type { CompiledBatch, PlanWorkerData, RowBatch } from "./plan-worker.js";
 
 export interface CompiledProject {
   messages: Map<string, CompiledMessage>;
@@ -159,6 +165,151 @@ function requiredColumnsOf(campaign: CompiledCampaign): string[] {
 }
 
 /**
+ * One pass over a campaign's audience: the checks before reading, the row diagnostics (capped),
+ * duplicate detection and the stats. Shared by the item and the NDJSON planners so that both
+ * report exactly the same things.
+ */
+class CampaignPass {
+  readonly report: (d: Diagnostic) => void;
+  readonly stats: CampaignStats;
+  private readonly maxRowDiagnostics: number;
+  private rowDiagnostics = 0;
+  private suppressed = 0;
+  private suppressedErrors = false;
+  private readonly seen = new RecipientSet();
+
+  private constructor(
+    readonly spec: LoadedSpec<CampaignSpec>,
+    readonly campaign: CompiledCampaign,
+    readonly audiencePath: string,
+    readonly audienceFile: string,
+    opts: PlanCampaignOptions,
+  ) {
+    this.report = opts.onDiagnostic ?? throwOnError;
+    this.stats = opts.stats ?? newCampaignStats();
+    this.maxRowDiagnostics = opts.maxRowDiagnostics ?? 1000;
+  }
+
+  /** Undefined (with the reasons reported) when the campaign cannot be planned at all. */
+  static start(project: Project, name: string, opts: PlanCampaignOptions): CampaignPass | undefined {
+    const spec = project.campaigns.get(name);
+    if (!spec) {
+      const known = [...project.campaigns.keys()];
+      throw new InputError(`There is no campaign named "${name}"${known.length ? ` (campaigns: ${known.join(", ")})` : ""}`);
+    }
+    const report = opts.onDiagnostic ?? throwOnError;
+    const stats = opts.stats ?? newCampaignStats();
+    const { campaign, diagnostics } = compileOneCampaign(project, spec);
+    if (!campaign) {
+      stats.aborted = true;
+      for (const d of diagnostics) report(d);
+      return undefined;
+    }
+    const { absPath, file } = audienceOf(project, spec);
+    if (file === undefined) {
+      stats.aborted = true;
+      const [located] = locateDiagnostics(project, [
+        {
+          code: "path-outside-project",
+          severity: "error",
+          message: `Audience file "${spec.data.audience.file}" is outside the project`,
+          file: spec.file,
+          path: ["audience", "file"],
+        },
+      ]);
+      report(located!);
+      return undefined;
+    }
+    return new CampaignPass(spec, campaign, absPath, file, { ...opts, stats });
+  }
+
+  batches(): AsyncGenerator<AudienceBatch> {
+    return readAudienceBatches(this.audiencePath, this.audienceFile, { requiredColumns: requiredColumnsOf(this.campaign) });
+  }
+
+  /** A row the reader could not make sense of. */
+  readerProblem(d: Diagnostic): void {
+    this.stats.rows++;
+    this.stats.invalidRows++;
+    this.reportRow(d);
+  }
+
+  /**
+   * Compiles a batch on this thread, reporting in row order; `emit` receives each planned item
+   * and returns false to stop. Returns false when stopped.
+   */
+  compileBatch({ rows, problems }: AudienceBatch, emit: (item: PlanItem) => boolean): boolean {
+    let p = 0;
+    for (const { row, values, fromStrings } of rows) {
+      while (p < problems.length && (problems[p]!.row ?? 0) < row) this.readerProblem(problems[p++]!);
+      this.stats.rows++;
+      const compiled = compileRow(this.campaign, values, row, { fromStrings });
+      for (const d of compiled.diagnostics) this.reportRow(d);
+      if (!compiled.item) {
+        this.stats.invalidRows++;
+        continue;
+      }
+      if (!this.admit(compiled.number, row)) continue;
+      if (!emit(compiled.item)) return false;
+    }
+    while (p < problems.length) this.readerProblem(problems[p++]!);
+    return true;
+  }
+
+  reportRow(d: Diagnostic): void {
+    if (this.rowDiagnostics < this.maxRowDiagnostics) {
+      this.rowDiagnostics++;
+      this.report(d);
+    } else {
+      this.suppressed++;
+      this.suppressedErrors ||= isError(d);
+    }
+  }
+
+  /** True when the item for `number` at `row` goes into the plan; false for a duplicate (reported). */
+  admit(number: string | undefined, row: number): boolean {
+    if (number !== undefined) {
+      const firstRow = this.seen.firstRowOf(number, row);
+      if (firstRow !== undefined) {
+        this.stats.duplicates++;
+        this.reportRow({
+          code: "duplicate-recipient",
+          severity: "warning",
+          message: `${maskNumber(number)} is already at row ${firstRow}; it is sent once`,
+          file: this.audienceFile,
+          path: [],
+          row,
+          field: this.campaign.phoneColumn,
+        });
+        return false;
+      }
+    }
+    this.stats.items++;
+    return true;
+  }
+
+  /** An unreadable audience ends the pass with its diagnostic; anything else is rethrown. */
+  fail(e: unknown): void {
+    if (!(e instanceof AudienceError)) throw e;
+    this.stats.aborted = true;
+    this.report(e.diagnostic);
+  }
+
+  finish(): void {
+    if (this.suppressed === 0) return;
+    const n = this.suppressed;
+    this.suppressed = 0;
+    this.report({
+      code: "audience-row-invalid",
+      severity: this.suppressedErrors ? "error" : "warning",
+      message: `${n} more row problem${n === 1 ? "" : "s"} not listed (only the first ${this.maxRowDiagnostics} are)`,
+      file: this.audienceFile,
+      path: [],
+    });
+  }
+}
+
+/**
  * Streams a campaign's audience into plan items, in file order. Bad rows are reported (with
  * row and field) and left out; a number seen again is reported as duplicate-recipient and
  * planned once.
@@ -168,107 +319,236 @@ export async function* planCampaign(
   name: string,
   opts: PlanCampaignOptions = {},
 ): AsyncGenerator<PlanItem> {
-  const spec = project.campaigns.get(name);
-  if (!spec) {
-    const known = [...project.campaigns.keys()];
-    throw new InputError(
-      `There is no campaign named "${name}"${known.length ? ` (campaigns: ${known.join(", ")})` : ""}`,
-    );
-  }
-  const report = opts.onDiagnostic ?? throwOnError;
-  const stats = opts.stats ?? newCampaignStats();
-  const { campaign, diagnostics } = compileOneCampaign(project, spec);
-  if (!campaign) {
-    stats.aborted = true;
-    for (const d of diagnostics) report(d);
-    return;
-  }
+  const pass = CampaignPass.start(project, name, opts);
+  if (pass) yield* passItems(pass, opts.limit ?? Infinity);
+}
 
-  const { absPath: audiencePath, file: audienceFile } = audienceOf(project, spec);
-  if (audienceFile === undefined) {
-    stats.aborted = true;
-    const [located] = locateDiagnostics(project, [
-      {
-        code: "path-outside-project",
-        severity: "error",
-        message: `Audience file "${spec.data.audience.file}" is outside the project`,
-        file: spec.file,
-        path: ["audience", "file"],
-      },
-    ]);
-    report(located!);
-    return;
-  }
-
-  const maxRowDiagnostics = opts.maxRowDiagnostics ?? 1000;
-  let rowDiagnostics = 0;
-  let suppressed = 0;
-  let suppressedErrors = false;
-  const reportRow = (d: Diagnostic): void => {
-    if (rowDiagnostics < maxRowDiagnostics) {
-      rowDiagnostics++;
-      report(d);
-    } else {
-      suppressed++;
-      suppressedErrors ||= isError(d);
-    }
-  };
-
-  const seen = new RecipientSet();
-  const limit = opts.limit ?? Infinity;
+async function* passItems(pass: CampaignPass, limit: number): AsyncGenerator<PlanItem> {
   try {
     if (limit <= 0) return;
-    const rows = readAudience(audiencePath, audienceFile, {
-      requiredColumns: requiredColumnsOf(campaign),
-      onDiagnostic: (d) => {
-        stats.rows++;
-        stats.invalidRows++;
-        reportRow(d);
-      },
-    });
-    for await (const { row, values, fromStrings } of rows) {
-      stats.rows++;
-      const compiled = compileRow(campaign, values, row, { fromStrings });
-      for (const d of compiled.diagnostics) reportRow(d);
-      if (!compiled.item) {
-        stats.invalidRows++;
-        continue;
-      }
-      if (compiled.number !== undefined) {
-        const firstRow = seen.firstRowOf(compiled.number, row);
-        if (firstRow !== undefined) {
-          stats.duplicates++;
-          reportRow({
-            code: "duplicate-recipient",
-            severity: "warning",
-            message: `${maskNumber(compiled.number)} is already at row ${firstRow}; it is sent once`,
-            file: audienceFile,
-            path: [],
-            row,
-            field: spec.data.audience.phone ?? "phone",
-          });
-          continue;
-        }
-      }
-      stats.items++;
-      yield compiled.item;
-      if (stats.items >= limit) return;
+    for await (const batch of pass.batches()) {
+      const items: PlanItem[] = [];
+      const going = pass.compileBatch(batch, (item) => {
+        items.push(item);
+        return pass.stats.items < limit;
+      });
+      yield* items;
+      if (!going || pass.stats.items >= limit) return;
     }
   } catch (e) {
-    if (!(e instanceof AudienceError)) throw e;
-    stats.aborted = true;
-    report(e.diagnostic);
+    pass.fail(e);
   } finally {
-    if (suppressed > 0) {
-      report({
-        code: "audience-row-invalid",
-        severity: suppressedErrors ? "error" : "warning",
-        message: `${suppressed} more row problem${suppressed === 1 ? "" : "s"} not listed (only the first ${maxRowDiagnostics} are)`,
-        file: audienceFile,
-        path: [],
+    pass.finish();
+  }
+}
+
+export interface PlanNdjsonOptions extends Omit<PlanCampaignOptions, "limit"> {
+  /**
+   * Worker threads compiling rows (0: all on this thread). By default, audiences over 4 MB use
+   * up to 4 workers, one per core, when the compiled worker script is there (it is in dist/).
+   */
+  workers?: number;
+}
+
+const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
+const BATCH_ROWS = 2000;
+const WORKER_SCRIPT = new URL("./plan-worker.js", import.meta.url);
+
+function defaultWorkerCount(audiencePath: string): number {
+  const cores = availableParallelism();
+  if (cores < 2) return 0;
+  try {
+    if (statSync(audiencePath).size < PARALLEL_MIN_BYTES) return 0;
+    if (!existsSync(fileURLToPath(WORKER_SCRIPT))) return 0;
+  } catch {
+    return 0;
+  }
+  return Math.min(cores, 4);
+}
+
+/**
+ * The campaign's plan as NDJSON: exactly the bytes of `JSON.stringify(item) + "\n"` for every
+ * item planCampaign yields, in the same order, with the same diagnostics in the same order.
+ * Large audiences are compiled on worker threads while this thread reads the file, checks
+ * duplicates and keeps the order.
+ */
+export async function* planCampaignNdjson(
+  project: Project,
+  name: string,
+  opts: PlanNdjsonOptions = {},
+): AsyncGenerator<string | Uint8Array> {
+  const pass = CampaignPass.start(project, name, opts);
+  if (!pass) return;
+  const workers = opts.workers ?? defaultWorkerCount(pass.audiencePath);
+  if (workers > 0) {
+    yield* planInWorkers(project, pass, workers);
+    return;
+  }
+  try {
+    for await (const batch of pass.batches()) {
+      let text = "";
+      pass.compileBatch(batch, (item) => {
+        text += `${JSON.stringify(item)}\n`;
+        return true;
       });
+      if (text !== "") yield text;
+    }
+  } catch (e) {
+    pass.fail(e);
+  } finally {
+    pass.finish();
+  }
+}
+
+interface PendingBatch {
+  readerDiagnostics: Diagnostic[];
+  result: Promise<CompiledBatch>;
+}
+
+async function* planInWorkers(project: Project, pass: CampaignPass, count: number): AsyncGenerator<Uint8Array> {
+  const messageSpec = project.messages.get(pass.spec.data.message)!;
+  const data: PlanWorkerData = {
+    message: { spec: messageSpec.data, file: messageSpec.file },
+    campaign: { spec: pass.spec.data, file: pass.spec.file, audienceFile: pass.audienceFile },
+  };
+  const waiting = new Map<number, { resolve: (r: CompiledBatch) => void; reject: (e: unknown) => void }>();
+  const failAll = (e: unknown): void => {
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  const pool = Array.from({ length: count }, () => {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: { msgcPlanWorker: true, data } });
+    worker.on("message", (result: CompiledBatch) => {
+      waiting.get(result.id)?.resolve(result);
+      waiting.delete(result.id);
+    });
+    worker.on("error", failAll);
+    worker.on("exit", (code) => failAll(new Error(`plan worker exited with code ${code}`)));
+    return worker;
+  });
+
+  const { stats } = pass;
+  const inFlight: PendingBatch[] = [];
+  let nextId = 0;
+  let batch: RowBatch = newBatch(nextId);
+  let readerDiagnostics: Diagnostic[] = [];
+
+  const dispatch = (): void => {
+    const sent = batch;
+    const pending: PendingBatch = {
+      readerDiagnostics,
+      result:
+        sent.rows.length === 0
+          ? Promise.resolve(emptyResult(sent.id))
+          : new Promise<CompiledBatch>((resolve, reject) => {
+              waiting.set(sent.id, { resolve, reject });
+              pool[sent.id % pool.length]!.postMessage(sent);
+            }),
+    };
+    pending.result.catch(() => {}); // awaited in order below; this only avoids an unhandled rejection
+    inFlight.push(pending);
+    batch = newBatch(++nextId);
+    readerDiagnostics = [];
+  };
+
+  try {
+    try {
+      for await (const { rows, problems } of pass.batches()) {
+        // Reader problems wait in the batch of their row so that everything is reported in row order.
+        let p = 0;
+        const holdProblem = (): void => {
+          stats.rows++;
+          stats.invalidRows++;
+          readerDiagnostics.push(problems[p++]!);
+        };
+        for (const { row, values, fromStrings } of rows) {
+          while (p < problems.length && (problems[p]!.row ?? 0) < row) holdProblem();
+          stats.rows++;
+          addRow(batch, row, values, fromStrings);
+          if (batch.rows.length >= BATCH_ROWS) {
+            dispatch();
+            while (inFlight.length >= count * 2) yield* settle(pass, inFlight.shift()!);
+          }
+        }
+        while (p < problems.length) holdProblem();
+      }
+    } catch (e) {
+      // Rows read before the failure are still planned and reported first, as planCampaign does.
+      dispatch();
+      while (inFlight.length > 0) yield* settle(pass, inFlight.shift()!);
+      pass.fail(e);
+      return;
+    }
+    dispatch();
+    while (inFlight.length > 0) yield* settle(pass, inFlight.shift()!);
+  } finally {
+    for (const worker of pool) worker.removeAllListeners("exit");
+    await Promise.all(pool.map((worker) => worker.terminate()));
+    pass.finish();
+  }
+}
+
+function newBatch(id: number): RowBatch {
+  return { id, rows: [], fromStrings: true, keys: null, cells: null, values: null };
+}
+
+function emptyResult(id: number): CompiledBatch {
+  return { id, text: new Uint8Array(0), lineEnds: [], itemRows: [], numbers: [], failedRows: [], diagnostics: [] };
+}
+
+/** CSV rows (same header, strings) travel as flat cells, which cost far less to copy than objects. */
+function addRow(batch: RowBatch, row: number, values: Record<string, unknown>, fromStrings: boolean): void {
+  if (batch.rows.length === 0) {
+    batch.fromStrings = fromStrings;
+    if (fromStrings) {
+      batch.keys = Object.keys(values);
+      batch.cells = [];
+    } else {
+      batch.values = [];
     }
   }
+  batch.rows.push(row);
+  if (batch.keys && batch.cells) {
+    for (const key of batch.keys) batch.cells.push(values[key]);
+  } else {
+    batch.values!.push(values);
+  }
+}
+
+/** Reports a batch's diagnostics and drops its duplicates, in row order; yields its text. */
+async function* settle(pass: CampaignPass, pending: PendingBatch): AsyncGenerator<Uint8Array> {
+  const result = await pending.result;
+  pass.stats.invalidRows += result.failedRows.length;
+  const reader = pending.readerDiagnostics;
+  const compiled = result.diagnostics;
+  let r = 0;
+  let c = 0;
+  let kept = 0; // start of the run of lines not yet yielded
+  let lineStart = 0;
+  const pieces: Uint8Array[] = [];
+  const flushBefore = (end: number): void => {
+    if (end > kept) pieces.push(result.text.subarray(kept, end));
+  };
+  for (let i = 0; i <= result.itemRows.length; i++) {
+    const itemRow = i < result.itemRows.length ? result.itemRows[i]! : Infinity;
+    while (true) {
+      const readerRow = r < reader.length ? reader[r]!.row ?? 0 : Infinity;
+      const compiledRow = c < compiled.length ? compiled[c]!.row ?? 0 : Infinity;
+      if (readerRow === Infinity && compiledRow === Infinity) break;
+      if (readerRow >= itemRow && compiledRow >= itemRow) break;
+      if (readerRow <= compiledRow) pass.reportRow(reader[r++]!);
+      else pass.reportRow(compiled[c++]!);
+    }
+    if (i === result.itemRows.length) break;
+    const lineEnd = result.lineEnds[i]!;
+    if (!pass.admit(result.numbers[i] ?? undefined, itemRow)) {
+      flushBefore(lineStart);
+      kept = lineEnd;
+    }
+    lineStart = lineEnd;
+  }
+  flushBefore(result.text.length);
+  yield* pieces;
 }
 
 /**
