@@ -1,7 +1,416 @@
-import type { CommandHandler } from "../io.js";
-import { UsageError } from "../io.js";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { CliIo, CommandHandler } from "../io.js";
+import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
+import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, sourcesOf, writeReport } from "../common.js";
+import type { Diagnostic } from "../../diagnostics.js";
+import { hasErrors, isError } from "../../diagnostics.js";
+import type { PlanItem } from "../../compiler/plan.js";
+import { checkValues, renderMessage } from "../../compiler/message.js";
+import { normalizePhone } from "../../compiler/phone.js";
+import { loadConfig } from "../../spec/config.js";
+import { loadProject } from "../../spec/project.js";
+import type { Project } from "../../spec/project.js";
+import { compileProject, newCampaignStats, planCampaign } from "../../runner/plan.js";
+import { maskNumber } from "../../runner/mask.js";
+import { parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
+import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
+import { formatSummary } from "../../runner/send/format.js";
+import { createProgress } from "../../runner/send/progress.js";
 
-// Placeholder until the owning change lands.
-export const run: CommandHandler = async () => {
-  throw new UsageError("msgc send is not implemented yet");
+const MAX_RATE = 200;
+
+const HELP = `Usage: msgc send CAMPAIGN [options]
+       msgc send MESSAGE --to NUMBER [--var k=v]… [--vars FILE] [options]
+
+Sends a campaign to its audience, or one message to one number, through Connectly's API:
+paced (token bucket), retried (429 Retry-After, 5xx/timeouts with backoff), journaled and
+resumable. Nothing is sent without --yes or a confirmation on a terminal.
+
+Target:
+  --base-url URL         API base URL (default: the config's baseUrl, https://api.connectly.ai)
+  --business-id ID       Connectly business id (default: the config's businessId)
+  --api-key-file PATH    read the API key from a file (default: $CONNECTLY_API_KEY)
+  --sandbox              start a local sandbox in-process and send there
+
+What to send:
+  --to NUMBER            send MESSAGE to this number
+  --var k=v              a value for one of the message's vars (repeatable)
+  --vars FILE            values from a JSON or YAML file (--var wins)
+
+Sending:
+  --yes, -y              send without asking
+  --dry-run              do everything but the HTTP requests (no key needed, no journal)
+  --rate N               requests per second, at most ${MAX_RATE} (default: the campaign's, else the config's, else 50;
+                         divided by N with --shard unless given)
+  --concurrency N        requests in flight (default: the config's, else 16)
+  --timeout MS           per-request timeout (default 30000)
+  --max-attempts N       attempts for 5xx, timeouts and connection errors (default 5)
+  --max-failures N|P%    stop early after N failed recipients, or more than P% (default: 20 of the first 100)
+  --shard I/N            send only the recipients whose key hashes to shard I of N
+
+Journal and resume:
+  --journal FILE         the journal (default: <out>/journal/<campaign>[.shard-I-of-N].ndjson)
+  --resume               send only what is not known to be sent
+  --retry-unknown        with --resume, also resend requests whose outcome is unknown
+  --force                with --resume, accept a campaign that changed since the journal began
+
+Output:
+  --report FILE          write a JSON report: per recipient key, form, status, message id, error code, attempts
+  --show-numbers         do not mask phone numbers
+  --format FORMAT        text (default) or json (the summary as one JSON document on stdout)
+  --config PATH          msgc.config.yaml to use (default: found by walking up from here)
+  --quiet, -q            no progress, errors only
+  --help, -h             show this help
+
+Exit codes: 0 every recipient sent (or already sent), 1 some failed, are unknown or were not
+sent (or the specs have errors), 64 usage error (missing key, business id or flag).
+`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  to: { type: "string" },
+  var: { type: "string", multiple: true },
+  vars: { type: "string" },
+  "dry-run": { type: "boolean" },
+  yes: { type: "boolean", short: "y" },
+  rate: { type: "string" },
+  concurrency: { type: "string" },
+  resume: { type: "boolean" },
+  "retry-unknown": { type: "boolean" },
+  force: { type: "boolean" },
+  "max-failures": { type: "string" },
+  shard: { type: "string" },
+  report: { type: "string" },
+  journal: { type: "string" },
+  sandbox: { type: "boolean" },
+  "show-numbers": { type: "boolean" },
+  "base-url": { type: "string" },
+  "business-id": { type: "string" },
+  "api-key-file": { type: "string" },
+  timeout: { type: "string" },
+  "max-attempts": { type: "string" },
+} as const;
+
+function positiveNumber(flag: string, text: string | undefined, opts: { integer?: boolean; max?: number } = {}): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  const ok = text.trim() !== "" && Number.isFinite(value) && value > 0 && (!opts.integer || Number.isInteger(value));
+  if (!ok) throw new UsageError(`msgc send: ${flag} must be a ${opts.integer ? "whole " : ""}number above 0, got "${text}"`);
+  if (opts.max !== undefined && value > opts.max) {
+    throw new UsageError(`msgc send: ${flag} is at most ${opts.max}, got ${text}`, flag === "--rate" ? "Connectly allows 200 messages a second per business." : undefined);
+  }
+  return value;
+}
+
+function readApiKey(io: CliIo, file: string | undefined): string | undefined {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, file), "utf8");
+    } catch (e) {
+      throw new UsageError(`msgc send: cannot read the API key file ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    const key = text.trim();
+    if (key === "") throw new UsageError(`msgc send: the API key file ${file} is empty`);
+    return key;
+  }
+  const key = io.env["CONNECTLY_API_KEY"]?.trim();
+  return key === "" ? undefined : key;
+}
+
+/** `--vars FILE` then `--var k=v`: CSV-like strings when any --var is given, typed values otherwise. */
+function readValues(io: CliIo, file: string | undefined, pairs: string[]): { raw: Record<string, unknown>; fromStrings: boolean } {
+  const raw: Record<string, unknown> = {};
+  if (file !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(resolve(io.cwd, file), "utf8"));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(`--vars ${file}: ${code && !code.startsWith("BAD") ? `cannot read it (${code})` : "not valid JSON or YAML"}`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new InputError(`--vars ${file}: expected an object of var values`);
+    Object.assign(raw, parsed);
+  }
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`msgc send: --var must be name=value, got "${pair}"`);
+    raw[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (pairs.length === 0) return { raw, fromStrings: false };
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === "number" || typeof value === "boolean") raw[name] = String(value);
+  }
+  return { raw, fromStrings: true };
+}
+
+interface Target {
+  baseUrl: string;
+  businessId: string;
+  apiKey: string | undefined;
+  close?: () => Promise<void>;
+  sandboxUrl?: string;
+}
+
+async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl: string; businessId?: string }, dryRun: boolean): Promise<Target> {
+  if (values.sandbox) {
+    for (const flag of ["base-url", "business-id", "api-key-file"] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`msgc send: --sandbox cannot be combined with --${flag}`);
+    }
+    const { startSandbox } = await import("../../sandbox/index.js");
+    const sandbox = await startSandbox({ port: 0 });
+    return { baseUrl: sandbox.url, businessId: "sandbox", apiKey: sandbox.apiKey, close: () => sandbox.close(), sandboxUrl: sandbox.url };
+  }
+  const baseUrl = values["base-url"] ?? project.baseUrl;
+  if (!baseUrl) throw new UsageError("msgc send: no target: set baseUrl in msgc.config.yaml or pass --base-url", "Or try it locally with --sandbox.");
+  const businessId = values["business-id"] ?? project.businessId;
+  if (!businessId) {
+    throw new UsageError("msgc send: no business id: set businessId in msgc.config.yaml or pass --business-id", "Or try it locally with --sandbox.");
+  }
+  const apiKey = readApiKey(io, values["api-key-file"]);
+  if (!apiKey && !dryRun) {
+    throw new UsageError("msgc send: no API key: set CONNECTLY_API_KEY or pass --api-key-file PATH", "The key is never taken from a flag value, a spec or the config file.");
+  }
+  return { baseUrl, businessId, apiKey };
+}
+
+type ParsedValues = ReturnType<typeof parseCommand<typeof OPTIONS>>["values"];
+
+/** Asks on the terminal; without one, refuses (a CI job must say --yes). */
+function confirmer(io: CliIo, yes: boolean, preflight: () => void): (info: ConfirmInfo) => Promise<boolean> {
+  return async (info) => {
+    preflight();
+    if (info.dryRun || yes || info.count === 0) return true;
+    if (!io.stdin?.isTTY || !io.stderr.isTTY) {
+      throw new UsageError(
+        `msgc send: about to send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}, but there is no terminal to confirm on`,
+        "Add --yes to send without asking.",
+      );
+    }
+    const rl = createInterface({ input: io.stdin, output: io.stderr });
+    try {
+      const answer = await new Promise<string>((resolveAnswer) =>
+        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer),
+      );
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function journalFile(outDir: string, name: string, shard: Shard | undefined, suffix = ""): string {
+  const sharded = shard ? `.shard-${shard.index}-of-${shard.count}` : "";
+  return join(outDir, "journal", `${name}${suffix}${sharded}.ndjson`);
+}
+
+export const run: CommandHandler = async (args, io) => {
+  const { values, positionals } = parseCommand("send", args, OPTIONS);
+  if (helpRequested(values, HELP, io)) return EXIT_OK;
+  const format = parseFormat("send", values.format, ["text", "json"] as const);
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? "msgc send: which campaign (or message) to send?" : `msgc send: one campaign or message at a time, got ${positionals.length}`,
+      'Run "msgc send --help" for its options.',
+    );
+  }
+  const name = positionals[0]!;
+  const dryRun = values["dry-run"] === true;
+  const rate = positiveNumber("--rate", values.rate, { max: MAX_RATE });
+  const concurrency = positiveNumber("--concurrency", values.concurrency, { integer: true, max: 1024 });
+  const timeoutMs = positiveNumber("--timeout", values.timeout);
+  const maxAttempts = positiveNumber("--max-attempts", values["max-attempts"], { integer: true, max: 100 });
+  const maxFailures = values["max-failures"] !== undefined ? parseMaxFailures(values["max-failures"]) : undefined;
+  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  if (values["retry-unknown"] && !values.resume) throw new UsageError("msgc send: --retry-unknown only makes sense with --resume");
+  if (values.force && !values.resume) throw new UsageError("msgc send: --force only makes sense with --resume");
+  const single = values.to !== undefined;
+  if (!single && (values.var !== undefined || values.vars !== undefined)) {
+    throw new UsageError("msgc send: --var and --vars go with --to (one message to one number); a campaign's values come from its audience");
+  }
+  if (single && shard) throw new UsageError("msgc send: --shard is for campaigns, not for one message --to one number");
+  const showNumbers = values["show-numbers"] === true;
+  const quiet = values.quiet === true;
+
+  // Everything about the target is checked before any spec is loaded or compiled.
+  const configPath = values.config !== undefined ? { configPath: values.config } : {};
+  const { config, diagnostics: configDiagnostics } = await loadConfig({ cwd: io.cwd, ...configPath });
+  if (hasErrors(configDiagnostics)) {
+    writeReport(io, {
+      format,
+      diagnostics: configDiagnostics,
+      summary: { specs: 0, errors: configDiagnostics.filter(isError).length, warnings: configDiagnostics.filter((d) => !isError(d)).length },
+      sources: new Map(),
+      quiet,
+      target: "stdout",
+      what: "nothing sent",
+    });
+    return EXIT_PROBLEMS;
+  }
+  const target = await resolveTarget(io, values, config, dryRun);
+  const scrub = (text: string): string => scrubOutput(text, target.apiKey, showNumbers);
+  try {
+    if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
+    const project = await loadProject({ cwd: io.cwd, ...configPath });
+    const loadErrors = project.diagnostics.filter(isError);
+    if (loadErrors.length > 0) return reportDiagnostics(io, project, project.diagnostics, format, quiet);
+
+    const diagnostics: Diagnostic[] = [];
+    let plan: SendOptions["plan"];
+    let preflight = (): void => undefined;
+    let campaignRate: number | undefined;
+    let journal: string;
+    const campaignSpec = project.campaigns.get(name);
+    if (campaignSpec && !single) {
+      campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
+      const stats = newCampaignStats();
+      let pass = 0;
+      plan = () => {
+        pass++;
+        const collecting = pass === 1;
+        return planCampaign(project, name, {
+          ...(collecting ? { stats } : {}),
+          onDiagnostic: (d) => {
+            if (collecting) diagnostics.push(d);
+          },
+        });
+      };
+      preflight = () => {
+        if (stats.aborted || diagnostics.some((d) => isError(d) && d.row === undefined)) {
+          throw new SpecProblems();
+        }
+      };
+      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, shard);
+    } else if (project.messages.has(name)) {
+      if (!single) {
+        throw new UsageError(`msgc send: "${name}" is a message; send it to one number with --to NUMBER`, "A campaign sends a message to an audience.");
+      }
+      const item = renderOne(io, project, name, values.to!, values.vars, values.var ?? [], diagnostics);
+      if (!item) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      plan = () => [item];
+      const recipient = createHash("sha256").update(item.key).digest("hex").slice(0, 12);
+      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, undefined, `.to-${recipient}`);
+    } else {
+      const known = [...project.campaigns.keys(), ...project.messages.keys()];
+      throw new InputError(`there is no campaign or message named "${name}"${known.length ? ` (known: ${known.sort().join(", ")})` : ""}`);
+    }
+
+    // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
+    const baseRate = rate ?? campaignRate ?? project.config.rate;
+    const effectiveRate = rate ?? (shard ? baseRate / shard.count : baseRate);
+    const controller = new AbortController();
+    const onSignal = (): void => controller.abort();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    let summary: SendSummary;
+    try {
+      summary = await send({
+        plan,
+        campaign: name,
+        baseUrl: target.baseUrl,
+        businessId: target.businessId,
+        ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
+        rate: effectiveRate,
+        concurrency: concurrency ?? project.config.concurrency,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+        ...(maxFailures !== undefined ? { maxFailures } : {}),
+        ...(shard !== undefined ? { shard } : {}),
+        journal,
+        resume: values.resume === true,
+        retryUnknown: values["retry-unknown"] === true,
+        force: values.force === true,
+        dryRun,
+        confirm: confirmer(io, values.yes === true, preflight),
+        ...(values.report !== undefined ? { report: resolve(io.cwd, values.report) } : {}),
+        showNumbers,
+        ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),
+        signal: controller.signal,
+      });
+    } catch (e) {
+      if (e instanceof SpecProblems) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      if (e instanceof UsageError) throw new UsageError(scrub(e.message), e.hint);
+      if (e instanceof InputError) throw new InputError(scrub(e.message));
+      throw e;
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+    }
+
+    const rowProblems = diagnostics.filter(isError).length;
+    if (diagnostics.length > 0 && format === "text") {
+      writeReport(io, {
+        format: "text",
+        diagnostics: showNumbers ? diagnostics : diagnostics.map((d) => ({ ...d, message: scrub(d.message) })),
+        summary: { specs: project.specs.length, errors: rowProblems, warnings: diagnostics.length - rowProblems },
+        sources: sourcesOf(project),
+        quiet,
+        target: "stderr",
+        what: `${name}: ${rowProblems} audience row${rowProblems === 1 ? "" : "s"} not sent`,
+      });
+    }
+    if (format === "json") {
+      io.stdout.write(`${JSON.stringify({ ok: summaryExitCode(summary) === 0 && rowProblems === 0, summary, diagnostics: diagnostics.map((d) => ({ ...d, message: scrub(d.message) })) })}\n`);
+    } else {
+      io.stdout.write(scrub(formatSummary(summary)));
+    }
+    return summaryExitCode(summary) === 0 && rowProblems === 0 ? EXIT_OK : EXIT_PROBLEMS;
+  } finally {
+    await target.close?.();
+  }
 };
+
+/** The campaign could not be read or compiled: its diagnostics are the answer, nothing is sent. */
+class SpecProblems extends Error {}
+
+function reportDiagnostics(io: CliIo, project: Project, diagnostics: Diagnostic[], format: "text" | "json", quiet: boolean): number {
+  const errors = diagnostics.filter(isError).length;
+  writeReport(io, {
+    format,
+    diagnostics,
+    summary: { specs: project.specs.length, errors, warnings: diagnostics.length - errors },
+    sources: sourcesOf(project),
+    quiet,
+    target: "stdout",
+    what: "nothing sent",
+  });
+  return EXIT_PROBLEMS;
+}
+
+/** One message to one number: values checked, then rendered like a campaign row. */
+function renderOne(
+  io: CliIo,
+  project: Project,
+  name: string,
+  to: string,
+  varsFile: string | undefined,
+  pairs: string[],
+  diagnostics: Diagnostic[],
+): PlanItem | undefined {
+  const { number, problem } = normalizePhone(to);
+  if (!number) throw new UsageError(`msgc send: --to ${maskNumber(to)} is not a phone number${problem ? `: ${problem}` : ""}`);
+  const compiled = compileProject(project);
+  diagnostics.push(...compiled.diagnostics.filter((d) => d.file === project.messages.get(name)!.file));
+  const message = compiled.messages.get(name);
+  if (!message || hasErrors(diagnostics)) return undefined;
+  const { raw, fromStrings } = readValues(io, varsFile, pairs);
+  const checked = checkValues(message, raw, { fromStrings });
+  if (!checked.values) {
+    const problems = checked.problems.map((p) => `${p.var}: ${p.message}`).join("; ");
+    throw new InputError(`the values for ${name} are not valid: ${problems}`);
+  }
+  const rendered = renderMessage(message, {
+    key: `${name}/${number}`,
+    spec: message.file,
+    recipient: number,
+    values: checked.values,
+    lastInboundAt: null,
+    window: message.window,
+  });
+  diagnostics.push(...rendered.diagnostics);
+  return hasErrors(rendered.diagnostics) ? undefined : rendered.item;
+}

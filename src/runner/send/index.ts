@@ -56,6 +56,7 @@ export interface ConfirmInfo {
   count: number;
   /** Host (and port) of the target; never the key. */
   host: string;
+  dryRun: boolean;
 }
 
 export interface ProgressSnapshot {
@@ -110,7 +111,10 @@ export interface SendOptions {
   force?: boolean;
   /** Everything but the HTTP requests (and the journal). */
   dryRun?: boolean;
-  /** Asked before anything is sent; false cancels the run. Not asked on a dry run. */
+  /**
+   * Called once the plan is scanned, before anything is sent (dry runs too): false cancels the
+   * run, and it may throw (the CLI refuses to go on when the audience could not be read).
+   */
   confirm?: (info: ConfirmInfo) => Promise<boolean>;
   /** Writes the per-recipient report (JSON) here. */
   report?: string;
@@ -323,8 +327,8 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       }
     }
 
-    if (!dryRun && options.confirm && scan.toSend > 0) {
-      const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target });
+    if (options.confirm) {
+      const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target, dryRun });
       if (!ok) {
         summary.cancelled = true;
         summary.notAttempted = scan.toSend;
