@@ -126,3 +126,31 @@ describe("rendering", () => {
     );
   });
 });
+
+describe("hostile templates", () => {
+  it("template: arbitrary text never throws, and every offset is inside the string", () => {
+    const unit = fc.constantFrom("{{", "}}", "{", "}", "#if ", "/if", "else", "~", "!", "^", ">", "(", ")", "@", "..", "/", "\\", '"', "=", " ", "\n", "first_name", "coupon", "upper", "x", "{{{", "}}}");
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 30 }), (pieces) => {
+        const source = pieces.join("");
+        const result = compileText(source, ctx);
+        for (const d of result.diagnostics) {
+          if (d.offset !== undefined) {
+            expect(d.offset).toBeGreaterThanOrEqual(0);
+            expect(d.offset).toBeLessThanOrEqual(source.length);
+          }
+        }
+        expect(result.text !== undefined).toBe(result.diagnostics.length === 0);
+        if (result.text) {
+          // Every compiled template renders with all vars present, or throws only our own errors.
+          try {
+            result.text.render({ first_name: "A", order_id: "1", amount: 1, coupon: "C" }, undefined);
+          } catch (error) {
+            expect((error as Error).name).toMatch(/HelperError|MissingValueError/);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
