@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// The sandbox's own throughput on loopback, next to a bare node:http server answering {}, both
-// driven by the same keep-alive undici Pool. Figures are printed, never asserted.
-import { createServer } from "node:http";
+// The sandbox's throughput on loopback, next to a bare node:http server answering {}, all driven
+// by the same keep-alive undici Pool. Each server is measured twice: in the client's process
+// (one core for both) and in a process of its own (closer to `msgc send` against `msgc sandbox`).
+// Figures are printed, never asserted.
+import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { createInterface } from "node:readline";
 import { Pool } from "undici";
-import { startSandbox } from "../dist/sandbox/index.js";
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const IN_FLIGHT = 64;
+const KEY = "bench";
 const NUMBER = "+16045852331";
+const SANDBOX_MODULE = new URL("../dist/sandbox/index.js", import.meta.url).href;
+const SESSION_PATH = "/v1/businesses/bench/send/messages";
+const TEMPLATE_PATH = "/v1/businesses/bench/send/whatsapp_templated_messages";
 const SESSION_BODY = JSON.stringify({
   recipient: { id: NUMBER, channelType: "whatsapp" },
   message: { text: "Your order 12345 has shipped" },
@@ -20,14 +26,33 @@ const TEMPLATE_BODY = JSON.stringify({
   parameters: [{ name: "body_1", value: "Ana" }, { name: "body_2", value: "12345" }],
 });
 
+// Each server is started by the same source, run in this process or in a child; it prints its URL.
+const BARE_SERVER = `
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => { res.writeHead(200, { "content-type": "application/json" }); res.end("{}"); });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  globalThis.benchClose = () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); });
+  console.log("http://127.0.0.1:" + server.address().port);`;
+const SANDBOX_SERVER = `
+  const { startSandbox } = await import(${JSON.stringify(SANDBOX_MODULE)});
+  const sandbox = await startSandbox({
+    apiKey: ${JSON.stringify(KEY)}, rate: 0, inbound: [{ from: ${JSON.stringify(NUMBER)} }],
+    templates: [{ name: "order_shipped", language: "en", body: 2 }],
+  });
+  globalThis.benchClose = () => sandbox.close();
+  console.log(sandbox.url);`;
+
 /** Keeps IN_FLIGHT requests going for DURATION_MS; counts 200s and everything else. */
 async function drive(url, path, body) {
   const pool = new Pool(url, { connections: IN_FLIGHT, pipelining: 1 });
-  const headers = { "content-type": "application/json", "x-api-key": "bench" };
+  const headers = { "content-type": "application/json", "x-api-key": KEY };
   let ok = 0;
   let other = 0;
-  const deadline = performance.now() + DURATION_MS;
   const started = performance.now();
+  const deadline = started + DURATION_MS;
   async function worker() {
     while (performance.now() < deadline) {
       const response = await pool.request({ method: "POST", path, headers, body });
@@ -42,31 +67,48 @@ async function drive(url, path, body) {
   return { perSecond: Math.round(ok / seconds), other };
 }
 
-function report(label, { perSecond, other }) {
-  console.log(`${label.padEnd(44)} ${String(perSecond).padStart(7)} req/s${other ? `  (${other} non-200)` : ""}`);
+async function inProcess(source) {
+  const lines = [];
+  const log = console.log;
+  console.log = (line) => lines.push(line);
+  try {
+    await new Function(`return (async () => { ${source} })();`)();
+  } finally {
+    console.log = log;
+  }
+  return {
+    url: lines[0],
+    close: async () => {
+      await globalThis.benchClose();
+      // Drop the server (and the messages it holds) so that it does not weigh on the next line.
+      delete globalThis.benchClose;
+    },
+  };
 }
 
-const bare = createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end("{}");
-  });
-});
-bare.listen(0, "127.0.0.1");
-await once(bare, "listening");
-const bareUrl = `http://127.0.0.1:${bare.address().port}`;
-report("bare node:http answering {}", await drive(bareUrl, "/", SESSION_BODY));
-bare.close();
+async function inChild(source) {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", source], { stdio: ["ignore", "pipe", "inherit"] });
+  const [url] = await once(createInterface({ input: child.stdout }), "line");
+  return {
+    url,
+    close: async () => {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
+}
 
-const sandbox = await startSandbox({
-  apiKey: "bench",
-  rate: 0,
-  inbound: [{ from: NUMBER }],
-  templates: [{ name: "order_shipped", language: "en", body: 2 }],
-});
-report("sandbox send/messages (session, in window)", await drive(sandbox.url, "/v1/businesses/bench/send/messages", SESSION_BODY));
-report("sandbox send/whatsapp_templated_messages", await drive(sandbox.url, "/v1/businesses/bench/send/whatsapp_templated_messages", TEMPLATE_BODY));
-console.log(`accepted messages held in memory: ${sandbox.stats().accepted}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB`);
-await sandbox.close();
-console.log(`(${IN_FLIGHT} requests in flight, ${DURATION_MS / 1000} s each, client and server in one process)`);
+function report(label, { perSecond, other }) {
+  console.log(`${label.padEnd(58)} ${String(perSecond).padStart(7)} req/s${other ? `  (${other} non-200!)` : ""}`);
+}
+
+for (const [where, start] of [["own process", inChild], ["same process", inProcess]]) {
+  const bare = await start(BARE_SERVER);
+  report(`bare node:http answering {} (${where})`, await drive(bare.url, "/", SESSION_BODY));
+  await bare.close();
+  const sandbox = await start(SANDBOX_SERVER);
+  report(`sandbox send/messages, session in window (${where})`, await drive(sandbox.url, SESSION_PATH, SESSION_BODY));
+  report(`sandbox send/whatsapp_templated_messages (${where})`, await drive(sandbox.url, TEMPLATE_PATH, TEMPLATE_BODY));
+  await sandbox.close();
+}
+console.log(`(${IN_FLIGHT} requests in flight over keep-alive, ${DURATION_MS / 1000} s per line, no rate limit, no latency)`);
