@@ -1,0 +1,146 @@
+/**
+ * Pure diagnostic formatters: (diagnostics, ...) => string. Positions are 0-based everywhere
+ * else; these are the only functions that add 1.
+ */
+import type { Diagnostic } from "../diagnostics.js";
+
+export interface DiagnosticSummary {
+  specs: number;
+  errors: number;
+  warnings: number;
+}
+
+const ANSI = {
+  red: "\x1b[31m",
+  yellow: "\x1b[33m",
+  cyan: "\x1b[36m",
+  dim: "\x1b[2m",
+  bold: "\x1b[1m",
+  reset: "\x1b[0m",
+};
+
+/** A code frame shows at most this many characters of a line, around the column. */
+const FRAME_WIDTH = 120;
+
+function paint(color: boolean, code: string, text: string): string {
+  return color ? `${code}${text}${ANSI.reset}` : text;
+}
+
+/** `file:line:col`, `file:row` (audiences) or just `file` (whole-file problems), 1-based. */
+export function formatLocation(d: Diagnostic): string {
+  if (d.row !== undefined) return `${d.file}:${d.row}`;
+  if (d.range) return `${d.file}:${d.range.start.line + 1}:${d.range.start.column + 1}`;
+  return d.file;
+}
+
+function sourceLine(source: string, line: number): string | undefined {
+  let start = 0;
+  for (let i = 0; i < line; i++) {
+    const next = source.indexOf("\n", start);
+    if (next === -1) return undefined;
+    start = next + 1;
+  }
+  const end = source.indexOf("\n", start);
+  return source.slice(start, end === -1 ? source.length : end).replace(/\r$/, "");
+}
+
+/** The source line and a caret under the column; long lines are cut around the column. */
+function codeFrame(source: string, d: Diagnostic, color: boolean): string | undefined {
+  if (!d.range) return undefined;
+  const { line, column } = d.range.start;
+  let text = sourceLine(source, line);
+  if (text === undefined) return undefined;
+  let caretAt = Math.min(column, text.length);
+  if (text.length > FRAME_WIDTH) {
+    const from = Math.max(0, Math.min(caretAt - FRAME_WIDTH / 2, text.length - FRAME_WIDTH));
+    const cut = text.slice(from, from + FRAME_WIDTH);
+    const before = from > 0 ? "…" : "";
+    text = `${before}${cut}${from + FRAME_WIDTH < text.length ? "…" : ""}`;
+    caretAt = caretAt - from + before.length;
+  }
+  // Tabs stay tabs under the caret so that it lines up however the terminal renders them.
+  const padding = text.slice(0, caretAt).replace(/[^\t]/g, " ");
+  const number = String(line + 1);
+  const gutter = " ".repeat(number.length);
+  const caret = paint(color, d.severity === "error" ? ANSI.red : ANSI.yellow, "^");
+  return `${paint(color, ANSI.dim, ` ${number} |`)} ${text}\n${paint(color, ANSI.dim, ` ${gutter} |`)} ${padding}${caret}`;
+}
+
+/**
+ * `file:line:col severity code message`, then a one-line code frame with a caret (when the
+ * file's source is known and the diagnostic has a range), then the hint. Audience problems are
+ * `file:row severity code message` without a frame.
+ */
+export function formatDiagnosticsText(
+  diagnostics: readonly Diagnostic[],
+  sources: ReadonlyMap<string, string>,
+  opts: { color: boolean },
+): string {
+  const { color } = opts;
+  return diagnostics
+    .map((d) => {
+      const severity = paint(color, d.severity === "error" ? ANSI.red + ANSI.bold : ANSI.yellow + ANSI.bold, d.severity);
+      const lines = [`${formatLocation(d)} ${severity} ${paint(color, ANSI.dim, d.code)} ${d.message}`];
+      const source = d.row === undefined ? sources.get(d.file) : undefined;
+      const frame = source === undefined ? undefined : codeFrame(source, d, color);
+      if (frame) lines.push(frame);
+      if (d.hint) lines.push(`  ${paint(color, ANSI.cyan, "hint:")} ${d.hint}`);
+      return lines.join("\n");
+    })
+    .join("\n");
+}
+
+type JsonDiagnostic =
+  | { file: string; line: number; column: number; severity: string; code: string; message: string }
+  | { file: string; row: number; severity: string; code: string; message: string }
+  | { file: string; severity: string; code: string; message: string };
+
+function toJsonDiagnostic(d: Diagnostic): JsonDiagnostic {
+  const rest = { severity: d.severity, code: d.code, message: d.message };
+  if (d.row !== undefined) return { file: d.file, row: d.row, ...rest };
+  if (d.range) return { file: d.file, line: d.range.start.line + 1, column: d.range.start.column + 1, ...rest };
+  return { file: d.file, ...rest };
+}
+
+/** The `--format json` document of cli.md: `{ ok, diagnostics, summary }`, one line. */
+export function formatDiagnosticsJson(diagnostics: readonly Diagnostic[], summary: DiagnosticSummary): string {
+  const ok = summary.errors === 0 && !diagnostics.some((d) => d.severity === "error");
+  return JSON.stringify({
+    ok,
+    diagnostics: diagnostics.map(toJsonDiagnostic),
+    summary: { specs: summary.specs, errors: summary.errors, warnings: summary.warnings },
+  });
+}
+
+/** Workflow-command escaping: the message (data) and, more strictly, property values. */
+function escapeData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+/** GitHub Actions annotations: `::error file=…,line=…,col=…,title=<code>::<message>`. */
+export function formatDiagnosticsGithub(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics
+    .map((d) => {
+      const properties = [`file=${escapeProperty(d.file)}`];
+      if (d.row === undefined && d.range) {
+        properties.push(`line=${d.range.start.line + 1}`, `col=${d.range.start.column + 1}`);
+      }
+      properties.push(`title=${escapeProperty(d.code)}`);
+      const message = d.row !== undefined ? `row ${d.row}: ${d.message}` : d.message;
+      return `::${d.severity} ${properties.join(",")}::${escapeData(message)}`;
+    })
+    .join("\n");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** `3 specs, 2 samples: 1 error, 0 warnings`; `what` describes what was checked. */
+export function formatSummaryLine(what: string, summary: { errors: number; warnings: number }): string {
+  return `${what}: ${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}`;
+}

@@ -1,0 +1,121 @@
+/**
+ * msgc.config.yaml: found by walking up from the working directory, checked against
+ * schema/config.schema.json, defaults filled in. No config file is needed: without one the
+ * project root is the working directory and every setting has its default.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, parse, resolve } from "node:path";
+import type { Diagnostic } from "../diagnostics.js";
+import type { WindowMode } from "../compiler/plan.js";
+import type { MsgcConfig } from "../types/config.generated.js";
+import { locateProblems } from "./load.js";
+import { checkSchema } from "./schema-check.js";
+import { MAX_SPEC_BYTES, parseYamlSource } from "./yaml-source.js";
+
+export const CONFIG_FILE_NAME = "msgc.config.yaml";
+
+export interface ResolvedConfig {
+  /** Absolute project root (folder of msgc.config.yaml, or cwd). */
+  root: string;
+  /** Absolute path, when one was found. */
+  configFile?: string;
+  /** Absolute. */
+  specsDir: string;
+  /** Absolute. */
+  outDir: string;
+  businessId?: string;
+  baseUrl: string;
+  rate: number;
+  concurrency: number;
+  window: WindowMode;
+}
+
+export const CONFIG_DEFAULTS = {
+  specs: "specs",
+  out: ".msgc",
+  baseUrl: "https://api.connectly.ai",
+  rate: 50,
+  concurrency: 16,
+  window: "auto",
+} as const satisfies MsgcConfig;
+
+function resolveConfig(root: string, values: MsgcConfig, configFile?: string): ResolvedConfig {
+  return {
+    root,
+    ...(configFile ? { configFile } : {}),
+    specsDir: resolve(root, values.specs ?? CONFIG_DEFAULTS.specs),
+    outDir: resolve(root, values.out ?? CONFIG_DEFAULTS.out),
+    ...(values.businessId !== undefined ? { businessId: values.businessId } : {}),
+    baseUrl: values.baseUrl ?? CONFIG_DEFAULTS.baseUrl,
+    rate: values.rate ?? CONFIG_DEFAULTS.rate,
+    concurrency: values.concurrency ?? CONFIG_DEFAULTS.concurrency,
+    window: values.window ?? CONFIG_DEFAULTS.window,
+  };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The nearest msgc.config.yaml at or above `cwd`. */
+export async function findConfigFile(cwd: string): Promise<string | undefined> {
+  let dir = resolve(cwd);
+  const { root } = parse(dir);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (await isFile(candidate)) return candidate;
+    if (dir === root) return undefined;
+    dir = dirname(dir);
+  }
+}
+
+/**
+ * Finds, reads and checks the config. With `configPath` (relative to cwd) that file is used and
+ * must exist. Problems come back as `config-invalid` (or the YAML codes) and the defaults are
+ * used for whatever could not be read.
+ */
+export async function loadConfig(opts: { cwd: string; configPath?: string }): Promise<{ config: ResolvedConfig; diagnostics: Diagnostic[] }> {
+  const cwd = resolve(opts.cwd);
+  const configFile = opts.configPath !== undefined ? (isAbsolute(opts.configPath) ? opts.configPath : resolve(cwd, opts.configPath)) : await findConfigFile(cwd);
+  if (configFile === undefined) return { config: resolveConfig(cwd, {}), diagnostics: [] };
+
+  const root = dirname(configFile);
+  // The config's folder is the root, so its project-relative name is its base name.
+  const file = basename(configFile);
+  const fallback = { config: resolveConfig(root, {}, configFile) };
+  let source: string;
+  try {
+    const info = await stat(configFile);
+    if (info.size > MAX_SPEC_BYTES) {
+      return { ...fallback, diagnostics: [wholeFile("file-too-large", `The config file is ${info.size} bytes; at most ${MAX_SPEC_BYTES} bytes (1 MiB) are read`, file)] };
+    }
+    source = await readFile(configFile, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    const why = code === "ENOENT" ? "it does not exist" : `${code}`;
+    return { ...fallback, diagnostics: [wholeFile("file-unreadable", `Cannot read the config file ${configFile} (${why})`, file)] };
+  }
+
+  // An empty config file (or one with only comments) is a config with every default.
+  const { parsed, diagnostics } = parseYamlSource(source, file, { allowEmpty: true });
+  if (!parsed) return { ...fallback, diagnostics };
+  const data = parsed.data ?? {};
+  const problems = checkSchema("config", data);
+  if (problems.length > 0) {
+    const located = locateProblems(problems, file, parsed.locator).map((d) => ({
+      ...d,
+      code: "config-invalid" as const,
+      message: `${file}: ${d.message}`,
+    }));
+    return { ...fallback, diagnostics: located };
+  }
+  return { config: resolveConfig(root, data as MsgcConfig, configFile), diagnostics: [] };
+}
+
+function wholeFile(code: Diagnostic["code"], message: string, file: string): Diagnostic {
+  return { code, severity: "error", message, file, path: [], range: { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } } };
+}

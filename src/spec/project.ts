@@ -1,0 +1,230 @@
+/**
+ * The spec tree: every spec file under the specs folder (or the given paths) loaded, names
+ * unique per kind, campaigns' references resolved, paths confined to the project root.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import type { Diagnostic, Range } from "../diagnostics.js";
+import type { CampaignSpec } from "../types/campaign.generated.js";
+import type { MessageSpec } from "../types/message.generated.js";
+import { closest } from "../compiler/words.js";
+import { loadConfig } from "./config.js";
+import type { ResolvedConfig } from "./config.js";
+import { loadSpecSourceWithDeclaration, sortByPosition } from "./load.js";
+import type { DeclaredSpec, LoadedSpec } from "./load.js";
+import { MAX_SPEC_BYTES } from "./yaml-source.js";
+
+export type { LoadedSpec } from "./load.js";
+
+export interface Project {
+  config: ResolvedConfig;
+  /** Loaded (schema-valid) specs, sorted by file. */
+  specs: LoadedSpec[];
+  messages: Map<string, LoadedSpec<MessageSpec>>;
+  campaigns: Map<string, LoadedSpec<CampaignSpec>>;
+  /** Config, load, schema, duplicate-name and reference diagnostics, in file order. */
+  diagnostics: Diagnostic[];
+  /**
+   * The text of every spec file read, valid or not, by project-relative file: code frames need
+   * the source of the files that failed to load too.
+   */
+  sources: Map<string, string>;
+}
+
+const SPEC_EXTENSIONS = /\.ya?ml$/i;
+/** Folders never searched for specs: VCS data, dependencies, msgc's own output. */
+const SKIPPED_FOLDERS = new Set(["node_modules"]);
+
+const START: Range = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+
+/** Project-relative POSIX path, or undefined when `absPath` is outside `root`. */
+export function projectRelative(root: string, absPath: string): string | undefined {
+  const rel = relative(root, absPath);
+  if (rel === "..") return undefined;
+  if (rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
+  return rel.split(sep).join("/");
+}
+
+function problem(code: Diagnostic["code"], message: string, file: string, range: Range | undefined, path: Diagnostic["path"] = []): Diagnostic {
+  return { code, severity: "error", message, file, path, ...(range ? { range } : {}) };
+}
+
+async function collectSpecFiles(folder: string, into: string[]): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = resolve(folder, entry.name);
+    // Symlinked folders are not followed: a link loop must not hang the loader.
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith(".") && !SKIPPED_FOLDERS.has(entry.name)) await collectSpecFiles(path, into);
+    } else if ((entry.isFile() || entry.isSymbolicLink()) && SPEC_EXTENSIONS.test(entry.name)) {
+      into.push(path);
+    }
+  }
+}
+
+/** The spec files to load: the given paths (files or folders inside the root) or the specs folder. */
+async function findSpecFiles(config: ResolvedConfig, cwd: string, paths: readonly string[] | undefined, diagnostics: Diagnostic[]): Promise<string[]> {
+  const files: string[] = [];
+  if (paths === undefined || paths.length === 0) {
+    await collectSpecFiles(config.specsDir, files);
+    return files;
+  }
+  for (const given of paths) {
+    const absPath = resolve(cwd, given);
+    if (projectRelative(config.root, absPath) === undefined) {
+      diagnostics.push(problem("path-outside-project", `${given} is outside the project (${config.root})`, given, undefined));
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(absPath);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "it does not exist" : (code ?? "error");
+      diagnostics.push(problem("file-unreadable", `Cannot read ${given} (${why})`, given, undefined));
+      continue;
+    }
+    if (info.isDirectory()) await collectSpecFiles(absPath, files);
+    else files.push(absPath);
+  }
+  return [...new Set(files)];
+}
+
+async function readSpecFile(absPath: string, file: string): Promise<{ source?: string; diagnostic?: Diagnostic }> {
+  try {
+    const info = await stat(absPath);
+    if (info.size > MAX_SPEC_BYTES) {
+      return {
+        diagnostic: problem(
+          "file-too-large",
+          `The file is ${info.size} bytes; msgc reads YAML files of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`,
+          file,
+          START,
+        ),
+      };
+    }
+    return { source: await readFile(absPath, "utf8") };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    return { diagnostic: problem("file-unreadable", `Cannot read the file (${code})`, file, START) };
+  }
+}
+
+function lineOf(spec: LoadedSpec): number {
+  return (spec.locate(["name"])?.start.line ?? 0) + 1;
+}
+
+/**
+ * Loads the whole project. Never throws for bad input: every problem is a diagnostic, and
+ * what could be loaded is in `specs`, `messages` and `campaigns`.
+ */
+export async function loadProject(opts: { cwd: string; configPath?: string; paths?: string[] }): Promise<Project> {
+  const cwd = resolve(opts.cwd);
+  const { config, diagnostics } = await loadConfig({ cwd, ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}) });
+  const absPaths = await findSpecFiles(config, cwd, opts.paths, diagnostics);
+  const entries = absPaths
+    .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+
+  const specs: LoadedSpec[] = [];
+  const sources = new Map<string, string>();
+  const declared: DeclaredSpec[] = [];
+  const messages = new Map<string, LoadedSpec<MessageSpec>>();
+  const campaigns = new Map<string, LoadedSpec<CampaignSpec>>();
+  for (const { absPath, file } of entries) {
+    const read = await readSpecFile(absPath, file);
+    if (read.source === undefined) {
+      if (read.diagnostic) diagnostics.push(read.diagnostic);
+      continue;
+    }
+    sources.set(file, read.source);
+    const loaded = loadSpecSourceWithDeclaration(read.source, file, absPath);
+    diagnostics.push(...loaded.diagnostics);
+    if (loaded.declared) declared.push(loaded.declared);
+    const spec = loaded.spec;
+    if (!spec) continue;
+    const byName = (spec.kind === "Message" ? messages : campaigns) as Map<string, LoadedSpec>;
+    const first = byName.get(spec.name);
+    if (first) {
+      diagnostics.push(
+        problem(
+          "duplicate-name",
+          `${spec.kind} name "${spec.name}" is already used by ${first.file}:${lineOf(first)}`,
+          file,
+          spec.locate(["name"]),
+          ["name"],
+        ),
+      );
+      continue;
+    }
+    byName.set(spec.name, spec);
+    specs.push(spec);
+  }
+
+  for (const campaign of campaigns.values()) checkCampaignReferences(campaign, config, messages, declared, diagnostics);
+
+  if (entries.length === 0 && !diagnostics.some((d) => d.code === "file-unreadable" || d.code === "path-outside-project")) {
+    const where = projectRelative(config.root, config.specsDir) || ".";
+    const searched = opts.paths?.length ? opts.paths.join(", ") : `${where}/`;
+    diagnostics.push(problem("no-specs", `No spec files (*.yaml, *.yml) found in ${searched}`, opts.paths?.length ? (opts.paths[0] as string) : where, undefined));
+  }
+
+  return { config, specs, messages, campaigns, diagnostics: sortByPlace(diagnostics), sources };
+}
+
+/** Stable order for output: by file, then position; whole-file problems first in their file. */
+function sortByPlace(diagnostics: Diagnostic[]): Diagnostic[] {
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+  return [...byFile.keys()].sort().flatMap((file) => sortByPosition(byFile.get(file)!));
+}
+
+function checkCampaignReferences(
+  campaign: LoadedSpec<CampaignSpec>,
+  config: ResolvedConfig,
+  messages: ReadonlyMap<string, LoadedSpec<MessageSpec>>,
+  declared: readonly DeclaredSpec[],
+  diagnostics: Diagnostic[],
+): void {
+  const wanted = campaign.data.message;
+  const failedToLoad = declared.some((d) => d.kind === "Message" && d.name === wanted);
+  if (!messages.has(wanted) && !failedToLoad) {
+    const suggestion = closest(wanted, [...messages.keys()]);
+    diagnostics.push(
+      problem(
+        "unknown-message",
+        `Campaign "${campaign.name}" sends message "${wanted}", which does not exist${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+        campaign.file,
+        campaign.locate(["message"]),
+        ["message"],
+      ),
+    );
+  }
+  const audience = resolve(dirname(campaign.absPath), campaign.data.audience.file);
+  if (projectRelative(config.root, audience) === undefined) {
+    diagnostics.push(
+      problem(
+        "path-outside-project",
+        `Audience file "${campaign.data.audience.file}" is outside the project`,
+        campaign.file,
+        campaign.locate(["audience", "file"]),
+        ["audience", "file"],
+      ),
+    );
+  }
+}
+
+/** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */
+export function locateDiagnostics(project: Project, diagnostics: Diagnostic[]): Diagnostic[] {
+  const byFile = new Map<string, LoadedSpec>(project.specs.map((spec) => [spec.file, spec]));
+  return diagnostics.map((d) => {
+    if (d.range !== undefined || d.row !== undefined) return d;
+    const range = byFile.get(d.file)?.locate(d.path, d.offset);
+    return range ? { ...d, range } : d;
+  });
+}
