@@ -15,7 +15,8 @@ const METADATA: MetadataJson = metadataJson;
 
 /** Formatting people write around digits: spaces, dashes, dots, slashes and parentheses. */
 const FORMATTING = /[\s\u00a0\u2000-\u200b\u2010-\u2015\-./()]/g;
-const INTERNATIONAL = /^\+([1-9]\d{2,16})$/;
+const HAS_FORMATTING = /[\s\u00a0\u2000-\u200b\u2010-\u2015\-./()]/;
+const INTERNATIONAL = /^\+[1-9]\d{2,16}$/;
 
 const NON_FIXED_LINE_TYPES = ["MOBILE", "PREMIUM_RATE", "TOLL_FREE", "SHARED_COST", "VOIP", "PERSONAL_NUMBER", "PAGER", "UAN", "VOICEMAIL"];
 
@@ -121,15 +122,15 @@ function isValidNational(entry: CallingCode, national: string): boolean {
   return hasType(plans[0] as Plan, national);
 }
 
-/** Undefined when the fast path cannot decide (the slow path then does). */
-function fastValid(digits: string): string | undefined {
+/** `e164` when the fast path finds it valid; undefined when it cannot decide (the slow path then does). */
+function fastValid(e164: string): string | undefined {
   for (let length = 1; length <= 3; length++) {
-    const entry = callingCode(digits.slice(0, length));
+    const entry = callingCode(e164.slice(1, 1 + length));
     if (entry === null) continue;
-    const national = digits.slice(length);
+    const national = e164.slice(1 + length);
     const prefix = entry.prefixForParsing?.exec(national);
     if (prefix && (prefix[0] !== "" || prefix.length > 1)) return undefined;
-    return national.length >= 2 && national.length <= 17 && isValidNational(entry, national) ? `+${digits}` : undefined;
+    return national.length >= 2 && national.length <= 17 && isValidNational(entry, national) ? e164 : undefined;
   }
   return undefined;
 }
@@ -141,10 +142,9 @@ function fastValid(digits: string): string | undefined {
 export function normalizePhone(raw: string): { number?: string; problem?: string } {
   const trimmed = raw.trim();
   if (trimmed === "") return { problem: "phone number is empty" };
-  const compact = trimmed.replace(FORMATTING, "");
-  const international = INTERNATIONAL.exec(compact);
-  if (international) {
-    const number = fastValid(international[1] as string);
+  const compact = HAS_FORMATTING.test(trimmed) ? trimmed.replace(FORMATTING, "") : trimmed;
+  if (INTERNATIONAL.test(compact)) {
+    const number = fastValid(compact);
     if (number) return { number };
   }
   return slowPath(trimmed);
