@@ -5,7 +5,7 @@
 import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors } from "../../diagnostics.js";
 import type { Project } from "../../spec/project.js";
-import { compileProject, newCampaignStats, planCampaign } from "../plan.js";
+import { compileProject, planCampaign } from "../plan.js";
 import type { RenderedMessage } from "./model.js";
 import { renderPlanItem } from "./model.js";
 
@@ -46,10 +46,8 @@ export async function preview(project: Project, opts: PreviewOptions = {}): Prom
       continue;
     }
     if (!compiled.campaigns.has(spec.name) || rows <= 0) continue;
-    const stats = newCampaignStats();
-    const items = planCampaign(project, spec.name, { limit: rows, stats, onDiagnostic: (d) => diagnostics.push(d) });
-    // planCampaign counts every row read before it yields, so the count is this item's row.
-    for await (const item of items) messages.push(renderPlanItem(item, { ...render, row: stats.rows }));
+    const items = planCampaign(project, spec.name, { limit: rows, onDiagnostic: (d) => diagnostics.push(d) });
+    for await (const item of items) messages.push(renderPlanItem(item, render));
   }
   return { ok: !hasErrors(diagnostics), messages, diagnostics };
 }
