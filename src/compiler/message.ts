@@ -259,7 +259,8 @@ export function compileSamples(message: CompiledMessage): { items: PlanItem[]; d
     if (!checked.values) {
       for (const problem of checked.problems) {
         const path = problem.code === "var-missing" ? ["samples", sample] : ["samples", sample, problem.var];
-        diagnostics.push(diagnostic(problem.code, `sample ${sample}: ${problem.message}`, message.file, path));
+        // The path points into the sample, so the message needs no "(sample …)".
+        diagnostics.push(diagnostic(problem.code, problem.message, message.file, path));
       }
       continue;
     }
