@@ -8,7 +8,7 @@ import { basename, dirname, isAbsolute, join, parse, resolve } from "node:path";
 import type { Diagnostic } from "../diagnostics.js";
 import type { WindowMode } from "../compiler/plan.js";
 import type { MsgcConfig } from "../types/config.generated.js";
-import { locateProblems } from "./load.js";
+import { locateProblems, sortByPosition } from "./load.js";
 import { checkSchema } from "./schema-check.js";
 import { MAX_SPEC_BYTES, parseYamlSource } from "./yaml-source.js";
 
@@ -111,7 +111,7 @@ export async function loadConfig(opts: { cwd: string; configPath?: string }): Pr
       code: "config-invalid" as const,
       message: `${file}: ${d.message}`,
     }));
-    return { ...fallback, diagnostics: located };
+    return { ...fallback, diagnostics: sortByPosition(located) };
   }
   return { config: resolveConfig(root, data as MsgcConfig, configFile), diagnostics: [] };
 }

@@ -207,21 +207,25 @@ function translateOne(error: ErrorObject, data: unknown, all: readonly ErrorObje
         const message = limit === 1 ? `${where(path)} must not be empty` : `${where(path)} must be at least ${limit} characters`;
         return { code: "too-short", message, path, at: "value" };
       }
-      return { code: "too-long", message: `${where(path)} is ${value.length} characters; at most ${limit} are allowed`, path, at: "value" };
+      return { code: "too-long", message: `${where(path)} is ${value.length} characters; at most ${limit} ${areAllowed(limit)}`, path, at: "value" };
     }
     case "maxItems":
     case "minItems": {
       const count = Array.isArray(value) ? value.length : 0;
       const limit = Number(params.limit);
       if (error.keyword === "maxItems") {
-        return { code: "too-many-items", message: `${where(path)} has ${count} items; at most ${limit} are allowed`, path, at: "value" };
+        return { code: "too-many-items", message: `${where(path)} has ${count} items; at most ${limit} ${areAllowed(limit)}`, path, at: "value" };
       }
-      return { code: "too-few-items", message: `${where(path)} has ${count} items; at least ${limit} are needed`, path, at: "value" };
+      return { code: "too-few-items", message: `${where(path)} has ${count} items; at least ${limit} ${limit === 1 ? "is" : "are"} needed`, path, at: "value" };
     }
     default:
       // Keywords our schemas do not use (or combinators handled by the caller): stay in plain words.
       return { code: "invalid-value", message: `${where(path)} is not valid here`, path, at: "value" };
   }
+}
+
+function areAllowed(limit: number): string {
+  return limit === 1 ? "is allowed" : "are allowed";
 }
 
 function isUnder(error: ErrorObject, instancePath: string): boolean {
