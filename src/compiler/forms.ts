@@ -151,7 +151,9 @@ export function compileSession(session: Session, origin: Origin, cc: CompileCont
   const before = cc.diagnostics.length;
   const kinds = CONTENT_KINDS.filter((k) => session[k] !== undefined);
   if (kinds.length > 1) {
-    error(cc, "multiple-content-kinds", `session has ${kinds.join(" and ")}; a session message has exactly one content kind`, origin([kinds[1] as string]));
+    // Point at the kind a locale entry added, when one did: that is the line to change.
+    const culprit = kinds.find((k) => origin([k])[0] === "locales") ?? (kinds[1] as string);
+    error(cc, "multiple-content-kinds", `session has ${kinds.join(" and ")}; a session message has exactly one content kind`, origin([culprit]));
     return undefined;
   }
   const kind: ContentKind | "text" | undefined = kinds[0] ?? (session.text !== undefined ? "text" : undefined);
