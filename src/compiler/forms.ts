@@ -7,6 +7,7 @@ import type { Diagnostic, DiagnosticCode, JsonPath } from "../diagnostics.js";
 import type { Session, TemplateOverride } from "../types/message.generated.js";
 import type { SendMessageBody, SendTemplateBody } from "./plan.js";
 import { compileText, type CompiledText, type Values, type VarInfo } from "./interpolation.js";
+import { quote } from "./words.js";
 import { allOf, checkCallbackData, httpsUrl, LIMITS, maxChars, nonEmpty, templateParam, type Check, type Report } from "./limits.js";
 
 export type SessionMessage = SendMessageBody["message"];
@@ -135,7 +136,7 @@ function uniqueness(cc: CompileContext, fields: Field[], code: DiagnosticCode, l
       const earlier = first.get(value);
       if (earlier === undefined) first.set(value, index);
       else if (literalsOnly || !(fields[index] as Field).text.literal || !(fields[earlier] as Field).text.literal) {
-        report(code, `${label} "${value}" is used more than once; it must be unique`, (fields[index] as Field).path);
+        report(code, `${label} ${quote(value)} is used more than once; it must be unique`, (fields[index] as Field).path);
       }
     });
   };

@@ -31,12 +31,6 @@ export interface BuildOptions {
   outDir?: string;
   /** Or write every plan item as NDJSON to this stream. Neither: only check (validate). */
   stream?: NodeJS.WritableStream;
-  /** Worker threads for large audiences (see planCampaignNdjson); 0 keeps everything on this thread. */
-  workers?: number;
-}
-
-function workerOption(opts: BuildOptions): { workers?: number } {
-  return opts.workers === undefined ? {} : { workers: opts.workers };
 }
 
 export interface MessageEntry {
@@ -180,7 +174,7 @@ export async function build(project: Project, opts: BuildOptions): Promise<Build
     }
     if (!compiled.campaigns.has(spec.name)) continue;
     const stats = newCampaignStats();
-    const lines = planCampaignNdjson(project, spec.name, { onDiagnostic: report, stats, ...workerOption(opts) });
+    const lines = planCampaignNdjson(project, spec.name, { onDiagnostic: report, stats });
     await output.campaign(spec.name, spec.file, lines, stats);
     recipients += stats.items;
   }

@@ -3,11 +3,7 @@
  * compiled (`compileProject`), and a campaign's audience streamed row by row into plan items
  * (`planCampaign`). build, preview, diff and send all go through here.
  */
-import { existsSync, statSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { isAbsolute, relative, resolve, dirname, sep } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { Diagnostic } from "../diagnostics.js";
 import { isError } from "../diagnostics.js";
 import type { PlanItem } from "../compiler/plan.js";
@@ -22,7 +18,6 @@ import { InputError } from "../cli/io.js";
 import { AudienceError, readAudienceBatches } from "./audience.js";
 import type { AudienceBatch } from "./audience.js";
 import { maskNumber } from "./mask.js";
-import type { CompiledBatch, PlanWorkerData, RowBatch } from "./plan-worker.js";
 
 export interface CompiledProject {
   messages: Map<string, CompiledMessage>;
@@ -342,48 +337,18 @@ async function* passItems(pass: CampaignPass, limit: number): AsyncGenerator<Pla
   }
 }
 
-export interface PlanNdjsonOptions extends Omit<PlanCampaignOptions, "limit"> {
-  /**
-   * Worker threads compiling rows (0: all on this thread). By default, audiences over 4 MB use
-   * up to 4 workers, one per core, when the compiled worker script is there (it is in dist/).
-   */
-  workers?: number;
-}
-
-const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
-const BATCH_ROWS = 2000;
-const WORKER_SCRIPT = new URL("./plan-worker.js", import.meta.url);
-
-function defaultWorkerCount(audiencePath: string): number {
-  const cores = availableParallelism();
-  if (cores < 2) return 0;
-  try {
-    if (statSync(audiencePath).size < PARALLEL_MIN_BYTES) return 0;
-    if (!existsSync(fileURLToPath(WORKER_SCRIPT))) return 0;
-  } catch {
-    return 0;
-  }
-  return Math.min(cores, 4);
-}
-
 /**
- * The campaign's plan as NDJSON: exactly the bytes of `JSON.stringify(item) + "\n"` for every
- * item planCampaign yields, in the same order, with the same diagnostics in the same order.
- * Large audiences are compiled on worker threads while this thread reads the file, checks
- * duplicates and keeps the order.
+ * The campaign's plan as NDJSON text, a chunk of lines per read chunk of the audience: exactly
+ * `JSON.stringify(item) + "\n"` for every item planCampaign yields, in the same order, with the
+ * same diagnostics, without a generator step per row.
  */
 export async function* planCampaignNdjson(
   project: Project,
   name: string,
-  opts: PlanNdjsonOptions = {},
-): AsyncGenerator<string | Uint8Array> {
+  opts: Omit<PlanCampaignOptions, "limit"> = {},
+): AsyncGenerator<string> {
   const pass = CampaignPass.start(project, name, opts);
   if (!pass) return;
-  const workers = opts.workers ?? defaultWorkerCount(pass.audiencePath);
-  if (workers > 0) {
-    yield* planInWorkers(project, pass, workers);
-    return;
-  }
   try {
     for await (const batch of pass.batches()) {
       let text = "";
@@ -398,157 +363,6 @@ export async function* planCampaignNdjson(
   } finally {
     pass.finish();
   }
-}
-
-interface PendingBatch {
-  readerDiagnostics: Diagnostic[];
-  result: Promise<CompiledBatch>;
-}
-
-async function* planInWorkers(project: Project, pass: CampaignPass, count: number): AsyncGenerator<Uint8Array> {
-  const messageSpec = project.messages.get(pass.spec.data.message)!;
-  const data: PlanWorkerData = {
-    message: { spec: messageSpec.data, file: messageSpec.file },
-    campaign: { spec: pass.spec.data, file: pass.spec.file, audienceFile: pass.audienceFile },
-  };
-  const waiting = new Map<number, { resolve: (r: CompiledBatch) => void; reject: (e: unknown) => void }>();
-  const failAll = (e: unknown): void => {
-    for (const w of waiting.values()) w.reject(e);
-    waiting.clear();
-  };
-  const pool = Array.from({ length: count }, () => {
-    const worker = new Worker(WORKER_SCRIPT, { workerData: { msgcPlanWorker: true, data } });
-    worker.on("message", (result: CompiledBatch) => {
-      waiting.get(result.id)?.resolve(result);
-      waiting.delete(result.id);
-    });
-    worker.on("error", failAll);
-    worker.on("exit", (code) => failAll(new Error(`plan worker exited with code ${code}`)));
-    return worker;
-  });
-
-  const { stats } = pass;
-  const inFlight: PendingBatch[] = [];
-  let nextId = 0;
-  let batch: RowBatch = newBatch(nextId);
-  let readerDiagnostics: Diagnostic[] = [];
-
-  const dispatch = (): void => {
-    const sent = batch;
-    const pending: PendingBatch = {
-      readerDiagnostics,
-      result:
-        sent.rows.length === 0
-          ? Promise.resolve(emptyResult(sent.id))
-          : new Promise<CompiledBatch>((resolve, reject) => {
-              waiting.set(sent.id, { resolve, reject });
-              pool[sent.id % pool.length]!.postMessage(sent);
-            }),
-    };
-    pending.result.catch(() => {}); // awaited in order below; this only avoids an unhandled rejection
-    inFlight.push(pending);
-    batch = newBatch(++nextId);
-    readerDiagnostics = [];
-  };
-
-  try {
-    try {
-      for await (const { rows, problems } of pass.batches()) {
-        // Reader problems wait in the batch of their row so that everything is reported in row order.
-        let p = 0;
-        const holdProblem = (): void => {
-          stats.rows++;
-          stats.invalidRows++;
-          readerDiagnostics.push(problems[p++]!);
-        };
-        for (const { row, values, fromStrings } of rows) {
-          while (p < problems.length && (problems[p]!.row ?? 0) < row) holdProblem();
-          stats.rows++;
-          addRow(batch, row, values, fromStrings);
-          if (batch.rows.length >= BATCH_ROWS) {
-            dispatch();
-            while (inFlight.length >= count * 2) yield* settle(pass, inFlight.shift()!);
-          }
-        }
-        while (p < problems.length) holdProblem();
-      }
-    } catch (e) {
-      // Rows read before the failure are still planned and reported first, as planCampaign does.
-      dispatch();
-      while (inFlight.length > 0) yield* settle(pass, inFlight.shift()!);
-      pass.fail(e);
-      return;
-    }
-    dispatch();
-    while (inFlight.length > 0) yield* settle(pass, inFlight.shift()!);
-  } finally {
-    for (const worker of pool) worker.removeAllListeners("exit");
-    await Promise.all(pool.map((worker) => worker.terminate()));
-    pass.finish();
-  }
-}
-
-function newBatch(id: number): RowBatch {
-  return { id, rows: [], fromStrings: true, keys: null, cells: null, values: null };
-}
-
-function emptyResult(id: number): CompiledBatch {
-  return { id, text: new Uint8Array(0), lineEnds: [], itemRows: [], numbers: [], failedRows: [], diagnostics: [] };
-}
-
-/** CSV rows (same header, strings) travel as flat cells, which cost far less to copy than objects. */
-function addRow(batch: RowBatch, row: number, values: Record<string, unknown>, fromStrings: boolean): void {
-  if (batch.rows.length === 0) {
-    batch.fromStrings = fromStrings;
-    if (fromStrings) {
-      batch.keys = Object.keys(values);
-      batch.cells = [];
-    } else {
-      batch.values = [];
-    }
-  }
-  batch.rows.push(row);
-  if (batch.keys && batch.cells) {
-    for (const key of batch.keys) batch.cells.push(values[key]);
-  } else {
-    batch.values!.push(values);
-  }
-}
-
-/** Reports a batch's diagnostics and drops its duplicates, in row order; yields its text. */
-async function* settle(pass: CampaignPass, pending: PendingBatch): AsyncGenerator<Uint8Array> {
-  const result = await pending.result;
-  pass.stats.invalidRows += result.failedRows.length;
-  const reader = pending.readerDiagnostics;
-  const compiled = result.diagnostics;
-  let r = 0;
-  let c = 0;
-  let kept = 0; // start of the run of lines not yet yielded
-  let lineStart = 0;
-  const pieces: Uint8Array[] = [];
-  const flushBefore = (end: number): void => {
-    if (end > kept) pieces.push(result.text.subarray(kept, end));
-  };
-  for (let i = 0; i <= result.itemRows.length; i++) {
-    const itemRow = i < result.itemRows.length ? result.itemRows[i]! : Infinity;
-    while (true) {
-      const readerRow = r < reader.length ? reader[r]!.row ?? 0 : Infinity;
-      const compiledRow = c < compiled.length ? compiled[c]!.row ?? 0 : Infinity;
-      if (readerRow === Infinity && compiledRow === Infinity) break;
-      if (readerRow >= itemRow && compiledRow >= itemRow) break;
-      if (readerRow <= compiledRow) pass.reportRow(reader[r++]!);
-      else pass.reportRow(compiled[c++]!);
-    }
-    if (i === result.itemRows.length) break;
-    const lineEnd = result.lineEnds[i]!;
-    if (!pass.admit(result.numbers[i] ?? undefined, itemRow)) {
-      flushBefore(lineStart);
-      kept = lineEnd;
-    }
-    lineStart = lineEnd;
-  }
-  flushBefore(result.text.length);
-  yield* pieces;
 }
 
 /**
