@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -131,9 +132,9 @@ function readValues(io: CliIo, file: string | undefined, pairs: string[]): { raw
       parsed = parseYaml(readFileSync(resolve(io.cwd, file), "utf8"));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError(`--vars ${file}: ${code && !code.startsWith("BAD") ? `cannot read it (${code})` : "not valid JSON or YAML"}`);
+      throw new InputError(`msgc send: --vars ${file}: ${code && !code.startsWith("BAD") ? `cannot read it (${code})` : "not valid JSON or YAML"}`);
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new InputError(`--vars ${file}: expected an object of var values`);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new InputError(`msgc send: --vars ${file}: expected an object of var values`);
     Object.assign(raw, parsed);
   }
   for (const pair of pairs) {
@@ -203,9 +204,15 @@ function confirmer(io: CliIo, yes: boolean, preflight: () => void): (info: Confi
   };
 }
 
-function journalFile(outDir: string, name: string, shard: Shard | undefined, suffix = ""): string {
-  const sharded = shard ? `.shard-${shard.index}-of-${shard.count}` : "";
-  return join(outDir, "journal", `${name}${suffix}${sharded}.ndjson`);
+/**
+ * `<out>/journal/<name>[.shard-I-of-N].ndjson`. An in-process sandbox forgets everything when the
+ * run ends, so its journal would only block the next demo run: it goes to a fresh temporary
+ * folder instead.
+ */
+function journalFile(outDir: string, name: string, opts: { shard?: Shard | undefined; suffix?: string; sandbox: boolean }): string {
+  const sharded = opts.shard ? `.shard-${opts.shard.index}-of-${opts.shard.count}` : "";
+  const dir = opts.sandbox ? mkdtempSync(join(tmpdir(), "msgc-sandbox-journal-")) : join(outDir, "journal");
+  return join(dir, `${name}${opts.suffix ?? ""}${sharded}.ndjson`);
 }
 
 export const run: CommandHandler = async (args, io) => {
@@ -224,8 +231,8 @@ export const run: CommandHandler = async (args, io) => {
   const concurrency = positiveNumber("--concurrency", values.concurrency, { integer: true, max: 1024 });
   const timeoutMs = positiveNumber("--timeout", values.timeout);
   const maxAttempts = positiveNumber("--max-attempts", values["max-attempts"], { integer: true, max: 100 });
-  const maxFailures = values["max-failures"] !== undefined ? parseMaxFailures(values["max-failures"]) : undefined;
-  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  const maxFailures = values["max-failures"] !== undefined ? fromLibraryCall(() => parseMaxFailures(values["max-failures"]!)) : undefined;
+  const shard = values.shard !== undefined ? fromLibraryCall(() => parseShard(values.shard!)) : undefined;
   if (values["retry-unknown"] && !values.resume) throw new UsageError("msgc send: --retry-unknown only makes sense with --resume");
   if (values.force && !values.resume) throw new UsageError("msgc send: --force only makes sense with --resume");
   const single = values.to !== undefined;
@@ -284,7 +291,7 @@ export const run: CommandHandler = async (args, io) => {
           throw new SpecProblems();
         }
       };
-      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, shard);
+      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, sandbox: values.sandbox === true });
     } else if (project.messages.has(name)) {
       if (!single) {
         throw new UsageError(`msgc send: "${name}" is a message; send it to one number with --to NUMBER`, "A campaign sends a message to an audience.");
@@ -293,10 +300,10 @@ export const run: CommandHandler = async (args, io) => {
       if (!item) return reportDiagnostics(io, project, diagnostics, format, quiet);
       plan = () => [item];
       const recipient = createHash("sha256").update(item.key).digest("hex").slice(0, 12);
-      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, undefined, `.to-${recipient}`);
+      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { suffix: `.to-${recipient}`, sandbox: values.sandbox === true });
     } else {
       const known = [...project.campaigns.keys(), ...project.messages.keys()];
-      throw new InputError(`there is no campaign or message named "${name}"${known.length ? ` (known: ${known.sort().join(", ")})` : ""}`);
+      throw new InputError(`msgc send: there is no campaign or message named "${name}"${known.length ? ` (known: ${known.sort().join(", ")})` : ""}`);
     }
 
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
@@ -333,9 +340,7 @@ export const run: CommandHandler = async (args, io) => {
       });
     } catch (e) {
       if (e instanceof SpecProblems) return reportDiagnostics(io, project, diagnostics, format, quiet);
-      if (e instanceof UsageError) throw new UsageError(scrub(e.message), e.hint);
-      if (e instanceof InputError) throw new InputError(scrub(e.message));
-      throw e;
+      throw fromLibrary(e, scrub);
     } finally {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);
@@ -363,6 +368,22 @@ export const run: CommandHandler = async (args, io) => {
     await target.close?.();
   }
 };
+
+/** The library's usage and input errors, worded for this command, with nothing secret in them. */
+function fromLibrary(e: unknown, scrub: (text: string) => string = (t) => t): unknown {
+  const say = (message: string): string => scrub(message.startsWith("msgc") ? message : `msgc send: ${message}`);
+  if (e instanceof UsageError) return new UsageError(say(e.message), e.hint);
+  if (e instanceof InputError) return new InputError(say(e.message));
+  return e;
+}
+
+function fromLibraryCall<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw fromLibrary(e);
+  }
+}
 
 /** The campaign could not be read or compiled: its diagnostics are the answer, nothing is sent. */
 class SpecProblems extends Error {}
@@ -401,7 +422,7 @@ function renderOne(
   const checked = checkValues(message, raw, { fromStrings });
   if (!checked.values) {
     const problems = checked.problems.map((p) => `${p.var}: ${p.message}`).join("; ");
-    throw new InputError(`the values for ${name} are not valid: ${problems}`);
+    throw new InputError(`msgc send: the values for ${name} are not valid: ${problems}`);
   }
   const rendered = renderMessage(message, {
     key: `${name}/${number}`,

@@ -1,0 +1,240 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startSandbox } from "../../src/sandbox/index.js";
+import type { Sandbox, SandboxOptions } from "../../src/sandbox/index.js";
+import { loadProject } from "../../src/spec/project.js";
+import { planCampaign } from "../../src/runner/plan.js";
+import type { PlanItem } from "../../src/compiler/plan.js";
+import { ensureBuilt } from "../cli/helpers.js";
+import { notesProject, runCli, startCli } from "./cli-helpers.js";
+import type { RunResult } from "./cli-helpers.js";
+import { countByRecipient, recipientOf } from "./helpers.js";
+
+const KEY = "ck_live_9f8e7d6c5b4a3210";
+const outputs: string[] = [];
+let sandbox: Sandbox | undefined;
+
+beforeAll(() => ensureBuilt());
+afterEach(async () => {
+  await sandbox?.close();
+  sandbox = undefined;
+});
+
+async function sandboxWith(options: SandboxOptions = {}): Promise<Sandbox> {
+  sandbox = await startSandbox({ apiKey: KEY, rate: 0, ...options });
+  return sandbox;
+}
+
+async function msgc(args: string[], cwd: string, env: NodeJS.ProcessEnv = { CONNECTLY_API_KEY: KEY }): Promise<RunResult> {
+  const result = await runCli(["send", ...args], { cwd, env });
+  outputs.push(result.stdout, result.stderr);
+  return result;
+}
+
+function jsonSummary(result: RunResult): Record<string, unknown> & { unknownKeys: string[]; possiblyDuplicatedKeys: string[] } {
+  return (JSON.parse(result.stdout) as { summary: Record<string, unknown> & { unknownKeys: string[]; possiblyDuplicatedKeys: string[] } }).summary;
+}
+
+async function planOf(dir: string): Promise<PlanItem[]> {
+  const project = await loadProject({ cwd: dir });
+  const items: PlanItem[] = [];
+  for await (const item of planCampaign(project, "notes")) items.push(item);
+  return items;
+}
+
+describe("msgc send: usage", () => {
+  it("a missing API key is a usage error before any spec is compiled", async () => {
+    const dir = notesProject(3);
+    writeFileSync(join(dir, "specs/messages/note.yaml"), "kind: Message\nname: [broken");
+    const result = await msgc(["notes", "--base-url", "http://127.0.0.1:9", "--yes"], dir, {});
+    expect(result.code).toBe(64);
+    expect(result.stderr).toBe(
+      "msgc send: no API key: set CONNECTLY_API_KEY or pass --api-key-file PATH\nThe key is never taken from a flag value, a spec or the config file.\n",
+    );
+  });
+
+  it("a missing business id is a usage error", async () => {
+    const dir = notesProject(3, { config: "rate: 10\n" });
+    const result = await msgc(["notes", "--base-url", "http://127.0.0.1:9", "--yes"], dir);
+    expect(result.code).toBe(64);
+    expect(result.stderr.split("\n")[0]).toBe("msgc send: no business id: set businessId in msgc.config.yaml or pass --business-id");
+  });
+
+  it("flags out of range are usage errors", async () => {
+    const dir = notesProject(3);
+    const cases: Array<[string[], string]> = [
+      [["notes", "--rate", "500"], "msgc send: --rate is at most 200, got 500"],
+      [["notes", "--shard", "4/3"], 'msgc send: --shard must be I/N with 1 <= I <= N (like 2/3), got "4/3"'],
+      [["notes", "--max-failures", "0"], 'msgc send: --max-failures must be a count of at least 1 (like 50) or a percentage (like 5%), got "0"'],
+      [[], "msgc send: which campaign (or message) to send?"],
+      [["note"], 'msgc send: "note" is a message; send it to one number with --to NUMBER'],
+    ];
+    for (const [args, first] of cases) {
+      const result = await msgc(args, dir);
+      expect([result.code, result.stderr.split("\n")[0]]).toEqual([64, first]);
+    }
+  });
+
+  it("refuses to send without --yes when there is no terminal to ask on", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(5);
+    const result = await msgc(["notes", "--base-url", box.url], dir);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain(`msgc send: about to send 5 messages of notes to 127.0.0.1:${box.port}, but there is no terminal to confirm on\nAdd --yes to send without asking.\n`);
+    expect(box.stats().requests).toBe(0);
+  });
+
+  it("--dry-run needs no key, sends nothing and writes no journal", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(4);
+    const result = await msgc(["notes", "--base-url", box.url, "--dry-run"], dir, {});
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`Dry run: notes -> 127.0.0.1:${box.port}, nothing sent\n  would send  4  (0 session, 4 template)\n`);
+    expect(box.stats().requests).toBe(0);
+    expect(existsSync(join(dir, ".msgc/journal/notes.ndjson"))).toBe(false);
+  });
+});
+
+describe("msgc send: campaigns against the sandbox", () => {
+  it("sends a few hundred recipients, each once, with the exact compiled body", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(250);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--concurrency", "32"], dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Sent notes -> 127\.0\.0\.1:\d+\n  sent        250\n  failed      0\n/);
+    const plan = await planOf(dir);
+    expect(plan).toHaveLength(250);
+    const accepted = new Map(box.messages().map((m) => [recipientOf(m), m]));
+    expect(accepted.size).toBe(250);
+    expect(box.messages()).toHaveLength(250);
+    for (const item of plan) {
+      const body = item.template!.body;
+      const message = accepted.get(body.number)!;
+      expect([message.businessId, message.endpoint, message.body]).toEqual(["biz-test", "whatsapp_templated_messages", body]);
+    }
+    const journal = readFileSync(join(dir, ".msgc/journal/notes.ndjson"), "utf8");
+    expect(journal.trimEnd().split("\n")).toHaveLength(1 + 2 * 250);
+  });
+
+  it("survives SIGKILL at several points: resume reaches everyone once and lists unknowns", async () => {
+    let unknownSeen = 0;
+    for (const killAfter of [1, 60]) {
+      const box = await sandboxWith({ latencyMs: 20 });
+      const dir = notesProject(120);
+      const args = ["notes", "--base-url", box.url, "--yes", "--rate", "150", "--concurrency", "8", "--format", "json", "--show-numbers"];
+      const first = startCli(["send", ...args], { cwd: dir, env: { CONNECTLY_API_KEY: KEY } });
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (box.stats().requests >= killAfter) {
+            clearInterval(poll);
+            first.kill("SIGKILL");
+            resolve();
+          }
+        }, 1);
+      });
+      const killed = await first.result;
+      outputs.push(killed.stdout, killed.stderr);
+      expect(killed.signal).toBe("SIGKILL");
+      const beforeResume = box.messages().length;
+      expect(beforeResume).toBeLessThan(120);
+
+      const resumed = await msgc([...args, "--resume"], dir);
+      const summary = jsonSummary(resumed);
+      const counts = countByRecipient(box);
+      // Nobody twice; everyone either reached or listed as unknown.
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      const unknown = new Set(summary.unknownKeys.map((k) => k.slice("notes/".length)));
+      const plan = await planOf(dir);
+      const missing = plan.map((i) => i.template!.body.number).filter((n) => !counts.has(n));
+      expect(missing.every((n) => unknown.has(n))).toBe(true);
+      expect(summary.sent as number).toBe(120 - (summary.skipped as number) - unknown.size);
+      expect(resumed.code).toBe(unknown.size > 0 ? 1 : 0);
+      unknownSeen += unknown.size;
+
+      if (unknown.size > 0) {
+        const retried = await msgc([...args, "--resume", "--retry-unknown"], dir);
+        const again = jsonSummary(retried);
+        expect(retried.code).toBe(0);
+        expect(again.sent).toBe(unknown.size);
+        const after = countByRecipient(box);
+        expect(after.size).toBe(120);
+        const twice = [...after].filter(([, n]) => n > 1).map(([n]) => `notes/${n}`);
+        expect(twice.every((k) => again.possiblyDuplicatedKeys.includes(k))).toBe(true);
+      }
+      await box.close();
+      sandbox = undefined;
+    }
+    // Killed with requests in flight: their intents are journaled, their outcomes are not.
+    expect(unknownSeen).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("shards 1/3, 2/3 and 3/3 cover the audience exactly once, each with its own journal", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(60);
+    let total = 0;
+    for (const shard of ["1/3", "2/3", "3/3"]) {
+      const result = await msgc(["notes", "--base-url", box.url, "--yes", "--shard", shard], dir);
+      expect(result.code).toBe(0);
+      total += Number(/ {2}sent {8}(\d+)/.exec(result.stdout)![1]);
+      expect(existsSync(join(dir, `.msgc/journal/notes.shard-${shard.replace("/", "-of-")}.ndjson`))).toBe(true);
+    }
+    expect(total).toBe(60);
+    const counts = countByRecipient(box);
+    expect(counts.size).toBe(60);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("a second send on the same journal is refused with a hint", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    expect((await msgc(["notes", "--base-url", box.url, "--yes"], dir)).code).toBe(0);
+    const again = await msgc(["notes", "--base-url", box.url, "--yes"], dir);
+    expect(again.code).toBe(64);
+    expect(again.stderr).toBe(
+      `msgc send: the journal ${join(dir, ".msgc/journal/notes.ndjson")} already exists: this campaign was sent (or started) before\n` +
+        "Add --resume to send only what is not known to be sent, or remove the journal to start over (which can send twice).\n",
+    );
+    const resumed = await msgc(["notes", "--base-url", box.url, "--yes", "--resume"], dir);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain("  skipped     3  already sent (journal)\n");
+    expect(box.messages()).toHaveLength(3);
+  });
+
+  it("--max-failures stops a run whose every request fails with a 400", async () => {
+    const box = await sandboxWith({ templates: [{ name: "another_template", language: "en" }] as never });
+    const dir = notesProject(120);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--concurrency", "2", "--max-failures", "10", "--report", "report.json"], dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("  stopped early: 10 recipients failed\n");
+    expect(box.stats().requests).toBeLessThanOrEqual(11);
+    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as { recipients: Array<{ key: string; errorCode: string; httpStatus: number }> };
+    expect(report.recipients[0]).toMatchObject({ errorCode: "ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND", httpStatus: 400 });
+    expect(report.recipients[0]!.key).toMatch(/^notes\/\+1604•••\d{4}$/);
+  });
+
+  it("sends one message to one number with --to and --var", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(1);
+    const result = await msgc(["note", "--to", "+1 (604) 555-0199", "--var", "first_name=Zoë", "--var", "order_id=55555", "--base-url", box.url, "--yes"], dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Sent note -> ");
+    expect(box.messages().map((m) => m.body)).toEqual([
+      { number: "+16045550199", templateName: "order_shipped", language: "en", parameters: [{ name: "body_1", value: "Zoë" }, { name: "body_2", value: "55555" }] },
+    ]);
+  });
+
+  it("npm run demo's command sends the demo campaign to the in-process sandbox", async () => {
+    const repo = join(__dirname, "..", "..");
+    const result = await runCli(["send", "demo-campaign", "--sandbox", "--yes"], { cwd: repo });
+    outputs.push(result.stdout, result.stderr);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Sent demo-campaign -> 127\.0\.0\.1:\d+\n {2}sent {8}20/);
+  });
+});
+
+afterAll(() => {
+  // Every output of every run above, killed ones included.
+  expect(outputs.length).toBeGreaterThan(20);
+  for (const output of outputs) expect(output).not.toContain(KEY);
+});
