@@ -103,37 +103,35 @@ const TOO_LARGE: Rejection = {
   message: `The request body is larger than ${MAX_BODY_BYTES} bytes`,
 };
 
+type Reject = (rejection: Rejection, headers?: Record<string, string>) => void;
+
 /**
  * Reads the whole body. A body over the limit is drained (so the connection stays usable) and
  * answered 413; one so large that draining it would be abuse gets its connection closed.
  */
-type Reject = (rejection: Rejection, headers?: Record<string, string>) => void;
-
 function readBody(req: IncomingMessage, reject: Reject, onBody: (body: Buffer) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = false;
-  const declared = Number(req.headers["content-length"]);
-  if (declared > MAX_DRAIN_BYTES) {
+  let dropped = false;
+  const drop = (): void => {
+    dropped = true;
     reject(TOO_LARGE, { connection: "close" });
     req.destroy();
-    return;
-  }
+  };
+  if (Number(req.headers["content-length"]) > MAX_DRAIN_BYTES) return drop();
   req.on("data", (chunk: Buffer) => {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
       tooLarge = true;
       chunks.length = 0;
-      if (size > MAX_DRAIN_BYTES && !req.destroyed) {
-        reject(TOO_LARGE, { connection: "close" });
-        req.destroy();
-      }
+      if (size > MAX_DRAIN_BYTES && !dropped) drop();
       return;
     }
     chunks.push(chunk);
   });
   req.on("end", () => {
-    if (req.destroyed) return;
+    if (dropped) return;
     if (tooLarge) return reject(TOO_LARGE);
     onBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
   });

@@ -72,6 +72,17 @@ describe("malformed requests get a clean 4xx", () => {
     expect(answer).toMatch(/\r\nconnection: close\r\n/i);
   });
 
+  it("a chunked body that runs past 16 MiB is cut off with 413", async () => {
+    const box = await sandbox(inWindow);
+    const chunk = Buffer.alloc(MIB, 0x20);
+    const chunked = Buffer.concat([
+      Buffer.from(`POST ${SESSION_PATH} HTTP/1.1\r\nHost: x\r\nX-API-Key: test-key\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`),
+      ...Array.from({ length: 17 }, () => Buffer.concat([Buffer.from(`${MIB.toString(16)}\r\n`), chunk, Buffer.from("\r\n")])),
+    ]);
+    expect(await rawExchange(box, chunked)).toMatch(/^HTTP\/1\.1 413 [^]*\r\nconnection: close\r\n/i);
+    expect(box.stats().byStatus).toEqual({ "413": 1 });
+  });
+
   it.each([
     ["/", 404, "ERROR_CODE_PATH_NOT_FOUND"],
     ["/v1/businesses/b1/send/campaigns", 404, "ERROR_CODE_PATH_NOT_FOUND"],
