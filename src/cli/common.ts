@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
 import type { Diagnostic } from "../diagnostics.js";
 import { isError } from "../diagnostics.js";
+import { formatDiagnosticsGithub, formatDiagnosticsJson, formatDiagnosticsText, formatSummaryLine } from "./format.js";
 import type { Project } from "../spec/project.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
@@ -111,21 +112,20 @@ export interface ReportInput {
  */
 export function writeReport(io: CliIo, input: ReportInput): void {
   const out = input.target === "stdout" ? io.stdout : io.stderr;
-  const ok = input.summary.errors === 0;
   switch (input.format) {
     case "json":
-      out.write(`${formatJson({ ok, diagnostics: input.diagnostics, summary: input.summary })}\n`);
+      out.write(`${formatDiagnosticsJson(input.diagnostics, input.summary)}\n`);
       return;
     case "github": {
       const shown = input.quiet ? input.diagnostics.filter(isError) : input.diagnostics;
-      if (shown.length > 0) out.write(`${formatGithub(shown)}\n`);
+      if (shown.length > 0) out.write(`${formatDiagnosticsGithub(shown)}\n`);
       return;
     }
     case "text": {
       const color = colorEnabled(out, io.env);
       const shown = input.quiet ? input.diagnostics.filter(isError) : input.diagnostics;
-      if (shown.length > 0) out.write(`${formatText(shown, { sources: input.sources, color })}\n`);
-      if (!input.quiet) out.write(`${summaryLine(input.what, input.summary)}\n`);
+      if (shown.length > 0) out.write(`${formatDiagnosticsText(shown, input.sources, { color })}\n`);
+      if (!input.quiet) out.write(`${formatSummaryLine(input.what, input.summary)}\n`);
       return;
     }
   }
@@ -135,12 +135,8 @@ export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function summaryLine(what: string, summary: { errors: number; warnings: number }): string {
-  const counts = `${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}`;
-  return `${what}: ${counts}`;
-}
 
-/** Spec sources by project-relative file, for code frames. */
-export function sourcesOf(project: Project): Map<string, string> {
-  return new Map(project.specs.map((spec) => [spec.file, spec.source]));
+/** Spec sources by project-relative file, for code frames (also of files that failed to load). */
+export function sourcesOf(project: Project): ReadonlyMap<string, string> {
+  return project.sources;
 }

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
+import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, writeReport } from "../common.js";
 import { loadProject } from "../../spec/project.js";
 import { build } from "../../runner/build.js";
 
@@ -48,7 +48,7 @@ export const run: CommandHandler = async (args, io) => {
     format,
     diagnostics: result.diagnostics,
     summary,
-    sources: sourcesOf(project),
+    sources: project.sources,
     quiet: values.quiet === true,
     target: toStdout ? "stderr" : "stdout",
     what: `${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")} ${written}`,

@@ -1,6 +1,6 @@
 import type { CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
+import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, writeReport } from "../common.js";
 import { loadProject } from "../../spec/project.js";
 import { validateProject } from "../../runner/build.js";
 
@@ -36,7 +36,7 @@ export const run: CommandHandler = async (args, io) => {
     format,
     diagnostics: result.diagnostics,
     summary,
-    sources: sourcesOf(project),
+    sources: project.sources,
     quiet: values.quiet === true,
     target: "stdout",
     what: `${plural(summary.specs, "spec")}, ${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")}`,
