@@ -140,8 +140,8 @@ describe("msgc diff on a real repository", () => {
   });
 
   test("usage: --base is required, formats are checked", () => {
-    expect(run().code).toBe(64);
-    expect(run().stderr).toBe("msgc diff: --base REF is required\nFor example: msgc diff --base origin/main.\n");
+    const missing = run();
+    expect([missing.code, missing.stderr]).toEqual([64, "msgc diff: --base REF is required\nFor example: msgc diff --base origin/main.\n"]);
     expect(run("--base", "HEAD", "--format", "html").stderr).toBe('msgc diff: unknown format "html"\nUse one of: text, markdown, json.\n');
   });
 });
