@@ -1,0 +1,273 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  backoffDelay,
+  classifyStatus,
+  fnv1a,
+  parseMaxFailures,
+  parseShard,
+  readAnswerBody,
+  shardOf,
+  tooManyFailures,
+} from "../../src/runner/send/policy.js";
+import { classifyError, parseRetryAfter } from "../../src/runner/send/transport.js";
+import { JournalWriter, replayJournal } from "../../src/runner/send/journal.js";
+import { RateGovernor } from "../../src/runner/send/rate-governor.js";
+import { formatProgress, formatSummary } from "../../src/runner/send/format.js";
+import type { SendSummary } from "../../src/runner/send/index.js";
+import { scrubOutput, summaryExitCode } from "../../src/runner/send/index.js";
+import { InputError, UsageError } from "../../src/cli/io.js";
+import { tempDir } from "./helpers.js";
+
+describe("policy", () => {
+  it.each([
+    ["1/3", { index: 1, count: 3 }],
+    ["3/3", { index: 3, count: 3 }],
+    [" 2/5 ", { index: 2, count: 5 }],
+  ])("parseShard: %s", (text, shard) => expect(parseShard(text)).toEqual(shard));
+
+  it.each(["0/3", "4/3", "1/0", "a/b", "1", "1/3/4", "-1/3"])("parseShard: %s is a usage error", (text) => {
+    expect(() => parseShard(text)).toThrow(UsageError);
+  });
+
+  it("fnv1a: the published test vectors", () => {
+    expect(fnv1a("")).toBe(0x811c9dc5);
+    expect(fnv1a("a")).toBe(0xe40c292c);
+    expect(fnv1a("foobar")).toBe(0xbf9cf968);
+  });
+
+  it("shardOf: every key lands in exactly one shard of N, spread evenly", () => {
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 4000; i++) counts[shardOf(`c/+1604555${String(i).padStart(4, "0")}`, 4) - 1]!++;
+    expect(counts.reduce((a, b) => a + b)).toBe(4000);
+    for (const c of counts) expect(c).toBeGreaterThan(850);
+  });
+
+  it.each([
+    ["50", { kind: "count", count: 50 }],
+    ["5%", { kind: "percent", percent: 5 }],
+    ["0.5%", { kind: "percent", percent: 0.5 }],
+  ])("parseMaxFailures: %s", (text, policy) => expect(parseMaxFailures(text)).toEqual(policy));
+
+  it.each(["0", "-1", "0%", "101%", "ten", "5 %x"])("parseMaxFailures: %s is a usage error", (text) => {
+    expect(() => parseMaxFailures(text)).toThrow(UsageError);
+  });
+
+  it.each([
+    ["default: 19 of 50 failed", { kind: "default" }, 19, 50, false],
+    ["default: 20 of 50 failed", { kind: "default" }, 20, 50, true],
+    ["default: 20 of 100 failed", { kind: "default" }, 20, 100, true],
+    ["default: 25 of 200 failed (past the first 100)", { kind: "default" }, 25, 200, false],
+    ["count: 4 of 5", { kind: "count", count: 5 }, 4, 10, false],
+    ["count: 5 of 5", { kind: "count", count: 5 }, 5, 10, true],
+    ["percent: 3 of 10 (sample too small)", { kind: "percent", percent: 10 }, 3, 10, false],
+    ["percent: 2 of 20 is exactly 10%", { kind: "percent", percent: 10 }, 2, 20, false],
+    ["percent: 3 of 20 is above 10%", { kind: "percent", percent: 10 }, 3, 20, true],
+  ] as const)("tooManyFailures: %s", (_, policy, failed, finished, stop) => {
+    expect(tooManyFailures(policy, failed, finished)).toBe(stop);
+  });
+
+  it("backoffDelay: full jitter under an exponential ceiling with a cap", () => {
+    const backoff = { baseMs: 100, capMs: 1000 };
+    expect(backoffDelay(backoff, 1, () => 0.999)).toBe(99);
+    expect(backoffDelay(backoff, 3, () => 0.5)).toBe(200);
+    expect(backoffDelay(backoff, 10, () => 0.5)).toBe(500);
+    expect(backoffDelay(backoff, 4, () => 0)).toBe(0);
+  });
+
+  it.each([
+    [200, "sent"],
+    [201, "sent"],
+    [429, "rate-limited"],
+    [500, "retryable"],
+    [503, "retryable"],
+    [400, "final"],
+    [401, "final"],
+    [404, "final"],
+    [302, "final"],
+  ] as const)("classifyStatus: %i is %s", (status, kind) => expect(classifyStatus(status)).toBe(kind));
+
+  it("readAnswerBody: the id of a success, the code of an error, nothing from garbage", () => {
+    expect(readAnswerBody('{"id":"01ARZ"}')).toEqual({ id: "01ARZ", code: null });
+    expect(readAnswerBody('{"code":"ERROR_CODE_X","type":"T"}')).toEqual({ id: null, code: "ERROR_CODE_X" });
+    expect(readAnswerBody('{"error":{"code":"ERROR_CODE_Y"}}')).toEqual({ id: null, code: "ERROR_CODE_Y" });
+    expect(readAnswerBody("<html>")).toEqual({ id: null, code: null });
+    expect(readAnswerBody("null")).toEqual({ id: null, code: null });
+  });
+});
+
+describe("transport helpers", () => {
+  it("parseRetryAfter: seconds, an HTTP date, or nothing", () => {
+    const now = Date.parse("2026-11-24T08:00:00Z");
+    expect(parseRetryAfter("2", now)).toBe(2000);
+    expect(parseRetryAfter("0.5", now)).toBe(500);
+    expect(parseRetryAfter("Tue, 24 Nov 2026 08:00:03 GMT", now)).toBe(3000);
+    expect(parseRetryAfter("Tue, 24 Nov 2026 07:00:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+  });
+
+  it("classifyError: a request that never left is not ambiguous; one that may have is", () => {
+    expect(classifyError(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))).toEqual({ code: "connection-refused", ambiguous: false });
+    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_CONNECT_TIMEOUT" }))).toEqual({ code: "connect-timeout", ambiguous: false });
+    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_HEADERS_TIMEOUT" }))).toEqual({ code: "timeout", ambiguous: true });
+    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_SOCKET" }))).toEqual({ code: "connection-reset", ambiguous: true });
+    expect(classifyError(Object.assign(new Error("x"), { cause: { code: "ECONNRESET" } }))).toEqual({ code: "connection-reset", ambiguous: true });
+    expect(classifyError(new Error("who knows"))).toEqual({ code: "network-error", ambiguous: true });
+  });
+});
+
+describe("journal", () => {
+  const header = '{"type":"header","version":1,"campaign":"c","planHash":"sha256:x","startedAt":"t","shard":null,"resumed":false}';
+
+  it("replay: sent, unknown, retried and ambiguous histories", () => {
+    const path = join(tempDir(), "j.ndjson");
+    writeFileSync(
+      path,
+      [
+        header,
+        '{"type":"intent","key":"a","form":"session","attempt":1}',
+        '{"type":"outcome","key":"a","form":"session","attempt":1,"result":"fallback","status":400,"messageId":null,"errorCode":"ERROR_CODE_MESSAGE_OUTSIDE_OF_ELIGIBILITY_WINDOW","ambiguous":false}',
+        '{"type":"intent","key":"a","form":"template","attempt":2}',
+        '{"type":"outcome","key":"a","form":"template","attempt":2,"result":"sent","status":200,"messageId":"m-a","errorCode":null,"ambiguous":false}',
+        '{"type":"intent","key":"b","form":"template","attempt":1}',
+        '{"type":"intent","key":"c","form":"template","attempt":1}',
+        '{"type":"outcome","key":"c","form":"template","attempt":1,"result":"retry","status":500,"messageId":null,"errorCode":"ERROR_CODE_UNSPECIFIED","ambiguous":true}',
+        '{"type":"intent","key":"c","form":"template","attempt":2}',
+        "",
+      ].join("\n"),
+    );
+    const { header: h, keys } = replayJournal(path);
+    expect(h.planHash).toBe("sha256:x");
+    expect(keys.get("a")).toMatchObject({ sent: true, messageId: "m-a", form: "template", fallback: true, attempts: 2, unknown: false, ambiguousAttempts: 0 });
+    expect(keys.get("b")).toMatchObject({ sent: false, unknown: true, attempts: 1, ambiguousAttempts: 0 });
+    expect(keys.get("c")).toMatchObject({ sent: false, unknown: true, attempts: 2, ambiguousAttempts: 1 });
+  });
+
+  it("replay: a torn last line is ignored, damage elsewhere is refused", () => {
+    const path = join(tempDir(), "j.ndjson");
+    writeFileSync(path, `${header}\n{"type":"intent","key":"a","form":"template","attempt":1}\n{"type":"outc`);
+    expect(replayJournal(path).keys.get("a")).toMatchObject({ unknown: true });
+    writeFileSync(path, `${header}\n{"type":"outc\n{"type":"intent","key":"a","form":"template","attempt":1}\n`);
+    expect(() => replayJournal(path)).toThrow(new InputError(`the journal ${path} is damaged at line 2; it cannot be resumed safely`));
+    writeFileSync(path, `{"type":"intent","key":"a","form":"template","attempt":1}\n`);
+    expect(() => replayJournal(path)).toThrow(InputError);
+  });
+
+  it("group commit: every durable write resolves once on disk, in order", async () => {
+    const path = join(tempDir(), "j.ndjson");
+    const writer = await JournalWriter.open(path);
+    const writes = Array.from({ length: 200 }, (_, i) => writer.writeDurable({ type: "intent", key: `k${i}`, form: "template", attempt: 1 }));
+    await Promise.all(writes);
+    const onDisk = readFileSync(path, "utf8").trimEnd().split("\n");
+    expect(onDisk).toHaveLength(200);
+    expect(onDisk[199]).toBe('{"type":"intent","key":"k199","form":"template","attempt":1}');
+    writer.write({ type: "outcome", key: "k0", form: "template", attempt: 1, result: "sent", status: 200, messageId: "m", errorCode: null, ambiguous: false });
+    await writer.close();
+    expect(readFileSync(path, "utf8").trimEnd().split("\n")).toHaveLength(201);
+  });
+});
+
+describe("rate governor", () => {
+  it("paces to the rate with a fake clock and pauses everyone after a 429", async () => {
+    let now = 0;
+    const governor = new RateGovernor(10, () => now);
+    // The bucket starts with one token (a tenth of a second at 10/s).
+    expect(governor.take()).toBeUndefined();
+    expect(governor.take()).toBeInstanceOf(Promise);
+    governor.release();
+    now = 1000;
+    expect(governor.take()).toBeUndefined();
+    governor.onRateLimited(2000);
+    expect(governor.rate).toBe(7);
+    now = 2500;
+    expect(governor.take()).toBeInstanceOf(Promise);
+    governor.release();
+    now = 3001;
+    expect(governor.take()).toBeUndefined();
+    for (let i = 0; i < 500; i++) governor.onAnswered();
+    expect(governor.rate).toBe(10);
+  });
+
+  it("an unlimited governor never waits until a 429, then falls to what it observed", () => {
+    let now = 0;
+    const governor = new RateGovernor(Infinity, () => now);
+    for (let i = 0; i < 1000; i++) expect(governor.take()).toBeUndefined();
+    now = 1000;
+    expect(governor.take()).toBeUndefined();
+    governor.onRateLimited(1000);
+    expect(governor.rate).toBe(700);
+  });
+});
+
+function summary(overrides: Partial<SendSummary> = {}): SendSummary {
+  return {
+    campaign: "spring",
+    target: "api.connectly.ai",
+    dryRun: false,
+    cancelled: false,
+    shard: null,
+    journal: ".msgc/journal/spring.ndjson",
+    planHash: "sha256:x",
+    total: 10,
+    sent: 7,
+    failed: 2,
+    failedByCode: { ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND: 1, timeout: 1 },
+    fallbacks: 1,
+    unknown: 1,
+    unknownKeys: ["spring/+1604•••0001"],
+    skipped: 0,
+    possiblyDuplicated: 0,
+    possiblyDuplicatedKeys: [],
+    interrupted: 0,
+    notAttempted: 0,
+    forms: { session: 0, template: 0 },
+    requests: 12,
+    retries: 2,
+    rateLimited: 1,
+    stopped: null,
+    durationMs: 2500,
+    messagesPerSecond: 2.8,
+    ...overrides,
+  };
+}
+
+describe("formatting", () => {
+  it("formatSummary: every count, failures by code, unknown keys listed", () => {
+    expect(formatSummary(summary())).toBe(
+      [
+        "Sent spring -> api.connectly.ai",
+        "  sent        7  (1 as the template form after the 24-hour window refused the session form)",
+        "  failed      2",
+        "    ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND  1",
+        "    timeout  1",
+        "  fallbacks   1",
+        "  unknown     1  outcome unknown (the run that sent them died); not resent, add --resume --retry-unknown to send them anyway",
+        "    spring/+1604•••0001",
+        "  skipped     0  already sent (journal)",
+        "  10 recipients in 2.5 s, 2.8 msgs/s, 12 requests (2 retried, 1 rate-limited)",
+        "  journal     .msgc/journal/spring.ndjson",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("formatProgress: a bar on a terminal, a plain line in CI", () => {
+    const snapshot = { total: 400, sent: 118, failed: 2, fallbacks: 3, skipped: 0, unknown: 0, inFlight: 4, requests: 125, rateLimited: 0, rate: 50, elapsedMs: 2400 };
+    expect(formatProgress(snapshot, { bar: true, width: 10 })).toBe("[###-------] 120/400  sent 118  failed 2  fallbacks 3  50.0/s  ETA 5.6 s");
+    expect(formatProgress(snapshot, { bar: false })).toBe("send: 120/400  sent 118  failed 2  fallbacks 3  50.0/s  ETA 5.6 s");
+  });
+
+  it("summaryExitCode: 0 only when nothing failed, is unknown or was left out", () => {
+    expect(summaryExitCode(summary())).toBe(1);
+    expect(summaryExitCode(summary({ failed: 0, unknown: 0 }))).toBe(0);
+    expect(summaryExitCode(summary({ failed: 0, unknown: 0, possiblyDuplicated: 3 }))).toBe(0);
+    expect(summaryExitCode(summary({ failed: 0, unknown: 0, notAttempted: 1 }))).toBe(1);
+  });
+
+  it("scrubOutput: the key is removed and numbers masked unless shown", () => {
+    expect(scrubOutput("key sk_123 for spring/+16045550001", "sk_123", false)).toBe("key [redacted] for spring/+1604•••0001");
+    expect(scrubOutput("spring/+16045550001", "sk_123", true)).toBe("spring/+16045550001");
+  });
+});
