@@ -11,6 +11,11 @@ import type { SpecLocator } from "./locate.js";
 
 /** Specs are small; a bigger file is a mistake (or an attack), not a spec. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
+/**
+ * yaml parses some shapes (long flow lists, thousands of aliases) at tens of microseconds per
+ * node, so size in bytes alone does not bound the time: also cap the lines and list items.
+ */
+export const MAX_SPEC_ITEMS = 10_000;
 /** Far deeper than any spec needs, far shallower than what could exhaust the stack. */
 export const MAX_NESTING = 64;
 /** How many references to anchored nodes a file may expand (yaml's own default). */
@@ -49,7 +54,12 @@ export function parseYamlSource(
     report("file-too-large", `The file is ${bytes} bytes; msgc reads YAML files of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`, 0);
     return { diagnostics };
   }
-  const tooDeep = nestingLimitExceededAt(source, MAX_NESTING);
+  const shape = measureShape(source);
+  if (shape.items > MAX_SPEC_ITEMS) {
+    report("file-too-large", `The file has more than ${MAX_SPEC_ITEMS} lines and list items; msgc reads specs of at most that many`, 0);
+    return { diagnostics };
+  }
+  const tooDeep = shape.nestingBound <= MAX_NESTING ? -1 : nestingLimitExceededAt(source, MAX_NESTING);
   if (tooDeep >= 0) {
     report("yaml-syntax", `The YAML is nested more than ${MAX_NESTING} levels deep`, tooDeep, tooDeep + 1);
     return { diagnostics };
@@ -197,11 +207,10 @@ function firstAliasStart(doc: Document): number {
 
 /**
  * Index where nesting goes deeper than `limit`, or -1. yaml's composer recurses per level, so
- * thousands of `[` (or `- - - -`) would exhaust the stack or take seconds: refuse them first. A
- * cheap upper bound clears ordinary files; only suspicious ones are lexed.
+ * thousands of `[` (or `- - - -`) would exhaust the stack or take seconds: refuse them first.
+ * Only called when the cheap bound of measureShape is over the limit.
  */
-export function nestingLimitExceededAt(source: string, limit: number): number {
-  if (cheapNestingBound(source) <= limit) return -1;
+function nestingLimitExceededAt(source: string, limit: number): number {
   let flowDepth = 0;
   const blockColumns: number[] = [];
   let offset = 0;
@@ -225,9 +234,15 @@ export function nestingLimitExceededAt(source: string, limit: number): number {
   return -1;
 }
 
-/** Opening brackets anywhere plus the deepest block nesting a line could open: never too low. */
-function cheapNestingBound(source: string): number {
+/**
+ * One cheap pass over the text. `items`: lines with content plus commas, never fewer than the
+ * nodes yaml will build. `nestingBound`: opening brackets anywhere plus the deepest block
+ * nesting a line could open, never lower than the real depth.
+ */
+function measureShape(source: string): { items: number; nestingBound: number } {
   let brackets = 0;
+  let commas = 0;
+  let lines = 0;
   let worstLine = 0;
   const indents: number[] = [];
   let i = 0;
@@ -244,6 +259,7 @@ function cheapNestingBound(source: string): number {
       const c = source.charCodeAt(i);
       if (c === 10) break;
       if (c === 91 || c === 123) brackets++;
+      else if (c === 44) commas++;
       else if (c === 45 || c === 63 || c === 58) {
         const next = i + 1 < length ? source.charCodeAt(i + 1) : 10;
         if (next === 32 || next === 9 || next === 10 || next === 13) indicators++;
@@ -252,9 +268,10 @@ function cheapNestingBound(source: string): number {
     }
     i++;
     if (!content) continue;
+    lines++;
     while (indents.length > 0 && (indents.at(-1) as number) >= indent) indents.pop();
     indents.push(indent);
     worstLine = Math.max(worstLine, indents.length + indicators);
   }
-  return brackets + worstLine;
+  return { items: lines + commas + brackets, nestingBound: brackets + worstLine };
 }
