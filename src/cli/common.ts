@@ -44,7 +44,8 @@ function toUsageError(command: string, e: unknown): unknown {
   const err = e as { code?: string; message?: string };
   if (typeof err?.code !== "string" || !err.code.startsWith("ERR_PARSE_ARGS")) return e;
   const hint = `Run "msgc ${command} --help" for its options.`;
-  const option = /'(-[^'\s]+)/.exec(err.message ?? "")?.[1];
+  // Node names the option as '--out', or '-o, --out <value>' when it has a short alias.
+  const option = /'(?:-\w, )?(--?[\w-]+)/.exec(err.message ?? "")?.[1];
   switch (err.code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return new UsageError(`msgc ${command}: unknown option ${option ?? ""}`.trimEnd(), hint);

@@ -9,6 +9,19 @@ import { fileURLToPath } from "node:url";
 import type { CliIo, CommandHandler } from "./io.js";
 import { EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError, UsageError } from "./io.js";
 
+type CommandModule = Promise<{ run: CommandHandler }>;
+
+/** Static imports, one per command, so that each loads only when it runs. */
+const LOADERS: Record<CommandName, () => CommandModule> = {
+  validate: () => import("./commands/validate.js"),
+  build: () => import("./commands/build.js"),
+  preview: () => import("./commands/preview.js"),
+  diff: () => import("./commands/diff.js"),
+  send: () => import("./commands/send.js"),
+  sandbox: () => import("./commands/sandbox.js"),
+  init: () => import("./commands/init.js"),
+};
+
 const COMMANDS = {
   validate: "load, schema-check and compile every spec and sample; print diagnostics",
   build: "write the compiled plan (messages, campaigns, manifest), or NDJSON to stdout with --out -",
@@ -48,8 +61,7 @@ export function version(): string {
 }
 
 async function loadCommand(name: CommandName): Promise<CommandHandler> {
-  const module = (await import(`./commands/${name}.js`)) as { run: CommandHandler };
-  return module.run;
+  return (await LOADERS[name]()).run;
 }
 
 /** Edit distance, for "did you mean" on a mistyped command. */

@@ -34,14 +34,16 @@ function projectWith(audienceFile: string, content: string, campaign: Partial<Ca
     audience: { file: audienceFile, lastInboundAt: "last_seen" },
     ...campaign,
   };
-  const messageSpec = { file: "m.yaml", absPath: join(root, "m.yaml"), source: "", kind: "Message", name: "shipped", data: message };
-  const campaignLoaded = { file: "c.yaml", absPath: join(root, "c.yaml"), source: "", kind: "Campaign", name: "spring", data: campaignSpec };
+  const noRange = (): undefined => undefined;
+  const messageSpec = { file: "m.yaml", absPath: join(root, "m.yaml"), source: "", kind: "Message", name: "shipped", data: message, locate: noRange };
+  const campaignLoaded = { file: "c.yaml", absPath: join(root, "c.yaml"), source: "", kind: "Campaign", name: "spring", data: campaignSpec, locate: noRange };
   return {
     config: { root, specsDir: root, outDir: join(root, ".msgc"), baseUrl: "", rate: 50, concurrency: 16, window: "auto" },
     specs: [messageSpec, campaignLoaded],
     messages: new Map([["shipped", messageSpec]]),
     campaigns: new Map([["spring", campaignLoaded]]),
     diagnostics: [],
+    sources: new Map(),
   } as unknown as Project;
 }
 
