@@ -169,6 +169,34 @@ describe("msgc send: campaigns against the sandbox", () => {
     expect(unknownSeen).toBeGreaterThan(0);
   }, 120_000);
 
+  it("Ctrl-C stops gracefully: nothing in flight is lost, and --resume finishes the rest", async () => {
+    const box = await sandboxWith({ latencyMs: 20 });
+    const dir = notesProject(100);
+    const args = ["notes", "--base-url", box.url, "--yes", "--rate", "100", "--concurrency", "4", "--format", "json"];
+    const first = startCli(["send", ...args], { cwd: dir, env: { CONNECTLY_API_KEY: KEY } });
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (box.stats().requests >= 20) {
+          clearInterval(poll);
+          first.kill("SIGINT");
+          resolve();
+        }
+      }, 1);
+    });
+    const stopped = await first.result;
+    outputs.push(stopped.stdout, stopped.stderr);
+    expect(stopped.code).toBe(1);
+    const summary = jsonSummary(stopped);
+    expect(summary.stopped).toBe("interrupted: what was in flight finished, the rest is left for --resume");
+    expect(summary.sent).toBe(box.messages().length);
+    expect((summary.sent as number) + (summary.notAttempted as number) + (summary.interrupted as number)).toBe(100);
+    const resumed = jsonSummary(await msgc([...args, "--resume"], dir));
+    expect(resumed).toMatchObject({ unknown: 0, skipped: summary.sent, sent: 100 - (summary.sent as number) });
+    const counts = countByRecipient(box);
+    expect(counts.size).toBe(100);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
   it("shards 1/3, 2/3 and 3/3 cover the audience exactly once, each with its own journal", async () => {
     const box = await sandboxWith();
     const dir = notesProject(60);

@@ -15,6 +15,7 @@ import { classifyError, parseRetryAfter } from "../../src/runner/send/transport.
 import { JournalWriter, replayJournal } from "../../src/runner/send/journal.js";
 import { RateGovernor } from "../../src/runner/send/rate-governor.js";
 import { formatProgress, formatSummary } from "../../src/runner/send/format.js";
+import { createProgress } from "../../src/runner/send/progress.js";
 import type { SendSummary } from "../../src/runner/send/index.js";
 import { scrubOutput, summaryExitCode } from "../../src/runner/send/index.js";
 import { InputError, UsageError } from "../../src/cli/io.js";
@@ -259,6 +260,17 @@ describe("formatting", () => {
     expect(formatProgress(snapshot, { bar: false })).toBe("send: 120/400  sent 118  failed 2  fallbacks 3  50.0/s  ETA 5.6 s");
   });
 
+  it("createProgress: plain lines at the interval when not on a terminal", async () => {
+    const written: string[] = [];
+    const stream = Object.assign(new (await import("node:stream")).Writable({ write: (chunk, _, done) => (written.push(String(chunk)), done()) }), { isTTY: false });
+    const progress = createProgress({ stream, intervalMs: 20 });
+    progress.start(() => ({ total: 4, sent: 1, failed: 0, fallbacks: 0, skipped: 0, unknown: 0, inFlight: 1, requests: 1, rateLimited: 0, rate: 50, elapsedMs: 1000 }));
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    progress.stop();
+    expect(written.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(written)).toEqual(new Set(["send: 1/4  sent 1  failed 0  fallbacks 0  1.0/s  ETA 3.0 s\n"]));
+  });
+
   it("summaryExitCode: 0 only when nothing failed, is unknown or was left out", () => {
     expect(summaryExitCode(summary())).toBe(1);
     expect(summaryExitCode(summary({ failed: 0, unknown: 0 }))).toBe(0);
@@ -267,7 +279,7 @@ describe("formatting", () => {
   });
 
   it("scrubOutput: the key is removed and numbers masked unless shown", () => {
-    expect(scrubOutput("key sk_123 for spring/+16045550001", "sk_123", false)).toBe("key [redacted] for spring/+1604•••0001");
-    expect(scrubOutput("spring/+16045550001", "sk_123", true)).toBe("spring/+16045550001");
+    expect(scrubOutput("key sk_123 for spring/+16045550001 (env sk_env)", ["sk_123", "sk_env", undefined], false)).toBe("key [redacted] for spring/+1604•••0001 (env [redacted])");
+    expect(scrubOutput("spring/+16045550001", ["sk_123"], true)).toBe("spring/+16045550001");
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
@@ -163,7 +163,7 @@ async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl
       if (values[flag] !== undefined) throw new UsageError(`msgc send: --sandbox cannot be combined with --${flag}`);
     }
     const { startSandbox } = await import("../../sandbox/index.js");
-    const sandbox = await startSandbox({ port: 0 });
+    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url") });
     return { baseUrl: sandbox.url, businessId: "sandbox", apiKey: sandbox.apiKey, close: () => sandbox.close(), sandboxUrl: sandbox.url };
   }
   const baseUrl = values["base-url"] ?? project.baseUrl;
@@ -259,7 +259,10 @@ export const run: CommandHandler = async (args, io) => {
     return EXIT_PROBLEMS;
   }
   const target = await resolveTarget(io, values, config, dryRun);
-  const scrub = (text: string): string => scrubOutput(text, target.apiKey, showNumbers);
+  // The in-process sandbox's key is a random one of its own; the real key may still be in the
+  // environment (or a file) and must not show up either.
+  const secrets = [target.apiKey, io.env["CONNECTLY_API_KEY"]?.trim()];
+  const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
     const project = await loadProject({ cwd: io.cwd, ...configPath });
@@ -359,7 +362,8 @@ export const run: CommandHandler = async (args, io) => {
       });
     }
     if (format === "json") {
-      io.stdout.write(`${JSON.stringify({ ok: summaryExitCode(summary) === 0 && rowProblems === 0, summary, diagnostics: diagnostics.map((d) => ({ ...d, message: scrub(d.message) })) })}\n`);
+      const document = { ok: summaryExitCode(summary) === 0 && rowProblems === 0, summary, diagnostics: diagnostics.map((d) => ({ ...d, message: scrub(d.message) })) };
+      io.stdout.write(`${scrub(JSON.stringify(document))}\n`);
     } else {
       io.stdout.write(scrub(formatSummary(summary)));
     }

@@ -241,8 +241,11 @@ function hostOf(baseUrl: string): string {
 }
 
 /** Messages we print can carry a number (keys) or, from a misbehaving server, the key itself. */
-function scrub(text: string, apiKey: string | undefined, showNumbers: boolean): string {
-  let out = apiKey && apiKey.length > 0 ? text.split(apiKey).join("[redacted]") : text;
+function scrub(text: string, secrets: ReadonlyArray<string | undefined>, showNumbers: boolean): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length > 0) out = out.split(secret).join("[redacted]");
+  }
   if (!showNumbers) out = maskNumbersIn(out);
   return out;
 }
@@ -466,7 +469,7 @@ class Run {
 
   async execute(): Promise<void> {
     const signal = this.options.signal;
-    const onAbort = (): void => this.halt("interrupted");
+    const onAbort = (): void => this.halt("interrupted: what was in flight finished, the rest is left for --resume");
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort);
     this.options.progress?.start(() => this.snapshot());

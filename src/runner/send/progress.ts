@@ -22,7 +22,8 @@ export function createProgress(options: ProgressOptions): ProgressSink {
     if (!read) return;
     const line = formatProgress(read(), { bar: live });
     if (live) {
-      const columns = options.stream.columns ?? 100;
+      // A pseudo-terminal without a size reports 0 columns.
+      const columns = options.stream.columns || 100;
       options.stream.write(`\r\x1b[K${line.slice(0, Math.max(20, columns - 1))}${final ? "\n" : ""}`);
     } else {
       options.stream.write(`${line}\n`);
