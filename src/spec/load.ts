@@ -132,7 +132,7 @@ function kindProblem(kind: unknown, file: string, locator: SpecLocator): Diagnos
       ...(range ? { range } : {}),
     };
   }
-  const shown = typeof kind === "string" ? JSON.stringify(kind) : String(kind);
+  const shown = typeof kind === "string" ? JSON.stringify(kind) : Array.isArray(kind) ? "(a list)" : typeof kind === "object" ? "(a mapping)" : String(kind);
   const suggestion = typeof kind === "string" ? closest(kind, kinds) : undefined;
   const range = locator.locate(["kind"]);
   return {
