@@ -190,6 +190,15 @@ describe("send: stopping early", () => {
   });
 });
 
+describe("send: a refused key", () => {
+  it("stops the run at the first 401 instead of failing every recipient", async () => {
+    const box = await sandboxWith();
+    const summary = await sendTo(box, makeItems(100), { apiKey: "not-the-key", concurrency: 1 });
+    expect(summary).toMatchObject({ failed: 1, requests: 1, notAttempted: 99, failedByCode: { ERROR_CODE_UNAUTHENTICATED: 1 } });
+    expect(summary.stopped).toBe("stopped: the API refused the key (HTTP 401 ERROR_CODE_UNAUTHENTICATED)");
+  });
+});
+
 describe("send: shards", () => {
   it("shards 1/3, 2/3 and 3/3 together cover the audience exactly once", async () => {
     const box = await sandboxWith();

@@ -90,11 +90,11 @@ describe("policy", () => {
   ] as const)("classifyStatus: %i is %s", (status, kind) => expect(classifyStatus(status)).toBe(kind));
 
   it("readAnswerBody: the id of a success, the code of an error, nothing from garbage", () => {
-    expect(readAnswerBody('{"id":"01ARZ"}')).toEqual({ id: "01ARZ", code: null });
-    expect(readAnswerBody('{"code":"ERROR_CODE_X","type":"T"}')).toEqual({ id: null, code: "ERROR_CODE_X" });
-    expect(readAnswerBody('{"error":{"code":"ERROR_CODE_Y"}}')).toEqual({ id: null, code: "ERROR_CODE_Y" });
-    expect(readAnswerBody("<html>")).toEqual({ id: null, code: null });
-    expect(readAnswerBody("null")).toEqual({ id: null, code: null });
+    expect(readAnswerBody('{"id":"01ARZ"}')).toEqual({ id: "01ARZ", code: null, type: null });
+    expect(readAnswerBody('{"code":"ERROR_CODE_X","type":"T"}')).toEqual({ id: null, code: "ERROR_CODE_X", type: "T" });
+    expect(readAnswerBody('{"error":{"code":"ERROR_CODE_Y"}}')).toEqual({ id: null, code: "ERROR_CODE_Y", type: null });
+    expect(readAnswerBody("<html>")).toEqual({ id: null, code: null, type: null });
+    expect(readAnswerBody("null")).toEqual({ id: null, code: null, type: null });
   });
 });
 

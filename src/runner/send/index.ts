@@ -24,6 +24,7 @@ import {
   DEFAULT_MAX_FAILURES,
   describeMaxFailures,
   formatShard,
+  isAuthenticationFailure,
   readAnswerBody,
   shardOf,
   tooManyFailures,
@@ -656,7 +657,7 @@ class Run {
       return this.afterRetryable(state);
     }
     const answer = classifyStatus(http.status);
-    const { id, code } = readAnswerBody(http.body);
+    const { id, code, type } = readAnswerBody(http.body);
     const errorCode = code ?? `HTTP_${http.status}`;
     switch (answer) {
       case "sent": {
@@ -696,6 +697,7 @@ class Run {
           return "again-now";
         }
         finish("failed", { status: http.status, errorCode, ambiguous: false });
+        if (isAuthenticationFailure(http.status, type)) this.halt(`stopped: the API refused the key (HTTP ${http.status} ${errorCode})`);
         return this.fail(state);
       }
     }

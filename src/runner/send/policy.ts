@@ -116,15 +116,24 @@ export function classifyStatus(status: number): AnswerKind {
   return "final";
 }
 
-/** The `id` of a success body, or the `code` of an error body; null when the body says neither. */
-export function readAnswerBody(body: string): { id: string | null; code: string | null } {
+/**
+ * The `id` of a success body, or the `code` and `type` of an error body; null when the body
+ * says neither.
+ */
+export function readAnswerBody(body: string): { id: string | null; code: string | null; type: string | null } {
   try {
-    const parsed = JSON.parse(body) as { id?: unknown; code?: unknown; error?: { code?: unknown } } | null;
+    const parsed = JSON.parse(body) as { id?: unknown; code?: unknown; type?: unknown; error?: { code?: unknown } } | null;
     const id = typeof parsed?.id === "string" ? parsed.id : null;
     const code =
       typeof parsed?.code === "string" ? parsed.code : typeof parsed?.error?.code === "string" ? parsed.error.code : null;
-    return { id, code };
+    const type = typeof parsed?.type === "string" ? parsed.type : null;
+    return { id, code, type };
   } catch {
-    return { id: null, code: null };
+    return { id: null, code: null, type: null };
   }
+}
+
+/** The key was refused: every other request would be refused too, so the run stops at once. */
+export function isAuthenticationFailure(status: number, type: string | null): boolean {
+  return status === 401 || type === "ERROR_TYPE_AUTHENTICATION";
 }
