@@ -38,9 +38,9 @@ export const RESERVED_NAMES = new Set([
   "false",
   "null",
   "undefined",
-  "__proto__",
-  "constructor",
   "prototype",
+  // Inherited by every object: a var of that name would read the inherited member when absent.
+  ...Object.getOwnPropertyNames(Object.prototype),
 ]);
 
 const DATE_STYLES = new Set(["short", "medium", "long", "full"]);

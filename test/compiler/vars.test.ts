@@ -76,6 +76,7 @@ describe("var definitions", () => {
   const cases: Array<[string, Record<string, VarDef>, Array<[string, string]>]> = [
     ["name: helper name", { date: { type: "string" } }, [["vars.date", '"date" cannot be a var name: it is a helper or a reserved word in templates']]],
     ["name: reserved word", { this: { type: "string" } }, [["vars.this", '"this" cannot be a var name: it is a helper or a reserved word in templates']]],
+    ["name: inherited object member", { toString: { type: "string" } }, [["vars.toString", '"toString" cannot be a var name: it is a helper or a reserved word in templates']]],
     ["maxLength: on a number", { n: { type: "number", maxLength: 3 } }, [["vars.n.maxLength", "maxLength applies only to string vars; n is number"]]],
     ["minimum: on a string", { s: { type: "string", minimum: 3 } }, [["vars.s.minimum", "minimum applies only to number and integer vars; s is string"]]],
     ["minLength: above maxLength", { s: { type: "string", minLength: 5, maxLength: 3 } }, [["vars.s.minLength", "minLength 5 is greater than maxLength 3"]]],
