@@ -37,9 +37,28 @@ function run(name: string): unknown {
   return result;
 }
 
+/** Every code the message compiler can report has a fixture that shows it. */
+const COMPILER_CODES = [
+  "template-syntax", "unknown-variable", "unknown-helper", "optional-var-unguarded",
+  "var-invalid", "var-missing", "var-unknown", "var-definition-invalid",
+  "missing-content", "multiple-content-kinds", "header-not-allowed", "footer-not-allowed", "filename-not-allowed",
+  "section-title-required", "template-header-conflict", "window-needs-session", "window-needs-template",
+  "no-template-fallback", "locale-adds-form", "too-few-items",
+  "text-empty", "text-too-long", "body-too-long", "caption-too-long", "header-too-long", "footer-too-long",
+  "url-not-https", "list-too-many-sections", "list-too-many-rows", "list-button-too-long", "section-title-too-long",
+  "row-title-too-long", "row-description-too-long", "row-id-too-long", "duplicate-row-id", "too-many-buttons",
+  "button-title-too-long", "button-id-too-long", "duplicate-button-title", "duplicate-button-id",
+  "too-many-body-params", "template-param-invalid", "callback-data-too-large",
+];
+
 describe("golden fixtures", () => {
-  it("has fixtures", () => {
-    expect(cases.length).toBeGreaterThan(40);
+  it("has a fixture for every compiler diagnostic code", () => {
+    const seen = new Set<string>();
+    for (const name of cases) {
+      const expected = JSON.parse(readFileSync(new URL(`${name}/expected.json`, fixturesDir), "utf8")) as { diagnostics: { code: string }[] };
+      for (const d of expected.diagnostics) seen.add(d.code);
+    }
+    expect(COMPILER_CODES.filter((code) => !seen.has(code))).toEqual([]);
   });
   for (const name of cases) {
     it(name, () => {
