@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { Pool } from "undici";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
+const WARM_UP_MS = 500;
 const IN_FLIGHT = 64;
 const KEY = "bench";
 const NUMBER = "+16045852331";
@@ -45,14 +46,14 @@ const SANDBOX_SERVER = `
   globalThis.benchClose = () => sandbox.close();
   console.log(sandbox.url);`;
 
-/** Keeps IN_FLIGHT requests going for DURATION_MS; counts 200s and everything else. */
-async function drive(url, path, body) {
+/** Keeps IN_FLIGHT requests going for `durationMs`; counts 200s and everything else. */
+async function drive(url, path, body, durationMs = DURATION_MS) {
   const pool = new Pool(url, { connections: IN_FLIGHT, pipelining: 1 });
   const headers = { "content-type": "application/json", "x-api-key": KEY };
   let ok = 0;
   let other = 0;
   const started = performance.now();
-  const deadline = started + DURATION_MS;
+  const deadline = started + durationMs;
   async function worker() {
     while (performance.now() < deadline) {
       const response = await pool.request({ method: "POST", path, headers, body });
@@ -86,11 +87,25 @@ async function inProcess(source) {
   };
 }
 
+// A child also answers "cpu" on stdin with its CPU time, so that the server's own cost per
+// request can be told apart from the client's, whatever else the machine is doing.
+const CPU_PROBE = `
+  const { createInterface } = await import("node:readline");
+  createInterface({ input: process.stdin }).on("line", () => {
+    const { user, system } = process.cpuUsage();
+    console.log(user + system);
+  });`;
+
 async function inChild(source) {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", source], { stdio: ["ignore", "pipe", "inherit"] });
-  const [url] = await once(createInterface({ input: child.stdout }), "line");
+  const child = spawn(process.execPath, ["--input-type=module", "-e", source + CPU_PROBE], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const url = (await lines.next()).value;
   return {
     url,
+    cpuMicros: async () => {
+      child.stdin.write("cpu\n");
+      return Number((await lines.next()).value);
+    },
     close: async () => {
       child.kill("SIGTERM");
       await once(child, "exit");
@@ -98,17 +113,30 @@ async function inChild(source) {
   };
 }
 
-function report(label, { perSecond, other }) {
-  console.log(`${label.padEnd(58)} ${String(perSecond).padStart(7)} req/s${other ? `  (${other} non-200!)` : ""}`);
+function report(label, { perSecond, other, cpuPerRequest }) {
+  const cpu = cpuPerRequest === undefined ? "" : `  ${cpuPerRequest.toFixed(0).padStart(4)} µs server CPU/request (~${Math.round(1e6 / cpuPerRequest)} req/s per core)`;
+  console.log(`${label.padEnd(56)} ${String(perSecond).padStart(7)} req/s${cpu}${other ? `  (${other} non-200!)` : ""}`);
+}
+
+/** Drives one server; for a child, also measures the server's CPU time per answered request. */
+async function measure(server, path, body) {
+  // Unmeasured warm-up: the JIT, the first connections and the heap's first growth.
+  await drive(server.url, path, body, WARM_UP_MS);
+  const cpuBefore = await server.cpuMicros?.();
+  const started = performance.now();
+  const result = await drive(server.url, path, body);
+  if (cpuBefore === undefined) return result;
+  const requests = (result.perSecond * (performance.now() - started)) / 1000 + result.other;
+  return { ...result, cpuPerRequest: ((await server.cpuMicros()) - cpuBefore) / requests };
 }
 
 for (const [where, start] of [["own process", inChild], ["same process", inProcess]]) {
   const bare = await start(BARE_SERVER);
-  report(`bare node:http answering {} (${where})`, await drive(bare.url, "/", SESSION_BODY));
+  report(`bare node:http answering {} (${where})`, await measure(bare, "/", SESSION_BODY));
   await bare.close();
   const sandbox = await start(SANDBOX_SERVER);
-  report(`sandbox send/messages, session in window (${where})`, await drive(sandbox.url, SESSION_PATH, SESSION_BODY));
-  report(`sandbox send/whatsapp_templated_messages (${where})`, await drive(sandbox.url, TEMPLATE_PATH, TEMPLATE_BODY));
+  report(`sandbox send/messages, session in window (${where})`, await measure(sandbox, SESSION_PATH, SESSION_BODY));
+  report(`sandbox send/whatsapp_templated_messages (${where})`, await measure(sandbox, TEMPLATE_PATH, TEMPLATE_BODY));
   await sandbox.close();
 }
 console.log(`(${IN_FLIGHT} requests in flight over keep-alive, ${DURATION_MS / 1000} s per line, no rate limit, no latency)`);
