@@ -167,8 +167,6 @@ window: session
   afterAll(() => repo.remove());
 
   test("markdown: cut under 65,536 characters with a note saying what was left out", () => {
-    const full = msgc(["diff", "--base", "HEAD", "--format", "text"], { cwd: repo.dir, env: ENV });
-    expect(full.stdout.length).toBeGreaterThan(3 * 65_536);
     const r = msgc(["diff", "--base", "HEAD", "--format", "markdown", "--detailed-exitcode"], { cwd: repo.dir, env: ENV });
     expect(r.code).toBe(2);
     expect(r.stdout.length).toBeLessThanOrEqual(65_536);
@@ -176,5 +174,32 @@ window: session
     const note = r.stdout.slice(r.stdout.lastIndexOf("> **Cut"));
     const detailed = (r.stdout.match(/<details>/g) ?? []).length;
     expect(note).toMatch(new RegExp(`^> \\*\\*Cut to stay under GitHub's 65,536-character comment limit\\.\\*\\* ${COUNT - detailed} changed specs not shown: \`m\\d\\d\`(, \`m\\d\\d\`)*\\.`));
+  });
+});
+
+describe("msgc diff when the project starts in this change", () => {
+  const repo = new TempRepo();
+  beforeAll(() => {
+    ensureBuilt();
+    repo.write({ "README.md": "# shop\n" });
+    repo.commit("before msgc");
+    repo.write({
+      "msgc.config.yaml": fx.CONFIG,
+      "specs/messages/welcome.yaml": fx.WELCOME,
+      "specs/messages/bad.yaml": "kind: Message\nname: [oops\n",
+    });
+  });
+  afterAll(() => repo.remove());
+
+  test("everything is added, a file that does not load is reported, exit 1", () => {
+    const r = msgc(["diff", "--base", "HEAD", "--detailed-exitcode"], { cwd: repo.dir, env: ENV });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toMatch(/^msgc diff HEAD \([0-9a-f]{12}\) → working tree: 1 message \(1 added\); 1 file that does not load\.$/);
+    expect(lines.slice(-3)).toEqual([
+      "! does not load on the working tree:",
+      "    specs/messages/bad.yaml:3:1 yaml-syntax Flow sequence in block collection must be sufficiently indented and end with a ]",
+      "",
+    ]);
   });
 });

@@ -119,7 +119,8 @@ function reportProblem(d: Diagnostic, showNumbers: boolean): ReportedProblem {
 function errorsByFile(side: SideInput): Map<string, Diagnostic[]> {
   const map = new Map<string, Diagnostic[]>();
   for (const d of [...side.project.diagnostics, ...side.compiled.diagnostics]) {
-    if (!isError(d) || d.row !== undefined) continue;
+    // An empty side (a project that starts in this change) is not a problem of any file.
+    if (!isError(d) || d.row !== undefined || d.code === "no-specs") continue;
     const list = map.get(d.file) ?? [];
     list.push(d);
     map.set(d.file, list);

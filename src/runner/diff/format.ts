@@ -35,7 +35,7 @@ export function summaryLine(report: DiffReport): string {
   const parts = [countsPhrase(s.messages, "message"), countsPhrase(s.campaigns, "campaign")].filter((p) => p !== undefined);
   const r = s.recipients;
   if (r.added + r.removed + r.changed > 0) parts.push(`recipients +${r.added} −${r.removed} ~${r.changed}`);
-  if (s.otherProblems > 0) parts.push(`${plural(s.otherProblems, "file")} that do not load`);
+  if (s.otherProblems > 0) parts.push(`${plural(s.otherProblems, "file")} that ${s.otherProblems === 1 ? "does" : "do"} not load`);
   if (parts.length === 0) return "No message or campaign changes.";
   return `${parts.join("; ")}.`;
 }
