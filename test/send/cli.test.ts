@@ -1,30 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox } from "../../src/sandbox/index.js";
-import type { Sandbox, SandboxOptions } from "../../src/sandbox/index.js";
 import { loadProject } from "../../src/spec/project.js";
 import { planCampaign } from "../../src/runner/plan.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli, startCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
-import { countByRecipient, recipientOf } from "./helpers.js";
+import { countByRecipient, recipientOf, useSandbox, whenRequests } from "./helpers.js";
 
 const KEY = "ck_live_9f8e7d6c5b4a3210";
 const outputs: string[] = [];
-let sandbox: Sandbox | undefined;
+const sandboxWith = useSandbox(KEY);
 
 beforeAll(() => ensureBuilt());
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
-
-async function sandboxWith(options: SandboxOptions = {}): Promise<Sandbox> {
-  sandbox = await startSandbox({ apiKey: KEY, rate: 0, ...options });
-  return sandbox;
-}
 
 async function msgc(args: string[], cwd: string, env: NodeJS.ProcessEnv = { CONNECTLY_API_KEY: KEY }): Promise<RunResult> {
   const result = await runCli(["send", ...args], { cwd, env });
@@ -124,15 +113,7 @@ describe("msgc send: campaigns against the sandbox", () => {
       const dir = notesProject(120);
       const args = ["notes", "--base-url", box.url, "--yes", "--rate", "150", "--concurrency", "8", "--format", "json", "--show-numbers"];
       const first = startCli(["send", ...args], { cwd: dir, env: { CONNECTLY_API_KEY: KEY } });
-      await new Promise<void>((resolve) => {
-        const poll = setInterval(() => {
-          if (box.stats().requests >= killAfter) {
-            clearInterval(poll);
-            first.kill("SIGKILL");
-            resolve();
-          }
-        }, 1);
-      });
+      await whenRequests(box, killAfter, () => first.kill("SIGKILL"));
       const killed = await first.result;
       outputs.push(killed.stdout, killed.stderr);
       expect(killed.signal).toBe("SIGKILL");
@@ -162,8 +143,6 @@ describe("msgc send: campaigns against the sandbox", () => {
         const twice = [...after].filter(([, n]) => n > 1).map(([n]) => `notes/${n}`);
         expect(twice.every((k) => again.possiblyDuplicatedKeys.includes(k))).toBe(true);
       }
-      await box.close();
-      sandbox = undefined;
     }
     // Killed with requests in flight: their intents are journaled, their outcomes are not.
     expect(unknownSeen).toBeGreaterThan(0);
@@ -174,15 +153,7 @@ describe("msgc send: campaigns against the sandbox", () => {
     const dir = notesProject(100);
     const args = ["notes", "--base-url", box.url, "--yes", "--rate", "100", "--concurrency", "4", "--format", "json"];
     const first = startCli(["send", ...args], { cwd: dir, env: { CONNECTLY_API_KEY: KEY } });
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (box.stats().requests >= 20) {
-          clearInterval(poll);
-          first.kill("SIGINT");
-          resolve();
-        }
-      }, 1);
-    });
+    await whenRequests(box, 20, () => first.kill("SIGINT"));
     const stopped = await first.result;
     outputs.push(stopped.stdout, stopped.stderr);
     expect(stopped.code).toBe(1);

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlanItem, WindowMode } from "../../src/compiler/plan.js";
 import { SESSION_PATH, TEMPLATE_PATH } from "../../src/compiler/plan.js";
-import type { AcceptedMessage, Sandbox } from "../../src/sandbox/index.js";
+import { afterEach } from "vitest";
+import { startSandbox } from "../../src/sandbox/index.js";
+import type { AcceptedMessage, Sandbox, SandboxOptions } from "../../src/sandbox/index.js";
 
 export const API_KEY = "test-key-6f1d2c9a8b7e";
 
@@ -72,4 +74,34 @@ export function countByRecipient(sandbox: Sandbox): Map<string, number> {
   const counts = new Map<string, number>();
   for (const message of sandbox.messages()) counts.set(recipientOf(message), (counts.get(recipientOf(message)) ?? 0) + 1);
   return counts;
+}
+
+/**
+ * One sandbox per test, closed after it: `const start = useSandbox(KEY)` in a test file, then
+ * `await start({ latencyMs: 20 })` in a test. Unlimited rate unless a test asks for one.
+ */
+export function useSandbox(apiKey: string): (options?: SandboxOptions) => Promise<Sandbox> {
+  let current: Sandbox | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options = {}) => {
+    await current?.close();
+    current = await startSandbox({ apiKey, rate: 0, ...options });
+    return current;
+  };
+}
+
+/** Calls `then` once the sandbox has seen `requests` requests (polled every millisecond). */
+export function whenRequests(box: Sandbox, requests: number, then: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (box.stats().requests >= requests) {
+        clearInterval(poll);
+        then();
+        resolve();
+      }
+    }, 1);
+  });
 }

@@ -1,25 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { send, shardOf, summaryExitCode } from "../../src/runner/send/index.js";
 import type { SendOptions, SendSummary } from "../../src/runner/send/index.js";
 import { startSandbox } from "../../src/sandbox/index.js";
-import type { Sandbox, SandboxOptions } from "../../src/sandbox/index.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError, UsageError } from "../../src/cli/io.js";
-import { API_KEY, countByRecipient, makeItem, makeItems, numberOf, tempDir } from "./helpers.js";
+import { API_KEY, countByRecipient, makeItem, makeItems, numberOf, tempDir, useSandbox } from "./helpers.js";
 
-let sandbox: Sandbox | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-});
-
-async function sandboxWith(options: SandboxOptions = {}): Promise<Sandbox> {
-  sandbox = await startSandbox({ apiKey: API_KEY, rate: 0, ...options });
-  return sandbox;
-}
+const sandboxWith = useSandbox(API_KEY);
 
 function sendTo(box: Sandbox, items: PlanItem[], extra: Partial<SendOptions> = {}): Promise<SendSummary> {
   return send({
