@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureBuilt, msgc } from "../cli/helpers.js";
+import { expectGolden } from "../preview/golden-file.js";
 import { TempRepo } from "./git-repo.js";
 import * as fx from "./project-fixture.js";
 
@@ -12,19 +10,6 @@ import * as fx from "./project-fixture.js";
  * removed, one changed) and fixes a spec that was broken in the first.
  * Golden files: test/fixtures/diff/<name>; UPDATE_GOLDEN=1 rewrites them.
  */
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/diff");
-const update = process.env.UPDATE_GOLDEN === "1";
-
-function golden(file: string, actual: string): void {
-  const path = join(FIXTURES, file);
-  if (update) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-  }
-  if (!existsSync(path)) throw new Error(`missing golden file ${path}; run with UPDATE_GOLDEN=1`);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
-
 const ENV = { NO_COLOR: "1" };
 
 describe("msgc diff on a real repository", () => {
@@ -65,13 +50,13 @@ describe("msgc diff on a real repository", () => {
     const r = run("--base", "HEAD~1");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    golden("changes.txt", r.stdout);
+    expectGolden("diff/changes.txt", r.stdout);
   });
 
   test("--detailed-exitcode: 2 when there are changes", () => {
     const r = run("--base", "HEAD~1", "--detailed-exitcode");
     expect(r.code).toBe(2);
-    golden("changes.txt", r.stdout);
+    expectGolden("diff/changes.txt", r.stdout);
   });
 
   test("markdown: summary line first, one <details> per changed spec", () => {
@@ -81,7 +66,7 @@ describe("msgc diff on a real repository", () => {
       "**msgc diff**: 4 messages (1 changed, 1 added, 1 removed, 1 broken); 1 campaign (1 changed); recipients +1 −1 \\~1.",
     );
     expect(r.stdout.match(/<details>/g)).toHaveLength(5);
-    golden("changes.md", r.stdout);
+    expectGolden("diff/changes.md", r.stdout);
   });
 
   test("json: the report", () => {
@@ -96,7 +81,7 @@ describe("msgc diff on a real repository", () => {
       "receipt:unchanged",
       "welcome:added",
     ]);
-    golden("changes.json", r.stdout);
+    expectGolden("diff/changes.json", r.stdout);
   });
 
   test("no changes: exit 0, also with --detailed-exitcode", () => {
@@ -117,7 +102,7 @@ describe("msgc diff on a real repository", () => {
       for (const flags of [[], ["--detailed-exitcode"]]) {
         const r = run("--base", "HEAD", ...flags);
         expect(r.code).toBe(1);
-        golden("broken-head.txt", r.stdout);
+        expectGolden("diff/broken-head.txt", r.stdout);
       }
     } finally {
       repo.write({ "specs/messages/welcome.yaml": fx.WELCOME });

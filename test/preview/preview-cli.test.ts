@@ -1,21 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureBuilt, makeProject, msgc } from "../cli/helpers.js";
-
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/preview/cli");
-const update = process.env.UPDATE_GOLDEN === "1";
-
-function golden(file: string, actual: string): void {
-  const path = join(FIXTURES, file);
-  if (update) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, actual);
-  }
-  if (!existsSync(path)) throw new Error(`missing golden file ${path}; run with UPDATE_GOLDEN=1`);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
+import { expectGolden } from "./golden-file.js";
 
 const MESSAGE = `kind: Message
 name: order-shipped
@@ -72,13 +59,13 @@ describe("msgc preview", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("\u001b[");
     expect(r.stdout).not.toContain("+16045550101");
-    golden("preview.txt", r.stdout);
+    expectGolden("preview/cli/preview.txt", r.stdout);
   });
 
   test("markdown", () => {
     const r = msgc(["preview", "--rows", "1", "--format", "markdown"], { cwd: dir, env: ENV });
     expect(r.code).toBe(0);
-    golden("preview.md", r.stdout);
+    expectGolden("preview/cli/preview.md", r.stdout);
   });
 
   test("json: the render model, with --show-numbers", () => {
