@@ -139,7 +139,7 @@ describe("journal", () => {
         "",
       ].join("\n"),
     );
-    const { header: h, keys } = replayJournal(path);
+    const { header: h, keys } = replayJournal(path)!;
     expect(h.planHash).toBe("sha256:x");
     expect(keys.get("a")).toMatchObject({ sent: true, messageId: "m-a", form: "template", fallback: true, attempts: 2, unknown: false, ambiguousAttempts: 0 });
     expect(keys.get("b")).toMatchObject({ sent: false, unknown: true, attempts: 1, ambiguousAttempts: 0 });
@@ -149,11 +149,14 @@ describe("journal", () => {
   it("replay: a torn last line is ignored, damage elsewhere is refused", () => {
     const path = join(tempDir(), "j.ndjson");
     writeFileSync(path, `${header}\n{"type":"intent","key":"a","form":"template","attempt":1}\n{"type":"outc`);
-    expect(replayJournal(path).keys.get("a")).toMatchObject({ unknown: true });
+    expect(replayJournal(path)!.keys.get("a")).toMatchObject({ unknown: true });
     writeFileSync(path, `${header}\n{"type":"outc\n{"type":"intent","key":"a","form":"template","attempt":1}\n`);
     expect(() => replayJournal(path)).toThrow(new InputError(`the journal ${path} is damaged at line 2; it cannot be resumed safely`));
     writeFileSync(path, `{"type":"intent","key":"a","form":"template","attempt":1}\n`);
     expect(() => replayJournal(path)).toThrow(InputError);
+    // Killed while writing its header: an empty journal.
+    writeFileSync(path, `{"type":"head`);
+    expect(replayJournal(path)).toBeUndefined();
   });
 
   it("group commit: every durable write resolves once on disk, in order", async () => {

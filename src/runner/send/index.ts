@@ -301,15 +301,15 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     let replay: JournalReplay | undefined;
     if (journalPath !== null) {
       if (!dryRun) releaseLock = acquireLock(journalPath);
-      if (existsSync(journalPath)) {
-        if (!options.resume && !dryRun) {
-          throw new UsageError(
-            `the journal ${journalPath} already exists: this campaign was sent (or started) before`,
-            "Add --resume to send only what is not known to be sent, or remove the journal to start over (which can send twice).",
-          );
-        }
-        if (options.resume) replay = replayJournal(journalPath);
+      // An empty journal is one whose run was killed before writing anything: nothing was sent.
+      const existing = existsSync(journalPath) ? replayJournal(journalPath) : undefined;
+      if (existing && !options.resume && !dryRun) {
+        throw new UsageError(
+          `the journal ${journalPath} already exists: this campaign was sent (or started) before`,
+          "Add --resume to send only what is not known to be sent, or remove the journal to start over (which can send twice).",
+        );
       }
+      if (options.resume) replay = existing;
     }
 
     const scan = await scanPlan(options.plan(), options.shard, replay, retryUnknown);

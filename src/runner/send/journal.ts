@@ -101,10 +101,11 @@ function newHistory(): KeyHistory {
 }
 
 /**
- * Reads a journal back. A torn last line (the process died mid-write) is ignored; anything else
- * that does not parse is an error, since guessing could resend.
+ * Reads a journal back; undefined when it holds no complete entry. A torn last line (the process
+ * died mid-write) is ignored; anything else that does not parse is an error, since guessing
+ * could resend.
  */
-export function replayJournal(path: string): JournalReplay {
+export function replayJournal(path: string): JournalReplay | undefined {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -158,7 +159,11 @@ export function replayJournal(path: string): JournalReplay {
       }
     }
   }
-  if (!header) throw new InputError(`the journal ${path} has no header line; it cannot be resumed safely`);
+  if (!header) {
+    // Killed before its header was complete: nothing was sent through this journal.
+    if (keys.size === 0) return undefined;
+    throw new InputError(`the journal ${path} has no header line; it cannot be resumed safely`);
+  }
   return { header, keys };
 }
 
