@@ -41,9 +41,13 @@ export { maskNumber, maskNumbersIn } from "./runner/mask.js";
 // Errors the CLI maps to exit codes (UsageError 64, InputError 1)
 export { InputError, UsageError } from "./cli/io.js";
 
-// preview (src/runner/preview): export { preview } from "./runner/preview/index.js";
+// Preview and diff (src/runner/preview, src/runner/diff)
+export { preview, renderPlanItem, formatPreviewHtml, formatPreviewMarkdown, formatPreviewText } from "./runner/preview/index.js";
+export type { PreviewOptions, PreviewResult, RenderedMessage } from "./runner/preview/index.js";
 
-// diff (src/runner/diff): export { diff } from "./runner/diff/index.js";
+export { diff } from "./runner/diff/index.js";
+export type { DiffOptions, DiffReport, DiffSummary } from "./runner/diff/index.js";
+export { formatDiffJson, formatDiffMarkdown, formatDiffText } from "./runner/diff/format.js";
 
 // send (src/runner/send): export { send } from "./runner/send/index.js";
 
