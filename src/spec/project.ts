@@ -126,7 +126,9 @@ function lineOf(spec: LoadedSpec): number {
 export async function loadProject(opts: { cwd: string; configPath?: string; paths?: string[] }): Promise<Project> {
   const cwd = resolve(opts.cwd);
   const { config, diagnostics } = await loadConfig({ cwd, ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}) });
-  const absPaths = await findSpecFiles(config, cwd, opts.paths, diagnostics);
+  const found = await findSpecFiles(config, cwd, opts.paths, diagnostics);
+  // With `specs: .` the config sits among the specs; it is not one.
+  const absPaths = found.filter((absPath) => absPath !== config.configFile);
   const entries = absPaths
     .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -180,7 +182,11 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
 /** Stable order for output: by file, then position; whole-file problems first in their file. */
 function sortByPlace(diagnostics: Diagnostic[]): Diagnostic[] {
   const byFile = new Map<string, Diagnostic[]>();
-  for (const d of diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+  for (const d of diagnostics) {
+    const list = byFile.get(d.file);
+    if (list) list.push(d);
+    else byFile.set(d.file, [d]);
+  }
   return [...byFile.keys()].sort().flatMap((file) => sortByPosition(byFile.get(file)!));
 }
 

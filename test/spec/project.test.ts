@@ -127,6 +127,13 @@ describe("loadProject", () => {
     expect(result.campaigns.get("c")!.absPath).toBe(join(root, "specs/campaigns/c.yaml"));
   });
 
+  test("specs: with the specs folder at the root, the config is not taken for a spec", async () => {
+    const root = project({ "msgc.config.yaml": "specs: .\n", "m.yaml": message("m") });
+    const result = await loadProject({ cwd: root });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.specs.map((s) => s.file)).toEqual(["m.yaml"]);
+  });
+
   test("duplicate-name: on the second file, naming the first's file and line", async () => {
     const root = project({
       "specs/a.yaml": `# first\n${message("promo")}`,
