@@ -11,7 +11,11 @@ import {
   shardOf,
   tooManyFailures,
 } from "../../src/runner/send/policy.js";
-import { classifyError, parseRetryAfter } from "../../src/runner/send/transport.js";
+import { classifyError, createTransport, parseRetryAfter } from "../../src/runner/send/transport.js";
+import { createServer } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { JournalWriter, replayJournal } from "../../src/runner/send/journal.js";
 import { RateGovernor } from "../../src/runner/send/rate-governor.js";
 import { formatProgress, formatSummary } from "../../src/runner/send/format.js";
@@ -116,6 +120,54 @@ describe("transport helpers", () => {
     expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_SOCKET" }))).toEqual({ code: "connection-reset", ambiguous: true });
     expect(classifyError(Object.assign(new Error("x"), { cause: { code: "ECONNRESET" } }))).toEqual({ code: "connection-reset", ambiguous: true });
     expect(classifyError(new Error("who knows"))).toEqual({ code: "network-error", ambiguous: true });
+  });
+});
+
+describe("transport", () => {
+  it("posts JSON with the key header under the base path, and reads status, body and Retry-After", async () => {
+    const seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders; body: string }> = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+        if (seen.length === 1) {
+          res.writeHead(429, { "retry-after": "7", "content-type": "application/json" });
+          res.end('{"code":"ERROR_CODE_RATE_LIMIT_EXCEEDED"}');
+        } else {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end('{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}');
+        }
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const transport = createTransport({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/proxy/`, apiKey: "k-1", connections: 2, timeoutMs: 5000 });
+    try {
+      expect(await transport.post("/v1/x", '{"a":1}')).toEqual({ kind: "answer", status: 429, body: '{"code":"ERROR_CODE_RATE_LIMIT_EXCEEDED"}', retryAfterMs: 7000 });
+      expect(await transport.post("/v1/y", "{}")).toEqual({ kind: "answer", status: 200, body: '{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}', retryAfterMs: undefined });
+    } finally {
+      await transport.close();
+      server.close();
+    }
+    expect(seen.map((r) => [r.method, r.url, r.body, r.headers["x-api-key"], r.headers["content-type"], r.headers["accept"]])).toEqual([
+      ["POST", "/proxy/v1/x", '{"a":1}', "k-1", "application/json", "application/json"],
+      ["POST", "/proxy/v1/y", "{}", "k-1", "application/json", "application/json"],
+    ]);
+    // One keep-alive connection served both.
+    expect(new Set(seen.map((r) => r.headers.connection))).toEqual(new Set(["keep-alive"]));
+  });
+
+  it("a refused connection is an error that certainly sent nothing", async () => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const port = (server.address() as AddressInfo).port;
+    server.close();
+    await once(server, "close");
+    const transport = createTransport({ baseUrl: `http://127.0.0.1:${port}`, apiKey: "k", connections: 1, timeoutMs: 1000 });
+    expect(await transport.post("/", "{}")).toEqual({ kind: "error", code: "connection-refused", ambiguous: false });
+    await transport.close();
   });
 });
 
