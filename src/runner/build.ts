@@ -23,7 +23,7 @@ import { hasErrors, isError } from "../diagnostics.js";
 import type { PlanItem } from "../compiler/plan.js";
 import type { Project } from "../spec/project.js";
 import { InputError } from "../cli/io.js";
-import { compileProject, newCampaignStats, planCampaignNdjson } from "./plan.js";
+import { compileProject, newCampaignStats, planCampaign, planCampaignNdjson } from "./plan.js";
 import type { CampaignStats, CompiledProject } from "./plan.js";
 
 export interface BuildOptions {
@@ -174,8 +174,12 @@ export async function build(project: Project, opts: BuildOptions): Promise<Build
     }
     if (!compiled.campaigns.has(spec.name)) continue;
     const stats = newCampaignStats();
-    const lines = planCampaignNdjson(project, spec.name, { onDiagnostic: report, stats });
-    await output.campaign(spec.name, spec.file, lines, stats);
+    if (output instanceof NoOutput) {
+      // Nothing to write: skip serializing, the checks are the same.
+      for await (const _ of planCampaign(project, spec.name, { onDiagnostic: report, stats })) void _;
+    } else {
+      await output.campaign(spec.name, spec.file, planCampaignNdjson(project, spec.name, { onDiagnostic: report, stats }), stats);
+    }
     recipients += stats.items;
   }
   const manifest = await output.finish();
@@ -191,16 +195,14 @@ export async function build(project: Project, opts: BuildOptions): Promise<Build
 interface PlanOutput {
   message(name: string, spec: string, items: PlanItem[]): Promise<void>;
   /** `lines`: NDJSON text, one plan item per line. */
-  campaign(name: string, spec: string, lines: AsyncIterable<string | Uint8Array>, stats: CampaignStats): Promise<void>;
+  campaign(name: string, spec: string, lines: AsyncIterable<Uint8Array>, stats: CampaignStats): Promise<void>;
   finish(): Promise<BuildManifest | undefined>;
 }
 
 /** validate, or a build refused: audiences are still read to the end for their diagnostics. */
 class NoOutput implements PlanOutput {
   async message(): Promise<void> {}
-  async campaign(_name: string, _spec: string, lines: AsyncIterable<string | Uint8Array>): Promise<void> {
-    for await (const _ of lines) void _;
-  }
+  async campaign(): Promise<void> {}
   async finish(): Promise<undefined> {
     return undefined;
   }
@@ -214,7 +216,7 @@ class StreamOutput implements PlanOutput {
   async message(_name: string, _spec: string, items: PlanItem[]): Promise<void> {
     for (const item of items) await this.writer.write(`${JSON.stringify(item)}\n`);
   }
-  async campaign(_name: string, _spec: string, lines: AsyncIterable<string | Uint8Array>): Promise<void> {
+  async campaign(_name: string, _spec: string, lines: AsyncIterable<Uint8Array>): Promise<void> {
     for await (const chunk of lines) {
       const wait = this.writer.write(chunk);
       if (wait) await wait;
@@ -256,7 +258,7 @@ class DirectoryOutput implements PlanOutput {
     this.manifest.messages.push({ name, spec, file, items: items.length, sha256: sha256(text) });
   }
 
-  async campaign(name: string, spec: string, lines: AsyncIterable<string | Uint8Array>, stats: CampaignStats): Promise<void> {
+  async campaign(name: string, spec: string, lines: AsyncIterable<Uint8Array>, stats: CampaignStats): Promise<void> {
     await this.prepare("campaigns");
     const file = `campaigns/${name}.ndjson`;
     const target = join(this.outDir, file);

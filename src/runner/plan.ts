@@ -338,42 +338,92 @@ async function* passItems(pass: CampaignPass, limit: number): AsyncGenerator<Pla
 }
 
 /**
- * The campaign's plan as NDJSON text, a chunk of lines per read chunk of the audience: exactly
- * `JSON.stringify(item) + "\n"` for every item planCampaign yields, in the same order, with the
- * same diagnostics, without a generator step per row.
+ * The campaign's plan as NDJSON: exactly `JSON.stringify(item) + "\n"` in UTF-8 for every item
+ * planCampaign yields, in the same order, with the same diagnostics, in chunks of about 64 KB.
  */
 export async function* planCampaignNdjson(
   project: Project,
   name: string,
   opts: Omit<PlanCampaignOptions, "limit"> = {},
-): AsyncGenerator<string> {
+): AsyncGenerator<Uint8Array> {
   const pass = CampaignPass.start(project, name, opts);
   if (!pass) return;
+  const out = new NdjsonChunks();
+  let failure: unknown;
   try {
-    for await (const batch of pass.batches()) {
-      let text = "";
-      pass.compileBatch(batch, (item) => {
-        text += `${JSON.stringify(item)}\n`;
-        return true;
-      });
-      if (text !== "") yield text;
+    try {
+      for await (const batch of pass.batches()) {
+        pass.compileBatch(batch, (item) => {
+          out.add(JSON.stringify(item));
+          return true;
+        });
+        yield* out.full();
+      }
+    } catch (e) {
+      failure = e;
     }
-  } catch (e) {
-    pass.fail(e);
+    // The items planned before a failure are written, then the failure is reported.
+    yield* out.rest();
+    if (failure !== undefined) pass.fail(failure);
   } finally {
     pass.finish();
   }
 }
 
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Encodes lines straight into fixed-size buffers. Building one long string and converting it
+ * at the end costs ten times more: concatenation makes a rope that must be flattened first.
+ */
+export class NdjsonChunks {
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  private done: Buffer[] = [];
+
+  add(line: string): void {
+    const most = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit
+    if (this.used + most > this.chunk.length) {
+      this.cut();
+      if (most > this.chunk.length) {
+        this.done.push(Buffer.from(`${line}\n`));
+        return;
+      }
+    }
+    this.used += this.chunk.write(line, this.used);
+    this.chunk[this.used++] = 0x0a;
+  }
+
+  /** The chunks filled so far. */
+  full(): Buffer[] {
+    const done = this.done;
+    this.done = [];
+    return done;
+  }
+
+  /** Everything, including the chunk being filled. */
+  rest(): Buffer[] {
+    this.cut();
+    return this.full();
+  }
+
+  private cut(): void {
+    if (this.used === 0) return;
+    this.done.push(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+  }
+}
+
 /**
  * The numbers already planned, with the row each was first seen at. E.164 numbers have at most
- * 15 digits, so each is stored exactly as a double in an open-addressing table: about 24 bytes
- * per number (a Set of strings costs several times that; a million rows must stay well under
- * the 200 MB budget).
+ * 15 digits, so each is stored exactly as a double, next to its row, in one open-addressing
+ * table: 32 bytes per number at most and one cache line per lookup (a Map costs several times
+ * that in memory and time; a million rows must stay well under the 200 MB budget).
  */
 export class RecipientSet {
-  private keys = new Float64Array(1024);
-  private rows = new Uint32Array(1024);
+  /** [number, first row] pairs; 0 marks a free slot (no E.164 number is 0). */
+  private table = new Float64Array(2048);
   private count = 0;
   /** Anything that is not `+` and 1..15 digits (never expected from the compiler). */
   private readonly others = new Map<string, number>();
@@ -384,47 +434,67 @@ export class RecipientSet {
 
   /** The row where `number` was first added, or undefined after adding it at `row`. */
   firstRowOf(number: string, row: number): number | undefined {
-    const key = /^\+[1-9]\d{0,14}$/.test(number) ? Number(number.slice(1)) : undefined;
+    const key = e164Value(number);
     if (key === undefined) {
       const first = this.others.get(number);
       if (first === undefined) this.others.set(number, row);
       return first;
     }
-    const mask = this.keys.length - 1;
+    const table = this.table;
+    const mask = (table.length >>> 1) - 1;
     let slot = hashNumber(key) & mask;
     for (;;) {
-      const existing = this.keys[slot]!;
+      const existing = table[slot * 2]!;
       if (existing === 0) break;
-      if (existing === key) return this.rows[slot];
+      if (existing === key) return table[slot * 2 + 1];
       slot = (slot + 1) & mask;
     }
-    this.keys[slot] = key;
-    this.rows[slot] = row;
-    if (++this.count * 2 > this.keys.length) this.grow();
+    table[slot * 2] = key;
+    table[slot * 2 + 1] = row;
+    // Grow at half full: probe sequences stay short.
+    if (++this.count * 4 > table.length) this.grow();
     return undefined;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldRows = this.rows;
-    this.keys = new Float64Array(oldKeys.length * 2);
-    this.rows = new Uint32Array(oldKeys.length * 2);
-    const mask = this.keys.length - 1;
-    for (let i = 0; i < oldKeys.length; i++) {
-      const key = oldKeys[i]!;
+    const old = this.table;
+    const table = new Float64Array(old.length * 2);
+    const mask = (table.length >>> 1) - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const key = old[i]!;
       if (key === 0) continue;
       let slot = hashNumber(key) & mask;
-      while (this.keys[slot] !== 0) slot = (slot + 1) & mask;
-      this.keys[slot] = key;
-      this.rows[slot] = oldRows[i]!;
+      while (table[slot * 2] !== 0) slot = (slot + 1) & mask;
+      table[slot * 2] = key;
+      table[slot * 2 + 1] = old[i + 1]!;
     }
+    this.table = table;
   }
 }
 
+/** The digits of `+` and 1..15 digits (no leading 0) as a number, exact below 2^53; else undefined. */
+function e164Value(number: string): number | undefined {
+  const length = number.length;
+  if (length < 2 || length > 16 || number.charCodeAt(0) !== 0x2b || number.charCodeAt(1) === 0x30) return undefined;
+  let value = 0;
+  for (let i = 1; i < length; i++) {
+    const digit = number.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** MurmurHash3's finalizer, applied to both 32-bit halves of an integer below 2^53. */
 function hashNumber(key: number): number {
-  const low = key % 0x100000000;
-  const high = Math.floor(key / 0x100000000);
-  let h = Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b);
+  const high = Math.floor(key / 4294967296);
+  const low = (key - high * 4294967296) >>> 0;
+  return mix32(mix32(low) ^ Math.imul(high, 0x9e3779b1));
+}
+
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;

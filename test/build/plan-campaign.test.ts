@@ -58,9 +58,9 @@ async function items(project: Project, opts: PlanModule.PlanCampaignOptions = {}
 async function ndjson(project: Project): Promise<{ text: string; diagnostics: Diagnostic[]; stats: PlanModule.CampaignStats }> {
   const diagnostics: Diagnostic[] = [];
   const stats = plan.newCampaignStats();
-  let text = "";
-  for await (const chunk of plan.planCampaignNdjson(project, "spring", { stats, onDiagnostic: (d) => diagnostics.push(d) })) text += chunk;
-  return { text, diagnostics, stats };
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of plan.planCampaignNdjson(project, "spring", { stats, onDiagnostic: (d) => diagnostics.push(d) })) chunks.push(chunk);
+  return { text: Buffer.concat(chunks).toString("utf8"), diagnostics, stats };
 }
 
 const row = (file: string, r: number, code: string, message: string, extra: Partial<Diagnostic> = {}): Diagnostic =>
