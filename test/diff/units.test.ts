@@ -112,3 +112,21 @@ describe("formatDiffMarkdown size limit", () => {
     expect(summaryLine(report)).toBe("No message or campaign changes.");
   });
 });
+
+describe("a change the customer cannot see", () => {
+  test("text and markdown say it renders the same and list the field", async () => {
+    const { formatDiffText } = await import("../../src/runner/diff/format.js");
+    const report = bigReport(1, 3);
+    const sample = report.messages[0]!.samples[0]!;
+    sample.after = sample.before;
+    sample.fields = [{ path: "session.body.message.replyButtonMessage.buttons[0].id", before: "track", after: "track-order" }];
+    expect(formatDiffText(report, { color: false }).split("\n").slice(2)).toEqual([
+      "~ message message-000 (specs/messages/message-0.yaml): changed",
+      "  sample a: changed (renders the same; only payload fields changed)",
+      "    fields:",
+      '      session.body.message.replyButtonMessage.buttons[0].id: "track" → "track-order"',
+      "",
+    ]);
+    expect(formatDiffMarkdown(report)).toContain("**sample `a`**: changed (renders the same; only payload fields changed)\n\n| field | before | after |");
+  });
+});

@@ -110,9 +110,16 @@ function transcriptDiff(s: SampleDiff): { op: " " | "-" | "+"; text: string }[] 
   return diffLines(s.before ?? [], s.after ?? []);
 }
 
+/** A change the customer cannot see (a button id, callbackData): the fields say it all. */
+const SAME_RENDERING = "renders the same; only payload fields changed";
+
+function rendersTheSame(s: SampleDiff): boolean {
+  return s.status === "changed" && JSON.stringify(s.before) === JSON.stringify(s.after);
+}
+
 function textSample(s: SampleDiff, color: boolean): string[] {
-  const lines = [`  sample ${safeTerminalText(s.sample)}: ${s.status}`];
-  for (const l of transcriptDiff(s)) {
+  const lines = [`  sample ${safeTerminalText(s.sample)}: ${s.status}${rendersTheSame(s) ? ` (${SAME_RENDERING})` : ""}`];
+  for (const l of rendersTheSame(s) ? [] : transcriptDiff(s)) {
     const text = `    ${l.op} ${safeTerminalText(l.text)}`;
     lines.push(l.op === " " ? paint({ text, dim: true }, color) : paint({ text, color: l.op === "+" ? "green" : "red" }, color));
   }
@@ -146,10 +153,10 @@ function fieldsTable(fields: FieldChange[]): string[] {
 }
 
 function markdownSample(s: SampleDiff, full: boolean): string[] {
-  const out = [`**sample ${markdownCode(s.sample)}**: ${s.status}`];
+  const same = rendersTheSame(s);
+  const out = [`**sample ${markdownCode(s.sample)}**: ${s.status}${same ? ` (${SAME_RENDERING})` : ""}`];
   if (!full) return out;
-  const body = transcriptDiff(s).map((l) => `${l.op} ${l.text}`).join("\n");
-  out.push("", markdownFence(body, "diff"));
+  if (!same) out.push("", markdownFence(transcriptDiff(s).map((l) => `${l.op} ${l.text}`).join("\n"), "diff"));
   if (s.fields.length > 0) out.push("", ...fieldsTable(s.fields));
   return out;
 }
