@@ -120,7 +120,9 @@ function describeValue(value: unknown): string {
 }
 
 function oneOfWords(types: string[]): string {
-  const words = [...new Set(types)].map((t) => TYPE_WORDS[t] ?? t);
+  // "true or false" reads well alone, not inside a list of alternatives.
+  const unique = [...new Set(types)];
+  const words = unique.map((t) => (t === "boolean" && unique.length > 1 ? "a boolean" : (TYPE_WORDS[t] ?? t)));
   return words.length <= 1 ? (words[0] ?? "something else") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
 }
 
