@@ -30,9 +30,9 @@ export type { CompiledCampaign } from "./compiler/campaign.js";
 export { normalizePhone } from "./compiler/phone.js";
 
 // Planning and building (src/runner)
-export { AudienceError, readAudience } from "./runner/audience.js";
-export type { AudienceFormat, AudienceRow, ReadAudienceOptions } from "./runner/audience.js";
-export { compileProject, newCampaignStats, planCampaign, RecipientSet } from "./runner/plan.js";
+export { AudienceError, readAudience, readAudienceBatches } from "./runner/audience.js";
+export type { AudienceBatch, AudienceFormat, AudienceRow, ReadAudienceOptions } from "./runner/audience.js";
+export { compileProject, newCampaignStats, planCampaign, planCampaignNdjson, RecipientSet } from "./runner/plan.js";
 export type { CampaignStats, CompiledProject, PlanCampaignOptions } from "./runner/plan.js";
 export { build, validateProject } from "./runner/build.js";
 export type { BuildManifest, BuildOptions, BuildResult, BuildSummary, CampaignEntry, MessageEntry } from "./runner/build.js";
