@@ -207,7 +207,7 @@ export function formatDiffMarkdown(report: DiffReport, opts: DiffMarkdownOptions
     // Our own words and numbers only, so only `~` (strikethrough on GitHub) needs escaping.
     `**msgc diff**: ${summaryLine(report).replace(/~/g, "\\~")}`,
     "",
-    `<sub>Compared ${markdownCode(report.base)} (${markdownCode(shortCommit(report))}) with this branch. Phone numbers are masked.</sub>`,
+    `<sub>Compared ${markdownCode(report.base)} (${markdownCode(shortCommit(report))}) with this branch.${report.numbersMasked ? " Phone numbers are masked." : ""}</sub>`,
   ];
   for (const p of report.otherProblems) {
     head.push("", `⚠️ A file does not load on ${sideName(p.side)}:`, "", markdownFence(p.problems.map(problemLine).join("\n")));

@@ -50,6 +50,8 @@ export interface DiffReport extends Comparison {
   changed: boolean;
   /** The working tree compiles: no spec is broken on the head side. */
   ok: boolean;
+  /** Phone numbers are masked in keys, values and messages (no --show-numbers). */
+  numbersMasked: boolean;
 }
 
 export const DEFAULT_ROWS_SHOWN = 5;
@@ -126,6 +128,7 @@ export async function diff(opts: DiffOptions): Promise<DiffReport> {
       summary: summarize(comparison),
       changed: all.some((d) => d.status !== "unchanged") || comparison.otherProblems.length > 0,
       ok: !all.some(isBrokenOnHead) && !comparison.otherProblems.some((p) => p.side === "head"),
+      numbersMasked: opts.showNumbers !== true,
     };
   } finally {
     await checkout.remove();
