@@ -1,4 +1,4 @@
-import { describe, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { formatPreviewHtml } from "../../src/runner/preview/html.js";
 import { formatPreviewMarkdown } from "../../src/runner/preview/markdown.js";
 import { renderPlanItem } from "../../src/runner/preview/model.js";
@@ -26,4 +26,13 @@ describe.each(Object.entries(CONTENT_KINDS))("preview golden: %s", (kind, item) 
   // The page around the messages (style sheet and all) is one golden file of its own, below.
   test("html", () => expectGolden(`preview/${kind}/expected.html`, messagesOf(formatPreviewHtml([model]))));
   test("json", () => expectGolden(`preview/${kind}/expected.json`, `${JSON.stringify(model, null, 2)}\n`));
+});
+
+test("hostile: escape sequences in user text are shown, never sent to the terminal", () => {
+  const model = renderPlanItem(CONTENT_KINDS.hostile!, { showNumbers: false, now: NOW });
+  for (const color of [false, true]) {
+    const text = formatPreviewText([model], { color });
+    expect(text).toContain("␛[31mred␛[0m");
+    expect(text).not.toContain("\u001b[31mred");
+  }
 });
