@@ -7,6 +7,7 @@ import type { ParseArgsConfig } from "node:util";
 import type { Diagnostic } from "../diagnostics.js";
 import { isError } from "../diagnostics.js";
 import { formatDiagnosticsGithub, formatDiagnosticsJson, formatDiagnosticsText, formatSummaryLine } from "./format.js";
+import { loadProject } from "../spec/project.js";
 import type { Project } from "../spec/project.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
@@ -140,4 +141,13 @@ export function plural(n: number, word: string): string {
 /** Spec sources by project-relative file, for code frames (also of files that failed to load). */
 export function sourcesOf(project: Project): ReadonlyMap<string, string> {
   return project.sources;
+}
+
+/** The project the command's `--config` and paths name. */
+export function loadProjectFor(io: CliIo, config: string | undefined, paths: string[]): Promise<Project> {
+  return loadProject({
+    cwd: io.cwd,
+    ...(config !== undefined ? { configPath: config } : {}),
+    ...(paths.length > 0 ? { paths } : {}),
+  });
 }

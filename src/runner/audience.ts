@@ -22,7 +22,6 @@ import { stat } from "node:fs/promises";
 import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import { parse as parseCsv } from "csv-parse";
-import type { Parser as CsvParser } from "csv-parse";
 import type { Diagnostic, DiagnosticCode } from "../diagnostics.js";
 
 export interface AudienceRow {
@@ -287,7 +286,7 @@ async function* readCsv(
   for (;;) {
     yield* drain();
     if (parser.readableEnded) break;
-    await nextParserEvent(parser);
+    await firstEvent(parser, ["readable", "end", "error", "close"]);
   }
   if (!header) {
     throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} has no header row`));
@@ -297,19 +296,14 @@ async function* readCsv(
   }
 }
 
-function nextParserEvent(parser: CsvParser): Promise<void> {
+/** Resolves at the first of `events` on `emitter`, and stops listening to all of them. */
+export function firstEvent(emitter: NodeJS.EventEmitter, events: readonly string[]): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      parser.off("readable", done);
-      parser.off("end", done);
-      parser.off("error", done);
-      parser.off("close", done);
+      for (const event of events) emitter.off(event, done);
       resolve();
     };
-    parser.on("readable", done);
-    parser.on("end", done);
-    parser.on("error", done);
-    parser.on("close", done);
+    for (const event of events) emitter.on(event, done);
   });
 }
 

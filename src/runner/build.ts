@@ -23,6 +23,7 @@ import { hasErrors, isError } from "../diagnostics.js";
 import type { PlanItem } from "../compiler/plan.js";
 import type { Project } from "../spec/project.js";
 import { InputError } from "../cli/io.js";
+import { firstEvent } from "./audience.js";
 import { compileProject, newCampaignStats, planCampaign, planCampaignNdjson } from "./plan.js";
 import type { CampaignStats, CompiledProject } from "./plan.js";
 
@@ -118,23 +119,10 @@ export class BufferedWriter {
     if (chunk.length === 0) return undefined;
     this.onChunk?.(chunk);
     if (this.stream.write(chunk)) return undefined;
-    return waitForDrain(this.stream);
+    return firstEvent(this.stream, ["drain", "close", "error"]);
   }
 }
 
-function waitForDrain(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      stream.off("error", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-    stream.on("error", done);
-  });
-}
 
 function summarize(project: Project, compiled: CompiledProject, diagnostics: Diagnostic[], recipients: number): BuildSummary {
   let samples = 0;

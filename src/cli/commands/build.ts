@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
 import type { CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, writeReport } from "../common.js";
-import { loadProject } from "../../spec/project.js";
+import { COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, writeReport } from "../common.js";
 import { build } from "../../runner/build.js";
 
 const HELP = `Usage: msgc build [paths…] [--out DIR|-] [options]
@@ -34,11 +33,7 @@ export const run: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("build", args, OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
   const format = parseFormat("build", values.format, ["text", "json", "github"] as const);
-  const project = await loadProject({
-    cwd: io.cwd,
-    ...(values.config !== undefined ? { configPath: values.config } : {}),
-    ...(positionals.length > 0 ? { paths: positionals } : {}),
-  });
+  const project = await loadProjectFor(io, values.config, positionals);
   const toStdout = values.out === "-";
   const outDir = toStdout ? undefined : values.out !== undefined ? resolve(io.cwd, values.out) : project.config.outDir;
   const result = await build(project, toStdout ? { stream: io.stdout } : { outDir: outDir! });

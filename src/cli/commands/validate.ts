@@ -1,7 +1,6 @@
 import type { CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, writeReport } from "../common.js";
-import { loadProject } from "../../spec/project.js";
+import { COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, writeReport } from "../common.js";
 import { validateProject } from "../../runner/build.js";
 
 const HELP = `Usage: msgc validate [paths…] [options]
@@ -25,11 +24,7 @@ export const run: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("validate", args, COMMON_OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
   const format = parseFormat("validate", values.format, ["text", "json", "github"] as const);
-  const project = await loadProject({
-    cwd: io.cwd,
-    ...(values.config !== undefined ? { configPath: values.config } : {}),
-    ...(positionals.length > 0 ? { paths: positionals } : {}),
-  });
+  const project = await loadProjectFor(io, values.config, positionals);
   const result = await validateProject(project);
   const { summary } = result;
   writeReport(io, {
