@@ -4,8 +4,7 @@ import type { Diagnostic } from "../../diagnostics.js";
 import { isError } from "../../diagnostics.js";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
-import { colorEnabled, COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
-import { loadProject } from "../../spec/project.js";
+import { colorEnabled, COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
 import type { PreviewResult } from "../../runner/preview/index.js";
 import { DEFAULT_PREVIEW_ROWS, formatPreviewHtml, formatPreviewMarkdown, formatPreviewText, preview } from "../../runner/preview/index.js";
 
@@ -89,11 +88,7 @@ export const run: CommandHandler = async (args, io) => {
   if (helpRequested(values, HELP, io)) return EXIT_OK;
   const format = parseFormat("preview", values.format, ["text", "markdown", "html", "json"] as const);
   const rows = parseRows(values.rows);
-  const project = await loadProject({
-    cwd: io.cwd,
-    ...(values.config !== undefined ? { configPath: values.config } : {}),
-    ...(positionals.length > 0 ? { paths: positionals } : {}),
-  });
+  const project = await loadProjectFor(io, values.config, positionals);
   const result = await preview(project, { rows, showNumbers: values["show-numbers"] === true });
   const toStdout = values.out === undefined || values.out === "-";
   await writeOutput(io, values.out, render(result, format, toStdout && colorEnabled(io.stdout, io.env)));
