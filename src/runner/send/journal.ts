@@ -168,16 +168,25 @@ export function replayJournal(path: string): JournalReplay | undefined {
 }
 
 /**
- * Appends entries through one file descriptor. `write` queues an entry; `writeDurable` also
- * returns a promise that resolves once the entry is on disk. Entries queued while an fsync runs
- * are written and synced together by the next one (group commit), so a run with 64 requests in
- * flight pays one fsync for many intents instead of one each.
+ * Appends entries through one file descriptor. `writeDurable` resolves once its entry is on
+ * disk: entries queued while a commit runs are written and synced together by the next one
+ * (group commit), so a run with 64 requests in flight pays one fsync for many intents. Two
+ * commits may overlap: writes stay in order (one chain), and an fdatasync covers everything
+ * written before it was called, so the second commit need not wait for the first one's sync.
+ * Plain `write`s (outcomes) ride along with the next commit, or a lazy one shortly after.
  */
 export class JournalWriter {
   private pending: string[] = [];
   private pendingWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
-  private flushing: Promise<void> | undefined;
+  private commits = 0;
+  private scheduled = false;
+  private lazyTimer: NodeJS.Timeout | undefined;
+  private writes: Promise<unknown> = Promise.resolve();
+  private idle: Array<() => void> = [];
   private failure: unknown;
+
+  private static readonly MAX_COMMITS = 2;
+  private static readonly LAZY_MS = 20;
 
   private constructor(private readonly handle: FileHandle, readonly path: string) {}
 
@@ -187,11 +196,19 @@ export class JournalWriter {
     return new JournalWriter(handle, path);
   }
 
-  /** Queues an entry; it reaches the disk with the next group commit, which starts now if none runs. */
+  /** Queues an entry; it reaches the disk with the next commit, at most a moment later. */
   write(entry: JournalEntry): void {
     if (this.failure !== undefined) throw this.failure;
     this.pending.push(`${JSON.stringify(entry)}\n`);
-    this.flushing ??= this.flushLoop();
+    if (!this.scheduled) this.startLazyTimer();
+  }
+
+  private startLazyTimer(): void {
+    if (this.lazyTimer !== undefined) return;
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = undefined;
+      this.schedule();
+    }, JournalWriter.LAZY_MS);
   }
 
   /** Queues an entry and resolves once it is on disk. */
@@ -206,42 +223,62 @@ export class JournalWriter {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
       this.pendingWaiters.push({ resolve, reject });
-      this.flushing ??= this.flushLoop();
+      this.schedule();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    // Yield first: entries queued in the same tick join this commit, and `flushing` is set
-    // before the loop can finish.
-    await null;
-    try {
-      while (this.pending.length > 0 || this.pendingWaiters.length > 0) {
-        const lines = this.pending;
-        const waiters = this.pendingWaiters;
-        this.pending = [];
-        this.pendingWaiters = [];
-        try {
-          if (lines.length > 0) {
-            await this.handle.write(lines.join(""));
-            await this.handle.datasync();
-          }
+  /** Starts a commit on the next microtask (so that entries of the same tick join it). */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.commit();
+    });
+  }
+
+  private commit(): void {
+    if (this.pending.length === 0 && this.pendingWaiters.length === 0) return;
+    // Too many in flight: the next one to finish starts this one.
+    if (this.commits >= JournalWriter.MAX_COMMITS) return;
+    if (this.lazyTimer !== undefined) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
+    }
+    const lines = this.pending;
+    const waiters = this.pendingWaiters;
+    this.pending = [];
+    this.pendingWaiters = [];
+    this.commits++;
+    const written = (this.writes = this.writes.then(() => (lines.length > 0 ? this.handle.write(lines.join("")) : undefined)));
+    written
+      .then(() => (lines.length > 0 ? this.handle.datasync() : undefined))
+      .then(
+        () => {
           for (const w of waiters) w.resolve();
-        } catch (e) {
-          this.failure = new InputError(`cannot write the journal ${this.path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+        },
+        (e: unknown) => {
+          this.failure ??= new InputError(`cannot write the journal ${this.path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
           for (const w of [...waiters, ...this.pendingWaiters]) w.reject(this.failure);
           this.pendingWaiters = [];
-          return;
+        },
+      )
+      .finally(() => {
+        this.commits--;
+        if (this.failure === undefined) {
+          if (this.pendingWaiters.length > 0) this.schedule();
+          else if (this.pending.length > 0) this.startLazyTimer();
         }
-      }
-    } finally {
-      this.flushing = undefined;
-    }
+        if (this.commits === 0) for (const resolve of this.idle.splice(0)) resolve();
+      });
   }
 
   async close(): Promise<void> {
     try {
       if (this.failure === undefined) await this.flush();
+      if (this.commits > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     } finally {
+      if (this.lazyTimer !== undefined) clearTimeout(this.lazyTimer);
       await this.handle.close();
     }
   }
