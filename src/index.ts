@@ -49,7 +49,9 @@ export { diff } from "./runner/diff/index.js";
 export type { DiffOptions, DiffReport, DiffSummary } from "./runner/diff/index.js";
 export { formatDiffJson, formatDiffMarkdown, formatDiffText } from "./runner/diff/format.js";
 
-// send (src/runner/send): export { send } from "./runner/send/index.js";
+// Sending (src/runner/send)
+export { send, summaryExitCode, parseMaxFailures, parseShard, shardOf } from "./runner/send/index.js";
+export type { ConfirmInfo, MaxFailures, PlanSource, ProgressSink, ProgressSnapshot, RecipientReport, SendOptions, SendSummary, Shard } from "./runner/send/index.js";
 
 // The local Connectly-compatible API (src/sandbox)
 export { SandboxConfigError, startSandbox } from "./sandbox/index.js";
