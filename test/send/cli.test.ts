@@ -91,7 +91,7 @@ describe("msgc send: campaigns against the sandbox", () => {
     const dir = notesProject(250);
     const result = await msgc(["notes", "--base-url", box.url, "--yes", "--concurrency", "32"], dir);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Sent notes -> 127\.0\.0\.1:\d+\n  sent        250\n  failed      0\n/);
+    expect(result.stdout).toMatch(/^Send summary: notes -> 127\.0\.0\.1:\d+\n  sent        250\n  failed      0\n/);
     const plan = await planOf(dir);
     expect(plan).toHaveLength(250);
     const accepted = new Map(box.messages().map((m) => [recipientOf(m), m]));
@@ -217,7 +217,7 @@ describe("msgc send: campaigns against the sandbox", () => {
     const dir = notesProject(1);
     const result = await msgc(["note", "--to", "+1 (604) 555-0199", "--var", "first_name=Zoë", "--var", "order_id=55555", "--base-url", box.url, "--yes"], dir);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("Sent note -> ");
+    expect(result.stdout).toContain("Send summary: note -> ");
     expect(box.messages().map((m) => m.body)).toEqual([
       { number: "+16045550199", templateName: "order_shipped", language: "en", parameters: [{ name: "body_1", value: "Zoë" }, { name: "body_2", value: "55555" }] },
     ]);
@@ -228,7 +228,7 @@ describe("msgc send: campaigns against the sandbox", () => {
     const result = await runCli(["send", "demo-campaign", "--sandbox", "--yes"], { cwd: repo });
     outputs.push(result.stdout, result.stderr);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Sent demo-campaign -> 127\.0\.0\.1:\d+\n {2}sent {8}20/);
+    expect(result.stdout).toMatch(/^Send summary: demo-campaign -> 127\.0\.0\.1:\d+\n {2}sent {8}20/);
   });
 });
 

@@ -293,7 +293,7 @@ describe("formatting", () => {
   it("formatSummary: every count, failures by code, unknown keys listed", () => {
     expect(formatSummary(summary())).toBe(
       [
-        "Sent spring -> api.connectly.ai",
+        "Send summary: spring -> api.connectly.ai",
         "  sent        7  (1 as the template form after the 24-hour window refused the session form)",
         "  failed      2",
         "    ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND  1",

@@ -61,7 +61,7 @@ export function formatSummary(s: SendSummary): string {
     return `${lines.join("\n")}\n`;
   }
   if (s.cancelled) return `Cancelled: ${where}, nothing sent\n`;
-  lines.push(`Sent ${where}`);
+  lines.push(`Send summary: ${where}`);
   lines.push(`  sent        ${s.sent}${s.fallbacks > 0 ? `  (${s.fallbacks} as the template form after the 24-hour window refused the session form)` : ""}`);
   lines.push(`  failed      ${s.failed}`);
   for (const [code, count] of Object.entries(s.failedByCode).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
