@@ -361,13 +361,15 @@ export const run: CommandHandler = async (args, io) => {
         what: `${name}: ${rowProblems} audience row${rowProblems === 1 ? "" : "s"} not sent`,
       });
     }
+    const ok = summaryExitCode(summary) === 0 && rowProblems === 0;
     if (format === "json") {
-      const document = { ok: summaryExitCode(summary) === 0 && rowProblems === 0, summary, diagnostics: diagnostics.map((d) => ({ ...d, message: scrub(d.message) })) };
+      const document = { ok, summary, diagnostics: diagnostics.map((d) => ({ ...d, message: scrub(d.message) })) };
       io.stdout.write(`${scrub(JSON.stringify(document))}\n`);
-    } else {
+    } else if (!quiet || !ok) {
+      // --quiet: a run that went well says nothing; one that did not still shows its summary.
       io.stdout.write(scrub(formatSummary(summary)));
     }
-    return summaryExitCode(summary) === 0 && rowProblems === 0 ? EXIT_OK : EXIT_PROBLEMS;
+    return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
     await target.close?.();
   }
