@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { send, shardOf, summaryExitCode } from "../../src/runner/send/index.js";
 import type { SendOptions, SendSummary } from "../../src/runner/send/index.js";
 import { startSandbox } from "../../src/sandbox/index.js";
@@ -304,6 +307,43 @@ describe("send: journal, resume and lock", () => {
     expect(reportText).not.toContain(API_KEY);
     expect(reportText).not.toContain(numberOf(3));
     expect(reportText).toContain("spring/+1604•••0003");
+  });
+
+  it("every request's intent is in the journal file before the request reaches the server", async () => {
+    const journal = join(tempDir(), "spring.ndjson");
+    const missing: string[] = [];
+    let seen = 0;
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        seen++;
+        const number = (JSON.parse(body) as { number: string }).number;
+        const intent = `{"type":"intent","key":"spring/${number}","form":"template","attempt":1}`;
+        if (!readFileSync(journal, "utf8").includes(intent)) missing.push(number);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(`{"id":"m-${number}"}`);
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const summary = await send({
+        plan: () => makeItems(60),
+        campaign: "spring",
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        businessId: "b",
+        apiKey: API_KEY,
+        rate: Infinity,
+        concurrency: 8,
+        journal,
+      });
+      expect(summary.sent).toBe(60);
+    } finally {
+      server.close();
+    }
+    expect(seen).toBe(60);
+    expect(missing).toEqual([]);
   });
 
   it("a dry run makes no request and writes no journal", async () => {
