@@ -233,10 +233,15 @@ describe("msgc send: campaigns against the sandbox", () => {
     expect(box.messages()).toHaveLength(3);
   });
 
-  it("sends one message to one number with --to and --var", async () => {
+  it("sends one message to one number with --to and --var, the key read from --api-key-file", async () => {
     const box = await sandboxWith();
     const dir = notesProject(1);
-    const result = await msgc(["note", "--to", "+1 (604) 555-0199", "--var", "first_name=Zoë", "--var", "order_id=55555", "--base-url", box.url, "--yes"], dir);
+    writeFileSync(join(dir, "key.txt"), `${KEY}\n`);
+    const result = await msgc(
+      ["note", "--to", "+1 (604) 555-0199", "--var", "first_name=Zoë", "--var", "order_id=55555", "--base-url", box.url, "--yes", "--api-key-file", "key.txt"],
+      dir,
+      {},
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Send summary: note -> ");
     expect(box.messages().map((m) => m.body)).toEqual([
