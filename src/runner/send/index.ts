@@ -241,8 +241,11 @@ function hostOf(baseUrl: string): string {
   return new URL(baseUrl).host;
 }
 
-/** Messages we print can carry a number (keys) or, from a misbehaving server, the key itself. */
-function scrub(text: string, secrets: ReadonlyArray<string | undefined>, showNumbers: boolean): string {
+/**
+ * Text about to be printed, made safe: every secret removed, numbers masked unless shown. Error
+ * messages can carry a key (numbers) and, from a misbehaving server or proxy, the API key itself.
+ */
+export function scrubOutput(text: string, secrets: ReadonlyArray<string | undefined>, showNumbers: boolean): string {
   let out = text;
   for (const secret of secrets) {
     if (secret && secret.length > 0) out = out.split(secret).join("[redacted]");
@@ -739,5 +742,3 @@ class Run {
     }
   }
 }
-
-export { scrub as scrubOutput };
