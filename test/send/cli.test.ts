@@ -54,7 +54,6 @@ describe("msgc send: usage", () => {
     const dir = notesProject(3);
     const cases: Array<[string[], string]> = [
       [["notes", "--rate", "500"], "msgc send: --rate is at most 200, got 500"],
-      [["notes", "--shard", "4/3"], 'msgc send: --shard must be I/N with 1 <= I <= N (like 2/3), got "4/3"'],
       [["notes", "--max-failures", "0"], 'msgc send: --max-failures must be a count of at least 1 (like 50) or a percentage (like 5%), got "0"'],
       [[], "msgc send: which campaign (or message) to send?"],
       [["note"], 'msgc send: "note" is a message; send it to one number with --to NUMBER'],
