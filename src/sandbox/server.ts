@@ -114,10 +114,11 @@ function readBody(req: IncomingMessage, reject: Reject, onBody: (body: Buffer) =
   let size = 0;
   let tooLarge = false;
   let dropped = false;
+  // Answered at once and the connection closed after the answer; node discards the rest of the
+  // body meanwhile, so the client reads the 413 rather than a reset.
   const drop = (): void => {
     dropped = true;
     reject(TOO_LARGE, { connection: "close" });
-    req.destroy();
   };
   if (Number(req.headers["content-length"]) > MAX_DRAIN_BYTES) return drop();
   req.on("data", (chunk: Buffer) => {
