@@ -136,17 +136,22 @@ describe.skipIf(!existsSync(MAIN))("msgc sandbox (the built binary)", () => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) {
       const started = performance.now();
       const child = spawn(process.execPath, [MAIN, "sandbox", "--port", "0"], { env: { ...process.env, CONNECTLY_API_KEY: "spawned-key-5678" } });
+      const exited = once(child, "exit");
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      await waitFor(() => output.includes("Press Ctrl-C") || child.exitCode !== null);
-      const startupMs = performance.now() - started;
-      // Under a second on an idle machine; a loaded runner slows a bare node start alike.
-      expect(startupMs).toBeLessThan(Math.max(1000, 8 * bareNodeMs));
-      const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
-      const response = await fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "spawned-key-5678" }, body: TEMPLATE_BODY });
-      expect(response.status).toBe(200);
-      child.kill(signal);
-      const [code] = await once(child, "exit");
+      try {
+        await waitFor(() => output.includes("Press Ctrl-C") || child.exitCode !== null);
+        const startupMs = performance.now() - started;
+        // Under a second on an idle machine; a loaded runner slows a bare node start alike.
+        expect(startupMs).toBeLessThan(Math.max(1000, 8 * bareNodeMs));
+        const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+        const response = await fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "spawned-key-5678" }, body: TEMPLATE_BODY });
+        expect(response.status).toBe(200);
+      } finally {
+        // Stopped whatever happened above, so that a failing test leaves no server behind.
+        child.kill(signal);
+      }
+      const [code] = await exited;
       expect(code).toBe(0);
       expect(output).not.toContain("spawned-key-5678");
       expect(output).toContain("msgc sandbox stopped: 1 requests, 1 messages accepted\n");
