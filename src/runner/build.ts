@@ -15,8 +15,8 @@
  */
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { finished } from "node:stream/promises";
 import type { Diagnostic } from "../diagnostics.js";
 import { hasErrors, isError } from "../diagnostics.js";
@@ -232,7 +232,7 @@ class DirectoryOutput implements PlanOutput {
   private async prepare(folder: string): Promise<void> {
     const dir = join(this.outDir, folder);
     try {
-      await mkdir(dir, { recursive: true });
+      await makeDirectory(dir);
     } catch (e) {
       throw cannotWrite(dir, e);
     }
@@ -290,7 +290,7 @@ class DirectoryOutput implements PlanOutput {
   }
 
   async finish(): Promise<BuildManifest> {
-    await mkdir(this.outDir, { recursive: true }).catch((e: unknown) => {
+    await makeDirectory(this.outDir).catch((e: unknown) => {
       throw cannotWrite(this.outDir, e);
     });
     await this.removeStale();
@@ -318,6 +318,28 @@ class DirectoryOutput implements PlanOutput {
       await rm(join(this.outDir, file), { force: true });
     }
   }
+}
+
+/**
+ * mkdir -p. Node's `recursive: true` spins forever where creating a folder fails with ENOENT
+ * although its parent exists (under /proc, for one); this gives up with that error instead.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  const create = async (): Promise<boolean> => {
+    try {
+      await mkdir(dir);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" && (await stat(dir)).isDirectory()) return true;
+      if (code === "ENOENT") return false;
+      throw e;
+    }
+  };
+  if (await create()) return;
+  const parent = dirname(dir);
+  if (parent !== dir) await makeDirectory(parent);
+  if (!(await create())) await mkdir(dir); // fails again, now with the real reason
 }
 
 async function writeWhole(path: string, text: string): Promise<void> {

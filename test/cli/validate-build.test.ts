@@ -252,6 +252,16 @@ describe("msgc build", () => {
     expect(manifest.campaigns[0]).toMatchObject({ rows: 3, items: 2, invalidRows: 1, complete: true });
   });
 
+  it("an --out that cannot be created: exit 1 with one line, no stack", () => {
+    const dir = goodProject();
+    writeFileSync(join(dir, "taken"), "a file, not a folder");
+    expect(msgc(["build", "--out", "taken"], { cwd: dir })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `msgc: Cannot write ${join(dir, "taken", "campaigns")} (ENOTDIR)\n`,
+    });
+  });
+
   it("a reader that goes away (| head -1) ends the build quietly", () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `+1604${2_000_000 + i},N${i},${10000 + i}`).join("\n");
     const dir = goodProject(`phone,first_name,order_id\n${rows}\n`);
