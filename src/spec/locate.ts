@@ -313,9 +313,15 @@ function traceBlockScalar(token: BlockScalarToken): Trace | undefined {
   return trace;
 }
 
-const traces = new WeakMap<Scalar, Trace | null>();
+/** A trace and how many of its leading characters are known to reproduce the parsed value. */
+interface TrustedTrace {
+  trace: Trace;
+  trusted: number;
+}
 
-function traceOf(source: string, node: Scalar): Trace | undefined {
+const traces = new WeakMap<Scalar, TrustedTrace | null>();
+
+function traceOf(source: string, node: Scalar): TrustedTrace | undefined {
   if (traces.has(node)) return traces.get(node) ?? undefined;
   let trace: Trace | undefined;
   const range = node.range;
@@ -325,17 +331,29 @@ function traceOf(source: string, node: Scalar): Trace | undefined {
   } else if (range) {
     trace = traceFlowScalar(source, range[0], range[1], node.type ?? Scalar.PLAIN);
   }
-  // Only trust a trace that reproduces the parsed value (block chomping aside).
-  const value = String(node.value).replace(/\n+$/, "");
-  if (trace && trace.text.replace(/\n+$/, "") !== value) trace = undefined;
-  traces.set(node, trace ?? null);
-  return trace;
+  // Trust the trace as far as it reproduces the parsed value: whole (block chomping aside), or
+  // up to the first character where they part (e.g. blank lines kept by `|+`).
+  let trusted: TrustedTrace | undefined;
+  if (trace) {
+    const value = String(node.value);
+    if (trace.text.replace(/\n+$/, "") === value.replace(/\n+$/, "")) {
+      trusted = { trace, trusted: Number.POSITIVE_INFINITY };
+    } else {
+      let same = 0;
+      while (same < trace.text.length && trace.text[same] === value[same]) same++;
+      if (same > 0) trusted = { trace, trusted: same };
+    }
+  }
+  traces.set(node, trusted ?? null);
+  return trusted;
 }
 
 /** Source index of character `offset` of a string scalar's parsed value. */
 function sourceIndexOf(source: string, node: Scalar, offset: number): number | undefined {
-  const trace = traceOf(source, node);
-  if (trace && trace.at.length > 0) return trace.at[Math.max(0, Math.min(offset, trace.at.length - 1))];
+  const traced = traceOf(source, node);
+  if (traced && traced.trace.at.length > 0 && offset < traced.trusted) {
+    return traced.trace.at[Math.max(0, Math.min(offset, traced.trace.at.length - 1))];
+  }
   const range = node.range;
   if (!range) return undefined;
   // Unusual scalar the trace does not reproduce: best effort on the first line.

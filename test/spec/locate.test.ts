@@ -73,7 +73,7 @@ describe("locate: offset inside a string, per scalar style", () => {
           if (!ok) throw new Error(`${JSON.stringify(value)} as ${written}: char ${i} ${JSON.stringify(ch)} mapped to ${JSON.stringify(produced)} in ${JSON.stringify(source)}`);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.MSGC_FC_RUNS ?? 300) },
     );
   });
 });
