@@ -138,18 +138,21 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const declared: DeclaredSpec[] = [];
   const messages = new Map<string, LoadedSpec<MessageSpec>>();
   const campaigns = new Map<string, LoadedSpec<CampaignSpec>>();
-  for (const { absPath, file } of entries) {
+  const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: ReadonlySet<string>): Promise<void> => {
     const read = await readSpecFile(absPath, file);
     if (read.source === undefined) {
-      if (read.diagnostic) diagnostics.push(read.diagnostic);
-      continue;
+      if (read.diagnostic && !only) diagnostics.push(read.diagnostic);
+      return;
     }
-    sources.set(file, read.source);
     const loaded = loadSpecSourceWithDeclaration(read.source, file, absPath);
+    // A file pulled in for a campaign's reference counts only when it is the message wanted.
+    const identity = loaded.spec ?? loaded.declared;
+    if (only && !(identity?.kind === "Message" && only.has(identity.name))) return;
+    sources.set(file, read.source);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.declared) declared.push(loaded.declared);
     const spec = loaded.spec;
-    if (!spec) continue;
+    if (!spec) return;
     const byName = (spec.kind === "Message" ? messages : campaigns) as Map<string, LoadedSpec>;
     const first = byName.get(spec.name);
     if (first) {
@@ -162,10 +165,26 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
           ["name"],
         ),
       );
-      continue;
+      return;
     }
     byName.set(spec.name, spec);
     specs.push(spec);
+  };
+  for (const entry of entries) await addEntry(entry);
+
+  // `msgc preview specs/campaigns/x.yaml`: the campaign's message lives elsewhere in the spec
+  // tree; load it too, so that naming a campaign is enough.
+  if (opts.paths?.length) {
+    const wanted = new Set([...campaigns.values()].map((c) => c.data.message).filter((name) => !messages.has(name)));
+    if (wanted.size > 0) {
+      const loadedPaths = new Set(absPaths);
+      const others = (await findSpecFiles(config, cwd, undefined, []))
+        .filter((absPath) => absPath !== config.configFile && !loadedPaths.has(absPath))
+        .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
+        .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      for (const entry of others) await addEntry(entry, wanted);
+      specs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    }
   }
 
   for (const campaign of campaigns.values()) checkCampaignReferences(campaign, config, messages, declared, diagnostics);

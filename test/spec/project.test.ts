@@ -127,6 +127,22 @@ describe("loadProject", () => {
     expect(result.campaigns.get("c")!.absPath).toBe(join(root, "specs/campaigns/c.yaml"));
   });
 
+  test("paths: a campaign given alone brings in its message from the spec tree, and only it", async () => {
+    const root = project({
+      "specs/messages/a.yaml": message("a"),
+      "specs/messages/b.yaml": message("b", "bogus: 1\n"),
+      "specs/messages/broken.yaml": "kind: [\n",
+      "specs/campaigns/c.yaml": campaign("c", "a", "../audiences/people.csv"),
+      "specs/audiences/people.csv": "phone\n",
+    });
+    const result = await loadProject({ cwd: root, paths: ["specs/campaigns/c.yaml"] });
+    expect(brief(result.diagnostics)).toEqual([]);
+    expect(result.specs.map((s) => s.file)).toEqual(["specs/campaigns/c.yaml", "specs/messages/a.yaml"]);
+    const missing = await loadProject({ cwd: root, paths: ["specs/campaigns/c.yaml", "specs/messages/b.yaml"] });
+    expect(brief(missing.diagnostics)).toEqual(["specs/messages/b.yaml:4:1 unknown-field"]);
+    expect([...missing.messages.keys()]).toEqual(["a"]);
+  });
+
   test("specs: with the specs folder at the root, the config is not taken for a spec", async () => {
     const root = project({ "msgc.config.yaml": "specs: .\n", "m.yaml": message("m") });
     const result = await loadProject({ cwd: root });
