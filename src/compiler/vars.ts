@@ -1,9 +1,13 @@
 /**
- * Declared vars: their definitions are checked once, turned into one precompiled Ajv validator
- * per message, and every input (sample, audience row, --var) goes through `checkVarValues`.
+ * Declared vars: their definitions are checked once, turned into one check per var, and every
+ * input (sample, audience row, --var) goes through `checkVarValues`.
+ *
+ * The checks are the JSON Schema semantics Ajv gives the few keywords a var allows (the same
+ * format functions from ajv-formats, the same keyword order, hence the same first problem per
+ * var), written out so that neither Ajv nor a schema compilation per message is paid at start-up.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import type { Format, FormatDefinition } from "ajv";
+import { fullFormats } from "ajv-formats/dist/formats.js";
 import type { Diagnostic } from "../diagnostics.js";
 import type { VarDef } from "../types/message.generated.js";
 import { RESERVED_NAMES } from "./helpers.js";
@@ -24,24 +28,18 @@ export interface CompiledVars {
   names: readonly string[];
   /** Their definitions, parallel to `names`. */
   list: readonly VarDef[];
-  validate: ValidateFunction;
+  /** The constraint checks, parallel to `names`. */
+  checks: readonly VarCheck[];
 }
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: Ajv,
-  formats: string[],
-) => Ajv;
-
-// One Ajv instance for the process: compiled validators are cached by it.
-let sharedAjv: Ajv | undefined;
-function ajv(): Ajv {
-  if (!sharedAjv) {
-    sharedAjv = new Ajv({ allErrors: true, strict: false });
-    addFormats(sharedAjv, ["uri", "email", "date", "date-time"]);
-  }
-  return sharedAjv;
+/** The first constraint a value breaks, as the JSON Schema keyword and its parameters. */
+interface Violation {
+  keyword: "type" | "enum" | "maxLength" | "minLength" | "pattern" | "format" | "maximum" | "minimum";
+  params: Record<string, unknown>;
 }
+
+/** A present value (anything but undefined) in, its first violation out. */
+type VarCheck = (value: unknown) => Violation | undefined;
 
 const STRING_ONLY = ["pattern", "format", "minLength", "maxLength"] as const;
 const NUMBER_ONLY = ["minimum", "maximum"] as const;
@@ -59,12 +57,97 @@ function typeMatches(type: VarDef["type"], value: unknown): boolean {
   }
 }
 
-function schemaOf(def: VarDef): Record<string, unknown> {
-  const schema: Record<string, unknown> = { type: def.type };
-  for (const key of ["enum", "pattern", "format", "minLength", "maxLength", "minimum", "maximum"] as const) {
-    if (def[key] !== undefined) schema[key] = def[key];
+/** Code points, as Ajv's ucs2length counts them: a surrogate pair is one character. */
+function codePointLength(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    length++;
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
   }
-  return schema;
+  return length;
+}
+
+/** ajv-formats' "full" test for a format name (a var's format is one the schema allows). */
+function formatTest(name: string): (text: string) => boolean {
+  const format = (fullFormats as Record<string, Format | undefined>)[name];
+  const test = format !== undefined && typeof format === "object" && !(format instanceof RegExp) ? (format as FormatDefinition<string>).validate : format;
+  if (test instanceof RegExp) return (text) => test.test(text);
+  if (typeof test === "function") return (text) => Boolean(test(text));
+  throw new Error(`no test for format ${name}`);
+}
+
+/**
+ * The checks Ajv (allErrors, strict: false) runs for `{type, ...constraints}`, in its order:
+ * the type first unless the schema has keywords of that type's group (then the type error comes
+ * after the untyped keywords, in the group's else branch); `enum`; the group's keywords in
+ * vocabulary order (maxLength, minLength, pattern, format; maximum, minimum). Only the first
+ * violation matters to the caller. Definitions reach here already checked: a keyword sits only
+ * on the types it applies to.
+ */
+function checkOf(def: VarDef): VarCheck {
+  const rules: VarCheck[] = [];
+  const allowed = def.enum;
+  const enumRule: VarCheck | undefined = allowed && ((value) => (allowed.some((v) => v === value) ? undefined : { keyword: "enum", params: { allowedValues: allowed } }));
+  const typeError: Violation = { keyword: "type", params: { type: def.type } };
+  if (def.type === "string" || def.type === "number") {
+    const group: VarCheck[] = [];
+    const typeOk = def.type === "string" ? (value: unknown) => typeof value === "string" : (value: unknown) => typeof value === "number";
+    if (def.type === "string") group.push(...stringRules(def));
+    else group.push(...numberRules(def));
+    if (group.length === 0) {
+      rules.push((value) => (typeOk(value) ? undefined : typeError));
+      if (enumRule) rules.push(enumRule);
+    } else {
+      if (enumRule) rules.push(enumRule);
+      rules.push((value) => (typeOk(value) ? firstOf(group, value) : typeError));
+    }
+  } else {
+    const typeOk =
+      def.type === "integer"
+        ? (value: unknown) => typeof value === "number" && !(value % 1) && !Number.isNaN(value)
+        : (value: unknown) => typeof value === "boolean";
+    rules.push((value) => (typeOk(value) ? undefined : typeError));
+    if (enumRule) rules.push(enumRule);
+    if (def.type === "integer") {
+      const group = numberRules(def);
+      if (group.length > 0) rules.push((value) => (typeof value === "number" ? firstOf(group, value) : undefined));
+    }
+  }
+  return rules.length === 1 ? rules[0]! : (value) => firstOf(rules, value);
+}
+
+function firstOf(rules: readonly VarCheck[], value: unknown): Violation | undefined {
+  for (let i = 0; i < rules.length; i++) {
+    const violation = rules[i]!(value);
+    if (violation) return violation;
+  }
+  return undefined;
+}
+
+function stringRules(def: VarDef): VarCheck[] {
+  const rules: VarCheck[] = [];
+  const { maxLength, minLength, pattern, format } = def;
+  if (maxLength !== undefined) rules.push((value) => (codePointLength(value as string) > maxLength ? { keyword: "maxLength", params: { limit: maxLength } } : undefined));
+  if (minLength !== undefined) rules.push((value) => (codePointLength(value as string) < minLength ? { keyword: "minLength", params: { limit: minLength } } : undefined));
+  if (pattern !== undefined) {
+    const regex = new RegExp(pattern, "u");
+    rules.push((value) => (regex.test(value as string) ? undefined : { keyword: "pattern", params: { pattern } }));
+  }
+  if (format !== undefined) {
+    const test = formatTest(format);
+    rules.push((value) => (test(value as string) ? undefined : { keyword: "format", params: { format } }));
+  }
+  return rules;
+}
+
+function numberRules(def: VarDef): VarCheck[] {
+  const rules: VarCheck[] = [];
+  const { maximum, minimum } = def;
+  // NaN fails both bounds, as in Ajv.
+  if (maximum !== undefined) rules.push((value) => ((value as number) > maximum || Number.isNaN(value) ? { keyword: "maximum", params: { comparison: "<=", limit: maximum } } : undefined));
+  if (minimum !== undefined) rules.push((value) => ((value as number) < minimum || Number.isNaN(value) ? { keyword: "minimum", params: { comparison: ">=", limit: minimum } } : undefined));
+  return rules;
 }
 
 /** Check the var definitions and build the validator. */
@@ -110,10 +193,8 @@ export function compileVars(
   }
   if (diagnostics.length > 0) return { diagnostics };
 
-  const properties: Record<string, unknown> = {};
-  for (const [name, def] of defs) properties[name] = schemaOf(def);
-  const validate = ajv().compile({ type: "object", properties });
-  const compiled: CompiledVars = { defs, names: [...defs.keys()], list: [...defs.values()], validate };
+  const list = [...defs.values()];
+  const compiled: CompiledVars = { defs, names: [...defs.keys()], list, checks: list.map(checkOf) };
 
   // A default must itself satisfy the constraints, or every recipient relying on it would fail.
   for (const [name, def] of defs) {
@@ -201,26 +282,31 @@ export function checkVarValues(
     }
     values[name] = value as VarValue;
   }
-  if (!vars.validate(values)) {
-    for (const problem of validationProblems(vars, values)) {
-      if (!problems?.some((p) => p.var === problem.var)) (problems ??= []).push(problem);
-    }
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const value = values[name];
+    if (value === undefined) continue;
+    const violation = vars.checks[i]!(value);
+    if (violation && !problems?.some((p) => p.var === name)) (problems ??= []).push(invalidValue(name, value, violation, vars.list[i]!));
   }
   return problems ? { problems } : { values, problems: NO_PROBLEMS };
 }
 
+/** One problem per var with a value in `values`: the first failing constraint says what to fix. */
 function validationProblems(vars: CompiledVars, values: Record<string, unknown>): VarProblem[] {
-  if (vars.validate(values)) return [];
   const problems: VarProblem[] = [];
-  const seen = new Set<string>();
-  for (const error of vars.validate.errors ?? []) {
-    const name = error.instancePath.slice(1).replace(/~1/g, "/").replace(/~0/g, "~");
-    // One problem per var is enough: the first failing constraint says what to fix.
-    if (seen.has(name)) continue;
-    seen.add(name);
-    problems.push({ var: name, code: "var-invalid", message: describe(name, values[name], error, vars.defs.get(name)) });
+  for (let i = 0; i < vars.names.length; i++) {
+    const name = vars.names[i]!;
+    const value = values[name];
+    if (value === undefined) continue;
+    const violation = vars.checks[i]!(value);
+    if (violation) problems.push(invalidValue(name, value, violation, vars.list[i]!));
   }
   return problems;
+}
+
+function invalidValue(name: string, value: unknown, violation: Violation, def: VarDef): VarProblem {
+  return { var: name, code: "var-invalid", message: describe(name, value, violation, def) };
 }
 
 function withArticle(type: string): string {
@@ -238,10 +324,10 @@ const FORMAT_WORDS: Record<string, string> = {
   "date-time": "date-time (ISO 8601, e.g. 2026-05-01T10:00:00Z)",
 };
 
-function describe(name: string, value: unknown, error: ErrorObject, def: VarDef | undefined): string {
+function describe(name: string, value: unknown, violation: Violation, def: VarDef | undefined): string {
   const shown = `${name} ${display(value)}`;
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
+  const params = violation.params;
+  switch (violation.keyword) {
     case "pattern":
       return `${shown} does not match ${String(params.pattern)}`;
     case "format":
