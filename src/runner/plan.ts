@@ -18,6 +18,7 @@ import { InputError } from "../cli/io.js";
 import { AudienceError, readAudienceBatches } from "./audience.js";
 import type { AudienceBatch } from "./audience.js";
 import { maskNumber } from "./mask.js";
+import { createShapeWriter, NO_ROOM } from "./shape-serializer.js";
 
 export interface CompiledProject {
   messages: Map<string, CompiledMessage>;
@@ -338,7 +339,8 @@ async function* passItems(pass: CampaignPass, limit: number): AsyncGenerator<Pla
 }
 
 /**
- * The campaign's plan as NDJSON: exactly `JSON.stringify(item) + "\n"` in UTF-8 for every item
+ * The campaign's plan as NDJSON: exactly `JSON.stringify(item) + "\n"` in UTF-8 (written by a
+ * shape writer, which gives the same bytes faster) for every item
  * planCampaign yields, in the same order, with the same diagnostics, in chunks of about 64 KB.
  */
 export async function* planCampaignNdjson(
@@ -354,7 +356,7 @@ export async function* planCampaignNdjson(
     try {
       for await (const batch of pass.batches()) {
         pass.compileBatch(batch, (item) => {
-          out.add(JSON.stringify(item));
+          out.addJson(item);
           return true;
         });
         yield* out.full();
@@ -380,6 +382,23 @@ export class NdjsonChunks {
   private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
   private done: Buffer[] = [];
+  private readonly writeJson = createShapeWriter();
+
+  /** `JSON.stringify(value)` and a line break, encoded straight into the chunk. */
+  addJson(value: unknown): void {
+    const end = this.chunk.length - 1; // room for the line break
+    let next = this.writeJson(value, this.chunk, this.used, end);
+    if (next === NO_ROOM && this.used > 0) {
+      this.cut();
+      next = this.writeJson(value, this.chunk, 0, end);
+    }
+    if (next === NO_ROOM) {
+      this.add(JSON.stringify(value));
+      return;
+    }
+    this.chunk[next] = 0x0a;
+    this.used = next + 1;
+  }
 
   add(line: string): void {
     const most = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit
