@@ -31,18 +31,15 @@ export async function generate() {
   addFormats(ajv);
   for (const [name, file] of Object.entries(SCHEMAS)) ajv.addSchema(JSON.parse(await readFile(join(root, file), "utf8")), name);
   const code = standaloneCode(ajv, Object.fromEntries(Object.keys(SCHEMAS).map((name) => [name, name])));
-  // Ajv's standalone code loads its runtime helpers and the formats with require(): made imports,
-  // as an ES module needs (and a bundler can follow).
-  const imports = new Map();
-  const body = code.replace(/^"use strict";/, "").replace(/require\("([^"]+)"\)/g, (_, specifier) => {
-    if (!imports.has(specifier)) imports.set(specifier, `required${imports.size}`);
-    return imports.get(specifier);
-  });
   return [
     `/* Generated from ${Object.values(SCHEMAS).join(", ")} by \`npm run gen\` (scripts/gen-validators.mjs). Do not edit by hand. */`,
     "// @ts-nocheck",
-    ...[...imports].map(([specifier, name]) => `import ${name} from "${specifier}.js";`),
-    body,
+    // Ajv's standalone code loads its runtime helper and the formats with require(). Kept as
+    // require: a default import of these CommonJS files means module.exports to Node but
+    // exports.default to Vite (the tests), and require resolves the same from a bundle in dist/.
+    `import { createRequire } from "node:module";`,
+    "const require = createRequire(import.meta.url);",
+    code.replace(/^"use strict";/, ""),
     "",
   ].join("\n");
 }
