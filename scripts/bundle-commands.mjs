@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Run by `npm run build` after tsc: replaces dist/cli/commands/{validate,build}.js with one file
+// each holding everything the command imports (our modules, yaml, handlebars, libphonenumber-js,
+// csv-parse). Node 20 resolves, reads and links each of the ~300 modules of an unbundled start
+// one by one, which made up about a quarter of `msgc validate`'s time.
+//
+// Only an optimization: behaviour is the same bundled or not, and without rolldown (it comes with
+// vitest) the tsc output stays as it is. cli/io.js stays outside so that main.js and the command
+// share its error classes (main.js maps them to exit codes with instanceof).
+import { rename, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const commandsDir = join(root, "dist", "cli", "commands");
+const sharedIo = join(root, "dist", "cli", "io.js");
+const COMMANDS = ["validate", "build"];
+
+let rolldown;
+try {
+  ({ rolldown } = await import("rolldown"));
+} catch {
+  console.log("bundle-commands: rolldown is not installed; the commands stay unbundled");
+  process.exit(0);
+}
+
+for (const name of COMMANDS) {
+  const file = join(commandsDir, `${name}.js`);
+  const bundle = await rolldown({
+    input: file,
+    platform: "node",
+    logLevel: "warn",
+    external: (id, importer) => importer !== undefined && id.startsWith(".") && resolve(dirname(importer), id) === sharedIo,
+  });
+  const { output } = await bundle.generate({ file, format: "esm", sourcemap: true });
+  await bundle.close();
+  const [chunk] = output;
+  // Written aside and renamed: a build that dies half-way leaves the tsc output, not half a file.
+  const temporary = join(commandsDir, `.${name}.bundle.js`);
+  await writeFile(temporary, chunk.code);
+  await writeFile(`${file}.map`, chunk.map.toString());
+  await rename(temporary, file);
+}
