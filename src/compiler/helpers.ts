@@ -100,11 +100,18 @@ function toNumber(value: unknown, helper: string): number {
   return n;
 }
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * ISO 8601 only: `Date.parse` reads other shapes (and date-times without an offset) in the
+ * machine's time zone, which would make compiled output depend on where it was built. A date or
+ * a date-time without an offset is read as UTC, the zone every date is formatted in.
+ */
+const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 function toDate(value: unknown): Date {
-  if (typeof value === "string") {
-    const ms = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+  const match = typeof value === "string" ? ISO_DATE.exec(value) : null;
+  if (match) {
+    const [, day, time, zone] = match;
+    const ms = Date.parse(`${day}${time ?? "T00:00:00"}${zone ?? "Z"}`);
     if (!Number.isNaN(ms)) return new Date(ms);
   }
   throw new HelperError(`date: ${JSON.stringify(value)} is not a date (expected YYYY-MM-DD or an ISO 8601 date-time)`);

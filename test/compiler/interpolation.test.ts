@@ -2,6 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileText, type VarInfo } from "../../src/compiler/interpolation.js";
 
+// A zone other than UTC, so that any reading of dates in local time shows (forks isolate it).
+process.env.TZ = "America/Los_Angeles";
+
 const vars = new Map<string, VarInfo>([
   ["first_name", { optional: false }],
   ["order_id", { optional: false }],
@@ -89,6 +92,8 @@ describe("rendering", () => {
     ["render: date medium in en", "{{date order_id}}", { order_id: "2026-03-09" }, "en", "Mar 9, 2026"],
     ["render: date long in es", '{{date order_id "long"}}', { order_id: "2026-03-09" }, "es", "9 de marzo de 2026"],
     ["render: date-time in UTC", '{{date order_id "short"}}', { order_id: "2026-03-09T23:30:00-05:00" }, "en_GB", "10/03/2026"],
+    // Read as UTC whatever the machine's zone (TZ is not UTC in the test below).
+    ["render: date-time without an offset is UTC", '{{date order_id "short"}}', { order_id: "2024-01-01T23:30:00" }, "en_GB", "01/01/2024"],
     ["render: unknown locale falls back", "{{number amount}}", { amount: 1000 }, "zz_invalid_tag_", "1,000"],
   ];
   for (const [name, source, values, locale, expected] of cases) {
@@ -101,6 +106,11 @@ describe("rendering", () => {
   it("render: adjacent numbers are concatenated, not added (Handlebars with noEscape adds them)", () => {
     const { text } = compileText("{{#if first_name}}{{amount}}{{order_id}}{{/if}}", ctx);
     expect(text!.render({ first_name: "x", amount: 1, order_id: 2 }, undefined)).toBe("12");
+  });
+
+  it("render: a date that is not ISO 8601 (read in local time by Date.parse) is refused", () => {
+    const { text } = compileText("{{date order_id}}", ctx);
+    expect(() => text!.render({ order_id: "2024/01/01" }, undefined)).toThrow('date: "2024/01/01" is not a date (expected YYYY-MM-DD or an ISO 8601 date-time)');
   });
 
   it("render: a helper refusing its input throws a HelperError", () => {
