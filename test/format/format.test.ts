@@ -1,6 +1,12 @@
 import { describe, expect, test } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics.js";
-import { formatDiagnosticsGithub, formatDiagnosticsJson, formatDiagnosticsText, formatSummaryLine } from "../../src/cli/format.js";
+import {
+  diagnosticToJson,
+  formatDiagnosticsGithub,
+  formatDiagnosticsJson,
+  formatDiagnosticsText,
+  formatSummaryLine,
+} from "../../src/cli/format.js";
 
 const source = "kind: Message\nname: promo\nsession:\n  text: Hi\n  colour: green\n";
 const sources = new Map([["specs/promo.yaml", source]]);
@@ -118,6 +124,24 @@ describe("formatDiagnosticsJson", () => {
       diagnostics: [],
       summary: { specs: 0, errors: 0, warnings: 0 },
     });
+  });
+});
+
+describe("diagnosticToJson", () => {
+  test("ranged, row and whole-file diagnostics, in cli.md's key order", () => {
+    expect(JSON.stringify(diagnosticToJson(unknownField))).toBe(
+      '{"file":"specs/promo.yaml","line":5,"column":3,"severity":"error","code":"unknown-field","message":"Unknown field \\"colour\\" in session"}',
+    );
+    expect(JSON.stringify(diagnosticToJson(rowProblem))).toBe(
+      '{"file":"specs/audiences/a.csv","row":118,"severity":"error","code":"phone-invalid","message":"phone \\"12\\" is not a valid phone number"}',
+    );
+    expect(JSON.stringify(diagnosticToJson(wholeProject))).toBe(
+      '{"file":"specs","severity":"error","code":"no-specs","message":"No spec files found in specs/"}',
+    );
+  });
+
+  test("a hint, path or field never leaks into the machine shape", () => {
+    expect(Object.keys(diagnosticToJson(warning))).toEqual(["file", "line", "column", "severity", "code", "message"]);
   });
 });
 
