@@ -84,6 +84,36 @@ describe("msgc diff on a real repository", () => {
     expectGolden("diff/changes.json", r.stdout);
   });
 
+  test("json: diagnostics in cli.md's one shape (with the side), beside the per-spec problems", () => {
+    const report = JSON.parse(run("--base", "HEAD~1", "--format", "json").stdout) as { diagnostics: unknown };
+    expect(JSON.stringify(report.diagnostics)).toBe(JSON.stringify([
+      {
+        file: "specs/messages/fragile.yaml",
+        line: 8,
+        column: 22,
+        severity: "error",
+        code: "button-title-too-long",
+        message: 'Button title "This title is far too long for a button" is 39 characters; WhatsApp allows 20',
+        side: "base",
+      },
+    ]));
+  });
+
+  test("json: a file that does not load is a diagnostic with a severity, exit 1", () => {
+    repo.write({ "specs/messages/stray.yaml": "kind: Message\nname: [unclosed\n" });
+    try {
+      const r = run("--base", "HEAD", "--format", "json");
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as { diagnostics: unknown; otherProblems: { side: string; problems: { file: string }[] }[] };
+      expect(report.otherProblems.map((p) => [p.side, p.problems.map((q) => q.file)])).toEqual([["head", ["specs/messages/stray.yaml"]]]);
+      expect(report.diagnostics).toEqual([
+        { file: "specs/messages/stray.yaml", line: 3, column: 1, severity: "error", code: "yaml-syntax", message: expect.any(String), side: "head" },
+      ]);
+    } finally {
+      repo.write({ "specs/messages/stray.yaml": null });
+    }
+  });
+
   test("no changes: exit 0, also with --detailed-exitcode", () => {
     const r = run("--base", "HEAD", "--detailed-exitcode");
     expect(r.code).toBe(0);

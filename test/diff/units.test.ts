@@ -63,6 +63,7 @@ function bigReport(messages: number, textLength: number): DiffReport {
     messages: diffs,
     campaigns: [],
     otherProblems: [],
+    diagnostics: [],
     summary: {
       messages: { added: 0, removed: 0, changed: messages, unchanged: 0, broken: 0 },
       campaigns: { added: 0, removed: 0, changed: 0, unchanged: 0, broken: 0 },

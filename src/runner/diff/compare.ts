@@ -99,11 +99,19 @@ export interface CompareOptions {
   inScope: (file: string) => boolean;
 }
 
+/** A diagnostic of one side of the diff (numbers masked in its message unless shown). */
+export type SidedDiagnostic = Diagnostic & { side: Side };
+
 export interface Comparison {
   messages: MessageDiff[];
   campaigns: CampaignDiff[];
   /** Errors in files that are not a (named) spec on that side: YAML that does not parse, say. */
   otherProblems: SpecProblems[];
+  /**
+   * Every problem reported above (broken specs and other files), once each, as Diagnostics: what
+   * `--format json` prints in cli.md's one diagnostics shape, with the side added.
+   */
+  diagnostics: SidedDiagnostic[];
 }
 
 function reportProblem(d: Diagnostic, showNumbers: boolean): ReportedProblem {
@@ -360,5 +368,27 @@ export async function compareProjects(base: SideInput, head: SideInput, opts: Co
       otherProblems.push({ side, problems: list.map((d) => reportProblem(d, opts.showNumbers)) });
     }
   }
-  return { messages, campaigns, otherProblems };
+  return { messages, campaigns, otherProblems, diagnostics: reportedDiagnostics(errs, [...messages, ...campaigns], otherProblems, opts.showNumbers) };
+}
+
+/** The diagnostics behind the problems the report shows, in report order, each file once per side. */
+function reportedDiagnostics(
+  errs: Record<Side, Map<string, Diagnostic[]>>,
+  specs: readonly (MessageDiff | CampaignDiff)[],
+  otherProblems: readonly SpecProblems[],
+  showNumbers: boolean,
+): SidedDiagnostic[] {
+  const seen = new Set<string>();
+  const out: SidedDiagnostic[] = [];
+  for (const { side, problems } of [...specs.flatMap((d) => d.broken), ...otherProblems]) {
+    for (const file of new Set(problems.map((p) => p.file))) {
+      const key = `${side}\0${file}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const d of errs[side].get(file) ?? []) {
+        out.push({ ...d, message: showNumbers ? d.message : maskNumbersIn(d.message), side });
+      }
+    }
+  }
+  return out;
 }

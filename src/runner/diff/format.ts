@@ -2,6 +2,7 @@
  * The diff report as terminal text, as a pull-request comment (markdown) and as JSON. Pure
  * `(report) => string` functions.
  */
+import { diagnosticToJson } from "../../cli/format.js";
 import { escapeHtml, markdownCode, markdownFence, markdownText } from "../preview/escape.js";
 import { paint } from "../preview/terminal.js";
 import { safeTerminalText } from "../preview/terminal.js";
@@ -263,6 +264,7 @@ function truncationNote(left: string[], shortened: number, base: string): string
 // ---------------------------------------------------------------- json
 
 export function formatDiffJson(report: DiffReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  const diagnostics = report.diagnostics.map((d) => ({ ...diagnosticToJson(d), side: d.side }));
+  return `${JSON.stringify({ ...report, diagnostics }, null, 2)}\n`;
 }
 
