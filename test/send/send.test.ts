@@ -251,6 +251,24 @@ describe("send: journal, resume and lock", () => {
     expect(readFileSync(journal, "utf8")).toContain(`{"type":"intent","key":"${k1}","form":"template","attempt":2}`);
   });
 
+  it("a torn last line: a torn intent was never sent, and the journal stays resumable run after run", async () => {
+    const items = makeItems(3);
+    const [k0, k1] = items.map((i) => i.key);
+    const journal = join(tempDir(), "spring.ndjson");
+    // Killed while writing k1's intent: its request cannot have left (it goes after the newline).
+    const torn = intent(k1!).slice(0, 30);
+    writeFileSync(journal, [header(await planHashOf(items)), intent(k0!), outcome(k0!, "sent"), torn].join("\n"));
+    const box = await sandboxWith();
+    const first = await sendTo(box, items, { journal, resume: true });
+    expect(first).toMatchObject({ skipped: 1, unknown: 0, sent: 2, possiblyDuplicated: 0 });
+    const lines = readFileSync(journal, "utf8").split("\n");
+    expect(lines.includes(torn)).toBe(false);
+    expect(lines).toContain(`{"type":"intent","key":"${k1}","form":"template","attempt":1}`);
+    const second = await sendTo(box, items, { journal, resume: true });
+    expect(second).toMatchObject({ skipped: 3, unknown: 0, sent: 0 });
+    expect([...countByRecipient(box).keys()].sort()).toEqual([numberOf(1), numberOf(2)]);
+  });
+
   it("refuses to resume a changed plan without force, and resumes it with force", async () => {
     const items = makeItems(3);
     const journal = join(tempDir(), "spring.ndjson");

@@ -4,7 +4,20 @@
  * `outcome` entry. Replaying it tells a resumed run what is known to be sent, what failed, and
  * what is unknown (an intent without an outcome: the process died with the request in flight).
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync, constants as fsConstants, mkdirSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -103,7 +116,9 @@ function newHistory(): KeyHistory {
 /**
  * Reads a journal back; undefined when it holds no complete entry. A torn last line (the process
  * died mid-write) is ignored; anything else that does not parse is an error, since guessing
- * could resend.
+ * could resend. A torn intent counts as never written, so its request as never sent: intents
+ * are on disk before their request leaves, so a request only goes out after its intent's
+ * newline. A torn outcome leaves its intent without an outcome: unknown, as it should be.
  */
 export function replayJournal(path: string): JournalReplay | undefined {
   let text: string;
@@ -192,6 +207,7 @@ export class JournalWriter {
 
   static async open(path: string): Promise<JournalWriter> {
     mkdirSync(dirname(path), { recursive: true });
+    dropTornTail(path);
     const handle = await open(path, "a");
     return new JournalWriter(handle, path);
   }
@@ -281,6 +297,42 @@ export class JournalWriter {
       if (this.lazyTimer !== undefined) clearTimeout(this.lazyTimer);
       await this.handle.close();
     }
+  }
+}
+
+/**
+ * Cuts a torn last line (a write cut short by a crash) off the journal, durably, so that the next
+ * entry starts on a line of its own: appended to the torn one, it would make a line in the middle
+ * that does not parse, and the journal could never be resumed again. Reads back from the end
+ * only as far as the last newline.
+ */
+function dropTornTail(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r+");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw new InputError(`cannot open the journal ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const read = readSync(fd, chunk, 0, end - start, start);
+      const newline = chunk.subarray(0, read).lastIndexOf(0x0a);
+      if (newline !== -1) {
+        end = start + newline + 1;
+        break;
+      }
+      end = start;
+    }
+    if (end === size) return;
+    ftruncateSync(fd, end);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
