@@ -3,6 +3,7 @@
  * else; these are the only functions that add 1.
  */
 import type { Diagnostic } from "../diagnostics.js";
+import { markdownCode, markdownText } from "../runner/preview/escape.js";
 
 export interface DiagnosticSummary {
   specs: number;
@@ -148,4 +149,29 @@ function plural(n: number, word: string): string {
 /** `3 specs, 2 samples: 1 error, 0 warnings`; `what` describes what was checked. */
 export function formatSummaryLine(what: string, summary: { errors: number; warnings: number }): string {
   return `${what}: ${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}`;
+}
+
+/** A code span inside a table cell: GitHub splits cells at `|` even inside code, unless escaped. */
+function tableCode(text: string): string {
+  return markdownCode(text).replace(/\|/g, "\\|");
+}
+
+/**
+ * A pull-request comment: the summary line, then one table row per diagnostic
+ * (location | severity | code | message, the hint under the message). User text is escaped so
+ * that it renders as itself and cannot break out of its cell.
+ */
+export function formatDiagnosticsMarkdown(
+  diagnostics: readonly Diagnostic[],
+  summary: { what: string; errors: number; warnings: number },
+): string {
+  const lines = [`**${markdownText(formatSummaryLine(summary.what, summary))}**`];
+  if (diagnostics.length > 0) {
+    lines.push("", "| location | severity | code | message |", "|---|---|---|---|");
+    for (const d of diagnostics) {
+      const message = d.hint ? `${markdownText(d.message)}<br>_hint:_ ${markdownText(d.hint)}` : markdownText(d.message);
+      lines.push(`| ${tableCode(formatLocation(d))} | ${d.severity} | ${tableCode(d.code)} | ${message} |`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -112,6 +112,30 @@ describe("msgc validate", () => {
     });
   });
 
+  it("--format markdown: the summary line and a table on stdout, exit 1 on errors", () => {
+    const dir = project({ "specs/m.yaml": MESSAGE.replace("Hi {{first_name}}", "Hi {{frist_name}}") });
+    expect(msgc(["validate", "--format", "markdown"], { cwd: dir })).toEqual({
+      code: 1,
+      stdout: [
+        "**1 spec, 0 samples, 0 recipients: 1 error, 0 warnings**",
+        "",
+        "| location | severity | code | message |",
+        "|---|---|---|---|",
+        "| `specs/m.yaml:9:13` | error | `unknown-variable` | Unknown variable &quot;frist\\_name&quot;; did you mean &quot;first\\_name&quot;?<br>_hint:_ declared vars: first\\_name, order\\_id |",
+        "",
+      ].join("\n"),
+      stderr: "",
+    });
+  });
+
+  it("--format markdown on a valid project: the summary line alone, exit 0", () => {
+    expect(msgc(["validate", "--format", "markdown"], { cwd: goodProject() })).toEqual({
+      code: 0,
+      stdout: "**2 specs, 1 sample, 2 recipients: 0 errors, 0 warnings**\n",
+      stderr: "",
+    });
+  });
+
   it("--quiet prints errors only, no warnings and no summary", () => {
     const dir = goodProject("phone,first_name,order_id\n+16045852331,Ana,10001\n+16045852331,Di,10004\n");
     expect(msgc(["validate", "--quiet"], { cwd: dir })).toEqual({ code: 0, stdout: "", stderr: "" });
@@ -136,13 +160,20 @@ describe("msgc validate", () => {
     expect(msgc(["validate", "--format", "xml"])).toEqual({
       code: 64,
       stdout: "",
-      stderr: 'msgc validate: unknown format "xml"\nUse one of: text, json, github.\n',
+      stderr: 'msgc validate: unknown format "xml"\nUse one of: text, json, markdown, github.\n',
     });
     expect(msgc(["validate", "--help"]).stdout).toMatch(/^Usage: msgc validate \[paths…\] \[options\]\n/);
   });
 });
 
 describe("msgc build", () => {
+  it("--format markdown with --out -: plan items on stdout, the markdown report on stderr", () => {
+    const r = msgc(["build", "--out", "-", "--format", "markdown"], { cwd: goodProject() });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split("\n")).toHaveLength(3);
+    expect(r.stderr).toBe("**1 sample, 2 recipients written to stdout: 0 errors, 0 warnings**\n");
+  });
+
   it("--out DIR: messages, campaigns and a manifest with counts and sha256; byte-for-byte deterministic", () => {
     const dir = goodProject();
     const first = msgc(["build", "--out", "out1"], { cwd: dir });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics.js";
 import {
   diagnosticToJson,
+  formatDiagnosticsMarkdown,
   formatDiagnosticsGithub,
   formatDiagnosticsJson,
   formatDiagnosticsText,
@@ -170,4 +171,41 @@ describe("formatDiagnosticsGithub", () => {
 test("formatSummaryLine: counts with plurals", () => {
   expect(formatSummaryLine("3 specs, 2 samples", { errors: 1, warnings: 0 })).toBe("3 specs, 2 samples: 1 error, 0 warnings");
   expect(formatSummaryLine("1 spec", { errors: 2, warnings: 1 })).toBe("1 spec: 2 errors, 1 warning");
+});
+
+describe("formatDiagnosticsMarkdown", () => {
+  test("the summary line, then location | severity | code | message; the hint under the message", () => {
+    const md = formatDiagnosticsMarkdown([unknownField, rowProblem, warning, wholeProject], { what: "12 specs", errors: 3, warnings: 1 });
+    expect(md).toBe(
+      [
+        "**12 specs: 3 errors, 1 warning**",
+        "",
+        "| location | severity | code | message |",
+        "|---|---|---|---|",
+        "| `specs/promo.yaml:5:3` | error | `unknown-field` | Unknown field &quot;colour&quot; in session |",
+        "| `specs/audiences/a.csv:118` | error | `phone-invalid` | phone &quot;12&quot; is not a valid phone number |",
+        "| `specs/promo.yaml:3:1` | warning | `no-template-fallback` | Only a session form: recipients outside the 24\\-hour window will fail<br>_hint:_ Add a template form, or set window: session |",
+        "| `specs` | error | `no-specs` | No spec files found in specs/ |",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("pipes, backticks, markup and line breaks stay inside their cell", () => {
+    const hostile: Diagnostic = {
+      code: "unknown-field",
+      severity: "error",
+      message: "a | b <img src=x> *c*\nsecond line",
+      file: "specs/we|ird`name.yaml",
+      path: [],
+      range: at(0, 0),
+    };
+    expect(formatDiagnosticsMarkdown([hostile], { what: "1 spec", errors: 1, warnings: 0 }).split("\n")[4]).toBe(
+      "| ``specs/we\\|ird`name.yaml:1:1`` | error | `unknown-field` | a \\| b &lt;img src=x&gt; \\*c\\*<br>second line |",
+    );
+  });
+
+  test("nothing to report: the summary line alone", () => {
+    expect(formatDiagnosticsMarkdown([], { what: "2 specs", errors: 0, warnings: 0 })).toBe("**2 specs: 0 errors, 0 warnings**\n");
+  });
 });

@@ -3,6 +3,8 @@ import type { CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS } from "../io.js";
 import { COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, writeReport } from "../common.js";
 import { build } from "../../runner/build.js";
+import { isError } from "../../diagnostics.js";
+import { formatDiagnosticsMarkdown } from "../format.js";
 
 const HELP = `Usage: msgc build [paths…] [--out DIR|-] [options]
 
@@ -19,7 +21,7 @@ Arguments:
 
 Options:
   --out DIR|-        output folder (default: the config's out, .msgc) or - for stdout
-  --format FORMAT    text (default), json or github, for the diagnostics
+  --format FORMAT    text (default), json, markdown or github, for the diagnostics
   --config PATH      msgc.config.yaml to use (default: found by walking up from here)
   --quiet, -q        print errors only
   --help, -h         show this help
@@ -32,21 +34,20 @@ const OPTIONS = { ...COMMON_OPTIONS, out: { type: "string", short: "o" } } as co
 export const run: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("build", args, OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
-  const format = parseFormat("build", values.format, ["text", "json", "github"] as const);
+  const format = parseFormat("build", values.format, ["text", "json", "markdown", "github"] as const);
   const project = await loadProjectFor(io, values.config, positionals);
   const toStdout = values.out === "-";
   const outDir = toStdout ? undefined : values.out !== undefined ? resolve(io.cwd, values.out) : project.config.outDir;
   const result = await build(project, toStdout ? { stream: io.stdout } : { outDir: outDir! });
   const { summary } = result;
   const written = result.written ? (toStdout ? "written to stdout" : `written to ${outDir}`) : "nothing written";
-  writeReport(io, {
-    format,
-    diagnostics: result.diagnostics,
-    summary,
-    sources: project.sources,
-    quiet: values.quiet === true,
-    target: toStdout ? "stderr" : "stdout",
-    what: `${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")} ${written}`,
-  });
+  const what = `${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")} ${written}`;
+  const quiet = values.quiet === true;
+  const target = toStdout ? "stderr" : "stdout";
+  if (format === "markdown") {
+    io[target].write(formatDiagnosticsMarkdown(quiet ? result.diagnostics.filter(isError) : result.diagnostics, { what, ...summary }));
+  } else {
+    writeReport(io, { format, diagnostics: result.diagnostics, summary, sources: project.sources, quiet, target, what });
+  }
   return result.ok ? EXIT_OK : EXIT_PROBLEMS;
 };
