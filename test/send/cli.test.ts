@@ -64,6 +64,19 @@ describe("msgc send: usage", () => {
     }
   });
 
+  it("a key file with a second line is a usage error that never quotes the key", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    writeFileSync(join(dir, "key.txt"), `${KEY}\nck_live_second_line\n`);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--api-key-file", "key.txt"], dir, {});
+    expect([result.code, result.stdout, result.stderr]).toEqual([
+      64,
+      "",
+      "msgc send: the API key in key.txt has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII)\nCheck how the key was copied: it is printable ASCII only.\n",
+    ]);
+    expect(box.stats().requests).toBe(0);
+  });
+
   it("refuses to send without --yes when there is no terminal to ask on", async () => {
     const box = await sandboxWith();
     const dir = notesProject(5);

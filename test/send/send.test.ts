@@ -193,6 +193,18 @@ describe("send: a refused key", () => {
   });
 });
 
+describe("send: an unusable key", () => {
+  it("a key with a line break is a usage error before anything is sent, without the key in it", async () => {
+    const box = await sandboxWith();
+    const error = await sendTo(box, makeItems(3), { apiKey: `${API_KEY}\nx` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(
+      "the API key has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII); check how it was copied",
+    );
+    expect(box.stats().requests).toBe(0);
+  });
+});
+
 describe("send: shards", () => {
   it("shards 1/3, 2/3 and 3/3 together cover the audience exactly once", async () => {
     const box = await sandboxWith();

@@ -114,12 +114,15 @@ describe("transport helpers", () => {
   });
 
   it("classifyError: a request that never left is not ambiguous; one that may have is", () => {
-    expect(classifyError(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))).toEqual({ code: "connection-refused", ambiguous: false });
-    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_CONNECT_TIMEOUT" }))).toEqual({ code: "connect-timeout", ambiguous: false });
-    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_HEADERS_TIMEOUT" }))).toEqual({ code: "timeout", ambiguous: true });
-    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_SOCKET" }))).toEqual({ code: "connection-reset", ambiguous: true });
-    expect(classifyError(Object.assign(new Error("x"), { cause: { code: "ECONNRESET" } }))).toEqual({ code: "connection-reset", ambiguous: true });
-    expect(classifyError(new Error("who knows"))).toEqual({ code: "network-error", ambiguous: true });
+    expect(classifyError(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))).toEqual({ code: "connection-refused", ambiguous: false, final: false });
+    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_CONNECT_TIMEOUT" }))).toEqual({ code: "connect-timeout", ambiguous: false, final: false });
+    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_HEADERS_TIMEOUT" }))).toEqual({ code: "timeout", ambiguous: true, final: false });
+    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_SOCKET" }))).toEqual({ code: "connection-reset", ambiguous: true, final: false });
+    expect(classifyError(Object.assign(new Error("x"), { cause: { code: "ECONNRESET" } }))).toEqual({ code: "connection-reset", ambiguous: true, final: false });
+    expect(classifyError(new Error("who knows"))).toEqual({ code: "network-error", ambiguous: true, final: false });
+    // Broken before the whole request was handed to the socket: the server cannot have it.
+    expect(classifyError(new Error("who knows"), false)).toEqual({ code: "network-error", ambiguous: false, final: false });
+    expect(classifyError(Object.assign(new Error("x"), { code: "UND_ERR_INVALID_ARG" }))).toEqual({ code: "invalid-request", ambiguous: false, final: true });
   });
 });
 
@@ -166,8 +169,26 @@ describe("transport", () => {
     server.close();
     await once(server, "close");
     const transport = createTransport({ baseUrl: `http://127.0.0.1:${port}`, apiKey: "k", connections: 1, timeoutMs: 1000 });
-    expect(await transport.post("/", "{}")).toEqual({ kind: "error", code: "connection-refused", ambiguous: false });
+    expect(await transport.post("/", "{}")).toEqual({ kind: "error", code: "connection-refused", ambiguous: false, final: false });
     await transport.close();
+  });
+
+  it("a key no header can carry is a final error that sent nothing, and its text is kept nowhere", async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end("{}");
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const transport = createTransport({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: "ck_live\nsecret", connections: 1, timeoutMs: 1000 });
+    try {
+      expect(await transport.post("/", "{}")).toEqual({ kind: "error", code: "invalid-request", ambiguous: false, final: true });
+    } finally {
+      await transport.close();
+      server.close();
+    }
+    expect(requests).toBe(0);
   });
 });
 

@@ -17,7 +17,7 @@ import { loadProject } from "../../spec/project.js";
 import type { Project } from "../../spec/project.js";
 import { compileProject, newCampaignStats, planCampaign } from "../../runner/plan.js";
 import { maskNumber } from "../../runner/mask.js";
-import { parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
+import { isUsableApiKey, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
 import { createProgress } from "../../runner/send/progress.js";
@@ -115,12 +115,21 @@ function readApiKey(io: CliIo, file: string | undefined): string | undefined {
     } catch (e) {
       throw new UsageError(`msgc send: cannot read the API key file ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
     }
-    const key = text.trim();
+    // Editors end a file with a newline; anything else in the file is part of the key.
+    const key = text.replace(/\r?\n$/, "");
     if (key === "") throw new UsageError(`msgc send: the API key file ${file} is empty`);
-    return key;
+    return usableApiKey(key, `the API key in ${file}`);
   }
-  const key = io.env["CONNECTLY_API_KEY"]?.trim();
-  return key === "" ? undefined : key;
+  const key = io.env["CONNECTLY_API_KEY"];
+  return key === undefined || key === "" ? undefined : usableApiKey(key, "CONNECTLY_API_KEY");
+}
+
+/** Checked here rather than failing every request: the key cannot even be put in a header. */
+function usableApiKey(key: string, where: string): string {
+  if (!isUsableApiKey(key)) {
+    throw new UsageError(`msgc send: ${where} has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII)`, "Check how the key was copied: it is printable ASCII only.");
+  }
+  return key;
 }
 
 /** `--vars FILE` then `--var k=v`: CSV-like strings when any --var is given, typed values otherwise. */
@@ -261,7 +270,7 @@ export const run: CommandHandler = async (args, io) => {
   const target = await resolveTarget(io, values, config, dryRun);
   // The in-process sandbox's key is a random one of its own; the real key may still be in the
   // environment (or a file) and must not show up either.
-  const secrets = [target.apiKey, io.env["CONNECTLY_API_KEY"]?.trim()];
+  const secrets = [target.apiKey, io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim()];
   const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);

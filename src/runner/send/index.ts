@@ -188,6 +188,14 @@ function toAsyncIterator(source: PlanSource): { next(): Promise<IteratorResult<P
   return (source as Iterable<PlanItem>)[Symbol.iterator]();
 }
 
+/** Visible ASCII only: anything else cannot go in an HTTP header (and no key has it). */
+export function isUsableApiKey(key: string): boolean {
+  return /^[\x21-\x7e]+$/.test(key);
+}
+
+/** Never quotes the key: it is the one thing that must not be printed. */
+export const API_KEY_UNUSABLE = "the API key has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII); check how it was copied";
+
 function checkOptions(options: SendOptions): void {
   const rate = options.rate ?? DEFAULT_RATE;
   if (!(rate > 0)) throw new UsageError(`rate must be above 0, got ${rate}`);
@@ -206,6 +214,7 @@ function checkOptions(options: SendOptions): void {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the base URL must be http(s), got "${options.baseUrl}"`);
   if (options.businessId === "") throw new UsageError("the business id is empty");
   if (!options.dryRun && !options.apiKey) throw new UsageError("no API key: set CONNECTLY_API_KEY or pass --api-key-file");
+  if (options.apiKey !== undefined && !isUsableApiKey(options.apiKey)) throw new UsageError(API_KEY_UNUSABLE);
   if (options.shard && !(options.shard.index >= 1 && options.shard.index <= options.shard.count)) {
     throw new UsageError(`shard must be I/N with 1 <= I <= N, got ${options.shard.index}/${options.shard.count}`);
   }
@@ -655,6 +664,10 @@ class Run {
     };
 
     if (http.kind === "error") {
+      if (http.final) {
+        finish("failed", { status: null, errorCode: http.code, ambiguous: false });
+        return this.fail(state);
+      }
       finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: null, errorCode: http.code, ambiguous: http.ambiguous });
       if (http.ambiguous) state.ambiguousAttempts++;
       return this.afterRetryable(state);

@@ -13,6 +13,8 @@ export type HttpOutcome =
       code: string;
       /** The request may have reached the server (it was written before things broke). */
       ambiguous: boolean;
+      /** Trying again cannot help: the request itself is one the client refuses to send. */
+      final: boolean;
     };
 
 export interface Transport {
@@ -46,6 +48,9 @@ const SENT_MAYBE_CODES = new Map<string, string>([
   ["UND_ERR_CLOSED", "connection-closed"],
 ]);
 
+/** The client refused the request itself (a header value it cannot send, say): it never left. */
+const INVALID_REQUEST_CODES = new Map<string, string>([["UND_ERR_INVALID_ARG", "invalid-request"]]);
+
 function errorCodeOf(e: unknown): string {
   const err = e as { code?: unknown; cause?: { code?: unknown } } | undefined;
   if (typeof err?.code === "string") return err.code;
@@ -55,13 +60,17 @@ function errorCodeOf(e: unknown): string {
 
 /**
  * Classifies a transport error without ever keeping its message: undici messages can quote
- * request details, and the API key must never reach any output.
+ * request details, and the API key must never reach any output. An error before the whole
+ * request was handed to the socket cannot have been accepted: the server would still be
+ * waiting for the rest of it.
  */
-export function classifyError(e: unknown): { code: string; ambiguous: boolean } {
+export function classifyError(e: unknown, requestWritten = true): { code: string; ambiguous: boolean; final: boolean } {
   const raw = errorCodeOf(e);
+  const invalid = INVALID_REQUEST_CODES.get(raw);
+  if (invalid) return { code: invalid, ambiguous: false, final: true };
   const notSent = NOT_SENT_CODES.get(raw);
-  if (notSent) return { code: notSent, ambiguous: false };
-  return { code: SENT_MAYBE_CODES.get(raw) ?? "network-error", ambiguous: true };
+  if (notSent) return { code: notSent, ambiguous: false, final: false };
+  return { code: SENT_MAYBE_CODES.get(raw) ?? "network-error", ambiguous: requestWritten, final: false };
 }
 
 /** Retry-After as seconds or an HTTP date, in milliseconds; undefined when absent or unreadable. */
@@ -105,12 +114,16 @@ export function createTransport(options: TransportOptions): Transport {
       // which is most of the client's CPU time per message at thousands of messages a second.
       return new Promise<HttpOutcome>((resolve) => {
         let status = 0;
+        let requestWritten = false;
         let retryAfter: string | undefined;
         const chunks: Buffer[] = [];
         pool.dispatch(
           { method: "POST", path: `${prefix}${path}`, headers, body },
           {
             onConnect() {},
+            onRequestSent() {
+              requestWritten = true;
+            },
             onHeaders(statusCode: number, rawHeaders: Buffer[]) {
               status = statusCode;
               retryAfter = retryAfterOf(rawHeaders);
@@ -129,7 +142,7 @@ export function createTransport(options: TransportOptions): Transport {
               });
             },
             onError(error: Error) {
-              resolve({ kind: "error", ...classifyError(error) });
+              resolve({ kind: "error", ...classifyError(error, requestWritten) });
             },
           } as unknown as Dispatcher.DispatchHandler,
         );
