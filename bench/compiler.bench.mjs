@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiler micro-benchmark: the per-recipient work alone (no CSV, no I/O). compileRow on the
-// demo-style message, JSON.stringify of its item, and phone validation through msgc's fast path
-// versus libphonenumber-js (max metadata) directly. Rates use the process's user CPU time, so a
+// demo-style message, JSON.stringify of its item versus the shape writer that build --out - uses,
+// and phone validation through msgc's fast path versus libphonenumber-js (max metadata) directly. Rates use the process's user CPU time, so a
 // busy machine skews them less than wall time would. Prints figures; never asserts.
 //   node bench/compiler.bench.mjs [rows]      (needs `npm run build` first)
 import { existsSync } from "node:fs";
@@ -18,6 +18,7 @@ if (!existsSync(join(root, "dist", "compiler", "campaign.js"))) {
 const { compileMessage } = await import(dist("message.js"));
 const { compileCampaign, compileRow } = await import(dist("campaign.js"));
 const { normalizePhone } = await import(dist("phone.js"));
+const { createShapeWriter } = await import(pathToFileURL(join(root, "dist", "runner", "shape-serializer.js")).href);
 
 const rows = Number(process.argv[2] ?? 500_000);
 const message = compileMessage(
@@ -74,6 +75,25 @@ measure("compileRow", (n) => {
 });
 measure("compileRow + JSON.stringify", (n) => {
   for (let i = 0; i < n; i++) sink += JSON.stringify(compileRow(campaign, audience[i % audience.length], i + 1, { fromStrings: true }).item).length;
+});
+const items = audience.map((row, i) => compileRow(campaign, row, i + 1, { fromStrings: true }).item);
+const out = Buffer.allocUnsafe(1 << 20);
+measure("JSON.stringify + UTF-8 encode (one item)", (n) => {
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    pos += out.write(JSON.stringify(items[i % items.length]), pos);
+    if (pos > out.length - 4096) pos = 0;
+  }
+  sink += pos;
+});
+const writeJson = createShapeWriter();
+measure("shape writer (the same bytes, build --out -)", (n) => {
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    pos = writeJson(items[i % items.length], out, pos, out.length);
+    if (pos > out.length - 4096) pos = 0;
+  }
+  sink += pos;
 });
 measure("normalizePhone (msgc fast path)", (n) => {
   for (let i = 0; i < n; i++) sink += normalizePhone(audience[i % audience.length].phone).number ? 1 : 0;
