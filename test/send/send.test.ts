@@ -281,6 +281,52 @@ describe("send: journal, resume and lock", () => {
     expect([...countByRecipient(box).keys()].sort()).toEqual([numberOf(1), numberOf(2)]);
   });
 
+  it("resume leaves recipients refused for good (a final 4xx) alone, and --retry-failed sends them", async () => {
+    const items = makeItems(6);
+    const [k0, k1, k2, k3, k4] = items.map((i) => i.key);
+    const failed = (key: string, status: number, errorCode: string): string =>
+      outcome(key, "failed", { status, messageId: null, errorCode, ambiguous: status >= 500 });
+    const journal = join(tempDir(), "spring.ndjson");
+    writeFileSync(
+      journal,
+      [
+        header(await planHashOf(items)),
+        intent(k0!),
+        failed(k0!, 400, "ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND"),
+        intent(k1!),
+        failed(k1!, 401, "ERROR_CODE_UNAUTHENTICATED"),
+        intent(k2!),
+        failed(k2!, 429, "ERROR_CODE_RATE_LIMIT_EXCEEDED"),
+        intent(k3!),
+        failed(k3!, 408, "HTTP_408"),
+        intent(k4!),
+        failed(k4!, 404, "HTTP_404"),
+      ].join("\n") + "\n",
+    );
+    const box = await sandboxWith();
+    const report = join(tempDir(), "report.json");
+    const summary = await sendTo(box, items, { journal, resume: true, report });
+    expect(summary).toMatchObject({
+      sent: 4,
+      failed: 0,
+      skipped: 0,
+      failedEarlier: 2,
+      failedEarlierByCode: { ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND: 1, HTTP_404: 1 },
+    });
+    expect(summaryExitCode(summary)).toBe(1);
+    expect([...countByRecipient(box).keys()].sort()).toEqual([numberOf(1), numberOf(2), numberOf(3), numberOf(5)]);
+    const earlier = readReport(report).recipients.filter((r) => r["status"] === "failed-earlier");
+    expect(earlier.map((r) => [r["key"], r["errorCode"], r["httpStatus"], r["attempts"]])).toEqual([
+      [k0, "ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND", 400, 1],
+      [k4, "HTTP_404", 404, 1],
+    ]);
+
+    const again = await sendTo(box, items, { journal, resume: true, retryFailed: true });
+    expect(again).toMatchObject({ sent: 2, skipped: 4, failedEarlier: 0 });
+    expect(summaryExitCode(again)).toBe(0);
+    expect([...countByRecipient(box).values()]).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
   it("refuses to resume a changed plan without force, and resumes it with force", async () => {
     const items = makeItems(3);
     const journal = join(tempDir(), "spring.ndjson");

@@ -291,6 +291,8 @@ function summary(overrides: Partial<SendSummary> = {}): SendSummary {
     sent: 7,
     failed: 2,
     failedByCode: { ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND: 1, timeout: 1 },
+    failedEarlier: 0,
+    failedEarlierByCode: {},
     fallbacks: 1,
     unknown: 1,
     unknownKeys: ["spring/+1604•••0001"],
@@ -330,6 +332,16 @@ describe("formatting", () => {
     );
   });
 
+  it("formatSummary: recipients refused for good in an earlier run, by code", () => {
+    const text = formatSummary(summary({ failedEarlier: 3, failedEarlierByCode: { HTTP_404: 1, ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND: 2 } }));
+    expect(text.split("\n").slice(5, 9)).toEqual([
+      "  failed earlier (final)  3  refused for good in an earlier run; not resent, add --retry-failed to send them again",
+      "    ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND  2",
+      "    HTTP_404  1",
+      "  fallbacks   1",
+    ]);
+  });
+
   it("formatProgress: a bar on a terminal, a plain line in CI", () => {
     const snapshot = { total: 400, sent: 118, failed: 2, fallbacks: 3, skipped: 0, unknown: 0, inFlight: 4, requests: 125, rateLimited: 0, rate: 50, elapsedMs: 2400 };
     expect(formatProgress(snapshot, { bar: true, width: 10 })).toBe("[###-------] 120/400  sent 118  failed 2  fallbacks 3  50.0/s  ETA 5.6 s");
@@ -352,6 +364,7 @@ describe("formatting", () => {
     expect(summaryExitCode(summary({ failed: 0, unknown: 0 }))).toBe(0);
     expect(summaryExitCode(summary({ failed: 0, unknown: 0, possiblyDuplicated: 3 }))).toBe(0);
     expect(summaryExitCode(summary({ failed: 0, unknown: 0, notAttempted: 1 }))).toBe(1);
+    expect(summaryExitCode(summary({ failed: 0, unknown: 0, failedEarlier: 1 }))).toBe(1);
   });
 
   it("scrubOutput: the key is removed and numbers masked unless shown", () => {

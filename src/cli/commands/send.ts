@@ -57,6 +57,8 @@ Journal and resume:
   --journal FILE         the journal (default: <out>/journal/<campaign>[.shard-I-of-N].ndjson)
   --resume               send only what is not known to be sent
   --retry-unknown        with --resume, also resend requests whose outcome is unknown
+  --retry-failed         with --resume, also resend recipients refused for good earlier (a 4xx other
+                         than 401, 403, 408 and 429), e.g. after fixing the spec (with --force)
   --force                with --resume, accept a campaign that changed since the journal began
 
 Output:
@@ -82,6 +84,7 @@ const OPTIONS = {
   concurrency: { type: "string" },
   resume: { type: "boolean" },
   "retry-unknown": { type: "boolean" },
+  "retry-failed": { type: "boolean" },
   force: { type: "boolean" },
   "max-failures": { type: "string" },
   shard: { type: "string" },
@@ -243,6 +246,7 @@ export const run: CommandHandler = async (args, io) => {
   const maxFailures = values["max-failures"] !== undefined ? fromLibraryCall(() => parseMaxFailures(values["max-failures"]!)) : undefined;
   const shard = values.shard !== undefined ? fromLibraryCall(() => parseShard(values.shard!)) : undefined;
   if (values["retry-unknown"] && !values.resume) throw new UsageError("msgc send: --retry-unknown only makes sense with --resume");
+  if (values["retry-failed"] && !values.resume) throw new UsageError("msgc send: --retry-failed only makes sense with --resume");
   if (values.force && !values.resume) throw new UsageError("msgc send: --force only makes sense with --resume");
   const single = values.to !== undefined;
   if (!single && (values.var !== undefined || values.vars !== undefined)) {
@@ -342,6 +346,7 @@ export const run: CommandHandler = async (args, io) => {
         journal,
         resume: values.resume === true,
         retryUnknown: values["retry-unknown"] === true,
+        retryFailed: values["retry-failed"] === true,
         force: values.force === true,
         dryRun,
         confirm: confirmer(io, values.yes === true, preflight),

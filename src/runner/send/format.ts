@@ -49,6 +49,13 @@ function listKeys(keys: readonly string[], total: number): string[] {
   return shown;
 }
 
+/** Most frequent first. */
+function listCodes(byCode: Record<string, number>): string[] {
+  return Object.entries(byCode)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code, count]) => `    ${code}  ${count}`);
+}
+
 /** The end-of-run summary as text. */
 export function formatSummary(s: SendSummary): string {
   const lines: string[] = [];
@@ -58,14 +65,17 @@ export function formatSummary(s: SendSummary): string {
     lines.push(`  would send  ${s.forms.session + s.forms.template}  (${s.forms.session} session, ${s.forms.template} template)`);
     if (s.skipped > 0) lines.push(`  skipped     ${s.skipped}  already sent (journal)`);
     if (s.unknown > 0) lines.push(`  unknown     ${s.unknown}  outcome unknown from an earlier run; not resent without --retry-unknown`);
+    if (s.failedEarlier > 0) lines.push(`  failed earlier (final)  ${s.failedEarlier}  not resent without --retry-failed`);
     return `${lines.join("\n")}\n`;
   }
   if (s.cancelled) return `Cancelled: ${where}, nothing sent\n`;
   lines.push(`Send summary: ${where}`);
   lines.push(`  sent        ${s.sent}${s.fallbacks > 0 ? `  (${s.fallbacks} as the template form after the 24-hour window refused the session form)` : ""}`);
   lines.push(`  failed      ${s.failed}`);
-  for (const [code, count] of Object.entries(s.failedByCode).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
-    lines.push(`    ${code}  ${count}`);
+  lines.push(...listCodes(s.failedByCode));
+  if (s.failedEarlier > 0) {
+    lines.push(`  failed earlier (final)  ${s.failedEarlier}  refused for good in an earlier run; not resent, add --retry-failed to send them again`);
+    lines.push(...listCodes(s.failedEarlierByCode));
   }
   lines.push(`  fallbacks   ${s.fallbacks}`);
   lines.push(`  unknown     ${s.unknown}${s.unknown > 0 ? "  outcome unknown (the run that sent them died); not resent, add --resume --retry-unknown to send them anyway" : ""}`);

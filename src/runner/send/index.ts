@@ -108,6 +108,11 @@ export interface SendOptions {
   journal: string | false;
   resume?: boolean;
   retryUnknown?: boolean;
+  /**
+   * With resume, also resend keys whose last outcome was a final failure (a 4xx that says the
+   * request itself is wrong); without it they are counted as failed earlier and left alone.
+   */
+  retryFailed?: boolean;
   /** Resume although the plan changed since the journal was started. */
   force?: boolean;
   /** Everything but the HTTP requests (and the journal). */
@@ -152,6 +157,13 @@ export interface SendSummary {
   /** Already sent according to the journal. */
   skipped: number;
   /**
+   * Failed for good in an earlier run (a final 4xx), not resent without retryFailed: resending
+   * the same request would be refused the same way.
+   */
+  failedEarlier: number;
+  /** Of those, by error code. */
+  failedEarlierByCode: Record<string, number>;
+  /**
    * Recipients who may have the message more than once: a success after an attempt that may
    * have been accepted (a 5xx, a timeout, an unknown outcome), or two such attempts (masked keys).
    */
@@ -175,6 +187,7 @@ export interface SendSummary {
 export function summaryExitCode(summary: SendSummary): 0 | 1 {
   const incomplete =
     summary.failed > 0 ||
+    summary.failedEarlier > 0 ||
     summary.unknown > 0 ||
     summary.interrupted > 0 ||
     summary.notAttempted > 0 ||
@@ -229,7 +242,7 @@ interface Scan {
 }
 
 /** First pass: hash the whole plan, count this shard's items and what will go out. */
-async function scanPlan(source: PlanSource, shard: Shard | undefined, replay: JournalReplay | undefined, retryUnknown: boolean): Promise<Scan> {
+async function scanPlan(source: PlanSource, shard: Shard | undefined, replay: JournalReplay | undefined, choices: ResumeChoices): Promise<Scan> {
   const hash = createHash("sha256");
   let inShard = 0;
   let toSend = 0;
@@ -238,12 +251,37 @@ async function scanPlan(source: PlanSource, shard: Shard | undefined, replay: Jo
     hash.update("\n");
     if (shard && shardOf(item.key, shard.count) !== shard.index) continue;
     inShard++;
-    const history = replay?.keys.get(item.key);
-    if (history?.sent) continue;
-    if (history?.unknown && !retryUnknown) continue;
-    toSend++;
+    if (resumeStatus(replay?.keys.get(item.key), choices) === "send") toSend++;
   }
   return { planHash: `sha256:${hash.digest("hex")}`, inShard, toSend };
+}
+
+interface ResumeChoices {
+  retryUnknown: boolean;
+  retryFailed: boolean;
+}
+
+/**
+ * 401/403 stop the run and mean the key, not the request, was refused: nothing was accepted, and
+ * a resume with a fixed key must send them. 408 and 429 say "not now".
+ */
+const NOT_FINAL_4XX = new Set([401, 403, 408, 429]);
+
+/** The last outcome says the request itself is wrong: sending it again gets the same answer. */
+export function failedForGood(history: KeyHistory): boolean {
+  if (history.last !== "failed") return false;
+  const status = history.lastStatus;
+  if (status === null) return history.lastErrorCode === "invalid-request";
+  return status >= 400 && status < 500 && !NOT_FINAL_4XX.has(status);
+}
+
+/** What a resumed run does with a key, from what the journal says about it. */
+function resumeStatus(history: KeyHistory | undefined, choices: ResumeChoices): "skip" | "unknown" | "failed-earlier" | "send" {
+  if (!history) return "send";
+  if (history.sent) return "skip";
+  if (history.unknown && !choices.retryUnknown) return "unknown";
+  if (!history.unknown && failedForGood(history) && !choices.retryFailed) return "failed-earlier";
+  return "send";
 }
 
 function hostOf(baseUrl: string): string {
@@ -274,7 +312,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   const shardLabel = options.shard ? formatShard(options.shard) : null;
   const journalPath = options.journal === false ? null : options.journal;
   const dryRun = options.dryRun ?? false;
-  const retryUnknown = options.retryUnknown ?? false;
+  const choices: ResumeChoices = { retryUnknown: options.retryUnknown ?? false, retryFailed: options.retryFailed ?? false };
 
   let releaseLock: (() => void) | undefined;
   let journal: JournalWriter | undefined;
@@ -296,6 +334,8 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     unknown: 0,
     unknownKeys: [],
     skipped: 0,
+    failedEarlier: 0,
+    failedEarlierByCode: {},
     possiblyDuplicated: 0,
     possiblyDuplicatedKeys: [],
     interrupted: 0,
@@ -324,7 +364,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       if (options.resume) replay = existing;
     }
 
-    const scan = await scanPlan(options.plan(), options.shard, replay, retryUnknown);
+    const scan = await scanPlan(options.plan(), options.shard, replay, choices);
     summary.planHash = scan.planHash;
     summary.total = scan.inShard;
     if (replay) {
@@ -433,6 +473,7 @@ class Run {
   private readonly maxAttempts: number;
   private readonly backoff: Backoff;
   private readonly maxFailures: MaxFailures;
+  private readonly choices: ResumeChoices;
   private stopping = false;
   private readonly stopped: Promise<void>;
   private stop!: () => void;
@@ -450,6 +491,7 @@ class Run {
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.maxFailures = options.maxFailures ?? DEFAULT_MAX_FAILURES;
+    this.choices = { retryUnknown: options.retryUnknown ?? false, retryFailed: options.retryFailed ?? false };
     this.stopped = new Promise<void>((resolve) => {
       this.stop = resolve;
     });
@@ -527,11 +569,8 @@ class Run {
     return this.ctx.replay?.keys.get(key);
   }
 
-  private status(key: string): "skip" | "unknown" | "send" {
-    const history = this.history(key);
-    if (history?.sent) return "skip";
-    if (history?.unknown && !this.options.retryUnknown) return "unknown";
-    return "send";
+  private status(key: string): "skip" | "unknown" | "failed-earlier" | "send" {
+    return resumeStatus(this.history(key), this.choices);
   }
 
   /** Keys the journal already settles (sent, or unknown and left alone): listed, not sent. */
@@ -542,6 +581,13 @@ class Run {
         this.summary.skipped++;
         this.record(item.key, history!.form, "skipped", history!, { messageId: history!.messageId });
         return true;
+      case "failed-earlier": {
+        const code = history!.lastErrorCode ?? "unknown-error";
+        this.summary.failedEarlier++;
+        this.summary.failedEarlierByCode[code] = (this.summary.failedEarlierByCode[code] ?? 0) + 1;
+        this.record(item.key, history!.form, "failed-earlier", history!, {});
+        return true;
+      }
       case "unknown":
         this.summary.unknown++;
         this.summary.unknownKeys.push(this.ctx.display(item.key));

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { InputError } from "../../cli/io.js";
 import type { Form } from "../../compiler/plan.js";
 
-export type RecipientStatus = "sent" | "failed" | "unknown" | "skipped" | "interrupted" | "dry-run";
+export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "skipped" | "interrupted" | "dry-run";
 
 export interface RecipientReport {
   /** Masked unless numbers are shown. */
