@@ -77,6 +77,19 @@ export function buildTemplateRegistry(entries: unknown, source: string): Templat
   return registry;
 }
 
+/**
+ * `file:line:col templates file is not valid YAML or JSON: <what>` on one line. The yaml
+ * library ends its message with " at line L, column C:" and a code excerpt on the next lines;
+ * the position moves to the front, where editors and terminals pick it up.
+ */
+function yamlProblem(file: string, error: unknown): string {
+  const firstLine = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+  const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+  const what = firstLine.replace(/ at line \d+, column \d+:?$/, "");
+  const where = position ? `${file}:${position.line}:${position.col}` : file;
+  return `${where} templates file is not valid YAML or JSON: ${what}`;
+}
+
 /** Reads a YAML or JSON list of templates (JSON is YAML, so one parser reads both). */
 export async function loadTemplates(file: string): Promise<TemplateRegistry> {
   const text = await readInputFile(file, "templates");
@@ -84,7 +97,7 @@ export async function loadTemplates(file: string): Promise<TemplateRegistry> {
   try {
     entries = parseYaml(text);
   } catch (error) {
-    throw new SandboxConfigError(`templates file ${file} is not valid YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
+    throw new SandboxConfigError(yamlProblem(file, error));
   }
   return buildTemplateRegistry(entries, file);
 }

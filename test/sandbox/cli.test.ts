@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -127,11 +127,30 @@ describe("msgc sandbox (in-process)", () => {
     await expect(failure).rejects.toThrow(InputError);
     await expect(failure).rejects.toThrow(/^msgc sandbox: cannot read templates file .*no-such-templates\.yaml: ENOENT$/);
   });
+
+  it("a templates file that is not YAML: file:line:col and the problem, on one line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "msgc-sandbox-bad-"));
+    writeFileSync(join(dir, "bad.yaml"), "- { name: t\n");
+    const { io } = fakeIo({}, dir);
+    const failure = runSandbox(["--templates", "bad.yaml"], io, () => Promise.resolve());
+    await expect(failure).rejects.toThrow(InputError);
+    const message = await failure.catch((e: Error) => e.message);
+    expect(message).toBe(
+      `msgc sandbox: ${join(dir, "bad.yaml")}:2:1 templates file is not valid YAML or JSON: Flow map in block collection must be sufficiently indented and end with a }`,
+    );
+  });
 });
 
 describe("msgc sandbox (the built binary)", () => {
   // Built when missing or stale: a binary test that skips itself would pass without testing.
   beforeAll(ensureBuilt, 120_000);
+
+  it("a templates file that is not YAML: one line on stderr, exit 1", () => {
+    const dir = mkdtempSync(join(tmpdir(), "msgc-sandbox-bad-"));
+    writeFileSync(join(dir, "bad.yaml"), "a: 1\na: 2\n");
+    const r = spawnSync(process.execPath, [MAIN, "sandbox", "--templates", "bad.yaml"], { cwd: dir, encoding: "utf8" });
+    expect([r.status, r.stdout, r.stderr]).toEqual([1, "", `msgc sandbox: ${join(dir, "bad.yaml")}:2:1 templates file is not valid YAML or JSON: Map keys must be unique\n`]);
+  });
 
   it("starts quickly, serves, and exits 0 on SIGTERM and on SIGINT", async () => {
     const bareStarted = performance.now();
