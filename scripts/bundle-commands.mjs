@@ -24,7 +24,7 @@ try {
   process.exit(0);
 }
 
-for (const name of COMMANDS) {
+async function bundleCommand(name) {
   const file = join(commandsDir, `${name}.js`);
   const bundle = await rolldown({
     input: file,
@@ -40,4 +40,12 @@ for (const name of COMMANDS) {
   await writeFile(temporary, chunk.code);
   await writeFile(`${file}.map`, chunk.map.toString());
   await rename(temporary, file);
+}
+
+for (const name of COMMANDS) {
+  try {
+    await bundleCommand(name);
+  } catch (e) {
+    console.log(`bundle-commands: ${name} stays unbundled (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+  }
 }
