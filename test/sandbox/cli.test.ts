@@ -84,7 +84,7 @@ describe("msgc sandbox (in-process)", () => {
       {},
       async (url) => {
         const response = await fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "sandbox" }, body: JSON.stringify({ number: "+16045852331", templateName: "other", language: "en" }) });
-        expect((await response.json()).code).toBe("ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND");
+        expect(((await response.json()) as { code: string }).code).toBe("ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND");
       },
       dir,
     );
