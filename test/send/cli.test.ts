@@ -237,6 +237,52 @@ describe("msgc send: campaigns against the sandbox", () => {
     expect(box.messages()).toHaveLength(4);
   });
 
+  it("--format json reports a bad audience row in validate's diagnostic shape", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(2);
+    const csv = join(dir, "specs/audiences/notes.csv");
+    writeFileSync(csv, `${readFileSync(csv, "utf8")}+1 604 555 0099,Bad,12a,\n`);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--format", "json"], dir);
+    expect(result.code).toBe(1);
+    const document = JSON.parse(result.stdout) as { ok: boolean; diagnostics: unknown[] };
+    expect(document.ok).toBe(false);
+    expect(document.diagnostics).toEqual([
+      { file: "specs/audiences/notes.csv", row: 3, severity: "error", code: "var-invalid", message: 'order_id "12a" does not match ^[0-9]{5,}$' },
+    ]);
+    expect(box.messages()).toHaveLength(2);
+  });
+
+  it("bad --var and --vars values are diagnostics (JSON or one line each), where they came from, and nothing is sent", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(1);
+    writeFileSync(join(dir, "vals.yaml"), "first_name: Ana\nnickname: A\n");
+    const base = ["note", "--to", "+16045550199", "--base-url", box.url, "--yes"];
+    const json = await msgc([...base, "--var", "first_name=Zoë", "--var", "order_id=12a", "--format", "json"], dir);
+    expect([json.code, JSON.parse(json.stdout)]).toEqual([
+      1,
+      {
+        ok: false,
+        diagnostics: [{ file: "--var", severity: "error", code: "var-invalid", message: 'order_id "12a" does not match ^[0-9]{5,}$' }],
+        summary: { specs: 2, errors: 1, warnings: 0 },
+      },
+    ]);
+    const text = await msgc([...base, "--vars", "vals.yaml"], dir);
+    expect([text.code, text.stdout]).toEqual([
+      1,
+      [
+        "vals.yaml error var-unknown nickname is not a declared var",
+        "vals.yaml error var-missing order_id is required but has no value",
+        "nothing sent: 2 errors, 0 warnings",
+        "",
+      ].join("\n"),
+    ]);
+    const missing = await msgc([...base, "--var", "first_name=Zoë", "--format", "json"], dir);
+    expect((JSON.parse(missing.stdout) as { diagnostics: unknown[] }).diagnostics).toEqual([
+      { file: "--var", severity: "error", code: "var-missing", message: "order_id is required but has no value" },
+    ]);
+    expect(box.stats().requests).toBe(0);
+  });
+
   it("--quiet says nothing when every recipient was sent", async () => {
     const box = await sandboxWith();
     const dir = notesProject(3);

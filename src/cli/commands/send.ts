@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, sourcesOf, writeReport } from "../common.js";
+import { diagnosticToJson } from "../format.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors, isError } from "../../diagnostics.js";
 import type { PlanItem } from "../../compiler/plan.js";
@@ -377,7 +378,7 @@ export const run: CommandHandler = async (args, io) => {
     }
     const ok = summaryExitCode(summary) === 0 && rowProblems === 0;
     if (format === "json") {
-      const document = { ok, summary, diagnostics: diagnostics.map((d) => ({ ...d, message: scrub(d.message) })) };
+      const document = { ok, summary, diagnostics: diagnostics.map((d) => diagnosticToJson({ ...d, message: scrub(d.message) })) };
       io.stdout.write(`${scrub(JSON.stringify(document))}\n`);
     } else if (!quiet || !ok) {
       // --quiet: a run that went well says nothing; one that did not still shows its summary.
@@ -441,8 +442,13 @@ function renderOne(
   const { raw, fromStrings } = readValues(io, varsFile, pairs);
   const checked = checkValues(message, raw, { fromStrings });
   if (!checked.values) {
-    const problems = checked.problems.map((p) => `${p.var}: ${p.message}`).join("; ");
-    throw new InputError(`msgc send: the values for ${name} are not valid: ${problems}`);
+    // Each problem is put where its value came from: a --var flag, or the --vars file.
+    const given = new Set(pairs.map((pair) => pair.slice(0, pair.indexOf("="))));
+    for (const problem of checked.problems) {
+      const file = given.has(problem.var) || varsFile === undefined ? "--var" : varsFile;
+      diagnostics.push({ code: problem.code, severity: "error", message: problem.message, file, path: [problem.var] });
+    }
+    return undefined;
   }
   const rendered = renderMessage(message, {
     key: `${name}/${number}`,
