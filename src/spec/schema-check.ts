@@ -201,6 +201,12 @@ function translateOne(error: ErrorObject, data: unknown, all: readonly ErrorObje
       }
       return { code: "too-few-items", message: `${where(path)} has ${count} items; at least ${limit} ${limit === 1 ? "is" : "are"} needed`, path, at: "value" };
     }
+    case "uniqueItems": {
+      // Ajv names the two identical items; point at the later one.
+      const later = Math.max(Number(params.i), Number(params.j));
+      const item = Array.isArray(value) ? value[later] : undefined;
+      return { code: "invalid-value", message: `${where(path)} lists ${describeValue(item)} more than once; each value may appear once`, path: [...path, later], at: "value" };
+    }
     default:
       // Keywords our schemas do not use (or combinators handled by the caller): stay in plain words.
       return { code: "invalid-value", message: `${where(path)} is not valid here`, path, at: "value" };
