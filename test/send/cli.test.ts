@@ -77,6 +77,26 @@ describe("msgc send: usage", () => {
     expect(box.stats().requests).toBe(0);
   });
 
+  it("a campaign named with --to is a usage error that says so", async () => {
+    const dir = notesProject(3);
+    const result = await msgc(["notes", "--to", "+16045550199", "--base-url", "http://127.0.0.1:9", "--yes"], dir);
+    expect([result.code, result.stdout, result.stderr]).toEqual([
+      64,
+      "",
+      'msgc send: "notes" is a campaign; --to sends a message\nTo send its message to one number: msgc send note --to NUMBER\n',
+    ]);
+  });
+
+  it("an unknown name is said before a missing business id or key", async () => {
+    const dir = notesProject(3, { config: "rate: 10\n" });
+    const result = await msgc(["no-such-campaign", "--dry-run"], dir, {});
+    expect([result.code, result.stdout, result.stderr]).toEqual([
+      1,
+      "",
+      'msgc send: there is no campaign or message named "no-such-campaign" (known: note, notes)\n',
+    ]);
+  });
+
   it("refuses to send without --yes when there is no terminal to ask on", async () => {
     const box = await sandboxWith();
     const dir = notesProject(5);

@@ -272,6 +272,10 @@ export const run: CommandHandler = async (args, io) => {
     });
     return EXIT_PROBLEMS;
   }
+  // Parsing the specs compiles nothing: a name that is not there (or the wrong kind of thing) is
+  // said before the key or the business id are asked for.
+  const project = await loadProject({ cwd: io.cwd, ...configPath });
+  checkName(project, name, single);
   const target = await resolveTarget(io, values, config, dryRun);
   // The in-process sandbox's key is a random one of its own; the real key may still be in the
   // environment (or a file) and must not show up either.
@@ -279,7 +283,6 @@ export const run: CommandHandler = async (args, io) => {
   const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
-    const project = await loadProject({ cwd: io.cwd, ...configPath });
     const loadErrors = project.diagnostics.filter(isError);
     if (loadErrors.length > 0) return reportDiagnostics(io, project, project.diagnostics, format, quiet);
 
@@ -289,7 +292,7 @@ export const run: CommandHandler = async (args, io) => {
     let campaignRate: number | undefined;
     let journal: string;
     const campaignSpec = project.campaigns.get(name);
-    if (campaignSpec && !single) {
+    if (campaignSpec) {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
       const stats = newCampaignStats();
       let pass = 0;
@@ -309,18 +312,12 @@ export const run: CommandHandler = async (args, io) => {
         }
       };
       journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, sandbox: values.sandbox === true });
-    } else if (project.messages.has(name)) {
-      if (!single) {
-        throw new UsageError(`msgc send: "${name}" is a message; send it to one number with --to NUMBER`, "A campaign sends a message to an audience.");
-      }
+    } else {
       const item = renderOne(io, project, name, values.to!, values.vars, values.var ?? [], diagnostics);
       if (!item) return reportDiagnostics(io, project, diagnostics, format, quiet);
       plan = () => [item];
       const recipient = createHash("sha256").update(item.key).digest("hex").slice(0, 12);
       journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { suffix: `.to-${recipient}`, sandbox: values.sandbox === true });
-    } else {
-      const known = [...project.campaigns.keys(), ...project.messages.keys()];
-      throw new InputError(`msgc send: there is no campaign or message named "${name}"${known.length ? ` (known: ${known.sort().join(", ")})` : ""}`);
     }
 
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
@@ -389,6 +386,29 @@ export const run: CommandHandler = async (args, io) => {
     await target.close?.();
   }
 };
+
+/**
+ * The name must be a campaign (without --to) or a message (with --to). When it is neither and
+ * some spec failed to load, it may be in that spec: the load errors are the answer, later.
+ */
+function checkName(project: Project, name: string, single: boolean): void {
+  const campaign = project.campaigns.get(name);
+  if (campaign) {
+    if (!single) return;
+    const message = typeof campaign.data.message === "string" ? campaign.data.message : undefined;
+    throw new UsageError(
+      `msgc send: "${name}" is a campaign; --to sends a message`,
+      message ? `To send its message to one number: msgc send ${message} --to NUMBER` : "Send the campaign without --to.",
+    );
+  }
+  if (project.messages.has(name)) {
+    if (single) return;
+    throw new UsageError(`msgc send: "${name}" is a message; send it to one number with --to NUMBER`, "A campaign sends a message to an audience.");
+  }
+  if (project.diagnostics.some(isError)) return;
+  const known = [...project.campaigns.keys(), ...project.messages.keys()];
+  throw new InputError(`msgc send: there is no campaign or message named "${name}"${known.length ? ` (known: ${known.sort().join(", ")})` : ""}`);
+}
 
 /** The library's usage and input errors, worded for this command, with nothing secret in them. */
 function fromLibrary(e: unknown, scrub: (text: string) => string = (t) => t): unknown {
