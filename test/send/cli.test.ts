@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadProject } from "../../src/spec/project.js";
 import { planCampaign } from "../../src/runner/plan.js";
@@ -230,6 +230,28 @@ describe("msgc send: campaigns against the sandbox", () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain("  skipped     3  already sent (journal)\n");
     expect(box.messages()).toHaveLength(3);
+  });
+
+  it("one message to one number: the same values are refused a second time, other values are a new send", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(1);
+    const to = ["note", "--to", "+1 604 555 2331", "--base-url", box.url, "--yes", "--var", "first_name=Ana"];
+    expect((await msgc([...to, "--var", "order_id=55555"], dir)).code).toBe(0);
+    const journals = readdirSync(join(dir, ".msgc/journal")).filter((f) => f.endsWith(".ndjson"));
+    expect(journals).toHaveLength(1);
+    const journal = join(dir, ".msgc/journal", journals[0]!);
+    const startedAt = (JSON.parse(readFileSync(journal, "utf8").split("\n")[0]!) as { startedAt: string }).startedAt;
+
+    const again = await msgc([...to, "--var", "order_id=55555"], dir);
+    expect([again.code, again.stdout, again.stderr]).toEqual([
+      64,
+      "",
+      `msgc send: this message with these values was already sent to +1604•••2331 at ${startedAt}; --resume to finish it or --journal FILE to start over\nIts journal: ${journal}\n`,
+    ]);
+    expect((await msgc([...to, "--var", "order_id=55556"], dir)).code).toBe(0);
+    const resumed = await msgc([...to, "--var", "order_id=55555", "--resume"], dir);
+    expect([resumed.code, resumed.stdout.includes("  skipped     1  already sent (journal)\n")]).toEqual([0, true]);
+    expect(box.messages().map((m) => (m.body as { parameters: Array<{ value: string }> }).parameters[1]!.value)).toEqual(["55555", "55556"]);
   });
 
   it("--max-failures stops a run whose every request fails with a 400", async () => {

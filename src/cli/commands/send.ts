@@ -18,7 +18,7 @@ import { loadProject } from "../../spec/project.js";
 import type { Project } from "../../spec/project.js";
 import { compileProject, newCampaignStats, planCampaign } from "../../runner/plan.js";
 import { maskNumber } from "../../runner/mask.js";
-import { isUsableApiKey, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
+import { isUsableApiKey, JournalExistsError, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
 import { createProgress } from "../../runner/send/progress.js";
@@ -291,6 +291,7 @@ export const run: CommandHandler = async (args, io) => {
     let preflight = (): void => undefined;
     let campaignRate: number | undefined;
     let journal: string;
+    let singleSend: { recipient: string } | undefined;
     const campaignSpec = project.campaigns.get(name);
     if (campaignSpec) {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
@@ -313,11 +314,19 @@ export const run: CommandHandler = async (args, io) => {
       };
       journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, sandbox: values.sandbox === true });
     } else {
-      const item = renderOne(io, project, name, values.to!, values.vars, values.var ?? [], diagnostics);
-      if (!item) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      const rendered = renderOne(io, project, name, values.to!, values.vars, values.var ?? [], diagnostics);
+      if (!rendered) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      const { item, values: given } = rendered;
       plan = () => [item];
-      const recipient = createHash("sha256").update(item.key).digest("hex").slice(0, 12);
-      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { suffix: `.to-${recipient}`, sandbox: values.sandbox === true });
+      // The same values to the same number are the same send (refused, or resumed); other values
+      // are a new one.
+      const recipient = shortHash(item.key);
+      const sameValues = shortHash(canonicalJson(given));
+      singleSend = { recipient: item.key.slice(name.length + 1) };
+      journal =
+        values.journal !== undefined
+          ? resolve(io.cwd, values.journal)
+          : journalFile(project.config.outDir, name, { suffix: `.to-${recipient}-${sameValues}`, sandbox: values.sandbox === true });
     }
 
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
@@ -355,6 +364,13 @@ export const run: CommandHandler = async (args, io) => {
       });
     } catch (e) {
       if (e instanceof SpecProblems) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      if (e instanceof JournalExistsError && singleSend) {
+        const to = showNumbers ? singleSend.recipient : maskNumber(singleSend.recipient);
+        throw new UsageError(
+          `msgc send: this message with these values was already sent to ${to} at ${e.startedAt}; --resume to finish it or --journal FILE to start over`,
+          `Its journal: ${scrub(e.journal)}`,
+        );
+      }
       throw fromLibrary(e, scrub);
     } finally {
       process.removeListener("SIGINT", onSignal);
@@ -443,6 +459,20 @@ function reportDiagnostics(io: CliIo, project: Project, diagnostics: Diagnostic[
   return EXIT_PROBLEMS;
 }
 
+function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
+
+/** JSON with object keys sorted, so that the same values hash the same however they were given. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
 /** One message to one number: values checked, then rendered like a campaign row. */
 function renderOne(
   io: CliIo,
@@ -452,7 +482,7 @@ function renderOne(
   varsFile: string | undefined,
   pairs: string[],
   diagnostics: Diagnostic[],
-): PlanItem | undefined {
+): { item: PlanItem; values: Record<string, unknown> } | undefined {
   const { number, problem } = normalizePhone(to);
   if (!number) throw new UsageError(`msgc send: --to ${maskNumber(to)} is not a phone number${problem ? `: ${problem}` : ""}`);
   const compiled = compileProject(project);
@@ -479,5 +509,6 @@ function renderOne(
     window: message.window,
   });
   diagnostics.push(...rendered.diagnostics);
-  return hasErrors(rendered.diagnostics) ? undefined : rendered.item;
+  if (hasErrors(rendered.diagnostics) || !rendered.item) return undefined;
+  return { item: rendered.item, values: checked.values };
 }

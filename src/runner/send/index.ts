@@ -201,6 +201,20 @@ function toAsyncIterator(source: PlanSource): { next(): Promise<IteratorResult<P
   return (source as Iterable<PlanItem>)[Symbol.iterator]();
 }
 
+/** A journal is there and this is not a resume: sending again from scratch would send twice. */
+export class JournalExistsError extends UsageError {
+  constructor(
+    readonly journal: string,
+    /** When the first run of that journal started (ISO 8601). */
+    readonly startedAt: string,
+  ) {
+    super(
+      `the journal ${journal} already exists: this campaign was sent (or started) before`,
+      "Add --resume to send only what is not known to be sent, or remove the journal to start over (which can send twice).",
+    );
+  }
+}
+
 /** Visible ASCII only: anything else cannot go in an HTTP header (and no key has it). */
 export function isUsableApiKey(key: string): boolean {
   return /^[\x21-\x7e]+$/.test(key);
@@ -355,12 +369,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       if (!dryRun) releaseLock = acquireLock(journalPath);
       // An empty journal is one whose run was killed before writing anything: nothing was sent.
       const existing = existsSync(journalPath) ? replayJournal(journalPath) : undefined;
-      if (existing && !options.resume && !dryRun) {
-        throw new UsageError(
-          `the journal ${journalPath} already exists: this campaign was sent (or started) before`,
-          "Add --resume to send only what is not known to be sent, or remove the journal to start over (which can send twice).",
-        );
-      }
+      if (existing && !options.resume && !dryRun) throw new JournalExistsError(journalPath, existing.header.startedAt);
       if (options.resume) replay = existing;
     }
 
