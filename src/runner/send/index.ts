@@ -241,7 +241,7 @@ function checkOptions(options: SendOptions): void {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the base URL must be http(s), got "${options.baseUrl}"`);
   if (options.businessId === "") throw new UsageError("the business id is empty");
   if (!options.dryRun && !options.apiKey) throw new UsageError("no API key: set CONNECTLY_API_KEY or pass --api-key-file");
-  if (options.apiKey !== undefined && !isUsableApiKey(options.apiKey)) throw new UsageError(API_KEY_UNUSABLE);
+  if (options.apiKey && !isUsableApiKey(options.apiKey)) throw new UsageError(API_KEY_UNUSABLE);
   if (options.shard && !(options.shard.index >= 1 && options.shard.index <= options.shard.count)) {
     throw new UsageError(`shard must be I/N with 1 <= I <= N, got ${options.shard.index}/${options.shard.count}`);
   }
