@@ -202,18 +202,24 @@ class CampaignPass {
       return undefined;
     }
     const { absPath, file } = audienceOf(project, spec);
-    if (file === undefined) {
+    // loadProject refuses an audience outside the project (symlinks followed); its diagnostic is
+    // in project.diagnostics already and is not reported twice.
+    const refused = project.diagnostics.some((d) => d.code === "path-outside-project" && d.file === spec.file);
+    if (refused || file === undefined) {
       stats.aborted = true;
-      const [located] = locateDiagnostics(project, [
-        {
-          code: "path-outside-project",
-          severity: "error",
-          message: `Audience file "${spec.data.audience.file}" is outside the project`,
-          file: spec.file,
-          path: ["audience", "file"],
-        },
-      ]);
-      report(located!);
+      // A project that loadProject did not check (one put together by hand) is refused here.
+      if (!refused) {
+        const [located] = locateDiagnostics(project, [
+          {
+            code: "path-outside-project",
+            severity: "error",
+            message: `Audience file "${spec.data.audience.file}" is outside the project`,
+            file: spec.file,
+            path: ["audience", "file"],
+          },
+        ]);
+        report(located!);
+      }
       return undefined;
     }
     return new CampaignPass(spec, campaign, absPath, file, { ...opts, stats });
@@ -288,7 +294,20 @@ class CampaignPass {
   fail(e: unknown): void {
     if (!(e instanceof AudienceError)) throw e;
     this.stats.aborted = true;
-    this.report(e.diagnostic);
+    this.report(e.diagnostic.code === "audience-not-found" ? this.notFoundAtSpec() : e.diagnostic);
+  }
+
+  /** A missing file has no row to point at: the campaign's `audience.file` is what to fix. */
+  private notFoundAtSpec(): Diagnostic {
+    const range = this.spec.locate(["audience", "file"]);
+    return {
+      code: "audience-not-found",
+      severity: "error",
+      message: `Audience file "${this.spec.data.audience.file}" does not exist (${this.audienceFile})`,
+      file: this.spec.file,
+      path: ["audience", "file"],
+      ...(range ? { range } : {}),
+    };
   }
 
   finish(): void {

@@ -2,7 +2,7 @@
  * The spec tree: every spec file under the specs folder (or the given paths) loaded, names
  * unique per kind, campaigns' references resolved, paths confined to the project root.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Diagnostic, Range } from "../diagnostics.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
@@ -187,7 +187,13 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     }
   }
 
-  for (const campaign of campaigns.values()) checkCampaignReferences(campaign, config, messages, declared, diagnostics);
+  // The root through its own symlinks too (a temporary folder often is one), to compare like with like.
+  const realRoot = campaigns.size > 0 ? ((await realPathOf(config.root)) ?? config.root) : config.root;
+  for (const campaign of campaigns.values()) {
+    checkCampaignReferences(campaign, config, messages, declared, diagnostics);
+    const audienceProblem = await checkAudiencePath(campaign, config, realRoot);
+    if (audienceProblem) diagnostics.push(audienceProblem);
+  }
 
   if (entries.length === 0 && !diagnostics.some((d) => d.code === "file-unreadable" || d.code === "path-outside-project")) {
     const where = projectRelative(config.root, config.specsDir) || ".";
@@ -230,18 +236,32 @@ function checkCampaignReferences(
       ),
     );
   }
-  const audience = resolve(dirname(campaign.absPath), campaign.data.audience.file);
-  if (projectRelative(config.root, audience) === undefined) {
-    diagnostics.push(
-      problem(
-        "path-outside-project",
-        `Audience file "${campaign.data.audience.file}" is outside the project`,
-        campaign.file,
-        campaign.locate(["audience", "file"]),
-        ["audience", "file"],
-      ),
-    );
+}
+
+/** The path with every symlink followed; undefined when nothing is there. */
+async function realPathOf(absPath: string): Promise<string | undefined> {
+  try {
+    return await realpath(absPath);
+  } catch {
+    // Missing or unreadable: the runner says which when it opens the file.
+    return undefined;
   }
+}
+
+/**
+ * A campaign's audience must stay inside the project, also once symlinks are followed: a link
+ * under specs/ must not read a file elsewhere. The one place that checks it (the runner does not
+ * report it again); a missing file is left to the runner, which reads it.
+ */
+async function checkAudiencePath(campaign: LoadedSpec<CampaignSpec>, config: ResolvedConfig, realRoot: string): Promise<Diagnostic | undefined> {
+  const given = campaign.data.audience.file;
+  const audience = resolve(dirname(campaign.absPath), given);
+  const outside = (why: string): Diagnostic =>
+    problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, campaign.locate(["audience", "file"]), ["audience", "file"]);
+  if (projectRelative(config.root, audience) === undefined) return outside("");
+  const real = await realPathOf(audience);
+  if (real !== undefined && projectRelative(realRoot, real) === undefined) return outside(" (it links to a file outside)");
+  return undefined;
 }
 
 /** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */
