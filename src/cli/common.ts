@@ -37,11 +37,11 @@ export function parseCommand<const O extends OptionsConfig>(
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values, positionals };
   } catch (e) {
-    throw toUsageError(command, e);
+    throw toUsageError(command, e, args);
   }
 }
 
-function toUsageError(command: string, e: unknown): unknown {
+function toUsageError(command: string, e: unknown, args: readonly string[]): unknown {
   const err = e as { code?: string; message?: string };
   if (typeof err?.code !== "string" || !err.code.startsWith("ERR_PARSE_ARGS")) return e;
   const hint = `Run "msgc ${command} --help" for its options.`;
@@ -51,6 +51,7 @@ function toUsageError(command: string, e: unknown): unknown {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return new UsageError(`msgc ${command}: unknown option ${option ?? ""}`.trimEnd(), hint);
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      if (/argument is ambiguous/.test(err.message ?? "")) return dashValueError(command, option, err.message ?? "", args, hint);
       const needsValue = /argument missing/.test(err.message ?? "");
       return new UsageError(
         needsValue
@@ -62,6 +63,22 @@ function toUsageError(command: string, e: unknown): unknown {
     default:
       return new UsageError(`msgc ${command}: ${err.message?.split("\n")[0] ?? "invalid arguments"}`, hint);
   }
+}
+
+/**
+ * parseArgs reads `--timeout -5` as the option without a value followed by the option `-5`.
+ * A negative number there is almost always meant as the value: say how to pass it.
+ */
+function dashValueError(command: string, option: string | undefined, message: string, args: readonly string[], hint: string): UsageError {
+  const name = option ?? "";
+  const at = args.findIndex((arg, i) => arg === name && args[i + 1]?.startsWith("-"));
+  const next = at === -1 ? undefined : args[at + 1];
+  // Node's message names the long form (`--timeout=-XYZ`) also when the short one was used.
+  const long = /use '(--[\w-]+)=/.exec(message)?.[1] ?? name;
+  if (next !== undefined && /^-\.?\d/.test(next)) {
+    return new UsageError(`msgc ${command}: option ${name} needs a value, and ${next} reads as an option (write ${long}=${next} to pass it as the value)`, hint);
+  }
+  return new UsageError(`msgc ${command}: option ${name} needs a value`, hint);
 }
 
 /** Checks `--format` against what the command supports; the first entry is the default. */

@@ -106,6 +106,23 @@ describe("common option helpers", () => {
     });
   });
 
+  it.each([
+    [["--timeout", "-5"], "msgc send: option --timeout needs a value, and -5 reads as an option (write --timeout=-5 to pass it as the value)"],
+    [["-t", "-0.5"], "msgc send: option -t needs a value, and -0.5 reads as an option (write --timeout=-0.5 to pass it as the value)"],
+    [["--timeout", "--yes"], "msgc send: option --timeout needs a value"],
+    [["--timeout"], "msgc send: option --timeout needs a value"],
+  ])("parseCommand %j: a value that starts with a dash is explained, not 'does not take a value'", (args, message) => {
+    const options = { timeout: { type: "string", short: "t" }, yes: { type: "boolean" } } as const;
+    let thrown: unknown;
+    try {
+      parseCommand("send", args, options);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect([(thrown as UsageError).message, (thrown as UsageError).hint]).toEqual([message, 'Run "msgc send --help" for its options.']);
+  });
+
   it("parseFormat: the default, an allowed value, an unknown one", () => {
     expect(parseFormat("validate", undefined, ["text", "json"])).toBe("text");
     expect(parseFormat("validate", "json", ["text", "json"])).toBe("json");
