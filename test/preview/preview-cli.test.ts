@@ -123,3 +123,22 @@ describe("msgc preview", () => {
     expect([format.code, format.stderr]).toEqual([64, 'msgc preview: unknown format "pdf"\nUse one of: text, markdown, html, json.\n']);
   });
 });
+
+test("json: problems are diagnostics in cli.md's one shape (what compiled is still shown), exit 1", () => {
+  const dir = makeProject({
+    "specs/messages/ok.yaml": "kind: Message\nname: ok\nsession: { text: Hi }\n",
+    "specs/messages/bad.yaml": "kind: Message\nname: bad\nsession:\n  text: \"Hi {{frist}}\"\n",
+  });
+  try {
+    const r = msgc(["preview", "--format", "json"], { cwd: dir, env: ENV });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; messages: { key: string }[]; diagnostics: unknown[] };
+    expect(doc.ok).toBe(false);
+    expect(doc.messages.map((m) => m.key)).toEqual(["ok/sample:default"]);
+    expect(doc.diagnostics).toEqual([
+      { file: "specs/messages/bad.yaml", line: 4, column: 13, severity: "error", code: "unknown-variable", message: 'Unknown variable "frist"' },
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

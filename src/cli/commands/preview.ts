@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Diagnostic } from "../../diagnostics.js";
 import { isError } from "../../diagnostics.js";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
+import { diagnosticToJson } from "../format.js";
 import { colorEnabled, COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
 import type { PreviewResult } from "../../runner/preview/index.js";
 import { DEFAULT_PREVIEW_ROWS, formatPreviewHtml, formatPreviewMarkdown, formatPreviewText, preview } from "../../runner/preview/index.js";
@@ -43,20 +43,6 @@ function parseRows(value: string | undefined): number {
   return Number(value);
 }
 
-/** A diagnostic in the JSON shape of the CLI contract (1-based; `row` for audience rows). */
-function diagnosticJson(d: Diagnostic): Record<string, unknown> {
-  const out: Record<string, unknown> = { file: d.file };
-  if (d.row !== undefined) out.row = d.row;
-  else if (d.range) {
-    out.line = d.range.start.line + 1;
-    out.column = d.range.start.column + 1;
-  }
-  out.severity = d.severity;
-  out.code = d.code;
-  out.message = d.message;
-  return out;
-}
-
 function render(result: PreviewResult, format: "text" | "markdown" | "html" | "json", color: boolean): string {
   switch (format) {
     case "text":
@@ -66,7 +52,7 @@ function render(result: PreviewResult, format: "text" | "markdown" | "html" | "j
     case "html":
       return formatPreviewHtml(result.messages);
     case "json":
-      return `${JSON.stringify({ ok: result.ok, messages: result.messages, diagnostics: result.diagnostics.map(diagnosticJson) }, null, 2)}\n`;
+      return `${JSON.stringify({ ok: result.ok, messages: result.messages, diagnostics: result.diagnostics.map(diagnosticToJson) }, null, 2)}\n`;
   }
 }
 
