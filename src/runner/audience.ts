@@ -40,6 +40,19 @@ export interface ReadAudienceOptions {
   onDiagnostic?: (d: Diagnostic) => void;
   /** Largest record (CSV row, NDJSON line, JSON element) accepted, in bytes. */
   maxRecordBytes?: number;
+  /**
+   * CSV only: go on reading from a byte offset, where a reader that read the header and the rows
+   * before it stopped (the parallel planner hands over at the first line that is not plain).
+   */
+  resume?: CsvResume;
+}
+
+/** Where a CSV reader stopped: the next line's byte offset, the header, the rows read so far. */
+export interface CsvResume {
+  offset: number;
+  header: string[];
+  rows: number;
+  recordDelimiter: "\n" | "\r\n";
 }
 
 export type AudienceFormat = "csv" | "ndjson" | "json";
@@ -63,13 +76,23 @@ export function audienceFormatOf(file: string): AudienceFormat | undefined {
   return undefined;
 }
 
-function audienceDiagnostic(
+export function audienceDiagnostic(
   code: DiagnosticCode,
   file: string,
   message: string,
   extra: Partial<Diagnostic> = {},
 ): Diagnostic {
   return { code, severity: "error", message, file, path: [], ...extra };
+}
+
+/** A CSV row whose field count is not the header's. */
+export function fieldCountProblem(file: string, row: number, fields: number, headerFields: number): Diagnostic {
+  return audienceDiagnostic(
+    "audience-row-invalid",
+    file,
+    `Row ${row} has ${fields} field${fields === 1 ? "" : "s"}; the header has ${headerFields}`,
+    { row },
+  );
 }
 
 /** The rows of one read chunk and the record problems among them (both in row order). */
@@ -90,19 +113,20 @@ export async function* readAudienceBatches(
     );
   }
   await checkFile(absPath, displayFile);
+  const resume = format === "csv" ? opts.resume : undefined;
   const ctx: ReaderContext = {
     file: displayFile,
     maxRecordBytes: opts.maxRecordBytes ?? MAX_RECORD_BYTES,
     rows: [],
     problems: [],
-    sawRecord: false,
+    sawRecord: resume !== undefined,
   };
-  const source = createReadStream(absPath);
+  const source = createReadStream(absPath, resume ? { start: resume.offset } : {});
   try {
     let rows = 0;
     const inner =
       format === "csv"
-        ? readCsv(source, ctx, opts.requiredColumns ?? [])
+        ? readCsv(source, ctx, opts.requiredColumns ?? [], resume)
         : format === "ndjson"
           ? readNdjson(source, ctx)
           : readJsonArray(source, ctx);
@@ -114,17 +138,20 @@ export async function* readAudienceBatches(
       throw new AudienceError(audienceDiagnostic("audience-empty", displayFile, `${displayFile} has no recipients`));
     }
   } catch (e) {
-    if (e instanceof AudienceError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    if (typeof err?.code === "string" && err.code.startsWith("E")) {
-      throw new AudienceError(
-        audienceDiagnostic("audience-unreadable", displayFile, `${displayFile} could not be read (${err.code})`),
-      );
-    }
-    throw e;
+    throw unreadableAudience(e, displayFile);
   } finally {
     source.destroy();
   }
+}
+
+/** A read error as the AudienceError that reports it; anything that is not an I/O error as it is. */
+export function unreadableAudience(e: unknown, displayFile: string): unknown {
+  if (e instanceof AudienceError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code === "string" && err.code.startsWith("E")) {
+    return new AudienceError(audienceDiagnostic("audience-unreadable", displayFile, `${displayFile} could not be read (${err.code})`));
+  }
+  return e;
 }
 
 export async function* readAudience(
@@ -191,7 +218,7 @@ function describeBytes(n: number): string {
   return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
 }
 
-function recordTooLarge(ctx: ReaderContext, row: number): AudienceError {
+export function recordTooLarge(ctx: Pick<ReaderContext, "file" | "maxRecordBytes">, row: number): AudienceError {
   return new AudienceError(
     audienceDiagnostic(
       "audience-unreadable",
@@ -233,36 +260,30 @@ async function* readCsv(
   source: Readable,
   ctx: ReaderContext,
   requiredColumns: readonly string[],
+  resume: CsvResume | undefined,
 ): AsyncGenerator<AudienceBatch> {
-  let header: string[] | undefined;
-  let row = 0;
+  let header: string[] | undefined = resume?.header;
+  let row = resume?.rows ?? 0;
   /** Records (the header included) read before csv-parse took over. */
   let recordsBefore = 0;
 
+  let makeRow = header ? rowMaker(header) : undefined;
   const onRecord = (record: string[]): void => {
     ctx.sawRecord = true;
-    if (!header) {
+    if (!header || !makeRow) {
       header = checkHeader(record, ctx.file, requiredColumns);
+      makeRow = rowMaker(header);
       return;
     }
     row++;
     if (record.length !== header.length) {
-      ctx.problems.push(
-        audienceDiagnostic(
-          "audience-row-invalid",
-          ctx.file,
-          `Row ${row} has ${record.length} field${record.length === 1 ? "" : "s"}; the header has ${header.length}`,
-          { row },
-        ),
-      );
+      ctx.problems.push(fieldCountProblem(ctx.file, row, record.length, header.length));
       return;
     }
-    const values: Record<string, unknown> = {};
-    for (let i = 0; i < header.length; i++) values[header[i]!] = record[i];
-    ctx.rows.push({ row, values, fromStrings: true });
+    ctx.rows.push({ row, values: makeRow(record), fromStrings: true });
   };
 
-  const plain = new PlainLines(onRecord, ctx.maxRecordBytes);
+  const plain = new PlainLines(onRecord, ctx.maxRecordBytes, resume);
   let parser: CsvParser | undefined;
 
   const failure = (): AudienceError | undefined => {
@@ -330,6 +351,81 @@ async function* readCsv(
 
 const QUOTE = 0x22;
 
+/** What `scanPlainLines` found. */
+export interface PlainScan {
+  /** Where the complete plain lines end (after the last one's line break). */
+  end: number;
+  /** Records among them (empty lines are not records, as with csv-parse's skip_empty_lines). */
+  records: number;
+  /** Whether `end` is where csv-parse must take over: what follows is not plain. */
+  handOver: boolean;
+}
+
+/**
+ * The complete plain CSV lines of `data`: no quote, lines of at most `maxRecordBytes`, ended by
+ * `\n` with no `\r` anywhere, or (`crlf`) by `\r\n` with no other `\r`. Shared by the reader's fast
+ * path and the parallel planner, which must agree to the byte on where csv-parse takes over.
+ */
+export function scanPlainLines(data: Buffer, crlf: boolean, maxRecordBytes: number): PlainScan {
+  const quote = data.indexOf(QUOTE);
+  // Past this byte nothing is plain: a quote, or (with \n endings) any \r.
+  let limit = quote === -1 ? data.length : quote;
+  if (!crlf) {
+    const cr = data.indexOf(CARRIAGE_RETURN);
+    if (cr !== -1 && cr < limit) limit = cr;
+  }
+  let lineStart = 0;
+  let records = 0;
+  for (;;) {
+    const newline = data.indexOf(NEWLINE, lineStart);
+    if (newline === -1 || newline >= limit) break;
+    if (newline - lineStart > maxRecordBytes) break;
+    if (crlf) {
+      if (data.indexOf(CARRIAGE_RETURN, lineStart) !== newline - 1) break;
+      if (newline - 1 > lineStart) records++;
+    } else if (newline > lineStart) records++;
+    lineStart = newline + 1;
+  }
+  // A complete line stopped the loop, or a quote or \r is ahead: from here on it is csv-parse's.
+  const next = data.indexOf(NEWLINE, lineStart);
+  const handOver = (next !== -1 && lineStart < data.length) || (limit < data.length && lineStart <= limit);
+  return { end: lineStart, records, handOver };
+}
+
+/**
+ * A function that makes a row's values object from its cells, in header order. The object is
+ * made by one literal, so every row of a file has the same hidden class and the compiler's reads
+ * of it stay fast (objects filled key by key from a list go megamorphic). The header is checked
+ * already: no "__proto__" (a literal would take it as the prototype), no name twice.
+ */
+export function rowMaker(header: readonly string[]): (cells: readonly string[]) => Record<string, unknown> {
+  if (header.includes("__proto__") || new Set(header).size !== header.length || header.length > 1000) {
+    return (cells) => {
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < header.length; i++) values[header[i]!] = cells[i];
+      return values;
+    };
+  }
+  const fields = header.map((name, i) => `${JSON.stringify(name)}: cells[${i}]`).join(", ");
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function("cells", `return { ${fields} };`) as (cells: readonly string[]) => Record<string, unknown>;
+}
+
+/** Whether the last line of a file (no line break after it) is plain. */
+export function isPlainLastLine(data: Buffer, maxRecordBytes: number): boolean {
+  return !data.includes(QUOTE) && !data.includes(CARRIAGE_RETURN) && data.length <= maxRecordBytes;
+}
+
+/** The records of plain text (whole lines, as `scanPlainLines` accepted them). */
+export function plainRecords(text: string, recordDelimiter: "\n" | "\r\n"): string[][] {
+  const records: string[][] = [];
+  for (const line of text.split(recordDelimiter)) {
+    // skip_empty_lines, as csv-parse does it
+    if (line !== "") records.push(line.split(","));
+  }
+  return records;
+}
+
 /**
  * The common CSV: lines without quotes, ended by \n or \r\n throughout. Such lines are split on
  * commas directly, several times faster than csv-parse. At the first line that is anything else
@@ -348,7 +444,14 @@ class PlainLines {
   constructor(
     private readonly onRecord: (record: string[]) => void,
     private readonly maxRecordBytes: number,
-  ) {}
+    resume?: CsvResume,
+  ) {
+    if (resume) {
+      this.records = resume.rows + 1;
+      this.recordDelimiter = resume.recordDelimiter;
+      this.atStart = false;
+    }
+  }
 
   push(chunk: Buffer): Buffer | undefined {
     let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
@@ -361,8 +464,8 @@ class PlainLines {
       data = stripBom(data);
       this.atStart = false;
     }
-    const start = this.lines(data);
-    if (start < data.length && this.handOverAt === start) return data.subarray(start);
+    const { start, handOver } = this.lines(data);
+    if (start < data.length && handOver) return data.subarray(start);
     this.pending = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
     if (this.pending && this.pending.length > this.maxRecordBytes) {
       const rest = this.pending;
@@ -379,61 +482,34 @@ class PlainLines {
     if (!data || data.length === 0) return undefined;
     if (this.atStart) data = stripBom(data);
     // The last line, without a line ending: plain only if it has no quote and no \r at all.
-    if (data.includes(QUOTE) || data.includes(CARRIAGE_RETURN) || data.length > this.maxRecordBytes) return data;
-    this.deliver(data.toString("utf8").split("\n"));
+    if (!isPlainLastLine(data, this.maxRecordBytes)) return data;
+    this.deliver(plainRecords(data.toString("utf8"), "\n"));
     return undefined;
   }
 
-  private handOverAt = -1;
-
-  /**
-   * Reads the complete plain lines of `data`; returns where the unread part starts (the
-   * hand-over point when `handOverAt` says so).
-   */
-  private lines(data: Buffer): number {
-    this.handOverAt = -1;
+  /** Reads the complete plain lines of `data`; returns where the unread part starts. */
+  private lines(data: Buffer): { start: number; handOver: boolean } {
     if (this.recordDelimiter === undefined) {
       const newline = data.indexOf(NEWLINE);
-      if (newline === -1) return 0;
+      if (newline === -1) return { start: 0, handOver: false };
       const quote = data.indexOf(QUOTE);
       const cr = data.indexOf(CARRIAGE_RETURN);
-      if ((quote !== -1 && quote < newline) || (cr !== -1 && cr < newline - 1)) return (this.handOverAt = 0);
+      if ((quote !== -1 && quote < newline) || (cr !== -1 && cr < newline - 1)) return { start: 0, handOver: true };
       this.recordDelimiter = cr !== -1 && cr === newline - 1 ? "\r\n" : "\n";
     }
     const crlf = this.recordDelimiter === "\r\n";
-    const quote = data.indexOf(QUOTE);
-    // Past this byte nothing is plain: a quote, or (with \n endings) any \r.
-    let limit = quote === -1 ? data.length : quote;
-    if (!crlf) {
-      const cr = data.indexOf(CARRIAGE_RETURN);
-      if (cr !== -1 && cr < limit) limit = cr;
+    const scan = scanPlainLines(data, crlf, this.maxRecordBytes);
+    if (scan.end > 0) {
+      const text = data.toString("utf8", 0, crlf ? scan.end - 2 : scan.end - 1);
+      this.deliver(plainRecords(text, this.recordDelimiter));
     }
-    let start = 0;
-    let lineStart = 0;
-    for (;;) {
-      const newline = data.indexOf(NEWLINE, lineStart);
-      if (newline === -1 || newline >= limit) break;
-      if (newline - lineStart > this.maxRecordBytes) break;
-      if (crlf && data.indexOf(CARRIAGE_RETURN, lineStart) !== newline - 1) break;
-      lineStart = newline + 1;
-    }
-    if (lineStart > start) {
-      const text = data.toString("utf8", start, crlf ? lineStart - 2 : lineStart - 1);
-      this.deliver(text.split(this.recordDelimiter));
-      start = lineStart;
-    }
-    // A complete line stopped the loop: everything from it on is csv-parse's.
-    const next = data.indexOf(NEWLINE, start);
-    if ((next !== -1 && start < data.length) || (limit < data.length && start <= limit)) this.handOverAt = start;
-    return start;
+    return { start: scan.end, handOver: scan.handOver };
   }
 
-  private deliver(lines: string[]): void {
-    for (const line of lines) {
-      // skip_empty_lines, as csv-parse does it
-      if (line === "") continue;
+  private deliver(records: string[][]): void {
+    for (const record of records) {
       this.records++;
-      this.onRecord(line.split(","));
+      this.onRecord(record);
     }
   }
 }
@@ -449,7 +525,7 @@ export function firstEvent(emitter: NodeJS.EventEmitter, events: readonly string
   });
 }
 
-function checkHeader(record: string[], file: string, requiredColumns: readonly string[]): string[] {
+export function checkHeader(record: string[], file: string, requiredColumns: readonly string[]): string[] {
   const seen = new Set<string>();
   for (const name of record) {
     if (name === "__proto__") {
@@ -486,7 +562,7 @@ function checkHeader(record: string[], file: string, requiredColumns: readonly s
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
-function stripBom(chunk: Buffer): Buffer {
+export function stripBom(chunk: Buffer): Buffer {
   return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
 }
 
@@ -550,35 +626,50 @@ function describeJsonValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** One JSON text -> a row of the batch, or a problem of the batch. */
-function addJsonRecord(text: string, row: number, ctx: ReaderContext, what: string): void {
-  ctx.sawRecord = true;
+/** One JSON text -> a recipient's values, or the problem with it. */
+export function parseJsonRecord(
+  text: string,
+  row: number,
+  file: string,
+  what: "Line" | "Element",
+): { values: Record<string, unknown>; problem?: undefined } | { problem: Diagnostic } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    ctx.problems.push(audienceDiagnostic("audience-row-invalid", ctx.file, `${what} ${row} is not valid JSON`, { row }));
-    return;
+    return { problem: audienceDiagnostic("audience-row-invalid", file, `${what} ${row} is not valid JSON`, { row }) };
   }
   if (!isObjectRecord(value)) {
-    ctx.problems.push(
-      audienceDiagnostic(
+    return {
+      problem: audienceDiagnostic(
         "audience-row-invalid",
-        ctx.file,
+        file,
         `${what} ${row} is ${describeJsonValue(value)}; each recipient must be a JSON object`,
         { row },
       ),
-    );
-    return;
+    };
   }
-  ctx.rows.push({ row, values: value, fromStrings: false });
+  return { values: value };
+}
+
+/** One JSON text -> a row of the batch, or a problem of the batch. */
+function addJsonRecord(text: string, row: number, ctx: ReaderContext, what: "Line" | "Element"): void {
+  ctx.sawRecord = true;
+  const record = parseJsonRecord(text, row, ctx.file, what);
+  if (record.problem) ctx.problems.push(record.problem);
+  else ctx.rows.push({ row, values: record.values, fromStrings: false });
+}
+
+/** Whether an NDJSON line is blank (skipped, though it keeps its line number). */
+export function isBlankLine(line: string): boolean {
+  return line.trim() === "";
 }
 
 async function* readNdjson(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceBatch> {
   for await (const { firstLine, lines } of splitLines(source, ctx)) {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
-      if (line.trim() !== "") addJsonRecord(line, firstLine + i, ctx, "Line");
+      if (!isBlankLine(line)) addJsonRecord(line, firstLine + i, ctx, "Line");
     }
     const batch = takeBatch(ctx);
     if (batch) yield batch;

@@ -108,6 +108,19 @@ export class BufferedWriter {
     return this.flush();
   }
 
+  /**
+   * Writes a chunk that is only lent: resolves once the stream is done with it (its write
+   * callback), after which the lender may write over it.
+   */
+  async writeLent(chunk: Uint8Array): Promise<void> {
+    const waitForText = this.flush();
+    if (waitForText) await waitForText;
+    if (chunk.length === 0) return;
+    this.onChunk?.(chunk);
+    // A failed write is reported by the stream's "error" event, which the owner listens to.
+    await new Promise<void>((resolve) => this.stream.write(chunk, () => resolve()));
+  }
+
   flush(): Promise<void> | undefined {
     if (this.buffer === "") return undefined;
     const text = this.buffer;
@@ -166,7 +179,9 @@ export async function build(project: Project, opts: BuildOptions): Promise<Build
       // Nothing to write: skip serializing, the checks are the same.
       for await (const _ of planCampaign(project, spec.name, { onDiagnostic: report, stats })) void _;
     } else {
-      await output.campaign(spec.name, spec.file, planCampaignNdjson(project, spec.name, { onDiagnostic: report, stats }), stats);
+      // Both outputs are done with each chunk before they ask for the next (writeLent).
+      const lines = planCampaignNdjson(project, spec.name, { onDiagnostic: report, stats, parallel: { lendChunks: true } });
+      await output.campaign(spec.name, spec.file, lines, stats);
     }
     recipients += stats.items;
   }
@@ -205,10 +220,7 @@ class StreamOutput implements PlanOutput {
     for (const item of items) await this.writer.write(`${JSON.stringify(item)}\n`);
   }
   async campaign(_name: string, _spec: string, lines: AsyncIterable<Uint8Array>): Promise<void> {
-    for await (const chunk of lines) {
-      const wait = this.writer.write(chunk);
-      if (wait) await wait;
-    }
+    for await (const chunk of lines) await this.writer.writeLent(chunk);
   }
   async finish(): Promise<undefined> {
     await this.writer.flush();
@@ -260,8 +272,7 @@ class DirectoryOutput implements PlanOutput {
     const writer = new BufferedWriter(stream, (chunk) => hash.update(chunk));
     try {
       for await (const chunk of lines) {
-        const wait = writer.write(chunk);
-        if (wait) await wait;
+        await writer.writeLent(chunk);
         if (failure) break;
       }
       await writer.flush();

@@ -14,11 +14,17 @@ import type { CompiledCampaign } from "../compiler/campaign.js";
 import { locateDiagnostics } from "../spec/project.js";
 import type { LoadedSpec, Project } from "../spec/project.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
+import type { MessageSpec } from "../types/message.generated.js";
 import { InputError } from "../cli/io.js";
-import { AudienceError, readAudienceBatches } from "./audience.js";
-import type { AudienceBatch } from "./audience.js";
+import { AudienceError, MAX_RECORD_BYTES, readAudienceBatches } from "./audience.js";
+import type { AudienceBatch, CsvResume } from "./audience.js";
+import { planInParallel } from "./parallel-plan.js";
+import type { ParallelOptions, ParallelPass } from "./parallel-plan.js";
 import { maskNumber } from "./mask.js";
-import { createShapeWriter, NO_ROOM } from "./shape-serializer.js";
+import { NdjsonChunks } from "./ndjson-chunks.js";
+import { RecipientSet } from "./recipients.js";
+
+export { RecipientSet };
 
 export interface CompiledProject {
   messages: Map<string, CompiledMessage>;
@@ -165,9 +171,11 @@ function requiredColumnsOf(campaign: CompiledCampaign): string[] {
  * duplicate detection and the stats. Shared by the item and the NDJSON planners so that both
  * report exactly the same things.
  */
-class CampaignPass {
+class CampaignPass implements ParallelPass {
   readonly report: (d: Diagnostic) => void;
   readonly stats: CampaignStats;
+  readonly maxRecordBytes = MAX_RECORD_BYTES;
+  readonly requiredColumns: readonly string[];
   private readonly maxRowDiagnostics: number;
   private rowDiagnostics = 0;
   private suppressed = 0;
@@ -177,6 +185,7 @@ class CampaignPass {
   private constructor(
     readonly spec: LoadedSpec<CampaignSpec>,
     readonly campaign: CompiledCampaign,
+    private readonly messageSpec: LoadedSpec<MessageSpec>,
     readonly audiencePath: string,
     readonly audienceFile: string,
     opts: PlanCampaignOptions,
@@ -184,6 +193,15 @@ class CampaignPass {
     this.report = opts.onDiagnostic ?? throwOnError;
     this.stats = opts.stats ?? newCampaignStats();
     this.maxRowDiagnostics = opts.maxRowDiagnostics ?? 1000;
+    this.requiredColumns = requiredColumnsOf(campaign);
+  }
+
+  /** What a plan worker compiles the campaign from: the same spec data as this thread. */
+  get setup(): ParallelPass["setup"] {
+    return {
+      message: { spec: this.messageSpec.data, file: this.messageSpec.file },
+      campaign: { spec: this.spec.data, file: this.spec.file, audienceFile: this.audienceFile },
+    };
   }
 
   /** Undefined (with the reasons reported) when the campaign cannot be planned at all. */
@@ -222,11 +240,16 @@ class CampaignPass {
       }
       return undefined;
     }
-    return new CampaignPass(spec, campaign, absPath, file, { ...opts, stats });
+    const messageSpec = project.messages.get(spec.data.message)!;
+    return new CampaignPass(spec, campaign, messageSpec, absPath, file, { ...opts, stats });
   }
 
-  batches(): AsyncGenerator<AudienceBatch> {
-    return readAudienceBatches(this.audiencePath, this.audienceFile, { requiredColumns: requiredColumnsOf(this.campaign) });
+  /** The audience in batches, from the start or from where a parallel run handed over. */
+  batches(resume?: CsvResume): AsyncGenerator<AudienceBatch> {
+    return readAudienceBatches(this.audiencePath, this.audienceFile, {
+      requiredColumns: this.requiredColumns,
+      ...(resume ? { resume } : {}),
+    });
   }
 
   /** A row the reader could not make sense of. */
@@ -270,24 +293,38 @@ class CampaignPass {
 
   /** True when the item for `number` at `row` goes into the plan; false for a duplicate (reported). */
   admit(number: string | undefined, row: number): boolean {
-    if (number !== undefined) {
-      const firstRow = this.seen.firstRowOf(number, row);
-      if (firstRow !== undefined) {
-        this.stats.duplicates++;
-        this.reportRow({
-          code: "duplicate-recipient",
-          severity: "warning",
-          message: `${maskNumber(number)} is already at row ${firstRow}; it is sent once`,
-          file: this.audienceFile,
-          path: [],
-          row,
-          field: this.campaign.phoneColumn,
-        });
-        return false;
-      }
-    }
+    const firstRow = number === undefined ? undefined : this.seen.firstRowOf(number, row);
+    return firstRow === undefined ? this.admitted() : this.duplicate(number!, row, firstRow);
+  }
+
+  /** Room for about `n` recipients, so that the duplicate table does not grow (and is not held twice) as they come. */
+  expectRecipients(n: number): void {
+    this.seen.reserve(n);
+  }
+
+  /** `admit` for a number given as its `e164Value` (a plan worker's key). */
+  admitValue(key: number, row: number): boolean {
+    const firstRow = this.seen.firstRowOfValue(key, row);
+    return firstRow === undefined ? this.admitted() : this.duplicate(`+${key}`, row, firstRow);
+  }
+
+  private admitted(): true {
     this.stats.items++;
     return true;
+  }
+
+  private duplicate(number: string, row: number, firstRow: number): false {
+    this.stats.duplicates++;
+    this.reportRow({
+      code: "duplicate-recipient",
+      severity: "warning",
+      message: `${maskNumber(number)} is already ${firstRow > 0 ? `at row ${firstRow}` : "in an earlier row"}; it is sent once`,
+      file: this.audienceFile,
+      path: [],
+      row,
+      field: this.campaign.phoneColumn,
+    });
+    return false;
   }
 
   /** An unreadable audience ends the pass with its diagnostic; anything else is rethrown. */
@@ -365,7 +402,7 @@ async function* passItems(pass: CampaignPass, limit: number): AsyncGenerator<Pla
 export async function* planCampaignNdjson(
   project: Project,
   name: string,
-  opts: Omit<PlanCampaignOptions, "limit"> = {},
+  opts: Omit<PlanCampaignOptions, "limit"> & { parallel?: ParallelOptions } = {},
 ): AsyncGenerator<Uint8Array> {
   const pass = CampaignPass.start(project, name, opts);
   if (!pass) return;
@@ -373,12 +410,17 @@ export async function* planCampaignNdjson(
   let failure: unknown;
   try {
     try {
-      for await (const batch of pass.batches()) {
-        pass.compileBatch(batch, (item) => {
-          out.addJson(item);
-          return true;
-        });
-        yield* out.full();
+      // Large CSV and NDJSON audiences go to worker threads; the rest, and a CSV from its
+      // first line that is not plain, is read here.
+      const parallel = yield* planInParallel(pass, opts.parallel);
+      if (!parallel.done) {
+        for await (const batch of pass.batches(parallel.resume)) {
+          pass.compileBatch(batch, (item) => {
+            out.addJson(item);
+            return true;
+          });
+          yield* out.full();
+        }
       }
     } catch (e) {
       failure = e;
@@ -391,149 +433,3 @@ export async function* planCampaignNdjson(
   }
 }
 
-const CHUNK_BYTES = 64 * 1024;
-
-/**
- * Encodes lines straight into fixed-size buffers. Building one long string and converting it
- * at the end costs ten times more: concatenation makes a rope that must be flattened first.
- */
-export class NdjsonChunks {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
-  private done: Buffer[] = [];
-  private readonly writeJson = createShapeWriter();
-
-  /** `JSON.stringify(value)` and a line break, encoded straight into the chunk. */
-  addJson(value: unknown): void {
-    const end = this.chunk.length - 1; // room for the line break
-    let next = this.writeJson(value, this.chunk, this.used, end);
-    if (next === NO_ROOM && this.used > 0) {
-      this.cut();
-      next = this.writeJson(value, this.chunk, 0, end);
-    }
-    if (next === NO_ROOM) {
-      this.add(JSON.stringify(value));
-      return;
-    }
-    this.chunk[next] = 0x0a;
-    this.used = next + 1;
-  }
-
-  add(line: string): void {
-    const most = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit
-    if (this.used + most > this.chunk.length) {
-      this.cut();
-      if (most > this.chunk.length) {
-        this.done.push(Buffer.from(`${line}\n`));
-        return;
-      }
-    }
-    this.used += this.chunk.write(line, this.used);
-    this.chunk[this.used++] = 0x0a;
-  }
-
-  /** The chunks filled so far. */
-  full(): Buffer[] {
-    const done = this.done;
-    this.done = [];
-    return done;
-  }
-
-  /** Everything, including the chunk being filled. */
-  rest(): Buffer[] {
-    this.cut();
-    return this.full();
-  }
-
-  private cut(): void {
-    if (this.used === 0) return;
-    this.done.push(this.chunk.subarray(0, this.used));
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    this.used = 0;
-  }
-}
-
-/**
- * The numbers already planned, with the row each was first seen at. E.164 numbers have at most
- * 15 digits, so each is stored exactly as a double, next to its row, in one open-addressing
- * table: 32 bytes per number at most and one cache line per lookup (a Map costs several times
- * that in memory and time; a million rows must stay well under the 200 MB budget).
- */
-export class RecipientSet {
-  /** [number, first row] pairs; 0 marks a free slot (no E.164 number is 0). */
-  private table = new Float64Array(2048);
-  private count = 0;
-  /** Anything that is not `+` and 1..15 digits (never expected from the compiler). */
-  private readonly others = new Map<string, number>();
-
-  get size(): number {
-    return this.count + this.others.size;
-  }
-
-  /** The row where `number` was first added, or undefined after adding it at `row`. */
-  firstRowOf(number: string, row: number): number | undefined {
-    const key = e164Value(number);
-    if (key === undefined) {
-      const first = this.others.get(number);
-      if (first === undefined) this.others.set(number, row);
-      return first;
-    }
-    const table = this.table;
-    const mask = (table.length >>> 1) - 1;
-    let slot = hashNumber(key) & mask;
-    for (;;) {
-      const existing = table[slot * 2]!;
-      if (existing === 0) break;
-      if (existing === key) return table[slot * 2 + 1];
-      slot = (slot + 1) & mask;
-    }
-    table[slot * 2] = key;
-    table[slot * 2 + 1] = row;
-    // Grow at half full: probe sequences stay short.
-    if (++this.count * 4 > table.length) this.grow();
-    return undefined;
-  }
-
-  private grow(): void {
-    const old = this.table;
-    const table = new Float64Array(old.length * 2);
-    const mask = (table.length >>> 1) - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      const key = old[i]!;
-      if (key === 0) continue;
-      let slot = hashNumber(key) & mask;
-      while (table[slot * 2] !== 0) slot = (slot + 1) & mask;
-      table[slot * 2] = key;
-      table[slot * 2 + 1] = old[i + 1]!;
-    }
-    this.table = table;
-  }
-}
-
-/** The digits of `+` and 1..15 digits (no leading 0) as a number, exact below 2^53; else undefined. */
-function e164Value(number: string): number | undefined {
-  const length = number.length;
-  if (length < 2 || length > 16 || number.charCodeAt(0) !== 0x2b || number.charCodeAt(1) === 0x30) return undefined;
-  let value = 0;
-  for (let i = 1; i < length; i++) {
-    const digit = number.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) return undefined;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
-/** MurmurHash3's finalizer, applied to both 32-bit halves of an integer below 2^53. */
-function hashNumber(key: number): number {
-  const high = Math.floor(key / 4294967296);
-  const low = (key - high * 4294967296) >>> 0;
-  return mix32(mix32(low) ^ Math.imul(high, 0x9e3779b1));
-}
-
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}

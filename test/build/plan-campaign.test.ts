@@ -1,5 +1,5 @@
 /** planCampaign and planCampaignNdjson on hand-built projects (the loader is tested elsewhere). */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,42 +9,13 @@ import * as plan from "../../src/runner/plan.js";
 import type * as PlanModule from "../../src/runner/plan.js";
 import type { Project } from "../../src/spec/project.js";
 import type { CampaignSpec } from "../../src/types/campaign.generated.js";
-import type { MessageSpec } from "../../src/types/message.generated.js";
+import { campaignProject } from "./campaign-project.js";
 
 const root = mkdtempSync(join(tmpdir(), "msgc-plan-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const message: MessageSpec = {
-  kind: "Message",
-  name: "shipped",
-  vars: {
-    first_name: { type: "string", maxLength: 12 },
-    order_id: { type: "string", pattern: "^[0-9]{5,}$" },
-  },
-  session: { text: "Hi {{first_name}}! Order #{{order_id}} is on its way." },
-  template: { name: "order_shipped_v2", language: "en_US", body: ["{{first_name}}", "{{order_id}}"] },
-};
-
 function projectWith(audienceFile: string, content: string, campaign: Partial<CampaignSpec> = {}): Project {
-  writeFileSync(join(root, audienceFile), content);
-  const campaignSpec: CampaignSpec = {
-    kind: "Campaign",
-    name: "spring",
-    message: "shipped",
-    audience: { file: audienceFile, lastInboundAt: "last_seen" },
-    ...campaign,
-  };
-  const noRange = (): undefined => undefined;
-  const messageSpec = { file: "m.yaml", absPath: join(root, "m.yaml"), source: "", kind: "Message", name: "shipped", data: message, locate: noRange };
-  const campaignLoaded = { file: "c.yaml", absPath: join(root, "c.yaml"), source: "", kind: "Campaign", name: "spring", data: campaignSpec, locate: noRange };
-  return {
-    config: { root, specsDir: root, outDir: join(root, ".msgc"), baseUrl: "", rate: 50, concurrency: 16, window: "auto" },
-    specs: [messageSpec, campaignLoaded],
-    messages: new Map([["shipped", messageSpec]]),
-    campaigns: new Map([["spring", campaignLoaded]]),
-    diagnostics: [],
-    sources: new Map(),
-  } as unknown as Project;
+  return campaignProject(root, audienceFile, content, campaign);
 }
 
 async function items(project: Project, opts: PlanModule.PlanCampaignOptions = {}): Promise<{ items: PlanItem[]; diagnostics: Diagnostic[]; stats: PlanModule.CampaignStats }> {

@@ -36,4 +36,16 @@ describe("RecipientSet", () => {
     for (let i = 0; i < 200_000; i += 7) if (seen.firstRowOf(`+1604${2_000_000 + i * 37}`, 0) !== i + 1) wrong.push(i);
     expect(wrong).toEqual([]);
   });
+
+  it("reserve: room made at once keeps every number and row; rows past 2^32 - 1 come back as 0", () => {
+    const seen = new RecipientSet();
+    seen.reserve(50_000);
+    for (let i = 0; i < 50_000; i++) expect(seen.firstRowOf(`+4474${10_000_000 + i}`, i + 1)).toBeUndefined();
+    seen.reserve(10); // never shrinks
+    expect(seen.firstRowOf("+447410000000", 0)).toBe(1);
+    expect(seen.firstRowOf("+447410049999", 0)).toBe(50_000);
+    expect(seen.firstRowOfValue(16045550100, 2 ** 32 + 5)).toBeUndefined();
+    expect(seen.firstRowOfValue(16045550100, 7)).toBe(0);
+    expect(seen.size).toBe(50_001);
+  });
 });

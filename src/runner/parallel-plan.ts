@@ -1,0 +1,421 @@
+/**
+ * The parallel planner behind `planCampaignNdjson` for large CSV and NDJSON audiences: the same
+ * bytes, diagnostics and stats as the one-thread planner, using every core.
+ *
+ * The main thread reads the file in tasks of whole lines and knows each task's first row number
+ * (it counts the records as it cuts). Worker threads (`plan-worker.ts`) split or parse the lines,
+ * compile the rows and write the items' NDJSON. The results come back in task order; the main
+ * thread then does what must be global: duplicate detection (a duplicate's line is cut out of the
+ * output), the row diagnostics in row order, the stats and the output.
+ *
+ * CSV is cut only where it is plain (`scanPlainLines`, the reader's own fast-path test): at the
+ * first line that is not (a quote, a stray \r, an oversized line), the tasks already sent are
+ * finished and the one-thread reader goes on from that line's byte offset (`CsvResume`), so
+ * csv-parse decides everything that is not plain, exactly as in the one-thread planner.
+ *
+ * Memory is fixed: each task in flight has a slot of shared memory for its lines going in and its
+ * NDJSON coming out, used again from task to task (fresh buffers of megabytes per task cost more
+ * in page faults and garbage collections than the compile itself). The output is handed out as
+ * views of a slot when the consumer says it is done with each chunk before asking for the next
+ * (`lendChunks`), and copied into 64 KiB chunks of its own otherwise.
+ */
+import { existsSync } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Diagnostic } from "../diagnostics.js";
+import {
+  AudienceError,
+  audienceDiagnostic,
+  audienceFormatOf,
+  checkHeader,
+  isPlainLastLine,
+  recordTooLarge,
+  scanPlainLines,
+  unreadableAudience,
+} from "./audience.js";
+import type { CsvResume } from "./audience.js";
+import { NdjsonChunks } from "./ndjson-chunks.js";
+import type { PlanTask, PlanTaskResult, PlanWorkerReply, PlanWorkerSetup, TaskSlot } from "./plan-worker.js";
+
+export interface ParallelOptions {
+  /** Worker threads; 0 turns the parallel planner off. Default: the cores available, at most 4. */
+  threads?: number;
+  /** Audiences smaller than this (bytes) are planned on one thread (default 4 MiB). */
+  minBytes?: number;
+  /** Bytes of audience per task (default 64 KiB). */
+  taskBytes?: number;
+  /**
+   * The consumer is done with each chunk (has written it out) before it asks for the next one,
+   * so chunks may be views of memory that is then used again. Without it, chunks are copies.
+   */
+  lendChunks?: boolean;
+  /** Told how the run went: tasks compiled on worker threads, and whether one thread took over. */
+  onFinish?: (info: { tasks: number; handedOver: boolean }) => void;
+}
+
+/** What the parallel planner needs from a campaign pass. */
+export interface ParallelPass {
+  readonly audiencePath: string;
+  readonly audienceFile: string;
+  readonly maxRecordBytes: number;
+  readonly requiredColumns: readonly string[];
+  readonly setup: Omit<PlanWorkerSetup, "format" | "header" | "recordDelimiter" | "slots">;
+  readonly stats: { rows: number; invalidRows: number };
+  reportRow(d: Diagnostic): void;
+  /** A hint: about this many recipients are coming. */
+  expectRecipients(n: number): void;
+  /** True when the item goes into the plan; false for a duplicate (reported). */
+  admitValue(key: number, row: number): boolean;
+  admit(number: string | undefined, row: number): boolean;
+}
+
+/**
+ * How a parallel run ended: `done`, or the rest is the one-thread planner's (from `resume`,
+ * or the whole file when the parallel planner did not start).
+ */
+export type ParallelEnd = { done: true } | { done: false; resume?: CsvResume };
+
+const DEFAULT_MIN_BYTES = 4 * 1024 * 1024;
+/** Bigger tasks make bigger short-lived strings and heaps in the workers, for no gain in speed. */
+const DEFAULT_TASK_BYTES = 64 * 1024;
+const WORKER_YOUNG_MB = 16;
+/** Tasks in flight per worker: one being compiled, one waiting. */
+const TASKS_PER_WORKER = 2;
+/** A slot's output room, in multiples of the task size (more output is moved over, not shared). */
+const OUTPUT_ROOM = 32;
+
+const WORKER_URL = new URL("./plan-worker.js", import.meta.url);
+
+/** MSGC_THREADS overrides the default number of worker threads (0: none, one thread does it all). */
+function defaultThreads(): number {
+  const fromEnv = process.env.MSGC_THREADS;
+  if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) {
+    const n = Number(fromEnv);
+    return Math.min(n, 64);
+  }
+  const cores = availableParallelism();
+  return cores < 2 ? 0 : Math.min(cores, 4);
+}
+
+/** Whether this build has the worker file (a run from the TypeScript sources has not). */
+function workerFileExists(): boolean {
+  return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL));
+}
+
+export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions = {}): AsyncGenerator<Uint8Array, ParallelEnd> {
+  const format = audienceFormatOf(pass.audiencePath);
+  const threads = opts.threads ?? defaultThreads();
+  if (threads < 1 || (format !== "csv" && format !== "ndjson") || !workerFileExists()) return { done: false };
+  const size = await stat(pass.audiencePath).then(
+    (info) => (info.isFile() ? info.size : -1),
+    () => -1,
+  );
+  if (size < 1 || size < (opts.minBytes ?? DEFAULT_MIN_BYTES)) return { done: false };
+  let handle: FileHandle;
+  try {
+    handle = await open(pass.audiencePath, "r");
+  } catch {
+    return { done: false }; // the one-thread reader reports why
+  }
+  const taskBytes = opts.taskBytes ?? DEFAULT_TASK_BYTES;
+  const cutter = new TaskCutter(pass, handle, format, taskBytes);
+  let pool: WorkerPool | undefined;
+  try {
+    const start = await cutter.start();
+    if (!start) return { done: false };
+    const slots: TaskSlot[] = [];
+    for (let i = 0; i < threads * TASKS_PER_WORKER; i++) {
+      // Room for a task's bytes after the unfinished line carried from the read before.
+      slots.push({
+        input: new SharedArrayBuffer(taskBytes + pass.maxRecordBytes + 2),
+        output: new SharedArrayBuffer(taskBytes * OUTPUT_ROOM),
+      });
+    }
+    pool = new WorkerPool(threads, { ...pass.setup, format, header: start.header, recordDelimiter: start.recordDelimiter, slots });
+    const free = slots.map((_, i) => i).reverse();
+    const inFlight: Array<Promise<PlanTaskResult>> = [];
+    const copies = opts.lendChunks ? undefined : new NdjsonChunks();
+    let failure: unknown;
+    let records = 0;
+    /** The result's output, then its slot is free again (the consumer is done with the views). */
+    const take = function* (result: PlanTaskResult, slot: number): Generator<Uint8Array> {
+      records += result.records;
+      const lines = result.overflow ?? new Uint8Array(slots[slot]!.output, 0, result.outLength);
+      const pieces = merge(pass, result, lines);
+      if (copies) {
+        for (const piece of pieces) copies.addBytes(piece);
+        yield* copies.full();
+      } else yield* pieces;
+      free.push(slot);
+    };
+    const slotOf = new Map<number, number>();
+    for (;;) {
+      const slot = free.pop()!;
+      let task: PlanTask | undefined;
+      try {
+        task = await cutter.next(slots[slot]!, slot);
+      } catch (e) {
+        // Rows before an oversized line or a read error are planned first, as on one thread.
+        failure = unreadableAudience(e, pass.audienceFile);
+      }
+      if (!task) break;
+      // The first task tells how long a row is, and so about how many rows the file has.
+      if (task.seq === 0) pass.expectRecipients(Math.ceil((size / task.length) * cutter.rows));
+      slotOf.set(task.seq, slot);
+      const result = pool.run(task);
+      result.catch(() => {}); // awaited in order below; a failure must not be "unhandled" meanwhile
+      inFlight.push(result);
+      if (free.length === 0) {
+        const done = await inFlight.shift()!;
+        yield* take(done, slotOf.get(done.seq)!);
+      }
+    }
+    while (inFlight.length > 0) {
+      const done = await inFlight.shift()!;
+      yield* take(done, slotOf.get(done.seq)!);
+    }
+    if (copies) yield* copies.rest();
+    opts.onFinish?.({ tasks: slotOf.size, handedOver: cutter.resumeAt !== undefined });
+    if (failure) throw failure;
+    if (cutter.resumeAt !== undefined) {
+      return { done: false, resume: { offset: cutter.resumeAt, header: start.header, rows: cutter.rows, recordDelimiter: start.recordDelimiter } };
+    }
+    if (records === 0) {
+      throw new AudienceError(
+        format === "csv"
+          ? audienceDiagnostic("audience-empty", pass.audienceFile, `${pass.audienceFile} has a header but no rows`)
+          : audienceDiagnostic("audience-empty", pass.audienceFile, `${pass.audienceFile} has no recipients`),
+      );
+    }
+    return { done: true };
+  } finally {
+    await handle.close().catch(() => {});
+    await pool?.close();
+  }
+}
+
+/**
+ * One task's result into the plan: the diagnostics in row order, and the pieces of `lines` to
+ * write, which are all of it but the lines of duplicates.
+ */
+function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): Uint8Array[] {
+  pass.stats.rows += result.rows;
+  pass.stats.invalidRows += result.invalidRows;
+  const { ends, itemRows, keys, diagnostics } = result;
+  const pieces: Uint8Array[] = [];
+  const others = new Map(result.otherNumbers);
+  let d = 0;
+  let kept = 0; // output before this offset is decided (kept or cut)
+  for (let i = 0; i < ends.length; i++) {
+    const row = itemRows[i]!;
+    while (d < diagnostics.length && (diagnostics[d]!.row ?? 0) <= row) pass.reportRow(diagnostics[d++]!);
+    const key = keys[i]!;
+    const admitted = key !== 0 ? pass.admitValue(key, row) : pass.admit(others.get(i), row);
+    if (admitted) continue;
+    const lineStart = i === 0 ? 0 : ends[i - 1]!;
+    if (lineStart > kept) pieces.push(lines.subarray(kept, lineStart));
+    kept = ends[i]!;
+  }
+  while (d < diagnostics.length) pass.reportRow(diagnostics[d++]!);
+  if (kept < lines.length) pieces.push(lines.subarray(kept));
+  return pieces;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const QUOTE = 0x22;
+
+/**
+ * Reads the audience in tasks of whole lines, counting rows. `next` gives undefined at the end of
+ * the file or where the one-thread reader must take over (`resumeAt`).
+ */
+class TaskCutter {
+  /** CSV: records read so far (the row number of the last one). NDJSON: lines so far. */
+  rows = 0;
+  /** CSV: the byte offset where the one-thread reader takes over. */
+  resumeAt: number | undefined;
+  private seq = 0;
+  private slot = 0;
+  private pending: Buffer = Buffer.alloc(0);
+  /** File offset of `pending[0]`, and of the next read. */
+  private pendingOffset = 0;
+  private position = 0;
+  private crlf = false;
+  private ended = false;
+  /** Thrown by the next `next`, after the task of the lines before it. */
+  private failure: AudienceError | undefined;
+
+  constructor(
+    private readonly pass: ParallelPass,
+    private readonly handle: FileHandle,
+    private readonly format: "csv" | "ndjson",
+    private readonly taskBytes: number,
+  ) {}
+
+  /** Reads past a BOM and (CSV) the header; undefined when the header is not plain. */
+  async start(): Promise<{ header: string[]; recordDelimiter: "\n" | "\r\n" } | undefined> {
+    const first = Buffer.allocUnsafe(Math.min(this.taskBytes, this.pass.maxRecordBytes + 3));
+    const { bytesRead } = await this.handle.read(first, 0, first.length, 0);
+    const data = first.subarray(0, bytesRead);
+    const bom = data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
+    this.pendingOffset = this.position = bom;
+    if (this.format === "ndjson") return { header: [], recordDelimiter: "\n" };
+    // The header line, plain as the one-thread reader's fast path wants it; else that reader does it all.
+    const newline = data.indexOf(NEWLINE, bom);
+    if (newline === -1 || newline === bom || newline - bom > this.pass.maxRecordBytes) return undefined;
+    const crlf = data[newline - 1] === CARRIAGE_RETURN;
+    const end = crlf ? newline - 1 : newline;
+    const line = data.subarray(bom, end);
+    if (end === bom || line.includes(QUOTE) || line.includes(CARRIAGE_RETURN)) return undefined;
+    const header = checkHeader(line.toString("utf8").split(","), this.pass.audienceFile, this.pass.requiredColumns);
+    this.crlf = crlf;
+    this.pendingOffset = this.position = newline + 1;
+    return { header, recordDelimiter: crlf ? "\r\n" : "\n" };
+  }
+
+  /** The next task, read into `slot`'s input. */
+  async next(slot: TaskSlot, slotIndex: number): Promise<PlanTask | undefined> {
+    this.slot = slotIndex;
+    for (;;) {
+      if (this.failure) {
+        const failure = this.failure;
+        this.failure = undefined;
+        throw failure;
+      }
+      if (this.ended) return undefined;
+      const carried = this.pending.length;
+      const buf = Buffer.from(slot.input);
+      this.pending.copy(buf, 0);
+      const { bytesRead } = await this.handle.read(buf, carried, this.taskBytes, this.position);
+      this.position += bytesRead;
+      const data = buf.subarray(0, carried + bytesRead);
+      const dataOffset = this.pendingOffset;
+      if (bytesRead === 0) {
+        this.ended = true;
+        return data.length > 0 ? this.lastLine(buf, data, dataOffset) : undefined;
+      }
+      const task = this.format === "csv" ? this.csvLines(data, dataOffset) : this.ndjsonLines(data, dataOffset);
+      if (task) return task;
+    }
+  }
+
+  private task(length: number, firstRow: number): PlanTask {
+    return { seq: this.seq++, firstRow, slot: this.slot, length };
+  }
+
+  /** Keeps the unfinished line for the next read (a copy: the slot goes to a worker). */
+  private carry(data: Buffer, from: number, dataOffset: number): void {
+    this.pending = Buffer.from(data.subarray(from));
+    this.pendingOffset = dataOffset + from;
+  }
+
+  private stopAt(offset: number): undefined {
+    this.resumeAt = offset;
+    this.ended = true;
+    return undefined;
+  }
+
+  private csvLines(data: Buffer, dataOffset: number): PlanTask | undefined {
+    const scan = scanPlainLines(data, this.crlf, this.pass.maxRecordBytes);
+    const firstRow = this.rows + 1;
+    this.rows += scan.records;
+    if (scan.handOver) this.stopAt(dataOffset + scan.end);
+    else {
+      this.carry(data, scan.end, dataOffset);
+      if (this.pending.length > this.pass.maxRecordBytes) this.stopAt(this.pendingOffset);
+    }
+    return scan.end > 0 ? this.task(scan.end, firstRow) : undefined;
+  }
+
+  private ndjsonLines(data: Buffer, dataOffset: number): PlanTask | undefined {
+    const max = this.pass.maxRecordBytes;
+    const firstRow = this.rows + 1;
+    let lineStart = 0;
+    let tooLarge: number | undefined;
+    for (;;) {
+      const newline = data.indexOf(NEWLINE, lineStart);
+      if (newline === -1) break;
+      if (newline - lineStart > max) {
+        tooLarge = this.rows + 1;
+        break;
+      }
+      this.rows++;
+      lineStart = newline + 1;
+    }
+    if (tooLarge === undefined) {
+      this.carry(data, lineStart, dataOffset);
+      if (this.pending.length > max) tooLarge = this.rows + 1;
+    }
+    if (tooLarge !== undefined) {
+      // Given after the lines before it, as the one-thread reader does.
+      this.ended = true;
+      this.failure = recordTooLarge({ file: this.pass.audienceFile, maxRecordBytes: max }, tooLarge);
+    }
+    return lineStart > 0 ? this.task(lineStart, firstRow) : undefined;
+  }
+
+  /** The last line of the file, without a line break. */
+  private lastLine(buf: Buffer, data: Buffer, dataOffset: number): PlanTask | undefined {
+    if (this.format === "csv" && !isPlainLastLine(data, this.pass.maxRecordBytes)) return this.stopAt(dataOffset);
+    const ending = this.format === "csv" && this.crlf ? "\r\n" : "\n";
+    const length = data.length + buf.write(ending, data.length, "latin1");
+    const firstRow = this.rows + 1;
+    this.rows += 1;
+    return this.task(length, firstRow);
+  }
+}
+
+interface Waiting {
+  resolve: (result: PlanTaskResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** Worker threads, each answering its tasks in the order it got them. */
+class WorkerPool {
+  private readonly workers: Array<{ worker: Worker; waiting: Waiting[] }> = [];
+  private closing = false;
+
+  constructor(threads: number, setup: PlanWorkerSetup) {
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(WORKER_URL, {
+        workerData: { msgcPlanWorker: setup },
+        // A smaller young generation than the default 48 MB: a worker's garbage is short-lived, and
+        // each worker's heap counts against the peak memory of the whole process.
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+      });
+      const slot = { worker, waiting: [] as Waiting[] };
+      worker.on("message", (reply: PlanWorkerReply) => {
+        const waiting = slot.waiting.shift();
+        if (!waiting) return;
+        if (reply.ok) waiting.resolve(reply.result);
+        else waiting.reject(new Error(`plan worker: ${reply.error}`));
+      });
+      const fail = (e: Error): void => {
+        for (const waiting of slot.waiting.splice(0)) waiting.reject(e);
+      };
+      worker.on("error", fail);
+      worker.on("exit", (code) => {
+        if (!this.closing) fail(new Error(`plan worker stopped (exit code ${code})`));
+      });
+      this.workers.push(slot);
+    }
+  }
+
+  /** Sends the task to the least busy worker (its bytes are in shared memory). */
+  run(task: PlanTask): Promise<PlanTaskResult> {
+    let slot = this.workers[0]!;
+    for (const other of this.workers) if (other.waiting.length < slot.waiting.length) slot = other;
+    return new Promise((resolve, reject) => {
+      slot.waiting.push({ resolve, reject });
+      slot.worker.postMessage(task);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * A worker thread of the parallel planner (`parallel-plan.ts`). It receives whole lines of the
+ * audience file as bytes, and does everything per row that needs no shared state: splitting
+ * (CSV) or parsing (NDJSON) the lines, compiling each row, and writing each item's NDJSON line.
+ * The main thread keeps what must be global and in order: reading the file, duplicate
+ * detection, diagnostics and the output.
+ *
+ * This module only runs inside a worker; the main thread imports its types alone.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { Diagnostic } from "../diagnostics.js";
+import { compileMessage } from "../compiler/message.js";
+import { compileCampaign, compileRow } from "../compiler/campaign.js";
+import type { CompiledCampaign } from "../compiler/campaign.js";
+import type { CampaignSpec } from "../types/campaign.generated.js";
+import type { MessageSpec } from "../types/message.generated.js";
+import { fieldCountProblem, isBlankLine, parseJsonRecord, rowMaker } from "./audience.js";
+import { e164Value } from "./recipients.js";
+import { createShapeWriter, NO_ROOM } from "./shape-serializer.js";
+
+export interface PlanWorkerSetup {
+  message: { spec: MessageSpec; file: string };
+  campaign: { spec: CampaignSpec; file: string; audienceFile: string };
+  format: "csv" | "ndjson";
+  /** CSV: the header, already checked by the main thread. */
+  header: string[];
+  /** CSV: the line ending of the file. */
+  recordDelimiter: "\n" | "\r\n";
+  /** The memory of the tasks in flight, shared with the main thread. */
+  slots: TaskSlot[];
+}
+
+/**
+ * Shared memory for one task in flight, used again for later tasks: memory that is written over
+ * again costs no page faults, and nothing is moved or copied between threads per task but the
+ * small result arrays. (Moving big buffers back and forth makes each thread count them as new
+ * allocations, which starts garbage collections.)
+ */
+export interface TaskSlot {
+  /** The task's lines. */
+  input: SharedArrayBuffer;
+  /** The items' NDJSON lines. */
+  output: SharedArrayBuffer;
+}
+
+/** Whole lines of the audience, each ended by its line break, at the start of a slot's input. */
+export interface PlanTask {
+  seq: number;
+  /** CSV: the row number of the first record; NDJSON: the number of the first line. */
+  firstRow: number;
+  slot: number;
+  length: number;
+}
+
+export interface PlanTaskResult {
+  seq: number;
+  /** The items' NDJSON lines, UTF-8: at the start of the slot's output... */
+  outLength: number;
+  /** ...or here, when they did not fit there (moved, not copied). */
+  overflow?: Uint8Array;
+  /** Per item: where its line ends in `out` (after the line break), its row, its number. */
+  ends: Uint32Array;
+  itemRows: Float64Array;
+  /** The number as `e164Value`, or 0 when it has none: then it is in `otherNumbers`. */
+  keys: Float64Array;
+  otherNumbers: Array<[item: number, number: string]>;
+  /** Rows read (good and bad) and rows left out as invalid, as CampaignStats counts them. */
+  rows: number;
+  invalidRows: number;
+  /** Records that were not blank lines (the "empty file" check). */
+  records: number;
+  /** Row problems and compile diagnostics, in row order. */
+  diagnostics: Diagnostic[];
+}
+
+export type PlanWorkerReply = { ok: true; result: PlanTaskResult } | { ok: false; error: string };
+
+/** A task's NDJSON, in the slot's output or, when that is too small, a buffer of its own. */
+class TaskOutput {
+  buf: Buffer;
+  used = 0;
+  overflowed = false;
+
+  constructor(
+    room: SharedArrayBuffer,
+    private readonly writeJson: ReturnType<typeof createShapeWriter>,
+  ) {
+    this.buf = Buffer.from(room);
+  }
+
+  /** `JSON.stringify(value)` and a line break; returns where the line ends. */
+  add(value: unknown): number {
+    for (;;) {
+      const next = this.writeJson(value, this.buf, this.used, this.buf.length - 1);
+      if (next !== NO_ROOM) {
+        this.buf[next] = 0x0a;
+        this.used = next + 1;
+        return this.used;
+      }
+      this.grow();
+    }
+  }
+
+  private grow(): void {
+    const bigger = Buffer.allocUnsafeSlow(this.buf.length * 2);
+    this.buf.copy(bigger, 0, 0, this.used);
+    this.buf = bigger;
+    this.overflowed = true;
+  }
+}
+
+function compiledCampaign(setup: PlanWorkerSetup): CompiledCampaign {
+  const message = compileMessage(setup.message.spec, setup.message.file).message;
+  const campaign =
+    message && compileCampaign(setup.campaign.spec, setup.campaign.file, message, { audienceFile: setup.campaign.audienceFile }).campaign;
+  // The main thread compiled the same specs without errors before it started the workers.
+  if (!campaign) throw new Error("the campaign does not compile in the plan worker");
+  return campaign;
+}
+
+export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTaskResult {
+  const campaign = compiledCampaign(setup);
+  const file = campaign.audienceFile;
+  const { header, recordDelimiter, slots } = setup;
+  const writeJson = createShapeWriter();
+  const makeRow = rowMaker(header);
+
+  return (task) => {
+    const slot = slots[task.slot]!;
+    const text = Buffer.from(slot.input, 0, task.length).toString("utf8");
+    const out = new TaskOutput(slot.output, writeJson);
+    const ends: number[] = [];
+    const itemRows: number[] = [];
+    const keys: number[] = [];
+    const otherNumbers: Array<[number, string]> = [];
+    const diagnostics: Diagnostic[] = [];
+    let rows = 0;
+    let invalidRows = 0;
+    let records = 0;
+
+    const problem = (d: Diagnostic): void => {
+      rows++;
+      invalidRows++;
+      diagnostics.push(d);
+    };
+    const compile = (values: Record<string, unknown>, row: number, fromStrings: boolean): void => {
+      rows++;
+      const compiled = compileRow(campaign, values, row, { fromStrings });
+      for (const d of compiled.diagnostics) diagnostics.push(d);
+      if (!compiled.item) {
+        invalidRows++;
+        return;
+      }
+      const key = compiled.number === undefined ? undefined : e164Value(compiled.number);
+      if (key === undefined) otherNumbers.push([keys.length, compiled.number ?? ""]);
+      keys.push(key ?? 0);
+      itemRows.push(row);
+      ends.push(out.add(compiled.item));
+    };
+
+    if (setup.format === "csv") {
+      let row = task.firstRow - 1;
+      const width = header.length;
+      // Line by line (no array of all records: short-lived objects stay in the young generation).
+      for (let at = 0; at < text.length; ) {
+        let end = text.indexOf(recordDelimiter, at);
+        if (end === -1) end = text.length;
+        if (end > at) {
+          const record = text.slice(at, end).split(",");
+          row++;
+          records++;
+          if (record.length !== width) problem(fieldCountProblem(file, row, record.length, width));
+          else compile(makeRow(record), row, true);
+        }
+        at = end + recordDelimiter.length;
+      }
+    } else {
+      const lines = text.split("\n");
+      // The text ends with a line break: the last piece is not a line.
+      for (let i = 0; i < lines.length - 1; i++) {
+        let line = lines[i]!;
+        if (line.endsWith("\r")) line = line.slice(0, -1);
+        if (isBlankLine(line)) continue;
+        records++;
+        const row = task.firstRow + i;
+        const record = parseJsonRecord(line, row, file, "Line");
+        if (record.problem) problem(record.problem);
+        else compile(record.values, row, false);
+      }
+    }
+    return {
+      seq: task.seq,
+      outLength: out.used,
+      // Output that outgrew the slot is moved over in its own buffer.
+      ...(out.overflowed ? { overflow: new Uint8Array(out.buf.buffer, 0, out.used) } : {}),
+      ends: Uint32Array.from(ends),
+      itemRows: Float64Array.from(itemRows),
+      keys: Float64Array.from(keys),
+      otherNumbers,
+      rows,
+      invalidRows,
+      records,
+      diagnostics,
+    };
+  };
+}
+
+if (parentPort && (workerData as { msgcPlanWorker?: PlanWorkerSetup } | null)?.msgcPlanWorker) {
+  const port = parentPort;
+  let run: ((task: PlanTask) => PlanTaskResult) | undefined;
+  let setupError: string | undefined;
+  try {
+    run = taskRunner((workerData as { msgcPlanWorker: PlanWorkerSetup }).msgcPlanWorker);
+  } catch (e) {
+    setupError = e instanceof Error ? e.message : String(e);
+  }
+  port.on("message", (task: PlanTask) => {
+    let reply: PlanWorkerReply;
+    try {
+      if (!run) throw new Error(setupError);
+      reply = { ok: true, result: run(task) };
+    } catch (e) {
+      reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    const overflow = reply.ok ? reply.result.overflow : undefined;
+    port.postMessage(reply, overflow ? [overflow.buffer as ArrayBuffer] : []);
+  });
+}

@@ -1,0 +1,206 @@
+/**
+ * The parallel planner (worker threads) against the one-thread planner: for any CSV or NDJSON
+ * audience, the same NDJSON bytes, the same diagnostics in the same order, the same stats. It
+ * runs the built package (dist/): worker threads load JavaScript, not the TypeScript sources.
+ */
+import fc from "fast-check";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Diagnostic } from "../../src/diagnostics.js";
+import type * as PlanModule from "../../src/runner/plan.js";
+import type { ParallelOptions } from "../../src/runner/parallel-plan.js";
+import type { Project } from "../../src/spec/project.js";
+import { ensureBuilt, repoRoot } from "../cli/helpers.js";
+import { campaignProject } from "./campaign-project.js";
+
+let plan: typeof PlanModule;
+beforeAll(async () => {
+  ensureBuilt();
+  plan = (await import(join(repoRoot, "dist", "runner", "plan.js"))) as typeof PlanModule;
+});
+
+const root = mkdtempSync(join(tmpdir(), "msgc-parallel-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let files = 0;
+function projectWith(extension: string, content: string | Buffer): Project {
+  return campaignProject(root, `audience-${files++}.${extension}`, content);
+}
+
+interface Run {
+  text: string;
+  diagnostics: Diagnostic[];
+  stats: PlanModule.CampaignStats;
+}
+
+async function run(project: Project, parallel: ParallelOptions): Promise<Run> {
+  const diagnostics: Diagnostic[] = [];
+  const stats = plan.newCampaignStats();
+  const chunks: Buffer[] = [];
+  // A lent chunk is only good until the next one is asked for: copy it at once.
+  for await (const chunk of plan.planCampaignNdjson(project, "spring", { stats, onDiagnostic: (d) => diagnostics.push(d), parallel })) {
+    chunks.push(Buffer.from(chunk));
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), diagnostics, stats };
+}
+
+/** Both planners on the same file; returns the one-thread result and how the parallel run went. */
+async function compare(
+  project: Project,
+  opts: { taskBytes: number; lendChunks?: boolean; threads?: number },
+): Promise<{ reference: Run; tasks: number; handedOver: boolean }> {
+  const reference = await run(project, { threads: 0 });
+  let info = { tasks: 0, handedOver: false };
+  const parallel = await run(project, {
+    threads: opts.threads ?? 2,
+    minBytes: 0,
+    taskBytes: opts.taskBytes,
+    lendChunks: opts.lendChunks ?? false,
+    onFinish: (i) => (info = i),
+  });
+  expect(parallel.text).toBe(reference.text);
+  expect(parallel.diagnostics).toEqual(reference.diagnostics);
+  expect(parallel.stats).toEqual(reference.stats);
+  return { reference, ...info };
+}
+
+const HEADER = "phone,first_name,order_id,last_seen";
+
+/** Plain CSV rows: good ones, bad numbers, bad vars, wrong field counts, repeats across tasks. */
+function plainRows(count: number): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = i % 97 === 5 ? 3 : i; // the number of row 4 again, every 97 rows
+    let phone = `+1 604 ${String(2_000_000 + n).slice(0, 3)} ${String(2_000_000 + n).slice(3)}`;
+    if (i % 101 === 7) phone = "+1 555";
+    const order = i % 103 === 11 ? "12a" : String(10000 + i);
+    lines.push(i % 149 === 13 ? `${phone},N${i}` : `${phone},Zoë${i % 10},${order},${i % 2 ? "2026-11-20T10:00:00Z" : ""}`);
+  }
+  return lines;
+}
+
+describe("parallel planner: the same output as one thread", () => {
+  it("plain CSV, many small tasks: items, duplicates across tasks, row problems", async () => {
+    const project = projectWith("csv", `${HEADER}\n${plainRows(3000).join("\n")}\n`);
+    const { reference, tasks, handedOver } = await compare(project, { taskBytes: 700 });
+    expect(tasks).toBeGreaterThan(100);
+    expect(handedOver).toBe(false);
+    expect(reference.stats.items).toBeGreaterThan(2700);
+    // Row 4 (i = 3) is good; every good row with i % 97 === 5 repeats its number.
+    const valid = (i: number): boolean => i % 101 !== 7 && i % 103 !== 11 && i % 149 !== 13;
+    const repeats = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 97 === 5 && valid(i));
+    expect(valid(3)).toBe(true);
+    expect(reference.stats.duplicates).toBe(repeats.length);
+    expect(new Set(reference.diagnostics.map((d) => d.code))).toEqual(
+      new Set(["audience-row-invalid", "duplicate-recipient", "phone-invalid", "var-invalid"]),
+    );
+  });
+
+  it("lent chunks (views of shared memory) give the same bytes", async () => {
+    const project = projectWith("csv", `${HEADER}\n${plainRows(2000).join("\n")}\n`);
+    const { tasks } = await compare(project, { taskBytes: 4096, lendChunks: true });
+    expect(tasks).toBeGreaterThan(10);
+  });
+
+  it("one worker thread, and more workers than tasks", async () => {
+    const project = projectWith("csv", `${HEADER}\n${plainRows(300).join("\n")}\n`);
+    expect((await compare(project, { taskBytes: 1000, threads: 1 })).tasks).toBeGreaterThan(5);
+    expect((await compare(project, { taskBytes: 1 << 20, threads: 3 })).tasks).toBe(1);
+  });
+
+  it("a BOM, CRLF line endings, blank lines and no line break at the end", async () => {
+    const body = plainRows(500).join("\r\n").replace(/\r\n(?=\+1 604 200 0?1)/g, "\r\n\r\n");
+    const { reference, tasks } = await compare(projectWith("csv", `\ufeff${HEADER}\r\n${body}`), { taskBytes: 512 });
+    expect(tasks).toBeGreaterThan(10);
+    expect(reference.stats.rows).toBe(500);
+  });
+
+  it("a quoted field half-way: the tasks before it are finished, one thread reads on from there", async () => {
+    const rows = plainRows(600);
+    rows[400] = '+16045550100,"Ana, Jr.",12345,';
+    rows[450] = '+16045550101,"two\nlines",12346,';
+    const { reference, tasks, handedOver } = await compare(projectWith("csv", `${HEADER}\n${rows.join("\n")}\n`), { taskBytes: 600 });
+    expect(handedOver).toBe(true);
+    expect(tasks).toBeGreaterThan(10);
+    expect(reference.text).toContain('"text":"Hi Ana, Jr.! Order #12345 is on its way."');
+  });
+
+  it("a quote never closed: rows before it are planned, then the same unreadable diagnostic", async () => {
+    const rows = plainRows(400);
+    rows[300] = '+16045550100,"open,12345,';
+    const { reference } = await compare(projectWith("csv", `${HEADER}\n${rows.join("\n")}\n`), { taskBytes: 500 });
+    expect(reference.diagnostics.at(-1)).toMatchObject({ code: "audience-unreadable", row: 301 });
+    expect(reference.stats.aborted).toBe(true);
+  });
+
+  it("a line over the 1 MiB record cap, in CSV and in NDJSON", async () => {
+    const long = "x".repeat(1024 * 1024 + 10);
+    const csvRows = plainRows(200);
+    csvRows[150] = `+16045550100,${long},12345,`;
+    const csv = await compare(projectWith("csv", `${HEADER}\n${csvRows.join("\n")}\n`), { taskBytes: 300 });
+    expect(csv.reference.diagnostics.at(-1)).toMatchObject({ code: "audience-unreadable", row: 151 });
+    const lines = plainRows(200).map((_, i) => JSON.stringify({ phone: `+1604${2_000_000 + i}`, first_name: "Ana", order_id: String(10000 + i) }));
+    lines[120] = JSON.stringify({ phone: "+16045550100", first_name: long, order_id: "12345" });
+    const ndjson = await compare(projectWith("ndjson", `${lines.join("\n")}\n`), { taskBytes: 300 });
+    expect(ndjson.reference.diagnostics.at(-1)).toMatchObject({ code: "audience-unreadable", row: 121 });
+    expect(ndjson.reference.stats.items).toBe(120);
+  });
+
+  it("a header that is quoted, or lacks a column: the whole file as on one thread", async () => {
+    const rows = plainRows(100).join("\n");
+    const quoted = await compare(projectWith("csv", `"phone",first_name,order_id,last_seen\n${rows}\n`), { taskBytes: 300 });
+    expect(quoted.tasks).toBe(0);
+    expect(quoted.reference.stats.items).toBeGreaterThan(80);
+    const missing = await compare(projectWith("csv", `phone,first_name,last_seen\n${rows}\n`), { taskBytes: 300 });
+    expect(missing.reference.diagnostics).toEqual([
+      expect.objectContaining({ code: "audience-missing-column", field: "order_id" }),
+    ]);
+  });
+
+  it("a header and blank lines only, and NDJSON of blank lines only: audience-empty", async () => {
+    const csv = await compare(projectWith("csv", `${HEADER}\n\n\n\n`), { taskBytes: 64 });
+    expect(csv.reference.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/has a header but no rows$/)]);
+    const ndjson = await compare(projectWith("ndjson", "\n  \n\r\n\n"), { taskBytes: 64 });
+    expect(ndjson.reference.diagnostics.map((d) => d.code)).toEqual(["audience-empty"]);
+  });
+
+  it("NDJSON: blank lines keep their numbers; bad JSON, non-objects, numbers as JSON types, CRLF", async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 800; i++) {
+      if (i % 50 === 3) lines.push("");
+      else if (i % 71 === 9) lines.push("{not json");
+      else if (i % 83 === 2) lines.push("[1,2]");
+      else if (i % 89 === 4) lines.push(JSON.stringify({ phone: "+16045552000", first_name: "Ana", order_id: 12345 }));
+      else lines.push(JSON.stringify({ phone: `+1604${2_000_000 + (i % 97 === 5 ? 3 : i)}`, first_name: `Zoë${i % 7}`, order_id: String(10000 + i), last_seen: null }));
+    }
+    const { reference, tasks } = await compare(projectWith("ndjson", `\ufeff${lines.join("\r\n")}`), { taskBytes: 900 });
+    expect(tasks).toBeGreaterThan(50);
+    expect(new Set(reference.diagnostics.map((d) => d.code))).toEqual(
+      new Set(["audience-row-invalid", "duplicate-recipient", "var-invalid"]),
+    );
+  });
+
+  it("any mix of plain and odd CSV lines, cut into tasks of any size (property)", async () => {
+    const cell = fc.constantFrom("Ana", "Zoë", "", "x,y", '"q"', '"a\nb"', " ", "😀", "\r", "12345", "1234");
+    const phone = fc.constantFrom("+16045552001", "+16045552002", "+1 604 555 2003", "+1 555", "", "+447400123456");
+    const line = fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(phone, cell, fc.constantFrom("12345", "99999", "12a"), fc.constantFrom("", "2026-11-20T10:00:00Z")).map((c) => c.join(",")) },
+      { weight: 1, arbitrary: fc.constantFrom("", "+16045552009,Ana", "\r", '"') },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { minLength: 1, maxLength: 60 }),
+        fc.constantFrom("\n", "\r\n"),
+        fc.boolean(),
+        fc.integer({ min: 8, max: 400 }),
+        async (lines, ending, finalBreak, taskBytes) => {
+          const text = `${HEADER}${ending}${lines.join(ending)}${finalBreak ? ending : ""}`;
+          await compare(projectWith("csv", text), { taskBytes });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+});
