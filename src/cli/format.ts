@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from "../diagnostics.js";
 import { markdownCode, markdownText } from "../runner/preview/escape.js";
+import stringWidth from "string-width";
 
 export interface DiagnosticSummary {
   specs: number;
@@ -45,6 +46,18 @@ function sourceLine(source: string, line: number): string | undefined {
   return source.slice(start, end === -1 ? source.length : end).replace(/\r$/, "");
 }
 
+/**
+ * What goes before the caret so that it sits under the character after `before` in a terminal:
+ * one space per terminal cell (an emoji or a CJK character takes two, a combining accent none),
+ * and tabs stay tabs so that they line up however the terminal renders them.
+ */
+export function caretPadding(before: string): string {
+  return before
+    .split("\t")
+    .map((part) => " ".repeat(stringWidth(part)))
+    .join("\t");
+}
+
 /** The source line and a caret under the column; long lines are cut around the column. */
 function codeFrame(source: string, d: Diagnostic, color: boolean): string | undefined {
   if (!d.range) return undefined;
@@ -59,8 +72,7 @@ function codeFrame(source: string, d: Diagnostic, color: boolean): string | unde
     text = `${before}${cut}${from + FRAME_WIDTH < text.length ? "…" : ""}`;
     caretAt = caretAt - from + before.length;
   }
-  // Tabs stay tabs under the caret so that it lines up however the terminal renders them.
-  const padding = text.slice(0, caretAt).replace(/[^\t]/g, " ");
+  const padding = caretPadding(text.slice(0, caretAt));
   const number = String(line + 1);
   const gutter = " ".repeat(number.length);
   const caret = paint(color, d.severity === "error" ? ANSI.red : ANSI.yellow, "^");

@@ -77,6 +77,17 @@ describe("formatDiagnosticsText", () => {
     expect(formatDiagnosticsText([d], tabbed, { color: false }).split("\n").slice(1)).toEqual([" 2 | \t\tb: x", "   | \t\t   ^"]);
   });
 
+  test("text: the caret counts terminal cells: an emoji or a CJK character takes two, an accent none", () => {
+    // "text: " is 6 units; then 😀 (2 units, 2 cells), 日本 (2 units, 4 cells), e + U+0301 (2 units, 1 cell).
+    const source = 'text: 😀日本e\u0301 {{nmae}}\n';
+    const d: Diagnostic = { ...unknownField, file: "e.yaml", range: at(0, 13) };
+    expect(source.slice(13, 15)).toBe("{{");
+    expect(formatDiagnosticsText([d], new Map([["e.yaml", source]]), { color: false }).split("\n").slice(1)).toEqual([
+      ` 1 | text: 😀日本e\u0301 {{nmae}}`,
+      `   | ${" ".repeat(6 + 2 + 4 + 1 + 1)}^`,
+    ]);
+  });
+
   test("text: a long line is cut around the column, the caret still under it", () => {
     const long = `text: ${"a".repeat(500)}X${"b".repeat(500)}\n`;
     const d: Diagnostic = { ...unknownField, file: "l.yaml", range: at(0, 506) };
