@@ -37,6 +37,7 @@ import {
   unreadableAudience,
 } from "./audience.js";
 import type { CsvResume } from "./audience.js";
+import { InputError } from "../cli/io.js";
 import { NdjsonChunks } from "./ndjson-chunks.js";
 import type { PlanTask, PlanTaskResult, PlanWorkerReply, PlanWorkerSetup, TaskSlot } from "./plan-worker.js";
 
@@ -82,6 +83,9 @@ const DEFAULT_MIN_BYTES = 4 * 1024 * 1024;
 /** Bigger tasks make bigger short-lived strings and heaps in the workers, for no gain in speed. */
 const DEFAULT_TASK_BYTES = 64 * 1024;
 const WORKER_YOUNG_MB = 16;
+const WORKER_OLD_MB = 1024;
+/** At most this many recipients are reserved for up front (about 48 MB of table). */
+const MAX_RESERVED = 1 << 21;
 /** Tasks in flight per worker: one being compiled, one waiting. */
 const TASKS_PER_WORKER = 2;
 /** A slot's output room, in multiples of the task size (more output is moved over, not shared). */
@@ -93,8 +97,8 @@ const WORKER_URL = new URL("./plan-worker.js", import.meta.url);
 function defaultThreads(): number {
   const fromEnv = process.env.MSGC_THREADS;
   if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) {
-    const n = Number(fromEnv);
-    return Math.min(n, 64);
+    // More threads than cores only costs memory.
+    return Math.min(Number(fromEnv), availableParallelism());
   }
   const cores = availableParallelism();
   return cores < 2 ? 0 : Math.min(cores, 4);
@@ -144,12 +148,13 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
     const take = function* (result: PlanTaskResult, slot: number): Generator<Uint8Array> {
       records += result.records;
       const lines = result.overflow ?? new Uint8Array(slots[slot]!.output, 0, result.outLength);
-      const pieces = merge(pass, result, lines);
+      const { pieces, failure: stop } = merge(pass, result, lines);
       if (copies) {
         for (const piece of pieces) copies.addBytes(piece);
-        yield* copies.full();
+        yield* stop === undefined ? copies.full() : copies.rest();
       } else yield* pieces;
       free.push(slot);
+      if (stop !== undefined) throw stop;
     };
     const slotOf = new Map<number, number>();
     for (;;) {
@@ -163,7 +168,9 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
       }
       if (!task) break;
       // The first task tells how long a row is, and so about how many rows the file has.
-      if (task.seq === 0) pass.expectRecipients(Math.ceil((size / task.length) * cutter.rows));
+      // Clamped: blank or junk lines at the start must not reserve room for more rows than a file
+      // of that size can hold (a recipient row is at least a dozen bytes).
+      if (task.seq === 0) pass.expectRecipients(Math.min(Math.ceil((size / task.length) * cutter.rows), Math.ceil(size / 12), MAX_RESERVED));
       slotOf.set(task.seq, slot);
       const result = pool.run(task);
       result.catch(() => {}); // awaited in order below; a failure must not be "unhandled" meanwhile
@@ -199,9 +206,11 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
 
 /**
  * One task's result into the plan: the diagnostics in row order, and the pieces of `lines` to
- * write, which are all of it but the lines of duplicates.
+ * write, which are all of it but the lines of duplicates. When reporting a diagnostic throws (a
+ * caller without `onDiagnostic` stops at the first error), the pieces are the items before that
+ * row, as on one thread, and the error comes back with them.
  */
-function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): Uint8Array[] {
+function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): { pieces: Uint8Array[]; failure?: unknown } {
   pass.stats.rows += result.rows;
   pass.stats.invalidRows += result.invalidRows;
   const { ends, itemRows, keys, diagnostics } = result;
@@ -209,19 +218,27 @@ function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): U
   const others = new Map(result.otherNumbers);
   let d = 0;
   let kept = 0; // output before this offset is decided (kept or cut)
-  for (let i = 0; i < ends.length; i++) {
-    const row = itemRows[i]!;
-    while (d < diagnostics.length && (diagnostics[d]!.row ?? 0) <= row) pass.reportRow(diagnostics[d++]!);
-    const key = keys[i]!;
-    const admitted = key !== 0 ? pass.admitValue(key, row) : pass.admit(others.get(i), row);
-    if (admitted) continue;
-    const lineStart = i === 0 ? 0 : ends[i - 1]!;
-    if (lineStart > kept) pieces.push(lines.subarray(kept, lineStart));
-    kept = ends[i]!;
+  let decided = 0; // output before this offset belongs to items already admitted or cut
+  try {
+    for (let i = 0; i < ends.length; i++) {
+      const row = itemRows[i]!;
+      while (d < diagnostics.length && (diagnostics[d]!.row ?? 0) <= row) pass.reportRow(diagnostics[d++]!);
+      const key = keys[i]!;
+      const admitted = key !== 0 ? pass.admitValue(key, row) : pass.admit(others.get(i), row);
+      decided = ends[i]!;
+      if (admitted) continue;
+      const lineStart = i === 0 ? 0 : ends[i - 1]!;
+      if (lineStart > kept) pieces.push(lines.subarray(kept, lineStart));
+      kept = ends[i]!;
+    }
+    decided = lines.length;
+    while (d < diagnostics.length) pass.reportRow(diagnostics[d++]!);
+  } catch (failure) {
+    if (decided > kept) pieces.push(lines.subarray(kept, decided));
+    return { pieces, failure };
   }
-  while (d < diagnostics.length) pass.reportRow(diagnostics[d++]!);
   if (kept < lines.length) pieces.push(lines.subarray(kept));
-  return pieces;
+  return { pieces };
 }
 
 const NEWLINE = 0x0a;
@@ -368,6 +385,13 @@ class TaskCutter {
   }
 }
 
+/** A worker that failed (out of memory, say) ends the build with one line, not a stack trace. */
+function workerFailed(reason: string): InputError {
+  return new InputError(
+    `A worker thread compiling the audience failed (${reason.split("\n")[0]}); MSGC_THREADS=0 compiles on one thread`,
+  );
+}
+
 interface Waiting {
   resolve: (result: PlanTaskResult) => void;
   reject: (e: Error) => void;
@@ -382,24 +406,31 @@ class WorkerPool {
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(WORKER_URL, {
         workerData: { msgcPlanWorker: setup },
+        // Not the process's own flags (`--input-type`, `--import` hooks...): a worker needs none.
+        execArgv: [],
         // A smaller young generation than the default 48 MB: a worker's garbage is short-lived, and
         // each worker's heap counts against the peak memory of the whole process.
-        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+        // The old generation is bounded too: a worker that runs away fails alone, with a message.
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, maxOldGenerationSizeMb: WORKER_OLD_MB },
       });
       const slot = { worker, waiting: [] as Waiting[] };
       worker.on("message", (reply: PlanWorkerReply) => {
         const waiting = slot.waiting.shift();
+        if (slot.waiting.length === 0) worker.unref();
         if (!waiting) return;
         if (reply.ok) waiting.resolve(reply.result);
-        else waiting.reject(new Error(`plan worker: ${reply.error}`));
+        else waiting.reject(workerFailed(reply.error));
       });
       const fail = (e: Error): void => {
-        for (const waiting of slot.waiting.splice(0)) waiting.reject(e);
+        for (const waiting of slot.waiting.splice(0)) waiting.reject(workerFailed(e.message));
       };
       worker.on("error", fail);
       worker.on("exit", (code) => {
-        if (!this.closing) fail(new Error(`plan worker stopped (exit code ${code})`));
+        if (!this.closing) fail(new Error(`it stopped with exit code ${code}`));
       });
+      // Referenced only while it has tasks: a caller that drops the plan half-way does not keep
+      // the process alive.
+      worker.unref();
       this.workers.push(slot);
     }
   }
@@ -410,6 +441,7 @@ class WorkerPool {
     for (const other of this.workers) if (other.waiting.length < slot.waiting.length) slot = other;
     return new Promise((resolve, reject) => {
       slot.waiting.push({ resolve, reject });
+      slot.worker.ref();
       slot.worker.postMessage(task);
     });
   }

@@ -4,13 +4,15 @@
  * runs the built package (dist/): worker threads load JavaScript, not the TypeScript sources.
  */
 import fc from "fast-check";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics.js";
 import type * as PlanModule from "../../src/runner/plan.js";
-import type { ParallelOptions } from "../../src/runner/parallel-plan.js";
+import type * as ParallelModule from "../../src/runner/parallel-plan.js";
+import type { ParallelOptions, ParallelPass } from "../../src/runner/parallel-plan.js";
 import type { Project } from "../../src/spec/project.js";
 import { ensureBuilt, repoRoot } from "../cli/helpers.js";
 import { campaignProject } from "./campaign-project.js";
@@ -203,4 +205,85 @@ describe("parallel planner: the same output as one thread", () => {
       { numRuns: 40 },
     );
   }, 120_000);
+
+  it("NDJSON that starts with 64 KiB of blank lines: the same output (the row estimate is clamped)", async () => {
+    const lines = plainRows(300).map((_, i) => JSON.stringify({ phone: `+1604${2_000_000 + i}`, first_name: "Ana", order_id: String(10000 + i) }));
+    const { reference, tasks } = await compare(projectWith("ndjson", `${"\n".repeat(65536)}${lines.join("\n")}\n`), { taskBytes: 65536 });
+    expect(tasks).toBeGreaterThan(1);
+    expect(reference.stats.items).toBe(300);
+    expect(reference.diagnostics).toEqual([]);
+  });
+});
+
+describe("parallel planner: callers of the library", () => {
+  /** Lines received before the first row error is thrown (no onDiagnostic: the error is thrown). */
+  async function linesBeforeThrow(project: Project, parallel: ParallelOptions): Promise<{ lines: number; error: string }> {
+    let text = "";
+    try {
+      for await (const chunk of plan.planCampaignNdjson(project, "spring", { parallel })) text += Buffer.from(chunk).toString("utf8");
+    } catch (e) {
+      return { lines: text.split("\n").length - 1, error: (e as Error).message };
+    }
+    throw new Error("no error was thrown");
+  }
+
+  it("without onDiagnostic, the items before the first bad row are all delivered, then the error", async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => `+1604${2_000_000 + i},Ana,${10000 + i},`);
+    rows[150] = "+1 555,Ana,12345,";
+    const project = projectWith("csv", `${HEADER}\n${rows.join("\n")}\n`);
+    const one = await linesBeforeThrow(project, { threads: 0 });
+    expect(one.lines).toBe(150);
+    expect(one.error).toMatch(/:151: /);
+    for (const lendChunks of [false, true]) {
+      expect(await linesBeforeThrow(project, { threads: 2, minBytes: 0, taskBytes: 700, lendChunks })).toEqual(one);
+    }
+  });
+
+  it("a caller that drops the plan after one chunk does not keep the process alive", () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `+1604${2_000_000 + i},Ana,${10000 + i},`);
+    const project = projectWith("csv", `${HEADER}\n${rows.join("\n")}\n`);
+    const script = `
+      const plan = await import(${JSON.stringify(join(repoRoot, "dist", "runner", "plan.js"))});
+      const project = JSON.parse(process.argv[1]);
+      project.messages = new Map(project.messages); project.campaigns = new Map(project.campaigns);
+      for (const spec of [...project.messages.values(), ...project.campaigns.values()]) spec.locate = () => undefined;
+      const it = plan.planCampaignNdjson(project, "spring", { onDiagnostic() {}, parallel: { threads: 2, minBytes: 0, taskBytes: 1000 } })[Symbol.asyncIterator]();
+      await it.next();
+      console.log("dropped");`;
+    const plain = JSON.stringify({ ...project, messages: [...project.messages], campaigns: [...project.campaigns] });
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, plain], { encoding: "utf8", timeout: 20_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("dropped\n");
+    expect(r.status).toBe(0);
+  });
+
+  it("a worker that fails ends the plan with one plain message, not a hang or a stack trace", async () => {
+    const { planInParallel } = (await import(join(repoRoot, "dist", "runner", "parallel-plan.js"))) as typeof ParallelModule;
+    const file = join(root, "worker-fails.csv");
+    writeFileSync(file, `${HEADER}\n${Array.from({ length: 500 }, (_, i) => `+1604${2_000_000 + i},Ana,${10000 + i},`).join("\n")}\n`);
+    const pass: ParallelPass = {
+      audiencePath: file,
+      audienceFile: "worker-fails.csv",
+      maxRecordBytes: 1024 * 1024,
+      requiredColumns: ["phone"],
+      // A message the worker cannot compile (the main thread never would have started it).
+      setup: { message: { spec: { kind: "Message", name: "broken" } as never, file: "m.yaml" }, campaign: { spec: { kind: "Campaign", name: "c", message: "broken", audience: { file: "x.csv" } }, file: "c.yaml", audienceFile: "worker-fails.csv" } },
+      stats: { rows: 0, invalidRows: 0 },
+      reportRow: () => {},
+      expectRecipients: () => {},
+      admitValue: () => true,
+      admit: () => true,
+    };
+    const run = async (): Promise<void> => {
+      for await (const _ of planInParallel(pass, { threads: 2, minBytes: 0, taskBytes: 1000 })) void _;
+    };
+    const error = await run().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe("InputError");
+    expect(error?.message).toBe(
+      "A worker thread compiling the audience failed (the campaign does not compile in the plan worker); MSGC_THREADS=0 compiles on one thread",
+    );
+  });
 });
