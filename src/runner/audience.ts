@@ -349,7 +349,7 @@ async function* readCsv(
   }
 }
 
-const QUOTE = 0x22;
+export const QUOTE = 0x22;
 
 /** What `scanPlainLines` found. */
 export interface PlainScan {
@@ -417,7 +417,7 @@ export function isPlainLastLine(data: Buffer, maxRecordBytes: number): boolean {
 }
 
 /** The records of plain text (whole lines, as `scanPlainLines` accepted them). */
-export function plainRecords(text: string, recordDelimiter: "\n" | "\r\n"): string[][] {
+function plainRecords(text: string, recordDelimiter: "\n" | "\r\n"): string[][] {
   const records: string[][] = [];
   for (const line of text.split(recordDelimiter)) {
     // skip_empty_lines, as csv-parse does it
@@ -559,8 +559,8 @@ export function checkHeader(record: string[], file: string, requiredColumns: rea
 
 // ---------------------------------------------------------------- NDJSON
 
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
+export const NEWLINE = 0x0a;
+export const CARRIAGE_RETURN = 0x0d;
 
 export function stripBom(chunk: Buffer): Buffer {
   return chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;

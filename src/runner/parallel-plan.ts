@@ -30,8 +30,11 @@ import {
   AudienceError,
   audienceDiagnostic,
   audienceFormatOf,
+  CARRIAGE_RETURN,
   checkHeader,
   isPlainLastLine,
+  NEWLINE,
+  QUOTE,
   recordTooLarge,
   scanPlainLines,
   unreadableAudience,
@@ -240,10 +243,6 @@ function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): {
   if (kept < lines.length) pieces.push(lines.subarray(kept));
   return { pieces };
 }
-
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
-const QUOTE = 0x22;
 
 /**
  * Reads the audience in tasks of whole lines, counting rows. `next` gives undefined at the end of
