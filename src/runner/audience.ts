@@ -411,6 +411,19 @@ export function rowMaker(header: readonly string[]): (cells: readonly string[]) 
   return new Function("cells", `return { ${fields} };`) as (cells: readonly string[]) => Record<string, unknown>;
 }
 
+/**
+ * The line ending of a CSV as its first line shows it, "\n" or "\r\n"; "not plain" when that
+ * line has a quote or a stray \r (csv-parse must read it); undefined before any line break.
+ */
+export function firstLineEnding(data: Buffer): "\n" | "\r\n" | "not plain" | undefined {
+  const newline = data.indexOf(NEWLINE);
+  if (newline === -1) return undefined;
+  const quote = data.indexOf(QUOTE);
+  const cr = data.indexOf(CARRIAGE_RETURN);
+  if ((quote !== -1 && quote < newline) || (cr !== -1 && cr < newline - 1)) return "not plain";
+  return cr !== -1 && cr === newline - 1 ? "\r\n" : "\n";
+}
+
 /** Whether the last line of a file (no line break after it) is plain. */
 export function isPlainLastLine(data: Buffer, maxRecordBytes: number): boolean {
   return !data.includes(QUOTE) && !data.includes(CARRIAGE_RETURN) && data.length <= maxRecordBytes;
@@ -490,12 +503,10 @@ class PlainLines {
   /** Reads the complete plain lines of `data`; returns where the unread part starts. */
   private lines(data: Buffer): { start: number; handOver: boolean } {
     if (this.recordDelimiter === undefined) {
-      const newline = data.indexOf(NEWLINE);
-      if (newline === -1) return { start: 0, handOver: false };
-      const quote = data.indexOf(QUOTE);
-      const cr = data.indexOf(CARRIAGE_RETURN);
-      if ((quote !== -1 && quote < newline) || (cr !== -1 && cr < newline - 1)) return { start: 0, handOver: true };
-      this.recordDelimiter = cr !== -1 && cr === newline - 1 ? "\r\n" : "\n";
+      const ending = firstLineEnding(data);
+      if (ending === undefined) return { start: 0, handOver: false };
+      if (ending === "not plain") return { start: 0, handOver: true };
+      this.recordDelimiter = ending;
     }
     const crlf = this.recordDelimiter === "\r\n";
     const scan = scanPlainLines(data, crlf, this.maxRecordBytes);

@@ -97,12 +97,8 @@ export class BufferedWriter {
     private readonly flushAt = 64 * 1024,
   ) {}
 
-  /** Await only when it returns a promise: the stream asked to wait. */
-  write(chunk: string | Uint8Array): Promise<void> | undefined {
-    if (typeof chunk !== "string") {
-      const waitForText = this.flush();
-      return waitForText ? waitForText.then(() => this.send(chunk)) : this.send(chunk);
-    }
+  /** Text, buffered. Await only when it returns a promise: the stream asked to wait. */
+  write(chunk: string): Promise<void> | undefined {
     this.buffer += chunk;
     if (this.buffer.length < this.flushAt) return undefined;
     return this.flush();
@@ -128,7 +124,7 @@ export class BufferedWriter {
     return this.send(text);
   }
 
-  private send(chunk: string | Uint8Array): Promise<void> | undefined {
+  private send(chunk: string): Promise<void> | undefined {
     if (chunk.length === 0) return undefined;
     this.onChunk?.(chunk);
     if (this.stream.write(chunk)) return undefined;

@@ -30,13 +30,13 @@ import {
   AudienceError,
   audienceDiagnostic,
   audienceFormatOf,
-  CARRIAGE_RETURN,
   checkHeader,
+  firstLineEnding,
   isPlainLastLine,
   NEWLINE,
-  QUOTE,
   recordTooLarge,
   scanPlainLines,
+  stripBom,
   unreadableAudience,
 } from "./audience.js";
 import type { CsvResume } from "./audience.js";
@@ -143,10 +143,11 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
     }
     pool = new WorkerPool(threads, { ...pass.setup, format, header: start.header, recordDelimiter: start.recordDelimiter, slots });
     const free = slots.map((_, i) => i).reverse();
-    const inFlight: Array<Promise<PlanTaskResult>> = [];
+    const inFlight: Array<{ slot: number; result: Promise<PlanTaskResult> }> = [];
     const copies = opts.lendChunks ? undefined : new NdjsonChunks();
     let failure: unknown;
     let records = 0;
+    let tasks = 0;
     /** The result's output, then its slot is free again (the consumer is done with the views). */
     const take = function* (result: PlanTaskResult, slot: number): Generator<Uint8Array> {
       records += result.records;
@@ -159,7 +160,6 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
       free.push(slot);
       if (stop !== undefined) throw stop;
     };
-    const slotOf = new Map<number, number>();
     for (;;) {
       const slot = free.pop()!;
       let task: PlanTask | undefined;
@@ -174,21 +174,21 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
       // Clamped: blank or junk lines at the start must not reserve room for more rows than a file
       // of that size can hold (a recipient row is at least a dozen bytes).
       if (task.seq === 0) pass.expectRecipients(Math.min(Math.ceil((size / task.length) * cutter.rows), Math.ceil(size / 12), MAX_RESERVED));
-      slotOf.set(task.seq, slot);
       const result = pool.run(task);
       result.catch(() => {}); // awaited in order below; a failure must not be "unhandled" meanwhile
-      inFlight.push(result);
+      inFlight.push({ slot, result });
+      tasks++;
       if (free.length === 0) {
-        const done = await inFlight.shift()!;
-        yield* take(done, slotOf.get(done.seq)!);
+        const done = inFlight.shift()!;
+        yield* take(await done.result, done.slot);
       }
     }
     while (inFlight.length > 0) {
-      const done = await inFlight.shift()!;
-      yield* take(done, slotOf.get(done.seq)!);
+      const done = inFlight.shift()!;
+      yield* take(await done.result, done.slot);
     }
     if (copies) yield* copies.rest();
-    opts.onFinish?.({ tasks: slotOf.size, handedOver: cutter.resumeAt !== undefined });
+    opts.onFinish?.({ tasks, handedOver: cutter.resumeAt !== undefined });
     if (failure) throw failure;
     if (cutter.resumeAt !== undefined) {
       return { done: false, resume: { offset: cutter.resumeAt, header: start.header, rows: cutter.rows, recordDelimiter: start.recordDelimiter } };
@@ -273,23 +273,24 @@ class TaskCutter {
 
   /** Reads past a BOM and (CSV) the header; undefined when the header is not plain. */
   async start(): Promise<{ header: string[]; recordDelimiter: "\n" | "\r\n" } | undefined> {
-    const first = Buffer.allocUnsafe(Math.min(this.taskBytes, this.pass.maxRecordBytes + 3));
+    // Enough for any header short of the record cap, whatever the task size.
+    const first = Buffer.allocUnsafe(this.pass.maxRecordBytes + 3);
     const { bytesRead } = await this.handle.read(first, 0, first.length, 0);
     const data = first.subarray(0, bytesRead);
-    const bom = data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
+    const text = stripBom(data);
+    const bom = data.length - text.length;
     this.pendingOffset = this.position = bom;
     if (this.format === "ndjson") return { header: [], recordDelimiter: "\n" };
     // The header line, plain as the one-thread reader's fast path wants it; else that reader does it all.
-    const newline = data.indexOf(NEWLINE, bom);
-    if (newline === -1 || newline === bom || newline - bom > this.pass.maxRecordBytes) return undefined;
-    const crlf = data[newline - 1] === CARRIAGE_RETURN;
-    const end = crlf ? newline - 1 : newline;
-    const line = data.subarray(bom, end);
-    if (end === bom || line.includes(QUOTE) || line.includes(CARRIAGE_RETURN)) return undefined;
+    const ending = firstLineEnding(text);
+    if (ending === undefined || ending === "not plain") return undefined;
+    const newline = text.indexOf(NEWLINE);
+    const line = text.subarray(0, newline + 1 - ending.length);
+    if (line.length === 0 || line.length > this.pass.maxRecordBytes) return undefined;
     const header = checkHeader(line.toString("utf8").split(","), this.pass.audienceFile, this.pass.requiredColumns);
-    this.crlf = crlf;
-    this.pendingOffset = this.position = newline + 1;
-    return { header, recordDelimiter: crlf ? "\r\n" : "\n" };
+    this.crlf = ending === "\r\n";
+    this.pendingOffset = this.position = bom + newline + 1;
+    return { header, recordDelimiter: ending };
   }
 
   /** The next task, read into `slot`'s input. */

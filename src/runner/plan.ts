@@ -397,7 +397,10 @@ async function* passItems(pass: CampaignPass, limit: number): AsyncGenerator<Pla
 /**
  * The campaign's plan as NDJSON: exactly `JSON.stringify(item) + "\n"` in UTF-8 (written by a
  * shape writer, which gives the same bytes faster) for every item
- * planCampaign yields, in the same order, with the same diagnostics, in chunks of about 64 KB.
+ * planCampaign yields, in the same order, with the same diagnostics, in chunks (not always cut at a line break):
+ * about 64 KB each, or with `parallel.lendChunks` up to a worker task's output (a few MB at most),
+ * lent only until the next chunk is asked for. Large CSV and NDJSON audiences are compiled on
+ * worker threads (`parallel-plan.ts`), with the same bytes.
  */
 export async function* planCampaignNdjson(
   project: Project,

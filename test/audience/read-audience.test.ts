@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics.js";
-import { AudienceError, readAudience } from "../../src/runner/audience.js";
+import { AudienceError, readAudience, rowMaker } from "../../src/runner/audience.js";
 import type { AudienceRow, ReadAudienceOptions } from "../../src/runner/audience.js";
 
 const dir = mkdtempSync(join(tmpdir(), "msgc-audience-"));
@@ -222,3 +222,25 @@ describe("readAudience: files", () => {
     }
   });
 });
+
+describe("rowMaker", () => {
+  it("makes the header's object from cells, with names a literal must quote", () => {
+    const make = rowMaker(["phone", "first name", 'say "hi"', "1", "constructor"]);
+    const row = make(["+16045552001", "Ana", "x", "one", "c"]);
+    expect(row).toEqual({ phone: "+16045552001", "first name": "Ana", 'say "hi"': "x", "1": "one", constructor: "c" });
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+  });
+
+  it("a header it cannot make a literal of (__proto__, a name twice, over 1,000 columns) is filled key by key", () => {
+    const wide = Array.from({ length: 1001 }, (_, i) => `c${i}`);
+    const cells = wide.map((_, i) => String(i));
+    const row = rowMaker(wide)(cells);
+    expect(Object.keys(row)).toEqual(wide);
+    expect(row.c1000).toBe("1000");
+    const proto = rowMaker(["__proto__", "a"])(["x", "y"]);
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.hasOwn(proto, "__proto__")).toBe(false);
+    expect(proto.a).toBe("y");
+  });
+});
+

@@ -100,6 +100,17 @@ describe("parallel planner: the same output as one thread", () => {
     );
   });
 
+  it("tasks whose output outgrows its slot (32 times the task size) give the same bytes", async () => {
+    // Each task holds at least one whole line (about 50 bytes) and its item is over 600 bytes:
+    // with 16-byte tasks the 512-byte slot is always too small, and the output is moved instead.
+    const project = projectWith("csv", `${HEADER}\n${plainRows(200).join("\n")}\n`);
+    for (const lendChunks of [false, true]) {
+      const { reference, tasks } = await compare(project, { taskBytes: 16, lendChunks });
+      expect(tasks).toBeGreaterThan(150);
+      expect(reference.text.split("\n")[0]!.length).toBeGreaterThan(512);
+    }
+  });
+
   it("lent chunks (views of shared memory) give the same bytes", async () => {
     const project = projectWith("csv", `${HEADER}\n${plainRows(2000).join("\n")}\n`);
     const { tasks } = await compare(project, { taskBytes: 4096, lendChunks: true });
