@@ -10,11 +10,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ms = (t) => `${t.toFixed(1)} ms`;
 
 let started = performance.now();
-const { loadProject } = await import("../dist/spec/project.js");
-const { loadSpecSource } = await import("../dist/spec/load.js");
+const { loadProject } = await import("../dist/project/project.js");
+const { loadSpecSource } = await import("../dist/project/load.js");
 console.log(`import spec layer            ${ms(performance.now() - started)}`);
 
-const { checkSchema } = await import("../dist/spec/schema-check.js");
+const { checkSchema } = await import("../dist/project/schema-check.js");
 started = performance.now();
 checkSchema("message", {});
 checkSchema("campaign", {});

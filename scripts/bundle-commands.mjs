@@ -10,15 +10,16 @@
 // that URL is rewritten to be relative to dist/cli/commands/.
 //
 // Only an optimization: behaviour is the same bundled or not, and without rolldown (it comes with
-// vitest) the tsc output stays as it is. cli/io.js stays outside so that main.js and the command
-// share its error classes (main.js maps them to exit codes with instanceof).
+// vitest) the tsc output stays as it is. errors.js (and cli/io.js, which re-exports it) stay
+// outside so that main.js and the command share the error classes (main.js maps them to exit
+// codes with instanceof).
 import { rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const commandsDir = join(root, "dist", "cli", "commands");
-const sharedIo = join(root, "dist", "cli", "io.js");
+const shared = new Set([join(root, "dist", "cli", "io.js"), join(root, "dist", "errors.js")]);
 const COMMANDS = ["validate", "build"];
 const WORKER = join(root, "dist", "runner", "plan-worker.js");
 const WORKER_URL = 'new URL("./plan-worker.js", import.meta.url)';
@@ -37,7 +38,7 @@ async function bundleInPlace(file, rewrite = (code) => code) {
     input: file,
     platform: "node",
     logLevel: "warn",
-    external: (id, importer) => importer !== undefined && id.startsWith(".") && resolve(dirname(importer), id) === sharedIo,
+    external: (id, importer) => importer !== undefined && id.startsWith(".") && shared.has(resolve(dirname(importer), id)),
   });
   const { output } = await bundle.generate({ file, format: "esm", sourcemap: true });
   await bundle.close();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/spec/schema-validators.generated.ts: Ajv's standalone code for the spec and
+// Generates src/project/schema-validators.generated.ts: Ajv's standalone code for the spec and
 // config schemas, so that `msgc validate` neither imports Ajv nor compiles a schema at start-up
 // (together about 200 ms of a 650 ms run).
 // `node scripts/gen-validators.mjs --check` exits 1 when the committed file is stale.
@@ -11,7 +11,7 @@ import standaloneModule from "ajv/dist/standalone/index.js";
 import addFormatsModule from "ajv-formats";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const outPath = "src/spec/schema-validators.generated.ts";
+export const outPath = "src/project/schema-validators.generated.ts";
 /** Export name -> schema file; the names are schema-check.ts's SchemaName. */
 const SCHEMAS = { message: "schema/message.schema.json", campaign: "schema/campaign.schema.json", config: "schema/config.schema.json" };
 

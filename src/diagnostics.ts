@@ -138,3 +138,20 @@ export function isError(d: Diagnostic): boolean {
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some(isError);
 }
+
+/** One diagnostic in the `--format json` shape of cli.md; `file:row` for audiences, 1-based. */
+export type JsonDiagnostic =
+  | { file: string; line: number; column: number; severity: string; code: string; message: string }
+  | { file: string; row: number; severity: string; code: string; message: string }
+  | { file: string; severity: string; code: string; message: string };
+
+/**
+ * The single mapping from a Diagnostic to its machine-readable shape, shared by every command
+ * that prints diagnostics as JSON (validate, build, diff, send) so that they cannot drift apart.
+ */
+export function diagnosticToJson(d: Diagnostic): JsonDiagnostic {
+  const rest = { severity: d.severity, code: d.code, message: d.message };
+  if (d.row !== undefined) return { file: d.file, row: d.row, ...rest };
+  if (d.range) return { file: d.file, line: d.range.start.line + 1, column: d.range.start.column + 1, ...rest };
+  return { file: d.file, ...rest };
+}

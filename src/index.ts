@@ -16,11 +16,11 @@ export type { CampaignSpec } from "./types/campaign.generated.js";
 export type { MsgcConfig } from "./types/config.generated.js";
 
 // Loading (src/spec)
-export { loadConfig } from "./spec/config.js";
-export type { ResolvedConfig } from "./spec/config.js";
-export { loadProject, locateDiagnostics } from "./spec/project.js";
-export type { Project } from "./spec/project.js";
-export type { LoadedSpec } from "./spec/load.js";
+export { loadConfig } from "./project/config.js";
+export type { ResolvedConfig } from "./project/config.js";
+export { loadProject, locateDiagnostics } from "./project/project.js";
+export type { Project } from "./project/project.js";
+export type { LoadedSpec } from "./project/load.js";
 
 // Compiling (src/compiler, pure)
 export { checkValues, compileMessage, compileSamples, renderMessage } from "./compiler/message.js";

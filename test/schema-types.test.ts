@@ -1,5 +1,5 @@
 /**
- * The types in src/types/ and the standalone validators in src/spec/ are generated from schema/
+ * The types in src/types/ and the standalone validators in src/project/ are generated from schema/
  * (`npm run gen`) and committed; this fails when someone edits a schema without regenerating them.
  */
 import { spawnSync } from "node:child_process";
@@ -22,7 +22,7 @@ function check(projectRoot: string, generator: (typeof GENERATORS)[number]): { s
 function staleCopy(file: string, edit: (text: string) => string): string {
   const copy = mkdtempSync(join(tmpdir(), "msgc-gen-"));
   for (const folder of ["scripts", "schema", "src/types"]) cpSync(join(root, folder), join(copy, folder), { recursive: true });
-  cpSync(join(root, "src/spec/schema-validators.generated.ts"), join(copy, "src/spec/schema-validators.generated.ts"));
+  cpSync(join(root, "src/project/schema-validators.generated.ts"), join(copy, "src/project/schema-validators.generated.ts"));
   symlinkSync(join(root, "node_modules"), join(copy, "node_modules"), "dir");
   const stale = join(copy, file);
   const text = readFileSync(stale, "utf8");
@@ -56,7 +56,7 @@ test("schema validators: the check fails when a schema changed after generating"
   try {
     const result = check(copy, "gen-validators.mjs");
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe("stale: src/spec/schema-validators.generated.ts (run npm run gen)\n");
+    expect(result.stderr).toBe("stale: src/project/schema-validators.generated.ts (run npm run gen)\n");
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

@@ -7,8 +7,8 @@ import type { ParseArgsConfig } from "node:util";
 import type { Diagnostic } from "../diagnostics.js";
 import { isError } from "../diagnostics.js";
 import { formatDiagnosticsGithub, formatDiagnosticsJson, formatDiagnosticsText, formatSummaryLine } from "./format.js";
-import { loadProject } from "../spec/project.js";
-import type { Project } from "../spec/project.js";
+import { loadProject } from "../project/project.js";
+import type { Project } from "../project/project.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
 

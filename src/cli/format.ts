@@ -2,6 +2,7 @@
  * Pure diagnostic formatters: (diagnostics, ...) => string. Positions are 0-based everywhere
  * else; these are the only functions that add 1.
  */
+import { diagnosticToJson } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { markdownCode, markdownText } from "../runner/preview/escape.js";
 import stringWidth from "string-width";
@@ -101,23 +102,6 @@ export function formatDiagnosticsText(
       return lines.join("\n");
     })
     .join("\n");
-}
-
-/** One diagnostic in the `--format json` shape of cli.md; `file:row` for audiences, 1-based. */
-export type JsonDiagnostic =
-  | { file: string; line: number; column: number; severity: string; code: string; message: string }
-  | { file: string; row: number; severity: string; code: string; message: string }
-  | { file: string; severity: string; code: string; message: string };
-
-/**
- * The single mapping from a Diagnostic to its machine-readable shape, shared by every command
- * that prints diagnostics as JSON (validate, build, diff, send) so that they cannot drift apart.
- */
-export function diagnosticToJson(d: Diagnostic): JsonDiagnostic {
-  const rest = { severity: d.severity, code: d.code, message: d.message };
-  if (d.row !== undefined) return { file: d.file, row: d.row, ...rest };
-  if (d.range) return { file: d.file, line: d.range.start.line + 1, column: d.range.start.column + 1, ...rest };
-  return { file: d.file, ...rest };
 }
 
 /** The `--format json` document of cli.md: `{ ok, diagnostics, summary }`, one line. */

@@ -40,7 +40,7 @@ import {
   unreadableAudience,
 } from "./audience.js";
 import type { CsvResume } from "./audience.js";
-import { InputError } from "../cli/io.js";
+import { InputError } from "../errors.js";
 import { NdjsonChunks } from "./ndjson-chunks.js";
 import type { PlanTask, PlanTaskResult, PlanWorkerReply, PlanWorkerSetup, TaskSlot } from "./plan-worker.js";
 

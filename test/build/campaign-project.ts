@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Project } from "../../src/spec/project.js";
+import type { Project } from "../../src/project/project.js";
 import type { CampaignSpec } from "../../src/types/campaign.generated.js";
 import type { MessageSpec } from "../../src/types/message.generated.js";
 

@@ -13,7 +13,7 @@ import type { Diagnostic } from "../../src/diagnostics.js";
 import type * as PlanModule from "../../src/runner/plan.js";
 import type * as ParallelModule from "../../src/runner/parallel-plan.js";
 import type { ParallelOptions, ParallelPass } from "../../src/runner/parallel-plan.js";
-import type { Project } from "../../src/spec/project.js";
+import type { Project } from "../../src/project/project.js";
 import { ensureBuilt, repoRoot } from "../cli/helpers.js";
 import { campaignProject } from "./campaign-project.js";
 

@@ -7,7 +7,7 @@ import type { Diagnostic } from "../../src/diagnostics.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import * as plan from "../../src/runner/plan.js";
 import type * as PlanModule from "../../src/runner/plan.js";
-import type { Project } from "../../src/spec/project.js";
+import type { Project } from "../../src/project/project.js";
 import type { CampaignSpec } from "../../src/types/campaign.generated.js";
 import { campaignProject } from "./campaign-project.js";
 

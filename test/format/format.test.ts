@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
+import { diagnosticToJson } from "../../src/diagnostics.js";
 import type { Diagnostic } from "../../src/diagnostics.js";
 import {
-  diagnosticToJson,
   formatDiagnosticsMarkdown,
   formatDiagnosticsGithub,
   formatDiagnosticsJson,

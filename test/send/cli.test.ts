@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadProject } from "../../src/spec/project.js";
+import { loadProject } from "../../src/project/project.js";
 import { planCampaign } from "../../src/runner/plan.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { ensureBuilt } from "../cli/helpers.js";

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { isError } from "../../diagnostics.js";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
-import { diagnosticToJson } from "../format.js";
+import { diagnosticToJson } from "../../diagnostics.js";
 import { colorEnabled, COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
 import type { PreviewResult } from "../../runner/preview/index.js";
 import { DEFAULT_PREVIEW_ROWS, formatPreviewHtml, formatPreviewMarkdown, formatPreviewText, preview } from "../../runner/preview/index.js";

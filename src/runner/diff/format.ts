@@ -2,7 +2,7 @@
  * The diff report as terminal text, as a pull-request comment (markdown) and as JSON. Pure
  * `(report) => string` functions.
  */
-import { diagnosticToJson } from "../../cli/format.js";
+import { diagnosticToJson } from "../../diagnostics.js";
 import { escapeHtml, markdownCode, markdownFence, markdownText } from "../preview/escape.js";
 import { paint } from "../preview/terminal.js";
 import { safeTerminalText } from "../preview/terminal.js";

@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
-import { InputError } from "../../cli/io.js";
+import { InputError } from "../../errors.js";
 
 interface GitResult {
   code: number;

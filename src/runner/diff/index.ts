@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, realpath } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import type { Project } from "../../spec/project.js";
-import { loadProject } from "../../spec/project.js";
+import type { Project } from "../../project/project.js";
+import { loadProject } from "../../project/project.js";
 import { compileProject } from "../plan.js";
 import type { CampaignDiff, Comparison, MessageDiff, SpecStatus } from "./compare.js";
 import { compareProjects } from "./compare.js";

@@ -4,7 +4,7 @@
  */
 import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors } from "../../diagnostics.js";
-import type { Project } from "../../spec/project.js";
+import type { Project } from "../../project/project.js";
 import { compileProject, planCampaign } from "../plan.js";
 import type { RenderedMessage } from "./model.js";
 import { renderPlanItem } from "./model.js";

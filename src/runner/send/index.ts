@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { InputError, UsageError } from "../../cli/io.js";
+import { InputError, UsageError } from "../../errors.js";
 import { chooseForm } from "../../compiler/plan.js";
 import type { Form, PlanItem } from "../../compiler/plan.js";
 import { maskNumbersIn } from "../mask.js";

@@ -21,7 +21,7 @@ import {
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { InputError } from "../../cli/io.js";
+import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
 
 export const JOURNAL_VERSION = 1;

@@ -2,7 +2,7 @@
  * The small decisions of a send run, each a pure function: which shard a key belongs to, when
  * too many failures stop the run, how long to back off, and what an answer means.
  */
-import { UsageError } from "../../cli/io.js";
+import { UsageError } from "../../errors.js";
 
 export interface Shard {
   /** 1-based. */

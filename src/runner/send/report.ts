@@ -6,7 +6,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import type { WriteStream } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
-import { InputError } from "../../cli/io.js";
+import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
 
 export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "skipped" | "interrupted" | "dry-run";

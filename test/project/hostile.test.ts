@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { DIAGNOSTIC_CODES } from "../../src/diagnostics.js";
-import { loadSpecSource } from "../../src/spec/load.js";
+import { loadSpecSource } from "../../src/project/load.js";
 
 /** Generous for a slow CI machine; a hang or a quadratic blow-up is far beyond it. */
 const BOUND_MS = 2000;

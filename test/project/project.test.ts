@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics.js";
-import { loadConfig } from "../../src/spec/config.js";
-import { loadProject, locateDiagnostics } from "../../src/spec/project.js";
+import { loadConfig } from "../../src/project/config.js";
+import { loadProject, locateDiagnostics } from "../../src/project/project.js";
 
 let roots: string[] = [];
 afterEach(() => {

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { parseDocument, stringify, Scalar } from "yaml";
 import { describe, expect, test } from "vitest";
-import { loadSpecSource } from "../../src/spec/load.js";
-import type { LoadedSpec } from "../../src/spec/load.js";
-import { createLocator } from "../../src/spec/locate.js";
+import { loadSpecSource } from "../../src/project/load.js";
+import type { LoadedSpec } from "../../src/project/load.js";
+import { createLocator } from "../../src/project/locate.js";
 
 function load(source: string): LoadedSpec {
   const { spec, diagnostics } = loadSpecSource(source, "specs/m.yaml", "/p/specs/m.yaml");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { DIAGNOSTIC_CODES } from "../../src/diagnostics.js";
-import { loadSpecSource } from "../../src/spec/load.js";
+import { loadSpecSource } from "../../src/project/load.js";
 import { formatDiagnosticsText } from "../../src/cli/format.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
