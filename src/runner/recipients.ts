@@ -97,7 +97,7 @@ export function e164Value(number: string): number | undefined {
 }
 
 /** MurmurHash3's finalizer, applied to both 32-bit halves of an integer below 2^53. */
-function hashNumber(key: number): number {
+export function hashNumber(key: number): number {
   const high = Math.floor(key / 4294967296);
   const low = (key - high * 4294967296) >>> 0;
   return mix32(mix32(low) ^ Math.imul(high, 0x9e3779b1));

@@ -16,7 +16,8 @@ import { createServer } from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { JournalWriter, replayJournal } from "../../src/runner/send/journal.js";
+import { JournalWriter } from "../../src/runner/send/journal.js";
+import { JournalState } from "../../src/runner/send/journal-replay.js";
 import { RateGovernor } from "../../src/runner/send/rate-governor.js";
 import { formatProgress, formatSummary } from "../../src/runner/send/format.js";
 import { createProgress } from "../../src/runner/send/progress.js";
@@ -193,7 +194,11 @@ describe("transport", () => {
 });
 
 describe("journal", () => {
-  const header = '{"type":"header","version":1,"campaign":"c","planHash":"sha256:x","startedAt":"t","shard":null,"resumed":false}';
+  const header = '{"type":"header","version":2,"campaign":"c","planHash":"sha256:x","startedAt":"t","shard":null,"resumed":false,"origin":"https://api.connectly.ai","businessId":"b"}';
+  function replayJournal(path: string): JournalState | undefined {
+    const state = new JournalState();
+    return state.replay(path) ? state : undefined;
+  }
 
   it("replay: sent, unknown, retried and ambiguous histories", () => {
     const path = join(tempDir(), "j.ndjson");
@@ -212,19 +217,23 @@ describe("journal", () => {
         "",
       ].join("\n"),
     );
-    const { header: h, keys } = replayJournal(path)!;
-    expect(h.planHash).toBe("sha256:x");
-    expect(keys.get("a")).toMatchObject({ sent: true, messageId: "m-a", form: "template", fallback: true, attempts: 2, unknown: false, ambiguousAttempts: 0 });
-    expect(keys.get("b")).toMatchObject({ sent: false, unknown: true, attempts: 1, ambiguousAttempts: 0 });
-    expect(keys.get("c")).toMatchObject({ sent: false, unknown: true, attempts: 2, ambiguousAttempts: 1 });
+    const state = replayJournal(path)!;
+    expect(state.files[0]!.headers[0]!.planHash).toBe("sha256:x");
+    expect(state.history("a")).toEqual({ sent: true, form: "template", fallback: true, attempts: 2, unknown: false, ambiguousAttempts: 0, last: "sent", lastStatus: 200, lastInvalidRequest: false });
+    expect(state.lastOutcome("a")).toMatchObject({ messageId: "m-a", errorCode: null });
+    expect(state.history("b")).toEqual({ sent: false, form: "template", fallback: false, unknown: true, attempts: 1, ambiguousAttempts: 0, last: null, lastStatus: null, lastInvalidRequest: false });
+    expect(state.history("c")).toMatchObject({ sent: false, unknown: true, attempts: 2, ambiguousAttempts: 1, last: null, lastStatus: 500 });
+    expect(state.lastOutcome("c")).toMatchObject({ errorCode: "ERROR_CODE_UNSPECIFIED" });
+    expect(state.history("d")).toBeUndefined();
+    state.close();
   });
 
   it("replay: a torn last line is ignored, damage elsewhere is refused", () => {
     const path = join(tempDir(), "j.ndjson");
     writeFileSync(path, `${header}\n{"type":"intent","key":"a","form":"template","attempt":1}\n{"type":"outc`);
-    expect(replayJournal(path)!.keys.get("a")).toMatchObject({ unknown: true });
+    expect(replayJournal(path)!.history("a")).toMatchObject({ unknown: true });
     writeFileSync(path, `${header}\n{"type":"outc\n{"type":"intent","key":"a","form":"template","attempt":1}\n`);
-    expect(() => replayJournal(path)).toThrow(new InputError(`the journal ${path} is damaged at line 2; it cannot be resumed safely`));
+    expect(() => replayJournal(path)).toThrow(new InputError(`the journal ${path} is damaged at line 2 (not JSON); it cannot be resumed safely`));
     writeFileSync(path, `{"type":"intent","key":"a","form":"template","attempt":1}\n`);
     expect(() => replayJournal(path)).toThrow(InputError);
     // Killed while writing its header: an empty journal.

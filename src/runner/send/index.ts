@@ -8,15 +8,17 @@
  * from the replayed journal.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InputError, UsageError } from "../../errors.js";
 import { chooseForm } from "../../compiler/plan.js";
 import type { Form, PlanItem } from "../../compiler/plan.js";
 import { maskNumbersIn } from "../mask.js";
-import { acquireLock, JOURNAL_VERSION, JournalWriter, replayJournal } from "./journal.js";
-import type { AttemptResult, JournalReplay, KeyHistory } from "./journal.js";
+import { openJournals, replayedHeaders } from "./journal-family.js";
+import { JournalState } from "./journal-replay.js";
+import type { KeyHistory } from "./journal-replay.js";
+import { JOURNAL_VERSION, JournalWriter } from "./journal.js";
+import type { AttemptResult } from "./journal.js";
 import {
   backoffDelay,
   classifyStatus,
@@ -165,9 +167,12 @@ export interface SendSummary {
   failedEarlierByCode: Record<string, number>;
   /**
    * Recipients who may have the message more than once: a success after an attempt that may
-   * have been accepted (a 5xx, a timeout, an unknown outcome), or two such attempts (masked keys).
+   * have been accepted (a 5xx, a timeout, an unknown outcome), or two such attempts (masked keys),
+   * in this run or an earlier one of the same journals: the count holds across runs.
    */
   possiblyDuplicated: number;
+  /** Of those, the ones whose attempts were all made by earlier runs (settled before this one). */
+  possiblyDuplicatedEarlier: number;
   possiblyDuplicatedKeys: string[];
   /** Started but cut short by a stop (left for --resume). */
   interrupted: number;
@@ -256,7 +261,7 @@ interface Scan {
 }
 
 /** First pass: hash the whole plan, count this shard's items and what will go out. */
-async function scanPlan(source: PlanSource, shard: Shard | undefined, replay: JournalReplay | undefined, choices: ResumeChoices): Promise<Scan> {
+async function scanPlan(source: PlanSource, shard: Shard | undefined, replay: JournalState | undefined, choices: ResumeChoices): Promise<Scan> {
   const hash = createHash("sha256");
   let inShard = 0;
   let toSend = 0;
@@ -265,7 +270,7 @@ async function scanPlan(source: PlanSource, shard: Shard | undefined, replay: Jo
     hash.update("\n");
     if (shard && shardOf(item.key, shard.count) !== shard.index) continue;
     inShard++;
-    if (resumeStatus(replay?.keys.get(item.key), choices) === "send") toSend++;
+    if (resumeStatus(replay?.history(item.key), choices) === "send") toSend++;
   }
   return { planHash: `sha256:${hash.digest("hex")}`, inShard, toSend };
 }
@@ -285,7 +290,7 @@ const NOT_FINAL_4XX = new Set([401, 403, 408, 429]);
 export function failedForGood(history: KeyHistory): boolean {
   if (history.last !== "failed") return false;
   const status = history.lastStatus;
-  if (status === null) return history.lastErrorCode === "invalid-request";
+  if (status === null) return history.lastInvalidRequest;
   return status >= 400 && status < 500 && !NOT_FINAL_4XX.has(status);
 }
 
@@ -351,6 +356,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     failedEarlier: 0,
     failedEarlierByCode: {},
     possiblyDuplicated: 0,
+    possiblyDuplicatedEarlier: 0,
     possiblyDuplicatedKeys: [],
     interrupted: 0,
     notAttempted: 0,
@@ -363,34 +369,20 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     messagesPerSecond: 0,
   };
 
+  const origin = new URL(options.baseUrl).origin;
+  let replay: JournalState | undefined;
   try {
-    let replay: JournalReplay | undefined;
     if (journalPath !== null) {
-      if (!dryRun) releaseLock = acquireLock(journalPath);
-      // An empty journal is one whose run was killed before writing anything: nothing was sent.
-      const existing = existsSync(journalPath) ? replayJournal(journalPath) : undefined;
-      if (existing && !options.resume && !dryRun) throw new JournalExistsError(journalPath, existing.header.startedAt);
-      if (options.resume) replay = existing;
+      const opened = openJournals({ journalPath, shard: options.shard, resume: options.resume === true, lock: !dryRun });
+      releaseLock = opened.release;
+      replay = opened.state;
+      if (opened.ownHeader && !options.resume && !dryRun) throw new JournalExistsError(journalPath, opened.ownHeader.startedAt);
     }
 
     const scan = await scanPlan(options.plan(), options.shard, replay, choices);
     summary.planHash = scan.planHash;
     summary.total = scan.inShard;
-    if (replay) {
-      const { header } = replay;
-      if (header.campaign !== options.campaign) {
-        throw new InputError(`the journal ${journalPath} belongs to campaign "${header.campaign}", not "${options.campaign}"`);
-      }
-      if (header.shard !== shardLabel) {
-        throw new InputError(`the journal ${journalPath} was written for shard ${header.shard ?? "none"}, not ${shardLabel ?? "none"}`);
-      }
-      if (header.planHash !== scan.planHash && !options.force) {
-        throw new UsageError(
-          `the campaign "${options.campaign}" changed since the journal ${journalPath} was started (its specs or audience compile differently)`,
-          "Resuming a changed campaign can mix old and new content; add --force to resume anyway.",
-        );
-      }
-    }
+    if (replay) checkReplayedHeaders(replay, { campaign: options.campaign, journalPath: journalPath!, shard: shardLabel, origin, businessId: options.businessId, planHash: scan.planHash, force: options.force === true });
 
     if (options.confirm) {
       const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target, dryRun });
@@ -411,7 +403,9 @@ export async function send(options: SendOptions): Promise<SendSummary> {
         planHash: scan.planHash,
         startedAt: new Date(clock()).toISOString(),
         shard: shardLabel,
-        resumed: replay !== undefined,
+        resumed: replay !== undefined && replay.files.length > 0,
+        origin,
+        businessId: options.businessId,
       });
     }
     if (!dryRun) {
@@ -436,12 +430,17 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     await run.execute();
   } finally {
     await transport?.close().catch(() => undefined);
+    replay?.close();
     const closing = journal?.close();
     summary.durationMs = Math.round(performance.now() - startedAt);
     const seconds = summary.durationMs / 1000;
     summary.messagesPerSecond = seconds > 0 ? Math.round((summary.sent / seconds) * 10) / 10 : 0;
     try {
-      await closing;
+      // The last outcomes that rode along lazily (retries cut short by a stop) could not be
+      // written: their recipients read as unknown on resume, and the run says why it stopped.
+      await closing?.catch((e: unknown) => {
+        summary.stopped ??= `stopped: ${e instanceof Error ? e.message : "the journal could not be written"}`;
+      });
       await report?.close(summary);
     } finally {
       releaseLock?.();
@@ -450,8 +449,39 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   return summary;
 }
 
+/**
+ * Every journal replayed must be this run's campaign, on this target, of this plan (as of its
+ * last run: a run resumed with --force appends a header with the plan it accepted), and the run's
+ * own journal of its shard.
+ */
+function checkReplayedHeaders(
+  state: JournalState,
+  run: { campaign: string; journalPath: string; shard: string | null; origin: string; businessId: string; planHash: string; force: boolean },
+): void {
+  for (const { path, header, last } of replayedHeaders(state)) {
+    if (header.campaign !== run.campaign) {
+      throw new InputError(`the journal ${path} belongs to campaign "${header.campaign}", not "${run.campaign}"`);
+    }
+    if (path === run.journalPath && header.shard !== run.shard) {
+      throw new InputError(`the journal ${path} was written for shard ${header.shard ?? "none"}, not ${run.shard ?? "none"}`);
+    }
+    if (header.origin !== run.origin || header.businessId !== run.businessId) {
+      throw new UsageError(
+        `the journal ${path} was written sending to ${header.origin} (business ${header.businessId}), not ${run.origin} (business ${run.businessId}): what it says was sent went to that target`,
+        "Resume against the target the campaign started with, or use another --journal to send to this one from the start.",
+      );
+    }
+    if (last && header.planHash !== run.planHash && !run.force) {
+      throw new UsageError(
+        `the campaign "${run.campaign}" changed since the journal ${path} was started (its specs or audience compile differently)`,
+        "Resuming a changed campaign can mix old and new content; add --force to resume anyway.",
+      );
+    }
+  }
+}
+
 interface RunContext {
-  replay: JournalReplay | undefined;
+  replay: JournalState | undefined;
   journal: JournalWriter | undefined;
   report: ReportWriter | undefined;
   transport: Transport | undefined;
@@ -575,35 +605,55 @@ class Run {
   }
 
   private history(key: string): KeyHistory | undefined {
-    return this.ctx.replay?.keys.get(key);
+    return this.ctx.replay?.history(key);
+  }
+
+  /** The last outcome's message id and error code from the journal, read only when needed. */
+  private earlier(key: string): { messageId: string | null; errorCode: string | null } {
+    const outcome = this.ctx.replay?.lastOutcome(key);
+    return { messageId: outcome?.messageId ?? null, errorCode: outcome?.errorCode ?? null };
   }
 
   private status(key: string): "skip" | "unknown" | "failed-earlier" | "send" {
     return resumeStatus(this.history(key), this.choices);
   }
 
-  /** Keys the journal already settles (sent, or unknown and left alone): listed, not sent. */
+  /**
+   * Keys the journal already settles (sent, failed for good, or unknown and left alone): listed,
+   * not sent. Whatever settles them, a key whose earlier attempts may add up to two deliveries is
+   * counted as possibly duplicated by every run, not only by the run that made them.
+   */
   private settleWithoutSending(item: PlanItem): boolean {
     const history = this.history(item.key);
-    switch (this.status(item.key)) {
-      case "skip":
+    const status = this.status(item.key);
+    if (status === "send") return false;
+    const h = history!;
+    const duplicated = h.ambiguousAttempts + (h.unknown ? 1 : 0) + (h.sent ? 1 : 0) >= 2;
+    if (duplicated) this.summary.possiblyDuplicatedEarlier++;
+    const note = (): boolean => (duplicated ? this.notePossibleDuplicate(item.key, 2) : false);
+    const state = { ...h, lastErrorCode: null as string | null };
+    switch (status) {
+      case "skip": {
         this.summary.skipped++;
-        this.record(item.key, history!.form, "skipped", history!, { messageId: history!.messageId });
-        return true;
-      case "failed-earlier": {
-        const code = history!.lastErrorCode ?? "unknown-error";
-        this.summary.failedEarlier++;
-        this.summary.failedEarlierByCode[code] = (this.summary.failedEarlierByCode[code] ?? 0) + 1;
-        this.record(item.key, history!.form, "failed-earlier", history!, {});
+        const possiblyDuplicated = note();
+        if (this.ctx.report) this.record(item.key, h.form, "skipped", state, { messageId: this.earlier(item.key).messageId, possiblyDuplicated });
         return true;
       }
-      case "unknown":
+      case "failed-earlier": {
+        const code = this.earlier(item.key).errorCode ?? "unknown-error";
+        this.summary.failedEarlier++;
+        this.summary.failedEarlierByCode[code] = (this.summary.failedEarlierByCode[code] ?? 0) + 1;
+        const possiblyDuplicated = note();
+        this.record(item.key, h.form, "failed-earlier", { ...state, lastErrorCode: code }, { possiblyDuplicated });
+        return true;
+      }
+      case "unknown": {
         this.summary.unknown++;
         this.summary.unknownKeys.push(this.ctx.display(item.key));
-        this.record(item.key, history!.form, "unknown", history!, {});
+        const possiblyDuplicated = note();
+        if (this.ctx.report) this.record(item.key, h.form, "unknown", { ...state, lastErrorCode: this.earlier(item.key).errorCode }, { possiblyDuplicated });
         return true;
-      case "send":
-        return false;
+      }
     }
   }
 
@@ -631,7 +681,7 @@ class Run {
     key: string,
     form: Form | null,
     status: RecipientStatus,
-    state: Pick<KeyHistory, "attempts" | "fallback" | "lastErrorCode" | "lastStatus" | "ambiguousAttempts">,
+    state: Pick<KeyHistory, "attempts" | "fallback" | "lastStatus" | "ambiguousAttempts"> & { lastErrorCode: string | null },
     extra: { messageId?: string | null; possiblyDuplicated?: boolean },
   ): void {
     const report = this.ctx.report;
@@ -695,15 +745,30 @@ class Run {
     const { item } = state;
     const request = state.form === "session" ? item.session : item.template;
     if (!request) throw new Error(`plan item ${item.key} has no ${state.form} form`);
-    state.attempts++;
     const journal = this.ctx.journal;
-    if (journal) await journal.writeDurable({ type: "intent", key: item.key, form: state.form, attempt: state.attempts });
+    if (journal) {
+      try {
+        // No request leaves before its intent is wholly on disk.
+        await journal.writeDurable({ type: "intent", key: item.key, form: state.form, attempt: state.attempts + 1 });
+      } catch {
+        return this.journalFailed(state);
+      }
+    }
+    state.attempts++;
     this.summary.requests++;
     const path = request.path.replace("{businessId}", encodeURIComponent(this.options.businessId));
     const http = await this.ctx.transport!.post(path, JSON.stringify(request.body));
 
-    const finish = (result: AttemptResult, fields: { status: number | null; messageId?: string | null; errorCode: string | null; ambiguous: boolean }): void => {
-      journal?.write({
+    /**
+     * Journals the outcome; false when the journal cannot take it. A final outcome (sent,
+     * failed) is on disk before the recipient is counted, so that the summary never says more
+     * than a resume will read; one that goes on (retry, fallback) rides with the next intent.
+     */
+    const finish = async (result: AttemptResult, fields: { status: number | null; messageId?: string | null; errorCode: string | null; ambiguous: boolean }): Promise<boolean> => {
+      state.lastStatus = fields.status;
+      state.lastErrorCode = fields.errorCode;
+      if (!journal) return true;
+      const entry = {
         type: "outcome",
         key: item.key,
         form: state.form,
@@ -713,18 +778,20 @@ class Run {
         messageId: fields.messageId ?? null,
         errorCode: fields.errorCode,
         ambiguous: fields.ambiguous,
-      });
-      state.lastStatus = fields.status;
-      state.lastErrorCode = fields.errorCode;
+      } as const;
+      if (result === "sent" || result === "failed") return journal.writeDurable(entry).then(() => true, () => false);
+      journal.write(entry);
+      return journal.failed === undefined;
     };
 
     if (http.kind === "error") {
       if (http.final) {
-        finish("failed", { status: null, errorCode: http.code, ambiguous: false });
+        if (!(await finish("failed", { status: null, errorCode: http.code, ambiguous: false }))) return this.unjournaled(state);
         return this.fail(state);
       }
-      finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: null, errorCode: http.code, ambiguous: http.ambiguous });
       if (http.ambiguous) state.ambiguousAttempts++;
+      const result = state.failures + 1 >= this.maxAttempts ? "failed" : "retry";
+      if (!(await finish(result, { status: null, errorCode: http.code, ambiguous: http.ambiguous }))) return this.unjournaled(state);
       return this.afterRetryable(state);
     }
     const answer = classifyStatus(http.status);
@@ -733,10 +800,10 @@ class Run {
     switch (answer) {
       case "sent": {
         this.governor.onAnswered();
-        finish("sent", { status: http.status, messageId: id, errorCode: null, ambiguous: false });
+        if (!(await finish("sent", { status: http.status, messageId: id, errorCode: null, ambiguous: false }))) return this.unjournaled(state);
         this.summary.sent++;
         if (state.fallback) this.summary.fallbacks++;
-        const duplicated = this.notePossibleDuplicate(state, true);
+        const duplicated = this.notePossibleDuplicate(item.key, state.ambiguousAttempts + 1);
         this.record(item.key, state.form, "sent", state, { messageId: id, possiblyDuplicated: duplicated });
         this.settled(false);
         return "done";
@@ -746,32 +813,61 @@ class Run {
         this.governor.onRateLimited(http.retryAfterMs ?? 1000);
         state.rateLimited++;
         if (state.rateLimited >= MAX_RATE_LIMITED_PER_RECIPIENT) {
-          finish("failed", { status: http.status, errorCode, ambiguous: false });
+          if (!(await finish("failed", { status: http.status, errorCode, ambiguous: false }))) return this.unjournaled(state);
           return this.fail(state);
         }
-        finish("retry", { status: http.status, errorCode, ambiguous: false });
+        if (!(await finish("retry", { status: http.status, errorCode, ambiguous: false }))) return this.unjournaled(state);
         return "again-now";
       }
       case "retryable": {
         this.governor.onAnswered();
         // A 5xx may come after the server accepted the message (see docs/sending.md).
-        finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: http.status, errorCode, ambiguous: true });
         state.ambiguousAttempts++;
+        const result = state.failures + 1 >= this.maxAttempts ? "failed" : "retry";
+        if (!(await finish(result, { status: http.status, errorCode, ambiguous: true }))) return this.unjournaled(state);
         return this.afterRetryable(state);
       }
       case "final": {
         this.governor.onAnswered();
         if (state.form === "session" && WINDOW_ERROR_CODES.has(errorCode) && item.template && !state.fallback) {
-          finish("fallback", { status: http.status, errorCode, ambiguous: false });
+          if (!(await finish("fallback", { status: http.status, errorCode, ambiguous: false }))) return this.unjournaled(state);
           state.form = "template";
           state.fallback = true;
           return "again-now";
         }
-        finish("failed", { status: http.status, errorCode, ambiguous: false });
+        if (!(await finish("failed", { status: http.status, errorCode, ambiguous: false }))) return this.unjournaled(state);
         if (isAuthenticationFailure(http.status, type)) this.halt(`stopped: the API refused the key (HTTP ${http.status} ${errorCode})`);
         return this.fail(state);
       }
     }
+  }
+
+  /**
+   * The journal could not take an intent: its request never left. The run stops (nothing may go
+   * out unjournaled); a recipient with earlier attempts is cut short, one without is not attempted.
+   */
+  private journalFailed(state: Attempting): "done" {
+    this.halt(`stopped: ${this.ctx.journal?.failed?.message ?? "the journal could not be written"}`);
+    if (state.attempts === 0) {
+      this.summary.notAttempted++;
+      return "done";
+    }
+    this.interrupt(state);
+    return "done";
+  }
+
+  /**
+   * The request went out but the journal could not take its outcome: a resume reads the
+   * recipient as unknown (an intent without an outcome), and so does this run's summary, whatever
+   * the answer was, so that the two never disagree.
+   */
+  private unjournaled(state: Attempting): "done" {
+    this.halt(`stopped: ${this.ctx.journal?.failed?.message ?? "the journal could not be written"}`);
+    this.summary.unknown++;
+    this.summary.unknownKeys.push(this.ctx.display(state.item.key));
+    const duplicated = this.notePossibleDuplicate(state.item.key, state.ambiguousAttempts + 1);
+    this.record(state.item.key, state.form, "unknown", state, { possiblyDuplicated: duplicated });
+    return "done";
   }
 
   private afterRetryable(state: Attempting): "done" | "again-later" {
@@ -784,7 +880,7 @@ class Run {
     const code = state.lastErrorCode ?? "unknown-error";
     this.summary.failed++;
     this.summary.failedByCode[code] = (this.summary.failedByCode[code] ?? 0) + 1;
-    const duplicated = this.notePossibleDuplicate(state, false);
+    const duplicated = this.notePossibleDuplicate(state.item.key, state.ambiguousAttempts);
     this.record(state.item.key, state.form, "failed", state, { possiblyDuplicated: duplicated });
     this.settled(true);
     return "done";
@@ -794,11 +890,11 @@ class Run {
    * A recipient may have received the message more than once when the accepted-for-sure
    * attempt (a success) and the maybe-accepted ones add up to two or more. Listed, never hidden.
    */
-  private notePossibleDuplicate(state: Attempting, sent: boolean): boolean {
-    const duplicated = state.ambiguousAttempts + (sent ? 1 : 0) >= 2;
+  private notePossibleDuplicate(key: string, deliveries: number): boolean {
+    const duplicated = deliveries >= 2;
     if (duplicated) {
       this.summary.possiblyDuplicated++;
-      this.summary.possiblyDuplicatedKeys.push(this.ctx.display(state.item.key));
+      this.summary.possiblyDuplicatedKeys.push(this.ctx.display(key));
     }
     return duplicated;
   }

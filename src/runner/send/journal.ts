@@ -3,28 +3,19 @@
  * preceded by an `intent` entry that is on disk before the request leaves, and followed by an
  * `outcome` entry. Replaying it tells a resumed run what is known to be sent, what failed, and
  * what is unknown (an intent without an outcome: the process died with the request in flight).
+ *
+ * This module writes journals and says what a valid entry is; `journal-replay.ts` reads them
+ * back, `journal-lock.ts` keeps one run per journal.
  */
-import {
-  closeSync,
-  constants as fsConstants,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
 
-export const JOURNAL_VERSION = 1;
+/** 2 added the target (origin and business id) to the header. */
+export const JOURNAL_VERSION = 2;
 
 export interface HeaderEntry {
   type: "header";
@@ -37,6 +28,9 @@ export interface HeaderEntry {
   shard: string | null;
   /** True on the header a resumed run appends. */
   resumed: boolean;
+  /** The API this journal's requests went to (scheme, host and port; never a key or a path). */
+  origin: string;
+  businessId: string;
 }
 
 export interface IntentEntry {
@@ -72,114 +66,75 @@ export interface OutcomeEntry {
 
 export type JournalEntry = HeaderEntry | IntentEntry | OutcomeEntry;
 
-/** What replaying a journal says about one key. */
-export interface KeyHistory {
-  /** Attempts made so far (the highest attempt number seen). */
-  attempts: number;
-  sent: boolean;
-  messageId: string | null;
-  form: Form | null;
-  /** The latest outcome's result, or null when the latest intent has no outcome. */
-  last: AttemptResult | null;
-  lastErrorCode: string | null;
-  lastStatus: number | null;
-  /** An intent without an outcome: the request may or may not have reached the server. */
-  unknown: boolean;
-  /**
-   * Attempts that may have been accepted without the journal knowing: ambiguous outcomes (see
-   * OutcomeEntry) and intents that never got an outcome.
-   */
-  ambiguousAttempts: number;
-  fallback: boolean;
+const FORMS: ReadonlySet<unknown> = new Set(["session", "template"]);
+const RESULTS: ReadonlySet<unknown> = new Set(["sent", "retry", "failed", "fallback"]);
+const HEADER_FIELDS = ["type", "version", "campaign", "planHash", "startedAt", "shard", "resumed", "origin", "businessId"];
+const INTENT_FIELDS = ["type", "key", "form", "attempt"];
+const OUTCOME_FIELDS = ["type", "key", "form", "attempt", "result", "status", "messageId", "errorCode", "ambiguous"];
+
+function hasExactly(value: Record<string, unknown>, fields: readonly string[]): boolean {
+  const keys = Object.keys(value);
+  return keys.length === fields.length && fields.every((f) => Object.hasOwn(value, f));
 }
 
-export interface JournalReplay {
-  header: HeaderEntry;
-  keys: Map<string, KeyHistory>;
-}
-
-function newHistory(): KeyHistory {
-  return {
-    attempts: 0,
-    sent: false,
-    messageId: null,
-    form: null,
-    last: null,
-    lastErrorCode: null,
-    lastStatus: null,
-    unknown: false,
-    ambiguousAttempts: 0,
-    fallback: false,
-  };
-}
+const isString = (v: unknown): v is string => typeof v === "string";
+const isStringOrNull = (v: unknown): boolean => v === null || typeof v === "string";
+const isAttempt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1;
 
 /**
- * Reads a journal back; undefined when it holds no complete entry. A torn last line (the process
- * died mid-write) is ignored; anything else that does not parse is an error, since guessing
- * could resend. A torn intent counts as never written, so its request as never sent: intents
- * are on disk before their request leaves, so a request only goes out after its intent's
- * newline. A torn outcome leaves its intent without an outcome: unknown, as it should be.
+ * The entry a journal line holds, or a reason why it is not one. Every field is checked: a
+ * damaged entry trusted as it reads could mark a recipient sent (never sent) or unsent (twice).
  */
-export function replayJournal(path: string): JournalReplay | undefined {
-  let text: string;
+export function parseJournalEntry(line: string): JournalEntry | string {
+  let value: unknown;
   try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new InputError(`cannot read the journal ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+    value = JSON.parse(line);
+  } catch {
+    return "not JSON";
   }
-  const lines = text.split("\n");
-  let header: HeaderEntry | undefined;
-  const keys = new Map<string, KeyHistory>();
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === "") continue;
-    let entry: JournalEntry;
-    try {
-      entry = JSON.parse(line) as JournalEntry;
-    } catch {
-      // Only the last line can be torn: a text that ends in a newline has "" as its last part.
-      if (i === lines.length - 1) continue;
-      throw new InputError(`the journal ${path} is damaged at line ${i + 1}; it cannot be resumed safely`);
-    }
-    if (entry.type === "header") {
-      if (entry.version !== JOURNAL_VERSION) {
-        throw new InputError(`the journal ${path} has version ${String(entry.version)}; this msgc writes version ${JOURNAL_VERSION}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not an entry";
+  const entry = value as Record<string, unknown>;
+  switch (entry.type) {
+    case "header":
+      if (!Number.isSafeInteger(entry.version)) return "a header without a version";
+      if (entry.version !== JOURNAL_VERSION) return `version ${String(entry.version)}; this msgc reads version ${JOURNAL_VERSION}`;
+      if (
+        !hasExactly(entry, HEADER_FIELDS) ||
+        !isString(entry.campaign) ||
+        !isString(entry.planHash) ||
+        !isString(entry.startedAt) ||
+        !isStringOrNull(entry.shard) ||
+        typeof entry.resumed !== "boolean" ||
+        !isString(entry.origin) ||
+        !isString(entry.businessId)
+      ) {
+        return "a malformed header";
       }
-      header ??= entry;
-      continue;
-    }
-    let history = keys.get(entry.key);
-    if (!history) {
-      history = newHistory();
-      keys.set(entry.key, history);
-    }
-    if (entry.type === "intent") {
-      // The previous intent never got an outcome: that request may have been accepted.
-      if (history.unknown) history.ambiguousAttempts++;
-      history.attempts = Math.max(history.attempts, entry.attempt);
-      history.form = entry.form;
-      history.unknown = true;
-      history.last = null;
-    } else if (entry.type === "outcome") {
-      history.unknown = false;
-      history.last = entry.result;
-      history.lastErrorCode = entry.errorCode;
-      history.lastStatus = entry.status;
-      if (entry.ambiguous) history.ambiguousAttempts++;
-      history.fallback ||= entry.result === "fallback";
-      if (entry.result === "sent") {
-        history.sent = true;
-        history.messageId = entry.messageId;
-        history.form = entry.form;
+      return entry as unknown as HeaderEntry;
+    case "intent":
+      if (!hasExactly(entry, INTENT_FIELDS) || !isString(entry.key) || entry.key === "" || !FORMS.has(entry.form) || !isAttempt(entry.attempt)) {
+        return "a malformed intent";
       }
-    }
+      return entry as unknown as IntentEntry;
+    case "outcome":
+      if (
+        !hasExactly(entry, OUTCOME_FIELDS) ||
+        !isString(entry.key) ||
+        entry.key === "" ||
+        !FORMS.has(entry.form) ||
+        !isAttempt(entry.attempt) ||
+        !RESULTS.has(entry.result) ||
+        !(entry.status === null || (Number.isSafeInteger(entry.status) && (entry.status as number) >= 100 && (entry.status as number) <= 599)) ||
+        !isStringOrNull(entry.messageId) ||
+        !isStringOrNull(entry.errorCode) ||
+        typeof entry.ambiguous !== "boolean"
+      ) {
+        return "a malformed outcome";
+      }
+      return entry as unknown as OutcomeEntry;
+    default:
+      return "an entry of no known type";
   }
-  if (!header) {
-    // Killed before its header was complete: nothing was sent through this journal.
-    if (keys.size === 0) return undefined;
-    throw new InputError(`the journal ${path} has no header line; it cannot be resumed safely`);
-  }
-  return { header, keys };
 }
 
 /**
@@ -198,7 +153,7 @@ export class JournalWriter {
   private lazyTimer: NodeJS.Timeout | undefined;
   private writes: Promise<unknown> = Promise.resolve();
   private idle: Array<() => void> = [];
-  private failure: unknown;
+  private failure: InputError | undefined;
 
   private static readonly MAX_COMMITS = 2;
   private static readonly LAZY_MS = 20;
@@ -212,9 +167,18 @@ export class JournalWriter {
     return new JournalWriter(handle, path);
   }
 
-  /** Queues an entry; it reaches the disk with the next commit, at most a moment later. */
+  /** The error that stopped this journal: nothing more can be written to it. */
+  get failed(): InputError | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Queues an entry; it reaches the disk with the next commit, at most a moment later. After a
+   * failure it is dropped: the caller learns of the failure from `failed` or the next durable
+   * write, and a resume reads the entry's recipient as it stands on disk.
+   */
   write(entry: JournalEntry): void {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) return;
     this.pending.push(`${JSON.stringify(entry)}\n`);
     if (!this.scheduled) this.startLazyTimer();
   }
@@ -266,7 +230,7 @@ export class JournalWriter {
     this.pending = [];
     this.pendingWaiters = [];
     this.commits++;
-    const written = (this.writes = this.writes.then(() => (lines.length > 0 ? this.handle.write(lines.join("")) : undefined)));
+    const written = (this.writes = this.writes.then(() => (lines.length > 0 ? writeAll(this.handle, lines.join("")) : undefined)));
     written
       .then(() => (lines.length > 0 ? this.handle.datasync() : undefined))
       .then(
@@ -301,19 +265,49 @@ export class JournalWriter {
 }
 
 /**
+ * Writes every byte or fails: a write cut short (a disk that fills up mid-batch) is not complete,
+ * and its waiters' requests must not leave. The rest is written until the file system says why it
+ * cannot take more.
+ */
+async function writeAll(handle: FileHandle, text: string): Promise<void> {
+  const bytes = Buffer.from(text, "utf8");
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    if (bytesWritten <= 0) throw Object.assign(new Error("no byte was written"), { code: "ENOSPC" });
+    offset += bytesWritten;
+  }
+}
+
+/**
+ * Opens a journal that must be a regular file (a FIFO would hang the run, a device would feed it
+ * forever); undefined when there is none. Opened non-blocking so that a FIFO cannot block the
+ * open itself before it is seen for what it is.
+ */
+export function openJournalFile(path: string, mode: "r" | "r+"): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, (mode === "r" ? fsConstants.O_RDONLY : fsConstants.O_RDWR) | fsConstants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new InputError(`cannot open the journal ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new InputError(`the journal ${path} is not a regular file`);
+  }
+  return fd;
+}
+
+/**
  * Cuts a torn last line (a write cut short by a crash) off the journal, durably, so that the next
  * entry starts on a line of its own: appended to the torn one, it would make a line in the middle
  * that does not parse, and the journal could never be resumed again. Reads back from the end
  * only as far as the last newline.
  */
 function dropTornTail(path: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, "r+");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw new InputError(`cannot open the journal ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
-  }
+  const fd = openJournalFile(path, "r+");
+  if (fd === undefined) return;
   try {
     const size = fstatSync(fd).size;
     const chunk = Buffer.alloc(64 * 1024);
@@ -333,81 +327,5 @@ function dropTornTail(path: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-/**
- * A lock file next to the journal (`<journal>.lock`, created with O_EXCL, holding the pid):
- * a second `msgc send` on the same journal is refused while the first runs. A lock whose pid is
- * no longer alive (the first run was killed) is stale and taken over.
- */
-export function acquireLock(journalPath: string): () => void {
-  const lockPath = `${journalPath}.lock`;
-  mkdirSync(dirname(lockPath), { recursive: true });
-  for (let tries = 0; tries < 3; tries++) {
-    try {
-      const fd = openSync(lockPath, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o644);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        try {
-          unlinkSync(lockPath);
-        } catch {
-          // Already gone: nothing to release.
-        }
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new InputError(`cannot create the lock ${lockPath}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
-      }
-    }
-    const holder = lockHolder(lockPath);
-    if (holder === undefined && lockIsFresh(lockPath)) {
-      // Created a moment ago by a process that has not written its pid yet.
-      throw new InputError(`another msgc send is starting on the journal ${journalPath}; try again in a moment`);
-    }
-    if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
-      throw new InputError(
-        `another msgc send (pid ${holder}) is using the journal ${journalPath}; wait for it to finish, or remove ${lockPath} if that process is gone`,
-      );
-    }
-    if (holder === process.pid) {
-      throw new InputError(`the journal ${journalPath} is already in use by this process`);
-    }
-    try {
-      unlinkSync(lockPath);
-    } catch {
-      // Someone else removed the stale lock first; try again.
-    }
-  }
-  throw new InputError(`cannot take the lock ${lockPath}: another process keeps taking it`);
-}
-
-function lockHolder(lockPath: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(lockPath, "utf8").trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function lockIsFresh(lockPath: string): boolean {
-  try {
-    return Date.now() - statSync(lockPath).mtimeMs < 5000;
-  } catch {
-    return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

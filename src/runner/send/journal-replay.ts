@@ -1,0 +1,292 @@
+/**
+ * Reading journals back. A journal of millions of recipients is streamed a chunk at a time (never
+ * read whole: a string has a size limit, and a Map of an object per key costs hundreds of bytes
+ * a recipient) into compact per-recipient state: typed arrays indexed by a dense recipient id,
+ * about 35 bytes a recipient. What is rarely needed (a message id, an error code) is not kept:
+ * each recipient keeps where its last outcome line starts, and those are read again on demand.
+ *
+ * Several journals of one campaign (other shard layouts) replay into one state, in the order they
+ * were started: the keys are the same whatever the layout, so what one layout sent another skips.
+ */
+import { closeSync, readSync } from "node:fs";
+import { InputError } from "../../errors.js";
+import type { Form } from "../../compiler/plan.js";
+import { e164Value, hashNumber } from "../recipients.js";
+import { openJournalFile, parseJournalEntry } from "./journal.js";
+import type { AttemptResult, HeaderEntry, OutcomeEntry } from "./journal.js";
+
+/** What replaying the journals says about one key. */
+export interface KeyHistory {
+  /** Attempts made so far (the highest attempt number seen). */
+  attempts: number;
+  sent: boolean;
+  /** The form of the latest intent (or of the success). */
+  form: Form | null;
+  /** The latest outcome's result, or null when the latest intent has no outcome. */
+  last: AttemptResult | null;
+  lastStatus: number | null;
+  /** The latest outcome's error code was `invalid-request` (the client refused to send it). */
+  lastInvalidRequest: boolean;
+  /** An intent without an outcome: the request may or may not have reached the server. */
+  unknown: boolean;
+  /**
+   * Attempts that may have been accepted without the journal knowing: ambiguous outcomes (see
+   * OutcomeEntry) and intents that never got an outcome before another intent.
+   */
+  ambiguousAttempts: number;
+  fallback: boolean;
+}
+
+/** One journal file as replayed. */
+export interface ReplayedFile {
+  path: string;
+  /** Every header, in order: the first run's, then one per resumed run. */
+  headers: HeaderEntry[];
+}
+
+/** The largest line a journal holds: entries are small, and what is stored of an answer is capped. */
+export const MAX_JOURNAL_LINE = 64 * 1024;
+const CHUNK = 1024 * 1024;
+
+const RESULT_CODES: readonly (AttemptResult | null)[] = [null, "sent", "retry", "failed", "fallback"];
+const SENT = 1;
+const UNKNOWN = 2;
+const FALLBACK = 4;
+const FORM_KNOWN = 8;
+const FORM_TEMPLATE = 16;
+const INVALID_REQUEST = 32;
+/** Where an outcome line is: file number times 2^40 plus its byte offset (exact below 2^53). */
+const FILE_STRIDE = 2 ** 40;
+
+/**
+ * Keys to dense ids. A campaign's keys are `<campaign>/<E.164 number>`: the number is kept as a
+ * double in an open-addressing table of ids (4 bytes a slot, at most 70% full) with the numbers
+ * beside them by id; any other key goes to a Map.
+ */
+class KeyIds {
+  private prefix: string | undefined;
+  private slots = new Uint32Array(1024);
+  private numbers = new Float64Array(1024);
+  private used = 0;
+  private readonly others = new Map<string, number>();
+  size = 0;
+
+  /** The key's id, or -1 (after adding it as the next id when `add`). */
+  id(key: string, add: boolean): number {
+    const value = this.numberOf(key);
+    if (value === undefined) {
+      const id = this.others.get(key);
+      if (id !== undefined || !add) return id ?? -1;
+      this.others.set(key, this.size);
+      return this.size++;
+    }
+    const mask = this.slots.length - 1;
+    let slot = hashNumber(value) & mask;
+    for (;;) {
+      const entry = this.slots[slot]!;
+      if (entry === 0) break;
+      if (this.numbers[entry - 1] === value) return entry - 1;
+      slot = (slot + 1) & mask;
+    }
+    if (!add) return -1;
+    const id = this.size++;
+    if (id >= this.numbers.length) this.numbers = grow(this.numbers, id + 1);
+    this.numbers[id] = value;
+    this.slots[slot] = id + 1;
+    if (++this.used * 10 > this.slots.length * 7) this.rehash();
+    return id;
+  }
+
+  private numberOf(key: string): number | undefined {
+    const cut = key.lastIndexOf("/") + 1;
+    this.prefix ??= key.slice(0, cut);
+    if (cut !== this.prefix.length || !key.startsWith(this.prefix)) return undefined;
+    return e164Value(cut === 0 ? key : key.slice(cut));
+  }
+
+  private rehash(): void {
+    const slots = new Uint32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (const entry of this.slots) {
+      if (entry === 0) continue;
+      let slot = hashNumber(this.numbers[entry - 1]!) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = entry;
+    }
+    this.slots = slots;
+  }
+}
+
+function grow<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(array: T, needed: number): T {
+  let length = array.length;
+  while (length < needed) length *= 2;
+  const bigger = new (array.constructor as new (n: number) => T)(length);
+  bigger.set(array);
+  return bigger;
+}
+
+/** Everything the journals of a campaign say, one compact record per recipient. */
+export class JournalState {
+  readonly files: ReplayedFile[] = [];
+  private readonly ids = new KeyIds();
+  private attempts = new Uint32Array(1024);
+  private ambiguous = new Uint16Array(1024);
+  private flags = new Uint8Array(1024);
+  private last = new Uint8Array(1024);
+  private status = new Uint16Array(1024);
+  private outcomeAt = new Float64Array(1024);
+  /** Open journals, for reading outcomes again; `close` closes them. */
+  private readonly fds: Array<number | undefined> = [];
+  private readonly lineBuffer = Buffer.allocUnsafe(MAX_JOURNAL_LINE + 1);
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** Reads one journal into the state; false when it holds no complete entry. */
+  replay(path: string): boolean {
+    const fd = openJournalFile(path, "r");
+    if (fd === undefined) return false;
+    const file: ReplayedFile = { path, headers: [] };
+    const fileNumber = this.files.length;
+    let entries = 0;
+    try {
+      const buffer = Buffer.allocUnsafe(CHUNK + MAX_JOURNAL_LINE);
+      let filled = 0;
+      let position = 0;
+      let lineStart = 0;
+      let lineNumber = 0;
+      for (;;) {
+        const read = readSync(fd, buffer, filled, buffer.length - filled, position + filled);
+        if (read === 0) break;
+        filled += read;
+        let start = 0;
+        for (let newline = buffer.indexOf(0x0a, start); newline !== -1 && newline < filled; newline = buffer.indexOf(0x0a, start)) {
+          lineNumber++;
+          if (newline > start) {
+            this.apply(file, fileNumber, buffer.toString("utf8", start, newline), lineNumber, position + start);
+            entries++;
+          }
+          start = newline + 1;
+        }
+        lineStart = position + start;
+        if (filled - start > MAX_JOURNAL_LINE) {
+          throw new InputError(`the journal ${path} is damaged at line ${lineNumber + 1} (a line over ${MAX_JOURNAL_LINE / 1024} KiB); it cannot be resumed safely`);
+        }
+        buffer.copy(buffer, 0, start, filled);
+        filled -= start;
+        position = lineStart;
+      }
+      // What follows the last newline is a line whose write was cut short: its intent never
+      // counted (its request only leaves once the newline is on disk), its outcome left the
+      // intent unknown, as it should be.
+    } finally {
+      closeSync(fd);
+    }
+    if (file.headers.length === 0) {
+      // Killed before its header was complete: nothing was sent through this journal.
+      if (entries === 0) return false;
+      throw new InputError(`the journal ${path} has no header line; it cannot be resumed safely`);
+    }
+    this.files.push(file);
+    return true;
+  }
+
+  private apply(file: ReplayedFile, fileNumber: number, line: string, lineNumber: number, offset: number): void {
+    const entry = parseJournalEntry(line);
+    if (typeof entry === "string") {
+      throw new InputError(`the journal ${file.path} is damaged at line ${lineNumber} (${entry}); it cannot be resumed safely`);
+    }
+    if (entry.type === "header") {
+      file.headers.push(entry);
+      return;
+    }
+    if (file.headers.length === 0) {
+      throw new InputError(`the journal ${file.path} has no header line; it cannot be resumed safely`);
+    }
+    const id = this.ids.id(entry.key, true);
+    if (id >= this.flags.length) this.reserve(id + 1);
+    let flags = this.flags[id]!;
+    if (entry.type === "intent") {
+      // The previous intent never got an outcome: that request may have been accepted.
+      if (flags & UNKNOWN) this.ambiguous[id] = Math.min(0xffff, this.ambiguous[id]! + 1);
+      this.attempts[id] = Math.max(this.attempts[id]!, entry.attempt);
+      flags = (flags & ~FORM_TEMPLATE) | UNKNOWN | FORM_KNOWN | (entry.form === "template" ? FORM_TEMPLATE : 0);
+      this.last[id] = 0;
+    } else {
+      flags &= ~(UNKNOWN | INVALID_REQUEST);
+      this.attempts[id] = Math.max(this.attempts[id]!, entry.attempt);
+      this.last[id] = RESULT_CODES.indexOf(entry.result);
+      this.status[id] = entry.status ?? 0;
+      this.outcomeAt[id] = fileNumber * FILE_STRIDE + offset;
+      if (entry.errorCode === "invalid-request") flags |= INVALID_REQUEST;
+      if (entry.ambiguous) this.ambiguous[id] = Math.min(0xffff, this.ambiguous[id]! + 1);
+      if (entry.result === "fallback") flags |= FALLBACK;
+      if (entry.result === "sent") flags = (flags & ~FORM_TEMPLATE) | SENT | FORM_KNOWN | (entry.form === "template" ? FORM_TEMPLATE : 0);
+    }
+    this.flags[id] = flags;
+  }
+
+  private reserve(needed: number): void {
+    this.attempts = grow(this.attempts, needed);
+    this.ambiguous = grow(this.ambiguous, needed);
+    this.flags = grow(this.flags, needed);
+    this.last = grow(this.last, needed);
+    this.status = grow(this.status, needed);
+    this.outcomeAt = grow(this.outcomeAt, needed);
+  }
+
+  /** What the journals say about a key; undefined when they never mention it. */
+  history(key: string): KeyHistory | undefined {
+    const id = this.ids.id(key, false);
+    if (id < 0) return undefined;
+    const flags = this.flags[id]!;
+    return {
+      attempts: this.attempts[id]!,
+      sent: (flags & SENT) !== 0,
+      form: flags & FORM_KNOWN ? (flags & FORM_TEMPLATE ? "template" : "session") : null,
+      last: RESULT_CODES[this.last[id]!] ?? null,
+      lastStatus: this.status[id]! === 0 ? null : this.status[id]!,
+      lastInvalidRequest: (flags & INVALID_REQUEST) !== 0,
+      unknown: (flags & UNKNOWN) !== 0,
+      ambiguousAttempts: this.ambiguous[id]!,
+      fallback: (flags & FALLBACK) !== 0,
+    };
+  }
+
+  /**
+   * The key's last outcome as written (its message id, error code), read again from its journal;
+   * undefined when it has none. An intent may have come after it.
+   */
+  lastOutcome(key: string): OutcomeEntry | undefined {
+    const id = this.ids.id(key, false);
+    // 0 is never an outcome's place: a journal's first line is its header.
+    if (id < 0 || this.outcomeAt[id] === 0) return undefined;
+    const at = this.outcomeAt[id]!;
+    const fileNumber = Math.floor(at / FILE_STRIDE);
+    const path = this.files[fileNumber]?.path;
+    if (path === undefined) return undefined;
+    let fd = this.fds[fileNumber];
+    if (fd === undefined) {
+      fd = openJournalFile(path, "r");
+      if (fd === undefined) return undefined;
+      this.fds[fileNumber] = fd;
+    }
+    const buffer = this.lineBuffer;
+    const offset = at - fileNumber * FILE_STRIDE;
+    // Most lines are a few hundred bytes: read a little first, the rest only if needed.
+    let read = readSync(fd, buffer, 0, 1024, offset);
+    let end = buffer.subarray(0, read).indexOf(0x0a);
+    if (end === -1 && read === 1024) {
+      read = readSync(fd, buffer, 0, buffer.length, offset);
+      end = buffer.subarray(0, read).indexOf(0x0a);
+    }
+    const entry = parseJournalEntry(buffer.toString("utf8", 0, end === -1 ? read : end));
+    return typeof entry !== "string" && entry.type === "outcome" && entry.key === key ? entry : undefined;
+  }
+
+  /** Closes the journals `lastOutcome` opened. */
+  close(): void {
+    for (const fd of this.fds.splice(0)) if (fd !== undefined) closeSync(fd);
+  }
+}
