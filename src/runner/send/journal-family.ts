@@ -11,7 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { InputError, UsageError } from "../../errors.js";
 import { tryLock } from "./journal-lock.js";
 import type { ReleaseLock } from "./journal-lock.js";
-import { JournalState, MAX_JOURNAL_LINE } from "./journal-replay.js";
+import { JournalState, MAX_JOURNAL_LINE, tooLong } from "./journal-replay.js";
 import { openJournalFile, parseJournalEntry } from "./journal.js";
 import type { HeaderEntry } from "./journal.js";
 import type { Shard } from "./policy.js";
@@ -150,8 +150,9 @@ export function readFirstHeader(path: string): HeaderEntry | undefined {
     const buffer = Buffer.allocUnsafe(MAX_JOURNAL_LINE + 1);
     const read = readSync(fd, buffer, 0, buffer.length, 0);
     const end = buffer.subarray(0, read).indexOf(0x0a);
+    if (end > MAX_JOURNAL_LINE) throw tooLong(path, 1);
     if (end === -1) {
-      if (read > MAX_JOURNAL_LINE) throw new InputError(`the journal ${path} is damaged at line 1 (a line over ${MAX_JOURNAL_LINE / 1024} KiB); it cannot be resumed safely`);
+      if (read > MAX_JOURNAL_LINE) throw tooLong(path, 1);
       return undefined;
     }
     const entry = parseJournalEntry(buffer.toString("utf8", 0, end));

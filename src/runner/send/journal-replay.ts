@@ -125,6 +125,10 @@ function grow<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a
   return bigger;
 }
 
+export function tooLong(path: string, line: number): InputError {
+  return new InputError(`the journal ${path} is damaged at line ${line} (a line over ${MAX_JOURNAL_LINE / 1024} KiB); it cannot be resumed safely`);
+}
+
 /** Everything the journals of a campaign say, one compact record per recipient. */
 export class JournalState {
   readonly files: ReplayedFile[] = [];
@@ -163,6 +167,7 @@ export class JournalState {
         let start = 0;
         for (let newline = buffer.indexOf(0x0a, start); newline !== -1 && newline < filled; newline = buffer.indexOf(0x0a, start)) {
           lineNumber++;
+          if (newline - start > MAX_JOURNAL_LINE) throw tooLong(path, lineNumber);
           if (newline > start) {
             this.apply(file, fileNumber, buffer.toString("utf8", start, newline), lineNumber, position + start);
             entries++;
@@ -170,9 +175,7 @@ export class JournalState {
           start = newline + 1;
         }
         lineStart = position + start;
-        if (filled - start > MAX_JOURNAL_LINE) {
-          throw new InputError(`the journal ${path} is damaged at line ${lineNumber + 1} (a line over ${MAX_JOURNAL_LINE / 1024} KiB); it cannot be resumed safely`);
-        }
+        if (filled - start > MAX_JOURNAL_LINE) throw tooLong(path, lineNumber + 1);
         buffer.copy(buffer, 0, start, filled);
         filled -= start;
         position = lineStart;
