@@ -307,6 +307,7 @@ function summary(overrides: Partial<SendSummary> = {}): SendSummary {
     unknownKeys: ["spring/+1604•••0001"],
     skipped: 0,
     possiblyDuplicated: 0,
+    possiblyDuplicatedEarlier: 0,
     possiblyDuplicatedKeys: [],
     interrupted: 0,
     notAttempted: 0,
@@ -349,6 +350,15 @@ describe("formatting", () => {
       "    HTTP_404  1",
       "  fallbacks   1",
     ]);
+  });
+
+  it("formatSummary: possible duplicates, with those an earlier run made", () => {
+    const keys = ["spring/+1604•••0003", "spring/+1604•••0004"];
+    const some = formatSummary(summary({ possiblyDuplicated: 2, possiblyDuplicatedEarlier: 1, possiblyDuplicatedKeys: keys }));
+    expect(some).toContain("  possibly duplicated  2 (1 in an earlier run)  an attempt may have been accepted before the one that answered (5xx, timeout, unknown)\n    spring/+1604•••0003\n    spring/+1604•••0004\n");
+    const all = formatSummary(summary({ possiblyDuplicated: 2, possiblyDuplicatedEarlier: 2, possiblyDuplicatedKeys: keys }));
+    expect(all).toContain("  possibly duplicated  2 (all in an earlier run)  ");
+    expect(formatSummary(summary({ possiblyDuplicated: 2, possiblyDuplicatedKeys: keys }))).toContain("  possibly duplicated  2  an attempt");
   });
 
   it("formatProgress: a bar on a terminal, a plain line in CI", () => {

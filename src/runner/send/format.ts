@@ -82,7 +82,8 @@ export function formatSummary(s: SendSummary): string {
   lines.push(...listKeys(s.unknownKeys, s.unknown));
   lines.push(`  skipped     ${s.skipped}  already sent (journal)`);
   if (s.possiblyDuplicated > 0) {
-    lines.push(`  possibly duplicated  ${s.possiblyDuplicated}  an attempt may have been accepted before the one that answered (5xx, timeout, unknown)`);
+    const earlier = s.possiblyDuplicatedEarlier > 0 ? ` (${s.possiblyDuplicatedEarlier === s.possiblyDuplicated ? "all" : s.possiblyDuplicatedEarlier} in an earlier run)` : "";
+    lines.push(`  possibly duplicated  ${s.possiblyDuplicated}${earlier}  an attempt may have been accepted before the one that answered (5xx, timeout, unknown)`);
     lines.push(...listKeys(s.possiblyDuplicatedKeys, s.possiblyDuplicated));
   }
   if (s.interrupted + s.notAttempted > 0) lines.push(`  not sent    ${s.interrupted + s.notAttempted}  left for --resume`);
