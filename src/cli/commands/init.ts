@@ -11,8 +11,9 @@ const HELP = `Usage: msgc init [dir] [options]
 Scaffolds a msgc project in dir (default: the current folder): msgc.config.yaml, one Message
 (specs/messages/welcome.yaml), one Campaign with a five-row audience
 (specs/campaigns/welcome-campaign.yaml, specs/audiences/welcome.csv), editor schema modelines,
-.msgc/ in .gitignore, and a GitHub Actions workflow that validates specs and comments each
-pull request's message changes (.github/workflows/msgc.yml).
+.vscode/settings.json mapping every spec under specs/ to msgc's schemas (merged into an
+existing one), .msgc/ in .gitignore, and a GitHub Actions workflow that validates specs and
+comments each pull request's message changes (.github/workflows/msgc.yml).
 
 Options:
   --force, -f    overwrite files that already exist (default: refuse and change nothing)
@@ -98,6 +99,55 @@ function scaffold(): ScaffoldFile[] {
   ];
 }
 
+/**
+ * The YAML extension's schema mapping, by glob, so that a spec in any nested folder gets
+ * completion and checks without a modeline. The paths go into node_modules/msgc whatever msgc
+ * ran from: the file is committed and shared, so it must not name this machine's install.
+ * spec.schema.json picks the Message or Campaign schema by `kind`.
+ */
+export const EDITOR_SCHEMAS: Readonly<Record<string, string[]>> = {
+  [`./${SCHEMA_DIR}/spec.schema.json`]: ["specs/**/*.yaml", "specs/**/*.yml"],
+  [`./${SCHEMA_DIR}/config.schema.json`]: ["msgc.config.yaml"],
+};
+
+type SettingsOutcome = "created" | "updated" | "unchanged" | "not plain JSON, left as is";
+
+/**
+ * Writes `yaml.schemas` into .vscode/settings.json, keeping every other setting and mapping. A
+ * settings file with comments (JSONC) or of another shape is left alone rather than rewritten
+ * without its comments.
+ */
+async function mapEditorSchemas(dir: string): Promise<SettingsOutcome> {
+  const path = join(dir, ".vscode", "settings.json");
+  const existing = existsSync(path) ? await readFile(path, "utf8") : undefined;
+  let settings: Record<string, unknown> = {};
+  if (existing !== undefined) {
+    const parsed = parsePlainObject(existing.replace(/^\uFEFF/, ""));
+    const schemas = parsed?.["yaml.schemas"];
+    if (parsed === undefined || (schemas !== undefined && !isPlainObject(schemas))) return "not plain JSON, left as is";
+    settings = parsed;
+  }
+  const schemas = { ...(settings["yaml.schemas"] as Record<string, unknown> | undefined), ...EDITOR_SCHEMAS };
+  const text = `${JSON.stringify({ ...settings, "yaml.schemas": schemas }, null, 2)}\n`;
+  if (text === existing) return "unchanged";
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+  return existing === undefined ? "created" : "updated";
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function parsePlainObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isPlainObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Adds `.msgc/` to .gitignore, creating it or appending to it (never losing what is there). */
 async function ignoreBuildOutput(dir: string): Promise<"created" | "updated" | "unchanged"> {
   const path = join(dir, ".gitignore");
@@ -130,6 +180,10 @@ export const run: CommandHandler = async (args, io) => {
     }
     written.push(file.path);
   }
+  const settings = await mapEditorSchemas(dir).catch((e: unknown) => {
+    throw new InputError(`msgc init: cannot write .vscode/settings.json (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  });
+  if (settings !== "unchanged") written.push(`.vscode/settings.json (${settings})`);
   const gitignore = await ignoreBuildOutput(dir);
   if (gitignore !== "unchanged") written.push(`.gitignore (${gitignore})`);
   const shown = relative(io.cwd, dir) || ".";
