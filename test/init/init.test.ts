@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -89,6 +90,7 @@ describe("msgc init", () => {
         "./node_modules/msgc/schema/config.schema.json": ["msgc.config.yaml"],
       },
     });
+    expect(readdirSync(join(dir, ".vscode"))).toEqual(["settings.json"]);
     expect(msgc(["init", "--force"], { cwd: dir }).stdout).not.toContain(".vscode");
 
     const commented = tempDir();
@@ -105,6 +107,33 @@ describe("msgc init", () => {
     const refused = msgc(["init"], { cwd: unwritable });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe("msgc init: cannot write .vscode/settings.json (EISDIR)\n");
+  });
+
+  test(".vscode/settings.json: a linked one is updated where it lives; a FIFO or a huge one is not read", () => {
+    const dir = tempDir();
+    const elsewhere = join(tempDir(), "dotfiles-settings.json");
+    writeFileSync(elsewhere, '{ "editor.tabSize": 4 }');
+    mkdirSync(join(dir, ".vscode"));
+    symlinkSync(elsewhere, join(dir, ".vscode/settings.json"));
+    expect(msgc(["init"], { cwd: dir }).code).toBe(0);
+    expect(lstatSync(join(dir, ".vscode/settings.json")).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(elsewhere, "utf8"))).toMatchObject({ "editor.tabSize": 4, "yaml.schemas": { "./node_modules/msgc/schema/config.schema.json": ["msgc.config.yaml"] } });
+
+    const fifo = tempDir();
+    mkdirSync(join(fifo, ".vscode"));
+    execFileSync("mkfifo", [join(fifo, ".vscode/settings.json")]);
+    const refused = msgc(["init"], { cwd: fifo });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe("msgc init: cannot write .vscode/settings.json (not a file)\n");
+
+    const huge = tempDir();
+    mkdirSync(join(huge, ".vscode"));
+    const big = `{ "a": "${"x".repeat(1024 * 1024)}" }`;
+    writeFileSync(join(huge, ".vscode/settings.json"), big);
+    const kept = msgc(["init"], { cwd: huge });
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain("\n  .vscode/settings.json (over 1 MiB, left as is)\n");
+    expect(readFileSync(join(huge, ".vscode/settings.json"), "utf8")).toBe(big);
   });
 
   test("existing files: refused, nothing written; --force overwrites; .gitignore appended once", () => {

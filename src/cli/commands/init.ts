@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandHandler } from "../io.js";
@@ -110,7 +110,10 @@ export const EDITOR_SCHEMAS: Readonly<Record<string, string[]>> = {
   [`./${SCHEMA_DIR}/config.schema.json`]: ["msgc.config.yaml"],
 };
 
-type SettingsOutcome = "created" | "updated" | "unchanged" | "not plain JSON, left as is";
+type SettingsOutcome = "created" | "updated" | "unchanged" | "not plain JSON, left as is" | "over 1 MiB, left as is";
+
+/** A settings file is a few kilobytes; a bigger one is not read into memory. */
+const MAX_SETTINGS_BYTES = 1024 * 1024;
 
 /**
  * Writes `yaml.schemas` into .vscode/settings.json, keeping every other setting and mapping. A
@@ -118,8 +121,14 @@ type SettingsOutcome = "created" | "updated" | "unchanged" | "not plain JSON, le
  * without its comments.
  */
 async function mapEditorSchemas(dir: string): Promise<SettingsOutcome> {
-  const path = join(dir, ".vscode", "settings.json");
-  const existing = existsSync(path) ? await readFile(path, "utf8") : undefined;
+  const link = join(dir, ".vscode", "settings.json");
+  const info = await stat(link).catch(() => undefined);
+  // Reading a FIFO would wait forever; a directory is EISDIR like any write error.
+  if (info !== undefined && !info.isFile() && !info.isDirectory()) throw new InputError("msgc init: cannot write .vscode/settings.json (not a file)");
+  if (info !== undefined && info.size > MAX_SETTINGS_BYTES) return "over 1 MiB, left as is";
+  // A settings file linked from elsewhere (dotfiles) is updated where it lives, the link kept.
+  const path = info === undefined ? link : await realpath(link);
+  const existing = info === undefined ? undefined : await readFile(path, "utf8");
   let settings: Record<string, unknown> = {};
   if (existing !== undefined) {
     const parsed = parsePlainObject(existing.replace(/^\uFEFF/, ""));
@@ -131,7 +140,14 @@ async function mapEditorSchemas(dir: string): Promise<SettingsOutcome> {
   const text = `${JSON.stringify({ ...settings, "yaml.schemas": schemas }, null, 2)}\n`;
   if (text === existing) return "unchanged";
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
+  // The user's own settings are in there: a run killed mid-write must leave them whole.
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } finally {
+    await rm(temporary, { force: true });
+  }
   return existing === undefined ? "created" : "updated";
 }
 
@@ -181,6 +197,7 @@ export const run: CommandHandler = async (args, io) => {
     written.push(file.path);
   }
   const settings = await mapEditorSchemas(dir).catch((e: unknown) => {
+    if (e instanceof InputError) throw e;
     throw new InputError(`msgc init: cannot write .vscode/settings.json (${(e as NodeJS.ErrnoException).code ?? "error"})`);
   });
   if (settings !== "unchanged") written.push(`.vscode/settings.json (${settings})`);
