@@ -48,12 +48,16 @@ describe("schemas for editors", () => {
     expect(count).toBeGreaterThan(60);
   });
 
-  test("a limit for editors sits beside no $ref (draft-07 ignores keywords there, and so do editors)", () => {
+  test("x-compiler-checks names limits present on its node, never beside a $ref (draft-07 and editors ignore keywords there)", () => {
     const misplaced: string[] = [];
     const walk = (node: unknown, path: string): void => {
       if (node === null || typeof node !== "object") return;
       const record = node as Record<string, unknown>;
-      if ("x-compiler-checks" in record && "$ref" in record) misplaced.push(path);
+      const hints = record["x-compiler-checks"];
+      if (hints !== undefined) {
+        if ("$ref" in record) misplaced.push(`${path}: beside $ref`);
+        for (const keyword of hints as string[]) if (!(keyword in record)) misplaced.push(`${path}: no ${keyword}`);
+      }
       for (const [key, value] of Object.entries(record)) walk(value, `${path}/${key}`);
     };
     for (const file of SCHEMA_FILES) walk(JSON.parse(readFileSync(join(repoRoot, "schema", file), "utf8")), file);

@@ -88,14 +88,6 @@ export class YamlLanguageServer {
     return Array.isArray(result) ? result : result.items;
   }
 
-  async hover(uri: string, line: number, character: number): Promise<string> {
-    const result = (await this.request("textDocument/hover", { textDocument: { uri }, position: { line, character } })) as
-      | { contents: string | { value: string } }
-      | null;
-    if (result === null) return "";
-    return typeof result.contents === "string" ? result.contents : result.contents.value;
-  }
-
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child.once("exit", resolve));
