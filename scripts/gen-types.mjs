@@ -5,6 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { compile } from "json-schema-to-typescript";
+import { withoutEditorHints, withoutRefSiblings } from "./editor-hints.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const targets = [
@@ -16,7 +17,7 @@ export const targets = [
 ];
 
 export async function generate(schemaPath) {
-  const schema = JSON.parse(await readFile(join(root, schemaPath), "utf8"));
+  const schema = withoutRefSiblings(withoutEditorHints(JSON.parse(await readFile(join(root, schemaPath), "utf8"))));
   return compile(schema, schema.title, {
     bannerComment: `/* Generated from ${schemaPath} by \`npm run gen\`. Do not edit by hand. */`,
     additionalProperties: false,

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { Ajv, _ } from "ajv";
 import standaloneModule from "ajv/dist/standalone/index.js";
 import addFormatsModule from "ajv-formats";
+import { withoutEditorHints } from "./editor-hints.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const outPath = "src/project/schema-validators.generated.ts";
@@ -29,7 +30,7 @@ export async function generate() {
     code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
   });
   addFormats(ajv);
-  for (const [name, file] of Object.entries(SCHEMAS)) ajv.addSchema(JSON.parse(await readFile(join(root, file), "utf8")), name);
+  for (const [name, file] of Object.entries(SCHEMAS)) ajv.addSchema(withoutEditorHints(JSON.parse(await readFile(join(root, file), "utf8"))), name);
   const code = standaloneCode(ajv, Object.fromEntries(Object.keys(SCHEMAS).map((name) => [name, name])));
   return [
     `/* Generated from ${Object.values(SCHEMAS).join(", ")} by \`npm run gen\` (scripts/gen-validators.mjs). Do not edit by hand. */`,

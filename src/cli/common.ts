@@ -109,6 +109,18 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   return stream.isTTY === true && env.TERM !== "dumb";
 }
 
+/**
+ * The width to fit terminal output to: COLUMNS when set (as `ls` and Python do, so that a pipe
+ * can ask for one), else the terminal's own width, else undefined (the formatter's default,
+ * the same on every machine).
+ */
+export function outputColumns(stream: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv): number | undefined {
+  const fromEnv = env.COLUMNS?.trim() ?? "";
+  if (/^[1-9][0-9]{0,5}$/.test(fromEnv)) return Number(fromEnv);
+  if (stream.isTTY === true && typeof stream.columns === "number" && stream.columns > 0) return stream.columns;
+  return undefined;
+}
+
 export type ReportFormat = "text" | "json" | "github";
 
 export interface ReportInput {

@@ -4,11 +4,32 @@
  * msgc.config.yaml at the project root.
  */
 export interface MsgcConfig {
+  /**
+   * The folder of spec files, relative to this file.
+   */
   specs?: string;
+  /**
+   * Where build writes plans and send keeps its journals, relative to this file.
+   */
   out?: string;
+  /**
+   * Your Connectly business id; the API key comes from CONNECTLY_API_KEY, never from this file.
+   */
   businessId?: string;
+  /**
+   * Connectly's API address.
+   */
   baseUrl?: string;
+  /**
+   * Messages per second when sending.
+   */
   rate?: number;
+  /**
+   * Requests in flight at once when sending.
+   */
   concurrency?: number;
+  /**
+   * Which form goes out by default: auto (session inside the 24-hour window, else template), session or template.
+   */
   window?: "auto" | "session" | "template";
 }

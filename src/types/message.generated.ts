@@ -18,8 +18,14 @@ export type Window = "auto" | "session" | "template";
  * A msgc Message spec: one WhatsApp message, as a session (free-form) form and/or an approved template form.
  */
 export interface MessageSpec {
+  /**
+   * What this file is: a Message spec.
+   */
   kind: "Message";
   name: Name;
+  /**
+   * Free text for people; not sent.
+   */
   description?: string;
   sender?: E164;
   /**
@@ -48,19 +54,48 @@ export interface MessageSpec {
   };
 }
 export interface VarDef {
+  /**
+   * The var's type; CSV cells are converted to it.
+   */
   type: "string" | "number" | "integer" | "boolean";
   /**
+   * The only values allowed.
+   *
    * @minItems 1
    */
   enum?: [Scalar, ...Scalar[]];
+  /**
+   * A regular expression a string value must match (add ^…$ to match the whole value).
+   */
   pattern?: string;
+  /**
+   * A format a string value must have: uri, email, date (YYYY-MM-DD) or date-time (RFC 3339).
+   */
   format?: "uri" | "email" | "date" | "date-time";
+  /**
+   * Fewest characters a string value may have.
+   */
   minLength?: number;
+  /**
+   * Most characters a string value may have.
+   */
   maxLength?: number;
+  /**
+   * Smallest value a number may have (inclusive).
+   */
   minimum?: number;
+  /**
+   * Largest value a number may have (inclusive).
+   */
   maximum?: number;
   default?: Scalar;
+  /**
+   * Free text for people.
+   */
   description?: string;
+  /**
+   * false makes the var optional (absent when no value and no default).
+   */
   required?: boolean;
 }
 export interface VarValues {
@@ -70,46 +105,112 @@ export interface VarValues {
  * The free-form form, sent only inside the 24-hour window. Exactly one content kind.
  */
 export interface Session {
-  text?: Text;
+  /**
+   * The message text (WhatsApp formatting: *bold*, _italic_, ~strike~, ```mono```). At most 4096 characters; 1024 with buttons or a product.
+   */
+  text?: string;
+  /**
+   * An image, video, audio or document, by https URL.
+   */
   attachment?: {
+    /**
+     * The kind of media.
+     */
     type: "image" | "video" | "audio" | "document";
     url: Text;
-    caption?: Text;
+    /**
+     * Text under the media, at most 1024 characters (not for audio).
+     */
+    caption?: string;
     filename?: Text;
   };
+  /**
+   * A map pin.
+   */
   location?: {
+    /**
+     * Degrees north, -90 to 90.
+     */
     latitude: number;
+    /**
+     * Degrees east, -180 to 180.
+     */
     longitude: number;
     name?: Text;
     address?: Text;
   };
+  /**
+   * A button that opens a list of rows to choose one from; text is the body.
+   */
   list?: {
-    button: Text;
+    /**
+     * The label of the button that opens the list, at most 20 characters.
+     */
+    button: string;
+    /**
+     * Groups of rows: at most 10 sections and 10 rows in all.
+     */
     sections: {
-      title?: Text;
+      /**
+       * The section's heading, at most 24 characters; required when there are several sections.
+       */
+      title?: string;
+      /**
+       * The choices: at most 10 rows in all sections together.
+       */
       rows: {
-        id: Text;
-        text: Text;
-        description?: Text;
+        /**
+         * What comes back in the webhook when the row is chosen, at most 200 characters; unique in the list.
+         */
+        id: string;
+        /**
+         * The row's title, at most 24 characters.
+         */
+        text: string;
+        /**
+         * A line under the row's title, at most 72 characters.
+         */
+        description?: string;
       }[];
     }[];
   };
+  /**
+   * Quick-reply buttons under the text: at most 3.
+   */
   buttons?: {
-    id: Text;
-    text: Text;
+    /**
+     * What comes back in the webhook when the button is tapped, at most 256 characters; unique among the buttons.
+     */
+    id: string;
+    /**
+     * The button's title, at most 20 characters.
+     */
+    text: string;
   }[];
+  /**
+   * One product from a catalog; text is an optional body.
+   */
   product?: {
     catalogId: Text;
     productRetailerId: Text;
   };
+  /**
+   * Above the text of buttons and lists: a text of at most 60 characters, or media (image, video, document; buttons only).
+   */
   header?:
-    | Text
+    | string
     | {
+        /**
+         * The kind of media.
+         */
         type: "image" | "video" | "document";
         url: Text;
         filename?: Text;
       };
-  footer?: Text;
+  /**
+   * Small grey text under buttons, lists and products, at most 60 characters.
+   */
+  footer?: string;
   callbackData?: CallbackData;
 }
 /**
@@ -119,10 +220,15 @@ export interface CallbackData {
   [k: string]: unknown;
 }
 export interface TemplateOverride {
+  /**
+   * The approved template's name at Meta.
+   */
   name?: string;
   language?: Locale;
   header?: TemplateHeader;
   /**
+   * The body's parameters {{1}}, {{2}}, … in order: at most 15.
+   *
    * @maxItems 15
    */
   body?:
@@ -143,6 +249,8 @@ export interface TemplateOverride {
     | [Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text]
     | [Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text, Text];
   /**
+   * The URL buttons' dynamic suffixes, in order: at most 2.
+   *
    * @maxItems 2
    */
   buttons?: [] | [Text] | [Text, Text];
@@ -152,7 +260,10 @@ export interface TemplateOverride {
  * Exactly one of text, image, video, document (filename only with document).
  */
 export interface TemplateHeader {
-  text?: Text;
+  /**
+   * The header's text parameter, at most 60 characters.
+   */
+  text?: string;
   image?: Text;
   video?: Text;
   document?: Text;

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -29,9 +30,10 @@ describe("msgc init", () => {
     const r = msgc(["init", "shop"], { cwd: parent });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n").slice(0, 8)).toEqual([
+    expect(r.stdout.split("\n").slice(0, 9)).toEqual([
       "Created a msgc project in shop:",
       ...FILES.map((f) => `  ${f}`),
+      "  .vscode/settings.json (created)",
       "  .gitignore (created)",
       "",
     ]);
@@ -53,6 +55,85 @@ describe("msgc init", () => {
     expect(firstLine("msgc.config.yaml")).toBe("# yaml-language-server: $schema=node_modules/msgc/schema/config.schema.json");
     expect(firstLine("specs/messages/welcome.yaml")).toBe("# yaml-language-server: $schema=../../node_modules/msgc/schema/message.schema.json");
     expect(firstLine("specs/campaigns/welcome-campaign.yaml")).toBe("# yaml-language-server: $schema=../../node_modules/msgc/schema/campaign.schema.json");
+  });
+
+  test(".vscode/settings.json maps every spec under specs/ and the config to node_modules/msgc's schemas", () => {
+    const dir = tempDir();
+    expect(msgc(["init"], { cwd: dir }).code).toBe(0);
+    expect(readFileSync(join(dir, ".vscode/settings.json"), "utf8")).toBe(`{
+  "yaml.schemas": {
+    "./node_modules/msgc/schema/spec.schema.json": [
+      "specs/**/*.yaml",
+      "specs/**/*.yml"
+    ],
+    "./node_modules/msgc/schema/config.schema.json": [
+      "msgc.config.yaml"
+    ]
+  }
+}
+`);
+  });
+
+  test(".vscode/settings.json: merged into an existing one; one with comments is left as is", () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, ".vscode"));
+    const mine = { "editor.tabSize": 2, "yaml.schemas": { "./other.json": ["x.yaml"], "./node_modules/msgc/schema/spec.schema.json": ["old/*.yaml"] } };
+    writeFileSync(join(dir, ".vscode/settings.json"), `\uFEFF${JSON.stringify(mine)}`);
+    const r = msgc(["init"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("\n  .vscode/settings.json (updated)\n");
+    expect(JSON.parse(readFileSync(join(dir, ".vscode/settings.json"), "utf8"))).toEqual({
+      "editor.tabSize": 2,
+      "yaml.schemas": {
+        "./other.json": ["x.yaml"],
+        "./node_modules/msgc/schema/spec.schema.json": ["specs/**/*.yaml", "specs/**/*.yml"],
+        "./node_modules/msgc/schema/config.schema.json": ["msgc.config.yaml"],
+      },
+    });
+    expect(readdirSync(join(dir, ".vscode"))).toEqual(["settings.json"]);
+    expect(msgc(["init", "--force"], { cwd: dir }).stdout).not.toContain(".vscode");
+
+    const commented = tempDir();
+    mkdirSync(join(commented, ".vscode"));
+    const jsonc = '{\n  // mine\n  "editor.tabSize": 2\n}\n';
+    writeFileSync(join(commented, ".vscode/settings.json"), jsonc);
+    const kept = msgc(["init"], { cwd: commented });
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain("\n  .vscode/settings.json (not plain JSON, left as is)\n");
+    expect(readFileSync(join(commented, ".vscode/settings.json"), "utf8")).toBe(jsonc);
+
+    const unwritable = tempDir();
+    mkdirSync(join(unwritable, ".vscode/settings.json"), { recursive: true });
+    const refused = msgc(["init"], { cwd: unwritable });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe("msgc init: cannot write .vscode/settings.json (EISDIR)\n");
+  });
+
+  test(".vscode/settings.json: a linked one is updated where it lives; a FIFO or a huge one is not read", () => {
+    const dir = tempDir();
+    const elsewhere = join(tempDir(), "dotfiles-settings.json");
+    writeFileSync(elsewhere, '{ "editor.tabSize": 4 }');
+    mkdirSync(join(dir, ".vscode"));
+    symlinkSync(elsewhere, join(dir, ".vscode/settings.json"));
+    expect(msgc(["init"], { cwd: dir }).code).toBe(0);
+    expect(lstatSync(join(dir, ".vscode/settings.json")).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(elsewhere, "utf8"))).toMatchObject({ "editor.tabSize": 4, "yaml.schemas": { "./node_modules/msgc/schema/config.schema.json": ["msgc.config.yaml"] } });
+
+    const fifo = tempDir();
+    mkdirSync(join(fifo, ".vscode"));
+    execFileSync("mkfifo", [join(fifo, ".vscode/settings.json")]);
+    const refused = msgc(["init"], { cwd: fifo });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe("msgc init: cannot write .vscode/settings.json (not a file)\n");
+
+    const huge = tempDir();
+    mkdirSync(join(huge, ".vscode"));
+    const big = `{ "a": "${"x".repeat(1024 * 1024)}" }`;
+    writeFileSync(join(huge, ".vscode/settings.json"), big);
+    const kept = msgc(["init"], { cwd: huge });
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain("\n  .vscode/settings.json (over 1 MiB, left as is)\n");
+    expect(readFileSync(join(huge, ".vscode/settings.json"), "utf8")).toBe(big);
   });
 
   test("existing files: refused, nothing written; --force overwrites; .gitignore appended once", () => {

@@ -20,13 +20,14 @@ async function rawExchange(box: Sandbox, bytes: string | Buffer): Promise<string
 }
 
 describe("malformed requests get a clean 4xx", () => {
+  // The case's name and code make the title; the payload (one is 1 MiB) comes last, unprinted.
   it.each([
-    ["bad JSON", "{\"recipient\":", "ERROR_CODE_MALFORMED_JSON"],
-    ["an empty body", "", "ERROR_CODE_MALFORMED_JSON"],
-    ["bytes that are not UTF-8", Buffer.from([0xff, 0xfe, 0x00, 0x7b]), "ERROR_CODE_MALFORMED_JSON"],
-    ["JSON nested a million deep", "[".repeat(MIB - 1), "ERROR_CODE_MALFORMED_JSON"],
-    ["a JSON string", "\"hello\"", "ERROR_CODE_INVALID_ARGUMENT"],
-  ])("%s: 400 %s", async (_name, raw, code) => {
+    ["bad JSON", "ERROR_CODE_MALFORMED_JSON", "{\"recipient\":"],
+    ["an empty body", "ERROR_CODE_MALFORMED_JSON", ""],
+    ["bytes that are not UTF-8", "ERROR_CODE_MALFORMED_JSON", Buffer.from([0xff, 0xfe, 0x00, 0x7b])],
+    ["JSON nested a million deep", "ERROR_CODE_MALFORMED_JSON", "[".repeat(MIB - 1)],
+    ["a JSON string", "ERROR_CODE_INVALID_ARGUMENT", "\"hello\""],
+  ])("%s: 400 %s", async (_name, code, raw) => {
     const box = await sandbox(inWindow);
     const reply = await call(box, SESSION_PATH, { raw });
     expect(reply.status).toBe(400);

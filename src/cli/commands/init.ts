@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandHandler } from "../io.js";
@@ -11,8 +11,9 @@ const HELP = `Usage: msgc init [dir] [options]
 Scaffolds a msgc project in dir (default: the current folder): msgc.config.yaml, one Message
 (specs/messages/welcome.yaml), one Campaign with a five-row audience
 (specs/campaigns/welcome-campaign.yaml, specs/audiences/welcome.csv), editor schema modelines,
-.msgc/ in .gitignore, and a GitHub Actions workflow that validates specs and comments each
-pull request's message changes (.github/workflows/msgc.yml).
+.vscode/settings.json mapping every spec under specs/ to msgc's schemas (merged into an
+existing one), .msgc/ in .gitignore, and a GitHub Actions workflow that validates specs and
+comments each pull request's message changes (.github/workflows/msgc.yml).
 
 Options:
   --force, -f    overwrite files that already exist (default: refuse and change nothing)
@@ -98,6 +99,71 @@ function scaffold(): ScaffoldFile[] {
   ];
 }
 
+/**
+ * The YAML extension's schema mapping, by glob, so that a spec in any nested folder gets
+ * completion and checks without a modeline. The paths go into node_modules/msgc whatever msgc
+ * ran from: the file is committed and shared, so it must not name this machine's install.
+ * spec.schema.json picks the Message or Campaign schema by `kind`.
+ */
+export const EDITOR_SCHEMAS: Readonly<Record<string, string[]>> = {
+  [`./${SCHEMA_DIR}/spec.schema.json`]: ["specs/**/*.yaml", "specs/**/*.yml"],
+  [`./${SCHEMA_DIR}/config.schema.json`]: ["msgc.config.yaml"],
+};
+
+type SettingsOutcome = "created" | "updated" | "unchanged" | "not plain JSON, left as is" | "over 1 MiB, left as is";
+
+/** A settings file is a few kilobytes; a bigger one is not read into memory. */
+const MAX_SETTINGS_BYTES = 1024 * 1024;
+
+/**
+ * Writes `yaml.schemas` into .vscode/settings.json, keeping every other setting and mapping. A
+ * settings file with comments (JSONC) or of another shape is left alone rather than rewritten
+ * without its comments.
+ */
+async function mapEditorSchemas(dir: string): Promise<SettingsOutcome> {
+  const link = join(dir, ".vscode", "settings.json");
+  const info = await stat(link).catch(() => undefined);
+  // Reading a FIFO would wait forever; a directory is EISDIR like any write error.
+  if (info !== undefined && !info.isFile() && !info.isDirectory()) throw new InputError("msgc init: cannot write .vscode/settings.json (not a file)");
+  if (info !== undefined && info.size > MAX_SETTINGS_BYTES) return "over 1 MiB, left as is";
+  // A settings file linked from elsewhere (dotfiles) is updated where it lives, the link kept.
+  const path = info === undefined ? link : await realpath(link);
+  const existing = info === undefined ? undefined : await readFile(path, "utf8");
+  let settings: Record<string, unknown> = {};
+  if (existing !== undefined) {
+    const parsed = parsePlainObject(existing.replace(/^\uFEFF/, ""));
+    const schemas = parsed?.["yaml.schemas"];
+    if (parsed === undefined || (schemas !== undefined && !isPlainObject(schemas))) return "not plain JSON, left as is";
+    settings = parsed;
+  }
+  const schemas = { ...(settings["yaml.schemas"] as Record<string, unknown> | undefined), ...EDITOR_SCHEMAS };
+  const text = `${JSON.stringify({ ...settings, "yaml.schemas": schemas }, null, 2)}\n`;
+  if (text === existing) return "unchanged";
+  await mkdir(dirname(path), { recursive: true });
+  // The user's own settings are in there: a run killed mid-write must leave them whole.
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+  return existing === undefined ? "created" : "updated";
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function parsePlainObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isPlainObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Adds `.msgc/` to .gitignore, creating it or appending to it (never losing what is there). */
 async function ignoreBuildOutput(dir: string): Promise<"created" | "updated" | "unchanged"> {
   const path = join(dir, ".gitignore");
@@ -130,6 +196,11 @@ export const run: CommandHandler = async (args, io) => {
     }
     written.push(file.path);
   }
+  const settings = await mapEditorSchemas(dir).catch((e: unknown) => {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`msgc init: cannot write .vscode/settings.json (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  });
+  if (settings !== "unchanged") written.push(`.vscode/settings.json (${settings})`);
   const gitignore = await ignoreBuildOutput(dir);
   if (gitignore !== "unchanged") written.push(`.gitignore (${gitignore})`);
   const shown = relative(io.cwd, dir) || ".";

@@ -4,14 +4,15 @@ import { isError } from "../../diagnostics.js";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { diagnosticToJson } from "../../diagnostics.js";
-import { colorEnabled, COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
+import { colorEnabled, COMMON_OPTIONS, outputColumns, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
 import type { PreviewResult } from "../../runner/preview/index.js";
 import { DEFAULT_PREVIEW_ROWS, formatPreviewHtml, formatPreviewMarkdown, formatPreviewText, preview } from "../../runner/preview/index.js";
 
 const HELP = `Usage: msgc preview [paths…] [options]
 
 Shows what each message looks like to the customer, for each of its samples, and each
-campaign's first rows. A dry run: needs no API key and sends nothing.
+campaign's first rows. A dry run: needs no API key and sends nothing. The text view fits the
+terminal's width (COLUMNS, else the terminal's; 60 when piped or written to a file).
 
 Arguments:
   paths…             spec files or folders (default: the project's specs folder)
@@ -43,10 +44,16 @@ function parseRows(value: string | undefined): number {
   return Number(value);
 }
 
-function render(result: PreviewResult, format: "text" | "markdown" | "html" | "json", color: boolean): string {
+/** How text output looks where it goes: colour and width for a terminal, neither for a file. */
+interface Terminal {
+  color: boolean;
+  width: number | undefined;
+}
+
+function render(result: PreviewResult, format: "text" | "markdown" | "html" | "json", terminal: Terminal): string {
   switch (format) {
     case "text":
-      return formatPreviewText(result.messages, { color });
+      return formatPreviewText(result.messages, terminal);
     case "markdown":
       return formatPreviewMarkdown(result.messages);
     case "html":
@@ -77,7 +84,8 @@ export const run: CommandHandler = async (args, io) => {
   const project = await loadProjectFor(io, values.config, positionals);
   const result = await preview(project, { rows, showNumbers: values["show-numbers"] === true });
   const toStdout = values.out === undefined || values.out === "-";
-  await writeOutput(io, values.out, render(result, format, toStdout && colorEnabled(io.stdout, io.env)));
+  const terminal: Terminal = toStdout ? { color: colorEnabled(io.stdout, io.env), width: outputColumns(io.stdout, io.env) } : { color: false, width: undefined };
+  await writeOutput(io, values.out, render(result, format, terminal));
   // In JSON the diagnostics are in the document; otherwise they go to stderr, apart from the preview.
   if (format !== "json" || !toStdout) {
     const errors = result.diagnostics.filter(isError).length;

@@ -10,10 +10,28 @@ import { displayWidth, padLine, paintLine, safeTerminalText, wrapStyled } from "
 
 export interface TextOptions {
   color: boolean;
+  /** The terminal's columns; the rules and bubbles fit them (default PREVIEW_WIDTH.default). */
+  width?: number;
 }
 
-const BOX_INNER = 52;
-const RULE_WIDTH = 60;
+/**
+ * Columns the view takes: its rules are this wide and its bubbles 4 narrower. Without a terminal
+ * (a pipe, a file, a golden test) the default keeps the output the same everywhere. A bubble
+ * under 20 columns wraps every other word; one over 96 is no longer a phone's.
+ */
+export const PREVIEW_WIDTH = { default: 60, min: 24, max: 100 } as const;
+
+interface Layout {
+  rule: number;
+  /** Columns inside a bubble, between its borders and their padding. */
+  inner: number;
+}
+
+function layoutFor(width: number | undefined): Layout {
+  const wanted = width !== undefined && Number.isFinite(width) ? Math.floor(width) : PREVIEW_WIDTH.default;
+  const rule = Math.min(PREVIEW_WIDTH.max, Math.max(PREVIEW_WIDTH.min, wanted));
+  return { rule, inner: rule - 8 };
+}
 
 interface Block {
   /** Lines inside the bubble. */
@@ -117,16 +135,16 @@ export function subjectTitle(message: RenderedMessage): string {
   return `${s.campaign} · ${s.row === undefined ? "" : `row ${s.row} · `}${s.recipient}`;
 }
 
-function drawBox(block: Block, color: boolean): string[] {
+function drawBox(block: Block, color: boolean, inner: number): string[] {
   const out: string[] = [];
   const border = (s: string): string => paintLine([{ text: s, dim: true }], color);
-  out.push(border(`╭${"─".repeat(BOX_INNER + 2)}╮`));
+  out.push(border(`╭${"─".repeat(inner + 2)}╮`));
   for (const paragraph of block.inside) {
-    for (const line of wrapStyled(paragraph, BOX_INNER)) {
-      out.push(`${border("│")} ${paintLine(padLine(line, BOX_INNER), color)} ${border("│")}`);
+    for (const line of wrapStyled(paragraph, inner)) {
+      out.push(`${border("│")} ${paintLine(padLine(line, inner), color)} ${border("│")}`);
     }
   }
-  out.push(border(`╰${"─".repeat(BOX_INNER + 2)}╯`));
+  out.push(border(`╰${"─".repeat(inner + 2)}╯`));
   for (const line of block.below) out.push(` ${paintLine(line, color)}`);
   return out;
 }
@@ -138,19 +156,20 @@ function formHeading(title: string, sent: boolean, color: boolean): string {
 /** One message as a terminal view. */
 export function formatMessageText(message: RenderedMessage, opts: TextOptions): string {
   const { color } = opts;
+  const layout = layoutFor(opts.width);
   const title = ` ${safeTerminalText(subjectTitle(message))} `;
   const lines: string[] = [
-    paintLine([{ text: `━━${title}${"━".repeat(Math.max(3, RULE_WIDTH - 2 - displayWidth(title)))}`, bold: true }], color),
+    paintLine([{ text: `━━${title}${"━".repeat(Math.max(3, layout.rule - 2 - displayWidth(title)))}`, bold: true }], color),
     paintLine([{ text: safeTerminalText(message.spec), dim: true }], color),
     paintLine([{ text: `sends the ${message.form} form: `, dim: false }, { text: message.reason, dim: true }], color),
   ];
   if (message.session) {
     lines.push("", formHeading(sessionTitle(message.session), message.form === "session", color));
-    lines.push(...drawBox(sessionBlock(message.session, "view", color), color));
+    lines.push(...drawBox(sessionBlock(message.session, "view", color), color, layout.inner));
   }
   if (message.template) {
     lines.push("", formHeading(templateTitle(message.template), message.form === "template", color));
-    lines.push(...drawBox(templateBlock(message.template, "view", color), color));
+    lines.push(...drawBox(templateBlock(message.template, "view", color), color, layout.inner));
   }
   return lines.join("\n");
 }
