@@ -16,7 +16,7 @@ import { normalizePhone } from "../../compiler/phone.js";
 import { loadConfig } from "../../project/config.js";
 import { loadProject } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
-import { compileProject, newCampaignStats, planCampaign } from "../../runner/plan.js";
+import { compileProject, newCampaignStats, planCampaign, planCampaignNdjson } from "../../runner/plan.js";
 import { maskNumber } from "../../runner/mask.js";
 import { isUsableApiKey, JournalExistsError, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
@@ -288,6 +288,7 @@ export const run: CommandHandler = async (args, io) => {
 
     const diagnostics: Diagnostic[] = [];
     let plan: SendOptions["plan"];
+    let planNdjson: SendOptions["planNdjson"];
     let preflight = (): void => undefined;
     let campaignRate: number | undefined;
     let journal: string;
@@ -296,17 +297,10 @@ export const run: CommandHandler = async (args, io) => {
     if (campaignSpec) {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
       const stats = newCampaignStats();
-      let pass = 0;
-      plan = () => {
-        pass++;
-        const collecting = pass === 1;
-        return planCampaign(project, name, {
-          ...(collecting ? { stats } : {}),
-          onDiagnostic: (d) => {
-            if (collecting) diagnostics.push(d);
-          },
-        });
-      };
+      // The first pass (hash, count, diagnostics) compiles on worker threads; the second, which
+      // sends, reads the same plan again and has nothing new to say.
+      planNdjson = () => planCampaignNdjson(project, name, { stats, onDiagnostic: (d) => diagnostics.push(d) });
+      plan = () => planCampaign(project, name, { onDiagnostic: () => undefined });
       preflight = () => {
         if (stats.aborted || diagnostics.some((d) => isError(d) && d.row === undefined)) {
           throw new SpecProblems();
@@ -340,6 +334,7 @@ export const run: CommandHandler = async (args, io) => {
     try {
       summary = await send({
         plan,
+        ...(planNdjson ? { planNdjson } : {}),
         campaign: name,
         baseUrl: target.baseUrl,
         businessId: target.businessId,

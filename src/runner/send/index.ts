@@ -89,6 +89,13 @@ export interface SendOptions {
    * times. planCampaign does.
    */
   plan: () => PlanSource;
+  /**
+   * The same plan as NDJSON, exactly `JSON.stringify(item) + "\n"` per item (what
+   * planCampaignNdjson gives, compiled on worker threads): when given, the first pass reads it
+   * instead of `plan()`, which is several times faster on a large audience, so that the first
+   * request leaves sooner. The plan hash is the same either way.
+   */
+  planNdjson?: () => AsyncIterable<Uint8Array>;
   /** The campaign (or message) name: journal header, summary, confirmation. */
   campaign: string;
   baseUrl: string;
@@ -261,18 +268,77 @@ interface Scan {
 }
 
 /** First pass: hash the whole plan, count this shard's items and what will go out. */
-async function scanPlan(source: PlanSource, shard: Shard | undefined, replay: JournalState | undefined, choices: ResumeChoices): Promise<Scan> {
+async function scanPlan(options: SendOptions, replay: JournalState | undefined, choices: ResumeChoices): Promise<Scan> {
   const hash = createHash("sha256");
+  const shard = options.shard;
   let inShard = 0;
   let toSend = 0;
-  for await (const item of source) {
-    hash.update(JSON.stringify(item));
-    hash.update("\n");
-    if (shard && shardOf(item.key, shard.count) !== shard.index) continue;
+  const count = (key: string): void => {
+    if (shard && shardOf(key, shard.count) !== shard.index) return;
     inShard++;
-    if (resumeStatus(replay?.history(item.key), choices) === "send") toSend++;
+    if (resumeStatus(replay?.history(key), choices) === "send") toSend++;
+  };
+  if (options.planNdjson) {
+    const lines = new NdjsonKeys();
+    for await (const chunk of options.planNdjson()) {
+      hash.update(chunk);
+      lines.push(chunk, count);
+    }
+    lines.end();
+  } else {
+    for await (const item of options.plan()) {
+      hash.update(JSON.stringify(item));
+      hash.update("\n");
+      count(item.key);
+    }
   }
   return { planHash: `sha256:${hash.digest("hex")}`, inShard, toSend };
+}
+
+const KEY_START = Buffer.from('{"key":"');
+
+/**
+ * The key of every plan item in an NDJSON stream of them, whose chunks need not end at a line
+ * break. A plan item's first field is its key, so a line's key is read without parsing the line.
+ */
+class NdjsonKeys {
+  private carry: Buffer = Buffer.alloc(0);
+
+  push(chunk: Uint8Array, onKey: (key: string) => void): void {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    if (this.carry.length > 0) {
+      // The line begun in the last chunk: only it is joined, not the whole chunk.
+      const newline = bytes.indexOf(0x0a);
+      if (newline === -1) {
+        this.carry = Buffer.concat([this.carry, bytes]);
+        return;
+      }
+      const line = Buffer.concat([this.carry, bytes.subarray(0, newline + 1)]);
+      onKey(keyOfLine(line, 0, line.length - 1));
+      start = newline + 1;
+    }
+    for (let newline = bytes.indexOf(0x0a, start); newline !== -1; newline = bytes.indexOf(0x0a, start)) {
+      onKey(keyOfLine(bytes, start, newline));
+      start = newline + 1;
+    }
+    // Copied: a lent chunk may be reused once the next one is asked for.
+    this.carry = Buffer.from(bytes.subarray(start));
+  }
+
+  end(): void {
+    if (this.carry.length > 0) throw new Error("the plan's NDJSON does not end with a line break");
+  }
+}
+
+function keyOfLine(bytes: Buffer, start: number, end: number): string {
+  if (bytes.compare(KEY_START, 0, KEY_START.length, start, start + KEY_START.length) === 0) {
+    const from = start + KEY_START.length;
+    const quote = bytes.indexOf(0x22, from);
+    const backslash = bytes.indexOf(0x5c, from);
+    if (quote !== -1 && quote < end && (backslash === -1 || backslash > quote)) return bytes.toString("utf8", from, quote);
+  }
+  return (JSON.parse(bytes.toString("utf8", start, end)) as PlanItem).key;
 }
 
 interface ResumeChoices {
@@ -379,7 +445,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       if (opened.ownHeader && !options.resume && !dryRun) throw new JournalExistsError(journalPath, opened.ownHeader.startedAt);
     }
 
-    const scan = await scanPlan(options.plan(), options.shard, replay, choices);
+    const scan = await scanPlan(options, replay, choices);
     summary.planHash = scan.planHash;
     summary.total = scan.inShard;
     if (replay) checkReplayedHeaders(replay, { campaign: options.campaign, journalPath: journalPath!, shard: shardLabel, origin, businessId: options.businessId, planHash: scan.planHash, force: options.force === true });
@@ -504,6 +570,8 @@ interface Attempting {
   ambiguousAttempts: number;
   lastStatus: number | null;
   lastErrorCode: string | null;
+  /** The journal's number for the last outcome written lazily (a retry or fallback), if any. */
+  lazyOutcome?: number;
 }
 
 /** The second pass: workers pulling items, each carrying one recipient to a final state. */
@@ -780,7 +848,7 @@ class Run {
         ambiguous: fields.ambiguous,
       } as const;
       if (result === "sent" || result === "failed") return journal.writeDurable(entry).then(() => true, () => false);
-      journal.write(entry);
+      state.lazyOutcome = journal.write(entry);
       return journal.failed === undefined;
     };
 
@@ -852,6 +920,9 @@ class Run {
       this.summary.notAttempted++;
       return "done";
     }
+    // The last attempt's outcome went with the batch that failed: on disk its intent has no
+    // outcome, which a resume reads as unknown.
+    if (state.lazyOutcome !== undefined && !this.ctx.journal!.isWritten(state.lazyOutcome)) return this.unjournaled(state, false);
     this.interrupt(state);
     return "done";
   }
@@ -861,11 +932,13 @@ class Run {
    * recipient as unknown (an intent without an outcome), and so does this run's summary, whatever
    * the answer was, so that the two never disagree.
    */
-  private unjournaled(state: Attempting): "done" {
+  private unjournaled(state: Attempting, lastAttemptCounted = true): "done" {
     this.halt(`stopped: ${this.ctx.journal?.failed?.message ?? "the journal could not be written"}`);
     this.summary.unknown++;
     this.summary.unknownKeys.push(this.ctx.display(state.item.key));
-    const duplicated = this.notePossibleDuplicate(state.item.key, state.ambiguousAttempts + 1);
+    // The attempt whose outcome is lost may have been accepted; one already counted as ambiguous
+    // (a 5xx whose retry outcome was lost) is not counted twice.
+    const duplicated = this.notePossibleDuplicate(state.item.key, state.ambiguousAttempts + (lastAttemptCounted ? 1 : 0));
     this.record(state.item.key, state.form, "unknown", state, { possiblyDuplicated: duplicated });
     return "done";
   }

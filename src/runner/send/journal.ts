@@ -154,17 +154,31 @@ export class JournalWriter {
   private writes: Promise<unknown> = Promise.resolve();
   private idle: Array<() => void> = [];
   private failure: InputError | undefined;
+  /** Entries queued so far; an entry's number is its place in that count. */
+  private queued = 0;
+  /** Entries wholly written (the first `landed` of them). */
+  private landed = 0;
 
   private static readonly MAX_COMMITS = 2;
   private static readonly LAZY_MS = 20;
 
-  private constructor(private readonly handle: FileHandle, readonly path: string) {}
+  /** @param end where the file ends: after the last whole batch written. */
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly path: string,
+    private end: number,
+  ) {}
 
   static async open(path: string): Promise<JournalWriter> {
     mkdirSync(dirname(path), { recursive: true });
     dropTornTail(path);
     const handle = await open(path, "a");
-    return new JournalWriter(handle, path);
+    return new JournalWriter(handle, path, (await handle.stat()).size);
+  }
+
+  /** Whether the entry numbered `entry` (what `write` returned) was wholly written. */
+  isWritten(entry: number): boolean {
+    return entry < this.landed;
   }
 
   /** The error that stopped this journal: nothing more can be written to it. */
@@ -177,10 +191,11 @@ export class JournalWriter {
    * failure it is dropped: the caller learns of the failure from `failed` or the next durable
    * write, and a resume reads the entry's recipient as it stands on disk.
    */
-  write(entry: JournalEntry): void {
-    if (this.failure !== undefined) return;
+  write(entry: JournalEntry): number {
+    if (this.failure !== undefined) return Infinity;
     this.pending.push(`${JSON.stringify(entry)}\n`);
     if (!this.scheduled) this.startLazyTimer();
+    return this.queued++;
   }
 
   private startLazyTimer(): void {
@@ -195,6 +210,7 @@ export class JournalWriter {
   writeDurable(entry: JournalEntry): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     this.pending.push(`${JSON.stringify(entry)}\n`);
+    this.queued++;
     return this.flush();
   }
 
@@ -230,7 +246,8 @@ export class JournalWriter {
     this.pending = [];
     this.pendingWaiters = [];
     this.commits++;
-    const written = (this.writes = this.writes.then(() => (lines.length > 0 ? writeAll(this.handle, lines.join("")) : undefined)));
+    const upTo = this.queued;
+    const written = (this.writes = this.writes.then(() => (lines.length > 0 ? this.writeBatch(lines.join(""), upTo) : undefined)));
     written
       .then(() => (lines.length > 0 ? this.handle.datasync() : undefined))
       .then(
@@ -253,6 +270,27 @@ export class JournalWriter {
       });
   }
 
+  /**
+   * Writes one batch whole, or takes it back: after a failure the file is cut back to where the
+   * batch began (cutting needs no room on a full disk), so that none of its entries is on disk.
+   * Its waiters all fail and their requests never leave; none of its lines can then be read by a
+   * resume as anything the run's summary did not count.
+   */
+  private async writeBatch(text: string, upTo: number): Promise<void> {
+    const bytes = Buffer.from(text, "utf8");
+    try {
+      await writeAll(this.handle, bytes);
+    } catch (e) {
+      await this.handle
+        .truncate(this.end)
+        .then(() => this.handle.datasync())
+        .catch(() => undefined);
+      throw e;
+    }
+    this.end += bytes.length;
+    this.landed = upTo;
+  }
+
   async close(): Promise<void> {
     try {
       if (this.failure === undefined) await this.flush();
@@ -269,8 +307,7 @@ export class JournalWriter {
  * and its waiters' requests must not leave. The rest is written until the file system says why it
  * cannot take more.
  */
-async function writeAll(handle: FileHandle, text: string): Promise<void> {
-  const bytes = Buffer.from(text, "utf8");
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
