@@ -118,7 +118,8 @@ export function openJournals(options: OpenJournalsOptions): OpenedJournals {
       if (header) others.push({ ...other, header });
     }
     if (!options.resume) {
-      if (others.length > 0) {
+      // A dry run says what a send would do; like its own journal, others' do not stop it.
+      if (others.length > 0 && options.lock) {
         throw new UsageError(
           `this campaign was sent (or started) before with another shard layout (${describeLayout(others)}): sending again from scratch would send twice`,
           "Add --resume to send only what none of its journals knows to be sent (the journals of every layout are read).",
