@@ -17,7 +17,7 @@ import { loadConfig } from "../../project/config.js";
 import { loadProject } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
 import { compileProject, newCampaignStats, planCampaign } from "../../runner/plan.js";
-import { maskNumber } from "../../runner/mask.js";
+import { maskNumber, maskWrittenNumber } from "../../runner/mask.js";
 import { isUsableApiKey, JournalExistsError, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
@@ -488,7 +488,7 @@ function renderOne(
   diagnostics: Diagnostic[],
 ): { item: PlanItem; values: Record<string, unknown> } | undefined {
   const { number, problem } = normalizePhone(to);
-  if (!number) throw new UsageError(`msgc send: --to ${maskNumber(to)} is not a phone number${problem ? `: ${problem}` : ""}`);
+  if (!number) throw new UsageError(`msgc send: --to ${maskWrittenNumber(to)} is not a phone number${problem ? `: ${problem}` : ""}`);
   const compiled = compileProject(project);
   diagnostics.push(...compiled.diagnostics.filter((d) => d.file === project.messages.get(name)!.file));
   const message = compiled.messages.get(name);
