@@ -28,10 +28,9 @@ export function tooDeepAt(source: string, max = MAX_TEMPLATE_NESTING): number | 
     let i = open + 2;
     if (source[i] === "~") i++;
     if (source[i] === "!") {
-      const long = source.startsWith("!--", i);
-      const end = long ? /--~?\}\}/.exec(source.slice(i + 3)) : /\}\}/.exec(source.slice(i));
-      if (!end) return unresolved(source, open, depth, max);
-      at = (long ? i + 3 : i) + end.index + end[0].length;
+      const end = commentEnd(source, i);
+      if (end === undefined) return unresolved(source, open, depth, max);
+      at = end;
       continue;
     }
     const scanned = scanMustache(source, i);
@@ -52,6 +51,19 @@ export function tooDeepAt(source: string, max = MAX_TEMPLATE_NESTING): number | 
     if (levels + scanned.opens > max) return open;
     at = scanned.end + 2;
   }
+}
+
+/** Just past the `}}` that ends the comment starting at `from` (at its `!`). */
+function commentEnd(source: string, from: number): number | undefined {
+  if (!source.startsWith("!--", from)) {
+    const end = source.indexOf("}}", from);
+    return end === -1 ? undefined : end + 2;
+  }
+  // `--}}` or `--~}}`, searched from where the last try stopped so that the scan stays linear.
+  const end = /--~?\}\}/g;
+  end.lastIndex = from + 3;
+  const found = end.exec(source);
+  return found ? found.index + found[0].length : undefined;
 }
 
 /**

@@ -7,8 +7,8 @@
  * `confinement`.
  */
 import { constants } from "node:fs";
-import { open, realpath } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { open, readlink, realpath, stat } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /** Project-relative POSIX path ("" for the root itself), or undefined when `absPath` is outside `root`. */
 export function projectRelative(root: string, absPath: string): string | undefined {
@@ -21,15 +21,18 @@ export function projectRelative(root: string, absPath: string): string | undefin
 /**
  * The path with every symlink followed. A path that does not exist (yet) is its nearest existing
  * folder's real path with the rest joined on, so that a missing output folder under a linked
- * one is still seen to be where the link leads.
+ * one is still seen to be where the link leads; a dangling link leads where its target would be.
  */
-export async function realPathOf(absPath: string): Promise<string> {
+export async function realPathOf(absPath: string, hops = 0): Promise<string> {
   const rest: string[] = [];
   let at = absPath;
   for (;;) {
     try {
-      return join(await realpath(at), ...rest.reverse());
+      return join(await realpath(at), ...[...rest].reverse());
     } catch {
+      // A link loop stops being followed after as many hops as the kernel allows.
+      const target = hops < MAX_HOPS ? await readlink(at).catch(() => undefined) : undefined;
+      if (target !== undefined) return realPathOf(join(resolve(dirname(at), target), ...[...rest].reverse()), hops + 1);
       const parent = dirname(at);
       // Unreadable all the way up: compare the path as written.
       if (parent === at) return absPath;
@@ -38,6 +41,8 @@ export async function realPathOf(absPath: string): Promise<string> {
     }
   }
 }
+
+const MAX_HOPS = 40;
 
 /** Why a path may not be used: "outside" as written, "links-outside" once symlinks are followed. */
 export type Confinement = "outside" | "links-outside" | undefined;
@@ -68,6 +73,9 @@ const CHUNK = 64 * 1024;
 export async function readBoundedFile(absPath: string, maxBytes: number): Promise<ReadResult> {
   let handle;
   try {
+    // Not even opened when it is a device or a FIFO (opening some has effects of its own); the
+    // descriptor is checked again below, in case the path changed in between.
+    if (!(await stat(absPath)).isFile()) return { problem: "not-a-file" };
     handle = await open(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     return { problem: "error", code: (e as NodeJS.ErrnoException).code ?? "error" };

@@ -68,6 +68,22 @@ describe("confinement to the project", () => {
     });
   });
 
+  it("a dangling link leads where its target would be: outside", () => {
+    const dir = project({ "msgc.config.yaml": "specs: specs\n" }, (d) => {
+      symlinkSync(join(outside, "not-yet.yaml"), join(d, "specs", "later.yaml"));
+      symlinkSync(join(outside, "not-yet"), join(d, ".msgc"));
+      symlinkSync("missing.yaml", join(d, "specs", "missing-inside.yaml"));
+    });
+    expect(validate(dir)).toMatchObject({
+      code: 1,
+      diagnostics: [
+        error(".msgc", "path-outside-project", `The out folder .msgc is outside the project (${dir}) (a symlink leads out of it)`),
+        error("specs/later.yaml", "path-outside-project", "The file is outside the project (a symlink leads out of it)", [1, 1]),
+        error("specs/missing-inside.yaml", "file-unreadable", "Cannot read the file (ENOENT)", [1, 1]),
+      ],
+    });
+  });
+
   it("specs: and out: outside the root are config errors at their values; the outside folder is not walked", () => {
     const dir = project({ "msgc.config.yaml": `specs: ${join(outside, "specs")}\nout: ../out\n` });
     expect(validate(dir)).toMatchObject({

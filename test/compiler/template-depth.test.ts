@@ -54,4 +54,10 @@ describe("template nesting", () => {
     expect(tooDeepAt(`{{upper "a\\" ${"(upper ".repeat(33)}a${")".repeat(33)}}}`)).toBe(0);
     expect(tooDeepAt(`{{!-- ${calls(40)}`)).toBe(0);
   });
+
+  it("many comments and mustaches are scanned in one pass (a 1 MiB string of them)", () => {
+    expect(tooDeepAt("{{! x }}".repeat(130_000))).toBeUndefined();
+    expect(tooDeepAt("{{!-- x --}}".repeat(90_000))).toBeUndefined();
+    expect(tooDeepAt("{{a}}".repeat(200_000))).toBeUndefined();
+  });
 });
