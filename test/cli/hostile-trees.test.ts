@@ -90,13 +90,22 @@ interface Case {
   dir: string;
 }
 
-/** Every element at least once (in a shuffled order, three to a tree), then a few random trees. */
+/** A config element hides the spec tree (nothing is walked): each goes into a tree of its own. */
+const CONFIG_ELEMENTS = new Set(["specs: /", "out: outside", "config linked to a secret"]);
+
+/**
+ * Every tree element at least once (in a shuffled order, four to a tree), then one random tree
+ * per config element, with that element in it.
+ */
 function makeCases(seed: number): Case[] {
   const random = createRandom(seed);
-  const order = ELEMENTS.map((e) => e).sort(() => random() - 0.5);
+  const inTree = ELEMENTS.filter((e) => !CONFIG_ELEMENTS.has(e.name));
+  const order = [...inTree].sort(() => random() - 0.5);
   const groups: Element[][] = [];
-  for (let i = 0; i < order.length; i += 3) groups.push(order.slice(i, i + 3));
-  for (let i = 0; i < 3; i++) groups.push(Array.from({ length: 2 + Math.floor(random() * 3) }, () => ELEMENTS[Math.floor(random() * ELEMENTS.length)]!));
+  for (let i = 0; i < order.length; i += 4) groups.push(order.slice(i, i + 4));
+  for (const config of ELEMENTS.filter((e) => CONFIG_ELEMENTS.has(e.name))) {
+    groups.push([...Array.from({ length: 1 + Math.floor(random() * 3) }, () => inTree[Math.floor(random() * inTree.length)]!), config]);
+  }
   return groups.map((group, i) => {
     const dir = makeProject({ "msgc.config.yaml": "specs: specs\n", "specs/hi.yaml": MESSAGE, "specs/c.yaml": CAMPAIGN, "specs/a.csv": "phone\n+16045852331\n" });
     group.forEach((element, n) => element.make(dir, n));
