@@ -134,6 +134,11 @@ export interface ReportInput {
   target: "stdout" | "stderr";
   /** One-line summary for text output, e.g. "3 specs, 20 recipients". */
   what: string;
+  /**
+   * Applied to everything written, code frames included: `send` removes its key with it (a spec
+   * linked to a file holding the key must not print it).
+   */
+  scrub?: (text: string) => string;
 }
 
 /**
@@ -142,7 +147,9 @@ export interface ReportInput {
  * workflow-command annotations.
  */
 export function writeReport(io: CliIo, input: ReportInput): void {
-  const out = input.target === "stdout" ? io.stdout : io.stderr;
+  const stream = input.target === "stdout" ? io.stdout : io.stderr;
+  const scrub = input.scrub;
+  const out = scrub ? { isTTY: stream.isTTY, write: (text: string) => stream.write(scrub(text)) } : stream;
   switch (input.format) {
     case "json":
       out.write(`${formatDiagnosticsJson(input.diagnostics, input.summary)}\n`);

@@ -4,7 +4,7 @@
  */
 import { diagnosticToJson } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { markdownCode, markdownText } from "../runner/preview/escape.js";
+import { markdownCode, markdownText, visibleControls } from "../runner/preview/escape.js";
 import stringWidth from "string-width";
 
 export interface DiagnosticSummary {
@@ -24,6 +24,15 @@ const ANSI = {
 
 /** A code frame shows at most this many characters of a line, around the column. */
 const FRAME_WIDTH = 120;
+
+/**
+ * Text from specs (values, names, file names) on one line of a terminal or a log: control
+ * characters made visible as the preview does, line breaks too, so that a value can neither drive
+ * the terminal (titles, clearing, OSC 52 clipboard writes) nor fake a line of its own.
+ */
+function visibleLine(text: string): string {
+  return visibleControls(text.replace(/\r?\n/g, "\u2424"));
+}
 
 function paint(color: boolean, code: string, text: string): string {
   return color ? `${code}${text}${ANSI.reset}` : text;
@@ -63,8 +72,10 @@ export function caretPadding(before: string): string {
 function codeFrame(source: string, d: Diagnostic, color: boolean): string | undefined {
   if (!d.range) return undefined;
   const { line, column } = d.range.start;
-  let text = sourceLine(source, line);
-  if (text === undefined) return undefined;
+  const raw = sourceLine(source, line);
+  if (raw === undefined) return undefined;
+  // One character for one: the column and the cut below still line up.
+  let text = visibleControls(raw);
   let caretAt = Math.min(column, text.length);
   if (text.length > FRAME_WIDTH) {
     const from = Math.max(0, Math.min(caretAt - FRAME_WIDTH / 2, text.length - FRAME_WIDTH));
@@ -94,11 +105,11 @@ export function formatDiagnosticsText(
   return diagnostics
     .map((d) => {
       const severity = paint(color, d.severity === "error" ? ANSI.red + ANSI.bold : ANSI.yellow + ANSI.bold, d.severity);
-      const lines = [`${formatLocation(d)} ${severity} ${paint(color, ANSI.dim, d.code)} ${d.message}`];
+      const lines = [`${visibleLine(formatLocation(d))} ${severity} ${paint(color, ANSI.dim, d.code)} ${visibleLine(d.message)}`];
       const source = d.row === undefined ? sources.get(d.file) : undefined;
       const frame = source === undefined ? undefined : codeFrame(source, d, color);
       if (frame) lines.push(frame);
-      if (d.hint) lines.push(`  ${paint(color, ANSI.cyan, "hint:")} ${d.hint}`);
+      if (d.hint) lines.push(`  ${paint(color, ANSI.cyan, "hint:")} ${visibleLine(d.hint)}`);
       return lines.join("\n");
     })
     .join("\n");
@@ -116,7 +127,7 @@ export function formatDiagnosticsJson(diagnostics: readonly Diagnostic[], summar
 
 /** Workflow-command escaping: the message (data) and, more strictly, property values. */
 function escapeData(text: string): string {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  return visibleControls(text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
 }
 
 function escapeProperty(text: string): string {

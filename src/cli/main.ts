@@ -9,6 +9,7 @@ import nodeModule from "node:module";
 import { fileURLToPath } from "node:url";
 import type { CliIo, CommandHandler } from "./io.js";
 import { EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError, UsageError } from "./io.js";
+import { visibleControls } from "../runner/preview/escape.js";
 
 type CommandModule = Promise<{ run: CommandHandler }>;
 
@@ -122,7 +123,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 /** The one place where errors become exit codes. */
 export function reportFailure(e: unknown, io: CliIo): number {
   if (e instanceof UsageError) {
-    io.stderr.write(`${prefixed(e.message)}\n${e.hint ? `${e.hint}\n` : ""}`);
+    io.stderr.write(`${prefixed(e.message)}\n${e.hint ? `${visibleControls(e.hint)}\n` : ""}`);
     return EXIT_USAGE;
   }
   if (e instanceof InputError) {
@@ -134,8 +135,9 @@ export function reportFailure(e: unknown, io: CliIo): number {
   return EXIT_INTERNAL;
 }
 
+/** The first line, controls made visible: messages can quote spec values and file names. */
 function prefixed(message: string): string {
-  const line = message.split("\n")[0] ?? "";
+  const line = visibleControls(message.split("\n")[0] ?? "");
   return line.startsWith("msgc") ? line : `msgc: ${line}`;
 }
 

@@ -5,6 +5,7 @@
 import Handlebars from "handlebars";
 import type { Diagnostic, JsonPath } from "../diagnostics.js";
 import { BLOCK_HELPERS, HELPER_ARITY, HELPER_NAMES, HELPERS } from "./helpers.js";
+import { MAX_TEMPLATE_NESTING, tooDeepAt } from "./template-depth.js";
 import { closest } from "./words.js";
 
 export type Values = Readonly<Record<string, string | number | boolean>>;
@@ -124,6 +125,8 @@ function isPath(node: Node): node is PathNode {
   return node.type === "PathExpression";
 }
 
+const TOO_DEEP = `The template nests more than ${MAX_TEMPLATE_NESTING} levels deep ({{#if}} and {{#unless}} blocks, {{else if}} chains and (sub-expressions) together); write it flatter`;
+
 /** Compile one spec string. Reports problems instead of throwing; `text` is absent on errors. */
 export function compileText(
   source: string,
@@ -142,16 +145,33 @@ export function compileText(
     diagnostics.push(d);
   };
 
+  const tooDeep = tooDeepAt(source);
+  if (tooDeep !== undefined) {
+    report("template-syntax", TOO_DEEP, tooDeep);
+    return { diagnostics };
+  }
   let program: { body: Node[] };
   try {
     program = handlebars.parse(source) as unknown as { body: Node[] };
   } catch (error) {
+    if (error instanceof RangeError) {
+      report("template-syntax", TOO_DEEP, source.indexOf("{{"));
+      return { diagnostics };
+    }
     const { message, offset } = describeParseError(error, source, starts);
     report("template-syntax", message, offset);
     return { diagnostics };
   }
 
-  checkStatements(program.body, new Set(), ctx, report);
+  try {
+    checkStatements(program.body, new Set(), ctx, report);
+  } catch (error) {
+    // The depth check above is meant to make this unreachable; a stack overflow is still one
+    // diagnostic, not a crash.
+    if (!(error instanceof RangeError)) throw error;
+    diagnostics.length = 0;
+    report("template-syntax", TOO_DEEP, source.indexOf("{{"));
+  }
   if (diagnostics.length > 0) return { diagnostics };
 
   const simple = opts.handlebarsOnly ? undefined : simpleSegments(program.body);

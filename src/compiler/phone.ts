@@ -10,6 +10,9 @@
  */
 import { Metadata, parsePhoneNumberFromString, type MetadataJson } from "libphonenumber-js/core";
 import metadataJson from "libphonenumber-js/metadata.max.json";
+// Pure and import-free: the number a problem quotes is masked, since the problem is printed in
+// CI logs and pull-request annotations.
+import { maskWrittenNumber } from "../runner/mask.js";
 
 const METADATA: MetadataJson = metadataJson;
 
@@ -151,11 +154,12 @@ export function normalizePhone(raw: string): { number?: string; problem?: string
 }
 
 function slowPath(text: string): { number?: string; problem?: string } {
+  const shown = JSON.stringify(maskWrittenNumber(text));
   if (!text.startsWith("+") && !text.startsWith("\uff0b")) {
-    return { problem: `${JSON.stringify(text)} is not in international format: start it with + and the country code` };
+    return { problem: `${shown} is not in international format: start it with + and the country code` };
   }
   const parsed = parsePhoneNumberFromString(text, METADATA);
-  if (!parsed) return { problem: `${JSON.stringify(text)} is not a phone number` };
-  if (!parsed.isValid()) return { problem: `${JSON.stringify(text)} is not a valid phone number for its country code` };
+  if (!parsed) return { problem: `${shown} is not a phone number` };
+  if (!parsed.isValid()) return { problem: `${shown} is not a valid phone number for its country code` };
   return { number: parsed.number };
 }

@@ -3,11 +3,13 @@
  * schema/config.schema.json, defaults filled in. No config file is needed: without one the
  * project root is the working directory and every setting has its default.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, parse, resolve } from "node:path";
-import type { Diagnostic } from "../diagnostics.js";
+import type { Diagnostic, Range } from "../diagnostics.js";
 import type { WindowMode } from "../compiler/plan.js";
 import type { MsgcConfig } from "../types/config.generated.js";
+import { confinement, readBoundedFile, realPathOf } from "./confine.js";
+import type { Confinement } from "./confine.js";
 import { locateProblems, sortByPosition } from "./load.js";
 import { checkSchema } from "./schema-check.js";
 import { MAX_SPEC_BYTES, parseYamlSource } from "./yaml-source.js";
@@ -81,24 +83,29 @@ export async function findConfigFile(cwd: string): Promise<string | undefined> {
 export async function loadConfig(opts: { cwd: string; configPath?: string }): Promise<{ config: ResolvedConfig; diagnostics: Diagnostic[] }> {
   const cwd = resolve(opts.cwd);
   const configFile = opts.configPath !== undefined ? (isAbsolute(opts.configPath) ? opts.configPath : resolve(cwd, opts.configPath)) : await findConfigFile(cwd);
-  if (configFile === undefined) return { config: resolveConfig(cwd, {}), diagnostics: [] };
+  if (configFile === undefined) {
+    const config = resolveConfig(cwd, {});
+    return { config, diagnostics: await checkFolders(config, await realPathOf(cwd), {}, undefined, () => undefined) };
+  }
 
   const root = dirname(configFile);
   // The config's folder is the root, so its project-relative name is its base name.
   const file = basename(configFile);
   const fallback = { config: resolveConfig(root, {}, configFile) };
-  let source: string;
-  try {
-    const info = await stat(configFile);
-    if (info.size > MAX_SPEC_BYTES) {
-      return { ...fallback, diagnostics: [wholeFile("file-too-large", `The config file is ${info.size} bytes; at most ${MAX_SPEC_BYTES} bytes (1 MiB) are read`, file)] };
+  // The config is part of the project: a link from it to a file elsewhere is not read.
+  const realRoot = await realPathOf(root);
+  if ((await confinement(root, realRoot, configFile)) !== undefined) {
+    return { ...fallback, diagnostics: [wholeFile("path-outside-project", `The config file ${file} links to a file outside the project (${root})`, file)] };
+  }
+  const read = await readBoundedFile(configFile, MAX_SPEC_BYTES);
+  if ("problem" in read) {
+    if (read.problem === "too-large") {
+      return { ...fallback, diagnostics: [wholeFile("file-too-large", `The config file is ${read.bytes} bytes; at most ${MAX_SPEC_BYTES} bytes (1 MiB) are read`, file)] };
     }
-    source = await readFile(configFile, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    const why = code === "ENOENT" ? "it does not exist" : `${code}`;
+    const why = read.problem === "not-a-file" ? "it is not a regular file" : read.code === "ENOENT" ? "it does not exist" : read.code;
     return { ...fallback, diagnostics: [wholeFile("file-unreadable", `Cannot read the config file ${configFile} (${why})`, file)] };
   }
+  const source = read.text;
 
   // An empty config file (or one with only comments) is a config with every default.
   const { parsed, diagnostics } = parseYamlSource(source, file, { allowEmpty: true });
@@ -113,9 +120,48 @@ export async function loadConfig(opts: { cwd: string; configPath?: string }): Pr
     }));
     return { ...fallback, diagnostics: sortByPosition(located) };
   }
-  return { config: resolveConfig(root, data as MsgcConfig, configFile), diagnostics: [] };
+  const config = resolveConfig(root, data as MsgcConfig, configFile);
+  const folders = await checkFolders(config, realRoot, data as MsgcConfig, file, (key) => parsed.locator.locate([key]));
+  return { config, diagnostics: folders };
 }
 
+/**
+ * `specs:` and `out:` must name folders inside the project, also once symlinks are followed:
+ * `specs: /` would walk the whole disk, `out: ../x` would write elsewhere. The folders the
+ * defaults name are checked too, since a link committed as `specs` is just as far away.
+ */
+async function checkFolders(
+  config: ResolvedConfig,
+  realRoot: string,
+  written: MsgcConfig,
+  file: string | undefined,
+  locate: (key: string) => Range | undefined,
+): Promise<Diagnostic[]> {
+  const diagnostics: Diagnostic[] = [];
+  for (const [key, folder] of [["specs", config.specsDir], ["out", config.outDir]] as const) {
+    const where = await confinement(config.root, realRoot, folder);
+    if (where === undefined) continue;
+    const value = written[key];
+    const range = value === undefined ? undefined : locate(key);
+    const outside = `is outside the project (${config.root})${describeConfinement(where)}`;
+    if (file !== undefined && value !== undefined) {
+      diagnostics.push({ code: "config-invalid", severity: "error", message: `${file}: ${key}: ${JSON.stringify(value)} ${outside}`, file, path: [key], range: range ?? START });
+    } else {
+      // The default folder: nothing written in a config is at fault, the folder itself is.
+      const name = key === "specs" ? CONFIG_DEFAULTS.specs : CONFIG_DEFAULTS.out;
+      diagnostics.push({ code: "path-outside-project", severity: "error", message: `The ${key} folder ${name} ${outside}`, file: name, path: [] });
+    }
+  }
+  return diagnostics;
+}
+
+/** The words after "is outside the project" for a path refused by `confinement`. */
+export function describeConfinement(where: Confinement): string {
+  return where === "links-outside" ? " (a symlink leads out of it)" : "";
+}
+
+const START: Range = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
+
 function wholeFile(code: Diagnostic["code"], message: string, file: string): Diagnostic {
-  return { code, severity: "error", message, file, path: [], range: { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } } };
+  return { code, severity: "error", message, file, path: [], range: START };
 }

@@ -2,19 +2,21 @@
  * The spec tree: every spec file under the specs folder (or the given paths) loaded, names
  * unique per kind, campaigns' references resolved, paths confined to the project root.
  */
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { Diagnostic, Range } from "../diagnostics.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { MessageSpec } from "../types/message.generated.js";
 import { closest } from "../compiler/words.js";
-import { loadConfig } from "./config.js";
+import { describeConfinement, loadConfig } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
 import { loadSpecSourceWithDeclaration, sortByPosition } from "./load.js";
 import type { DeclaredSpec, LoadedSpec } from "./load.js";
+import { confinement, projectRelative, readBoundedFile, realPathOf } from "./confine.js";
 import { MAX_SPEC_BYTES } from "./yaml-source.js";
 
 export type { LoadedSpec } from "./load.js";
+export { projectRelative } from "./confine.js";
 
 export interface Project {
   config: ResolvedConfig;
@@ -37,14 +39,6 @@ const SKIPPED_FOLDERS = new Set(["node_modules"]);
 
 const START: Range = { start: { line: 0, column: 0 }, end: { line: 0, column: 0 } };
 
-/** Project-relative POSIX path, or undefined when `absPath` is outside `root`. */
-export function projectRelative(root: string, absPath: string): string | undefined {
-  const rel = relative(root, absPath);
-  if (rel === "..") return undefined;
-  if (rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
-  return rel.split(sep).join("/");
-}
-
 function problem(code: Diagnostic["code"], message: string, file: string, range: Range | undefined, path: Diagnostic["path"] = []): Diagnostic {
   return { code, severity: "error", message, file, path, ...(range ? { range } : {}) };
 }
@@ -61,23 +55,35 @@ async function collectSpecFiles(folder: string, into: string[]): Promise<void> {
     // Symlinked folders are not followed: a link loop must not hang the loader.
     if (entry.isDirectory()) {
       if (!entry.name.startsWith(".") && !SKIPPED_FOLDERS.has(entry.name)) await collectSpecFiles(path, into);
-    } else if ((entry.isFile() || entry.isSymbolicLink()) && SPEC_EXTENSIONS.test(entry.name)) {
+    } else if (SPEC_EXTENSIONS.test(entry.name)) {
+      // Links and special files too: reading them says what is wrong with them.
       into.push(path);
     }
   }
 }
 
-/** The spec files to load: the given paths (files or folders inside the root) or the specs folder. */
-async function findSpecFiles(config: ResolvedConfig, cwd: string, paths: readonly string[] | undefined, diagnostics: Diagnostic[]): Promise<string[]> {
+/** Where the project is, as written and with its symlinks followed: what every path is held to. */
+interface Bounds {
+  root: string;
+  realRoot: string;
+}
+
+/**
+ * The spec files to load: the given paths (files or folders inside the root) or the specs folder.
+ * Undefined when the specs folder itself is outside the project (loadConfig reported it).
+ */
+async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string, paths: readonly string[] | undefined, diagnostics: Diagnostic[]): Promise<string[] | undefined> {
   const files: string[] = [];
   if (paths === undefined || paths.length === 0) {
+    if ((await confinement(bounds.root, bounds.realRoot, config.specsDir)) !== undefined) return undefined;
     await collectSpecFiles(config.specsDir, files);
     return files;
   }
   for (const given of paths) {
     const absPath = resolve(cwd, given);
-    if (projectRelative(config.root, absPath) === undefined) {
-      diagnostics.push(problem("path-outside-project", `${given} is outside the project (${config.root})`, given, undefined));
+    const where = await confinement(bounds.root, bounds.realRoot, absPath);
+    if (where !== undefined) {
+      diagnostics.push(problem("path-outside-project", `${given} is outside the project (${config.root})${describeConfinement(where)}`, given, undefined));
       continue;
     }
     let info;
@@ -95,24 +101,21 @@ async function findSpecFiles(config: ResolvedConfig, cwd: string, paths: readonl
   return [...new Set(files)];
 }
 
-async function readSpecFile(absPath: string, file: string): Promise<{ source?: string; diagnostic?: Diagnostic }> {
-  try {
-    const info = await stat(absPath);
-    if (info.size > MAX_SPEC_BYTES) {
-      return {
-        diagnostic: problem(
-          "file-too-large",
-          `The file is ${info.size} bytes; msgc reads YAML files of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`,
-          file,
-          START,
-        ),
-      };
-    }
-    return { source: await readFile(absPath, "utf8") };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    return { diagnostic: problem("file-unreadable", `Cannot read the file (${code})`, file, START) };
+/** A spec file's text: inside the project (links followed), a regular file, at most 1 MiB. */
+async function readSpecFile(absPath: string, file: string, bounds: Bounds): Promise<{ source?: string; diagnostic?: Diagnostic }> {
+  const where = await confinement(bounds.root, bounds.realRoot, absPath);
+  if (where !== undefined) {
+    return { diagnostic: problem("path-outside-project", `The file is outside the project${describeConfinement(where)}`, file, START) };
   }
+  const read = await readBoundedFile(absPath, MAX_SPEC_BYTES);
+  if ("text" in read) return { source: read.text };
+  if (read.problem === "too-large") {
+    return {
+      diagnostic: problem("file-too-large", `The file is ${read.bytes} bytes; msgc reads YAML files of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`, file, START),
+    };
+  }
+  const why = read.problem === "not-a-file" ? "it is not a regular file" : read.code;
+  return { diagnostic: problem("file-unreadable", `Cannot read the file (${why})`, file, START) };
 }
 
 function lineOf(spec: LoadedSpec): number {
@@ -126,9 +129,11 @@ function lineOf(spec: LoadedSpec): number {
 export async function loadProject(opts: { cwd: string; configPath?: string; paths?: string[] }): Promise<Project> {
   const cwd = resolve(opts.cwd);
   const { config, diagnostics } = await loadConfig({ cwd, ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}) });
-  const found = await findSpecFiles(config, cwd, opts.paths, diagnostics);
+  // The root through its own symlinks too (a temporary folder often is one), to compare like with like.
+  const bounds: Bounds = { root: config.root, realRoot: await realPathOf(config.root) };
+  const found = await findSpecFiles(config, bounds, cwd, opts.paths, diagnostics);
   // With `specs: .` the config sits among the specs; it is not one.
-  const absPaths = found.filter((absPath) => absPath !== config.configFile);
+  const absPaths = (found ?? []).filter((absPath) => absPath !== config.configFile);
   const entries = absPaths
     .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -139,7 +144,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const messages = new Map<string, LoadedSpec<MessageSpec>>();
   const campaigns = new Map<string, LoadedSpec<CampaignSpec>>();
   const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: ReadonlySet<string>): Promise<void> => {
-    const read = await readSpecFile(absPath, file);
+    const read = await readSpecFile(absPath, file, bounds);
     if (read.source === undefined) {
       if (read.diagnostic && !only) diagnostics.push(read.diagnostic);
       return;
@@ -178,7 +183,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     const wanted = new Set([...campaigns.values()].map((c) => c.data.message).filter((name) => !messages.has(name)));
     if (wanted.size > 0) {
       const loadedPaths = new Set(absPaths);
-      const others = (await findSpecFiles(config, cwd, undefined, []))
+      const others = ((await findSpecFiles(config, bounds, cwd, undefined, [])) ?? [])
         .filter((absPath) => absPath !== config.configFile && !loadedPaths.has(absPath))
         .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
         .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -187,15 +192,13 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     }
   }
 
-  // The root through its own symlinks too (a temporary folder often is one), to compare like with like.
-  const realRoot = campaigns.size > 0 ? ((await realPathOf(config.root)) ?? config.root) : config.root;
   for (const campaign of campaigns.values()) {
     checkCampaignReferences(campaign, config, messages, declared, diagnostics);
-    const audienceProblem = await checkAudiencePath(campaign, config, realRoot);
+    const audienceProblem = await checkAudiencePath(campaign, bounds);
     if (audienceProblem) diagnostics.push(audienceProblem);
   }
 
-  if (entries.length === 0 && !diagnostics.some((d) => d.code === "file-unreadable" || d.code === "path-outside-project")) {
+  if (found !== undefined && entries.length === 0 && !diagnostics.some((d) => d.code === "file-unreadable" || d.code === "path-outside-project")) {
     const where = projectRelative(config.root, config.specsDir) || ".";
     const searched = opts.paths?.length ? opts.paths.join(", ") : `${where}/`;
     diagnostics.push(problem("no-specs", `No spec files (*.yaml, *.yml) found in ${searched}`, opts.paths?.length ? (opts.paths[0] as string) : where, undefined));
@@ -238,30 +241,17 @@ function checkCampaignReferences(
   }
 }
 
-/** The path with every symlink followed; undefined when nothing is there. */
-async function realPathOf(absPath: string): Promise<string | undefined> {
-  try {
-    return await realpath(absPath);
-  } catch {
-    // Missing or unreadable: the runner says which when it opens the file.
-    return undefined;
-  }
-}
-
 /**
  * A campaign's audience must stay inside the project, also once symlinks are followed: a link
  * under specs/ must not read a file elsewhere. The one place that checks it (the runner does not
  * report it again); a missing file is left to the runner, which reads it.
  */
-async function checkAudiencePath(campaign: LoadedSpec<CampaignSpec>, config: ResolvedConfig, realRoot: string): Promise<Diagnostic | undefined> {
+async function checkAudiencePath(campaign: LoadedSpec<CampaignSpec>, bounds: Bounds): Promise<Diagnostic | undefined> {
   const given = campaign.data.audience.file;
-  const audience = resolve(dirname(campaign.absPath), given);
-  const outside = (why: string): Diagnostic =>
-    problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, campaign.locate(["audience", "file"]), ["audience", "file"]);
-  if (projectRelative(config.root, audience) === undefined) return outside("");
-  const real = await realPathOf(audience);
-  if (real !== undefined && projectRelative(realRoot, real) === undefined) return outside(" (it links to a file outside)");
-  return undefined;
+  const where = await confinement(bounds.root, bounds.realRoot, resolve(dirname(campaign.absPath), given));
+  if (where === undefined) return undefined;
+  const why = where === "links-outside" ? " (it links to a file outside)" : "";
+  return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, campaign.locate(["audience", "file"]), ["audience", "file"]);
 }
 
 /** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */

@@ -52,6 +52,11 @@ export interface SandboxOptions {
   acceptThenFail?: number | boolean;
   /** Appends every accepted message to this file as NDJSON. */
   logFile?: string;
+  /**
+   * Told once when the log cannot be written (a full disk, a file that went away): logging
+   * stops there and the sandbox goes on answering.
+   */
+  onLogError?: (message: string) => void;
   /** Epoch ms; drives the 24-hour window and `receivedAt`. Default Date.now. */
   now?: () => number;
 }
@@ -143,6 +148,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const templates = await resolveTemplates(options.templates);
   const inbound = await resolveInbound(options.inbound, now());
   const log = options.logFile === undefined ? undefined : await openLog(options.logFile);
+  let logFailed = false;
+  log?.on("error", (error: NodeJS.ErrnoException) => {
+    if (logFailed) return;
+    logFailed = true;
+    options.onLogError?.(`cannot write the log file ${options.logFile} (${error.code ?? "error"}); accepted messages are no longer logged`);
+  });
   // Compiled now rather than on the first request, whose latency a test may be measuring.
   getValidators();
 
@@ -157,7 +168,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now,
     // Math.random is enough for an id's random part and costs far less than crypto's per id.
     nextId: monotonicFactory(Math.random),
-    onAccepted: log ? (message) => log.write(`${JSON.stringify(message)}\n`) : undefined,
+    onAccepted: log
+      ? (message) => {
+          if (!logFailed) log.write(`${JSON.stringify(message)}\n`);
+        }
+      : undefined,
   };
   const server = createServer(createRequestHandler(state));
   try {
@@ -192,9 +207,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         // Hanging requests and idle keep-alive sockets would otherwise hold close() open.
         server.closeAllConnections();
         await closed;
-        if (log) {
+        if (log && !log.destroyed) {
           log.end();
-          await once(log, "close");
+          // A log that fails while closing was reported by its error listener.
+          await once(log, "close").catch(() => undefined);
         }
       })();
       return closing;

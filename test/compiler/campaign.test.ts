@@ -159,9 +159,9 @@ describe("compileRow", () => {
   });
 
   const bad: Array<[string, Record<string, unknown>, Array<[string, string | undefined, string]>]> = [
-    ["phone: invalid number", { ...good, mobile: "+1 555 555 5555" }, [["phone-invalid", "mobile", '"+1 555 555 5555" is not a valid phone number for its country code']]],
+    ["phone: invalid number", { ...good, mobile: "+1 555 555 5555" }, [["phone-invalid", "mobile", '"+1555•••5555" is not a valid phone number for its country code']]],
     ["phone: missing", { ...good, mobile: "" }, [["phone-invalid", "mobile", "mobile is empty"]]],
-    ["phone: national format", { ...good, mobile: "(604) 585-2331" }, [["phone-invalid", "mobile", '"(604) 585-2331" is not in international format: start it with + and the country code']]],
+    ["phone: national format", { ...good, mobile: "(604) 585-2331" }, [["phone-invalid", "mobile", '"•••31" is not in international format: start it with + and the country code']]],
     ["order_id: pattern", { ...good, order_id: "12a" }, [["var-invalid", "order_id", 'order_id "12a" does not match ^[0-9]{5,}$']]],
     ["fname: renamed column missing", { ...good, fname: undefined }, [["var-missing", "fname", "first_name is required but has no value"]]],
     ["qty: not an integer", { ...good, qty: "two" }, [["var-invalid", "qty", 'qty "two" is not an integer']]],

@@ -1,4 +1,6 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { InputError } from "../../src/cli/io.js";
@@ -66,5 +68,47 @@ describe("reading a revision with git", () => {
     } finally {
       await checkout.remove();
     }
+  });
+});
+
+describe("a hostile base revision", () => {
+  const repo = new TempRepo();
+  repo.write({ "specs/a.yaml": "a: 1\n" });
+  repo.commit("first");
+  const escaped = `ESCAPED-BY-MSGC-${process.pid}-${Date.now()}.yaml`;
+  afterAll(() => {
+    repo.remove();
+    rmSync(join(tmpdir(), escaped), { force: true });
+  });
+
+  /** A commit whose tree is written by hand: `entries` as `git mktree` reads them. */
+  const commitTree = (entries: string[]): string => {
+    const tree = execFileSync("git", ["mktree"], { cwd: repo.dir, input: entries.map((e) => `${e}\n`).join(""), encoding: "utf8" }).trim();
+    return execFileSync("git", ["commit-tree", tree, "-m", "hostile"], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" },
+    }).trim();
+  };
+  const blob = (text: string): string => execFileSync("git", ["hash-object", "-w", "--stdin"], { cwd: repo.dir, input: text, encoding: "utf8" }).trim();
+
+  test("a tree with `..` entries is refused, and nothing is written outside the temporary folder", async () => {
+    const inner = execFileSync("git", ["mktree"], { cwd: repo.dir, input: `100644 blob ${blob("kind: Message\n")}\t${escaped}\n`, encoding: "utf8" }).trim();
+    const commit = commitTree([`040000 tree ${inner}\t..`]);
+    const error = await checkoutRevision({ top: repo.dir, commit }, "").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(`msgc diff: ${commit} holds the path "../${escaped}", which is not a plain relative path; refused`);
+    expect(existsSync(join(tmpdir(), escaped))).toBe(false);
+  });
+
+  test("`.` and doubled entries are refused with one line, not a crash", async () => {
+    const file = blob("a: 1\n");
+    const dot = commitTree([`100644 blob ${file}\t.`]);
+    const dotError = await checkoutRevision({ top: repo.dir, commit: dot }, "").catch((e: unknown) => e);
+    expect((dotError as Error).message).toBe(`msgc diff: ${dot} holds the path ".", which is not a plain relative path; refused`);
+    const twice = commitTree([`100644 blob ${file}\ta.yaml`, `100644 blob ${file}\ta.yaml`]);
+    const twiceError = await checkoutRevision({ top: repo.dir, commit: twice }, "").catch((e: unknown) => e);
+    expect(twiceError).toBeInstanceOf(InputError);
+    expect((twiceError as Error).message).toBe('msgc diff: cannot write "a.yaml" of the base revision (EEXIST)');
   });
 });

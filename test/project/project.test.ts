@@ -92,11 +92,15 @@ describe("loadConfig", () => {
   });
 
   test("config: --config names a file that must exist", async () => {
-    const root = project({ "conf/custom.yaml": "specs: ../s\n" });
+    const root = project({ "conf/custom.yaml": "specs: s\n", "conf/beside.yaml": "specs: ../s\n" });
     const found = await loadConfig({ cwd: root, configPath: "conf/custom.yaml" });
     expect(found.diagnostics).toEqual([]);
     expect(found.config.root).toBe(join(root, "conf"));
-    expect(found.config.specsDir).toBe(join(root, "s"));
+    expect(found.config.specsDir).toBe(join(root, "conf", "s"));
+    // The config's folder is the root: a specs folder beside it is outside the project.
+    const beside = await loadConfig({ cwd: root, configPath: "conf/beside.yaml" });
+    expect(brief(beside.diagnostics)).toEqual(["beside.yaml:1:8 config-invalid"]);
+    expect(beside.diagnostics[0]!.message).toBe(`beside.yaml: specs: "../s" is outside the project (${join(root, "conf")})`);
     const missing = await loadConfig({ cwd: root, configPath: "nope.yaml" });
     expect(brief(missing.diagnostics)).toEqual(["nope.yaml:1:1 file-unreadable"]);
     expect(missing.diagnostics[0]!.message).toBe(`Cannot read the config file ${join(root, "nope.yaml")} (it does not exist)`);

@@ -189,4 +189,30 @@ describe("msgc sandbox (the built binary)", () => {
     expect(code).toBe(64);
     expect(stderr).toBe(`msgc sandbox: --hang-rate must be a probability from 0 to 1, got "7"\nRun "msgc sandbox --help" for its options.\n`);
   });
+
+  it("a log that cannot be written: one line on stderr, and the sandbox keeps answering", async () => {
+    // Writes to /dev/full fail with ENOSPC, as on a full disk.
+    const child = spawn(process.execPath, [MAIN, "sandbox", "--port", "0", "--log", "/dev/full"]);
+    const exited = once(child, "exit");
+    let output = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await waitFor(() => output.includes("Press Ctrl-C") || child.exitCode !== null);
+      const url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+      const post = () =>
+        fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "sandbox" }, body: TEMPLATE_BODY });
+      expect((await post()).status).toBe(200);
+      await waitFor(() => stderr.includes("\n") || child.exitCode !== null);
+      expect((await post()).status).toBe(200);
+      expect((await post()).status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(stderr).toBe("msgc sandbox: cannot write the log file /dev/full (ENOSPC); accepted messages are no longer logged\n");
+    expect(output).toContain("msgc sandbox stopped: 3 requests, 3 messages accepted\n");
+  });
 });

@@ -148,7 +148,7 @@ export async function runSandbox(args: string[], io: CliIo, waitForStop: () => P
   if (helpRequested({ help }, HELP, io)) return EXIT_OK;
   let sandbox: Sandbox;
   try {
-    sandbox = await startSandbox(options);
+    sandbox = await startSandbox({ ...options, onLogError: (message) => io.stderr.write(`msgc sandbox: ${message}\n`) });
   } catch (e) {
     if (e instanceof SandboxConfigError) throw new InputError(`msgc sandbox: ${e.message}`);
     throw e;

@@ -17,7 +17,7 @@ import { loadConfig } from "../../project/config.js";
 import { loadProject } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
 import { compileProject, newCampaignStats, planCampaign, planCampaignNdjson } from "../../runner/plan.js";
-import { maskNumber } from "../../runner/mask.js";
+import { maskNumber, maskWrittenNumber } from "../../runner/mask.js";
 import { isUsableApiKey, JournalExistsError, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
@@ -257,6 +257,10 @@ export const run: CommandHandler = async (args, io) => {
   const showNumbers = values["show-numbers"] === true;
   const quiet = values.quiet === true;
 
+  // The in-process sandbox's key is a random one of its own; the real key may still be in the
+  // environment (or a file) and must not show up either. Everything printed goes through `scrub`.
+  const secrets = [io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim()];
+  const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
   // Everything about the target is checked before any spec is loaded or compiled.
   const configPath = values.config !== undefined ? { configPath: values.config } : {};
   const { config, diagnostics: configDiagnostics } = await loadConfig({ cwd: io.cwd, ...configPath });
@@ -269,6 +273,7 @@ export const run: CommandHandler = async (args, io) => {
       quiet,
       target: "stdout",
       what: "nothing sent",
+      scrub,
     });
     return EXIT_PROBLEMS;
   }
@@ -277,14 +282,11 @@ export const run: CommandHandler = async (args, io) => {
   const project = await loadProject({ cwd: io.cwd, ...configPath });
   checkName(project, name, single);
   const target = await resolveTarget(io, values, config, dryRun);
-  // The in-process sandbox's key is a random one of its own; the real key may still be in the
-  // environment (or a file) and must not show up either.
-  const secrets = [target.apiKey, io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim()];
-  const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
+  secrets.push(target.apiKey);
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
     const loadErrors = project.diagnostics.filter(isError);
-    if (loadErrors.length > 0) return reportDiagnostics(io, project, project.diagnostics, format, quiet);
+    if (loadErrors.length > 0) return reportDiagnostics(io, project, project.diagnostics, format, quiet, scrub);
 
     const diagnostics: Diagnostic[] = [];
     let plan: SendOptions["plan"];
@@ -309,7 +311,7 @@ export const run: CommandHandler = async (args, io) => {
       journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, sandbox: values.sandbox === true });
     } else {
       const rendered = renderOne(io, project, name, values.to!, values.vars, values.var ?? [], diagnostics);
-      if (!rendered) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      if (!rendered) return reportDiagnostics(io, project, diagnostics, format, quiet, scrub);
       const { item, values: given } = rendered;
       plan = () => [item];
       // The same values to the same number are the same send (refused, or resumed); other values
@@ -358,7 +360,7 @@ export const run: CommandHandler = async (args, io) => {
         signal: controller.signal,
       });
     } catch (e) {
-      if (e instanceof SpecProblems) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      if (e instanceof SpecProblems) return reportDiagnostics(io, project, diagnostics, format, quiet, scrub);
       if (e instanceof JournalExistsError && singleSend) {
         const to = showNumbers ? singleSend.recipient : maskNumber(singleSend.recipient);
         throw new UsageError(
@@ -376,11 +378,12 @@ export const run: CommandHandler = async (args, io) => {
     if (diagnostics.length > 0 && format === "text") {
       writeReport(io, {
         format: "text",
-        diagnostics: showNumbers ? diagnostics : diagnostics.map((d) => ({ ...d, message: scrub(d.message) })),
+        diagnostics,
         summary: { specs: project.specs.length, errors: rowProblems, warnings: diagnostics.length - rowProblems },
         sources: sourcesOf(project),
         quiet,
         target: "stderr",
+        scrub,
         what: `${name}: ${rowProblems} audience row${rowProblems === 1 ? "" : "s"} not sent`,
       });
     }
@@ -440,7 +443,7 @@ function fromLibraryCall<T>(call: () => T): T {
 /** The campaign could not be read or compiled: its diagnostics are the answer, nothing is sent. */
 class SpecProblems extends Error {}
 
-function reportDiagnostics(io: CliIo, project: Project, diagnostics: Diagnostic[], format: "text" | "json", quiet: boolean): number {
+function reportDiagnostics(io: CliIo, project: Project, diagnostics: Diagnostic[], format: "text" | "json", quiet: boolean, scrub: (text: string) => string): number {
   const errors = diagnostics.filter(isError).length;
   writeReport(io, {
     format,
@@ -450,6 +453,7 @@ function reportDiagnostics(io: CliIo, project: Project, diagnostics: Diagnostic[
     quiet,
     target: "stdout",
     what: "nothing sent",
+    scrub,
   });
   return EXIT_PROBLEMS;
 }
@@ -479,7 +483,7 @@ function renderOne(
   diagnostics: Diagnostic[],
 ): { item: PlanItem; values: Record<string, unknown> } | undefined {
   const { number, problem } = normalizePhone(to);
-  if (!number) throw new UsageError(`msgc send: --to ${maskNumber(to)} is not a phone number${problem ? `: ${problem}` : ""}`);
+  if (!number) throw new UsageError(`msgc send: --to ${maskWrittenNumber(to)} is not a phone number${problem ? `: ${problem}` : ""}`);
   const compiled = compileProject(project);
   diagnostics.push(...compiled.diagnostics.filter((d) => d.file === project.messages.get(name)!.file));
   const message = compiled.messages.get(name);

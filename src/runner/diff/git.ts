@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { InputError } from "../../errors.js";
 
 interface GitResult {
@@ -67,9 +67,25 @@ async function listFiles(top: string, commit: string, prefix: string): Promise<T
   for (const record of result.stdout.toString("utf8").split("\0")) {
     const match = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record);
     if (!match || match[2] !== "blob" || (match[1] !== "100644" && match[1] !== "100755")) continue;
-    entries.push({ object: match[3] as string, path: match[4] as string });
+    const path = match[4] as string;
+    // git itself never writes such a tree, but a fetched commit can hold one, and `..` parts
+    // would write the file outside the temporary folder.
+    if (path.split("/").some((part) => part === "" || part === "." || part === "..")) {
+      throw new InputError(`msgc diff: ${commit} holds the path ${JSON.stringify(path)}, which is not a plain relative path; refused`);
+    }
+    entries.push({ object: match[3] as string, path });
   }
   return entries;
+}
+
+/** Where a tree entry goes under `into`; refused when it would land anywhere else. */
+function targetOf(into: string, path: string): string {
+  const target = join(into, ...path.split("/"));
+  const rel = relative(into, target);
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new InputError(`msgc diff: the path ${JSON.stringify(path)} would be written outside the temporary folder; refused`);
+  }
+  return target;
 }
 
 /** Streams every blob through one `git cat-file --batch` into `into/<path>`. */
@@ -87,9 +103,14 @@ function writeBlobs(top: string, entries: TreeEntry[], into: string): Promise<vo
     };
     const openNext = (): void => {
       const entry = entries[index] as TreeEntry;
-      const target = join(into, ...entry.path.split("/"));
-      mkdirSync(dirname(target), { recursive: true });
-      fd = openSync(target, "w");
+      const target = targetOf(into, entry.path);
+      try {
+        mkdirSync(dirname(target), { recursive: true });
+        // Exclusive: a path that is already there (a tree listing one twice) is never written through.
+        fd = openSync(target, "wx");
+      } catch (e) {
+        throw new InputError(`msgc diff: cannot write ${JSON.stringify(entry.path)} of the base revision (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      }
     };
     child.stdout.on("data", (chunk: Buffer) => {
       if (failed) return;

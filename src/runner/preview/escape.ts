@@ -39,8 +39,9 @@ export function markdownCode(text: string): string {
   return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
-/** A fenced code block that no line of `text` can close. */
-export function markdownFence(text: string, info = ""): string {
+/** A fenced code block that no line of `text` can close, its control characters made visible. */
+export function markdownFence(raw: string, info = ""): string {
+  const text = visibleControls(raw);
   const longestRun = Math.max(2, ...(text.match(/`{3,}/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longestRun + 1);
   return `${fence}${info}\n${text}\n${fence}`;
