@@ -36,7 +36,7 @@ export { compileProject, newCampaignStats, planCampaign, planCampaignNdjson, Rec
 export type { CampaignStats, CompiledProject, PlanCampaignOptions } from "./runner/plan.js";
 export { build, validateProject } from "./runner/build.js";
 export type { BuildManifest, BuildOptions, BuildResult, BuildSummary, CampaignEntry, MessageEntry } from "./runner/build.js";
-export { maskNumber, maskNumbersIn } from "./runner/mask.js";
+export { maskNumber, maskNumbersIn } from "./mask.js";
 
 // Errors the CLI maps to exit codes (UsageError 64, InputError 1)
 export { InputError, UsageError } from "./cli/io.js";

@@ -12,7 +12,7 @@ import { Metadata, parsePhoneNumberFromString, type MetadataJson } from "libphon
 import metadataJson from "libphonenumber-js/metadata.max.json";
 // Pure and import-free: the number a problem quotes is masked, since the problem is printed in
 // CI logs and pull-request annotations.
-import { maskWrittenNumber } from "../runner/mask.js";
+import { maskWrittenNumber } from "../mask.js";
 
 const METADATA: MetadataJson = metadataJson;
 

@@ -20,7 +20,7 @@ import { AudienceError, MAX_RECORD_BYTES, readAudienceBatches } from "./audience
 import type { AudienceBatch, CsvResume } from "./audience.js";
 import { planInParallel } from "./parallel-plan.js";
 import type { ParallelOptions, ParallelPass } from "./parallel-plan.js";
-import { maskNumber } from "./mask.js";
+import { maskNumber } from "../mask.js";
 import { NdjsonChunks } from "./ndjson-chunks.js";
 import { RecipientSet } from "./recipients.js";
 

@@ -17,7 +17,7 @@ import { loadConfig } from "../../project/config.js";
 import { loadProject } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
 import { compileProject, newCampaignStats, planCampaign, planCampaignNdjson } from "../../runner/plan.js";
-import { maskNumber, maskWrittenNumber } from "../../runner/mask.js";
+import { maskNumber, maskWrittenNumber } from "../../mask.js";
 import { isUsableApiKey, JournalExistsError, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";

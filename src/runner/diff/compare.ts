@@ -7,7 +7,7 @@ import type { Diagnostic } from "../../diagnostics.js";
 import { isError } from "../../diagnostics.js";
 import type { PlanItem } from "../../compiler/plan.js";
 import type { Project } from "../../project/project.js";
-import { maskNumbersIn } from "../mask.js";
+import { maskNumbersIn } from "../../mask.js";
 import type { CompiledProject } from "../plan.js";
 import { newCampaignStats, planCampaign } from "../plan.js";
 import { renderPlanItem } from "../preview/model.js";

@@ -1,7 +1,7 @@
 import type { Form, PlanItem, SendMessageBody, SendTemplateBody, WindowMode } from "../../compiler/plan.js";
 import { chooseForm, RECIPIENT_PLACEHOLDER } from "../../compiler/plan.js";
 import type { Attachment, Header } from "../../types/send-message.generated.js";
-import { maskNumber, maskNumbersIn } from "../mask.js";
+import { maskNumber, maskNumbersIn } from "../../mask.js";
 import type { TextSpan } from "./whatsapp-format.js";
 import { parseWhatsAppFormatting } from "./whatsapp-format.js";
 

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { InputError, UsageError } from "../../errors.js";
 import { chooseForm } from "../../compiler/plan.js";
 import type { Form, PlanItem } from "../../compiler/plan.js";
-import { maskNumbersIn } from "../mask.js";
+import { maskNumbersIn } from "../../mask.js";
 import { openJournals, replayedHeaders } from "./journal-family.js";
 import { JournalState } from "./journal-replay.js";
 import type { KeyHistory } from "./journal-replay.js";
