@@ -135,7 +135,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
 
   const specs: LoadedSpec[] = [];
   const sources = new Map<string, string>();
-  const declared: DeclaredSpec[] = [];
+  const declared: Array<DeclaredSpec & { file: string; absPath: string }> = [];
   const messages = new Map<string, LoadedSpec<MessageSpec>>();
   const campaigns = new Map<string, LoadedSpec<CampaignSpec>>();
   const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: ReadonlySet<string>): Promise<void> => {
@@ -150,7 +150,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     if (only && !(identity?.kind === "Message" && only.has(identity.name))) return;
     sources.set(file, read.source);
     diagnostics.push(...loaded.diagnostics);
-    if (loaded.declared) declared.push(loaded.declared);
+    if (loaded.declared) declared.push({ ...loaded.declared, file, absPath });
     const spec = loaded.spec;
     if (!spec) return;
     const byName = (spec.kind === "Message" ? messages : campaigns) as Map<string, LoadedSpec>;
@@ -188,11 +188,21 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   }
 
   // The root through its own symlinks too (a temporary folder often is one), to compare like with like.
-  const realRoot = campaigns.size > 0 ? ((await realPathOf(config.root)) ?? config.root) : config.root;
+  const invalidCampaigns = declared.filter((d) => d.audienceFile !== undefined);
+  const realRoot = campaigns.size + invalidCampaigns.length > 0 ? ((await realPathOf(config.root)) ?? config.root) : config.root;
   for (const campaign of campaigns.values()) {
     checkCampaignReferences(campaign, config, messages, declared, diagnostics);
-    const audienceProblem = await checkAudiencePath(campaign, config, realRoot);
+    const audienceProblem = await checkAudiencePath(campaign.data.audience.file, campaign, config, realRoot, campaign.locate(["audience", "file"]));
     if (audienceProblem) diagnostics.push(audienceProblem);
+  }
+  // A path that leaves the project is said as such also in a campaign that breaks its schema
+  // (`../../etc/passwd` is first of all outside, not a file of the wrong type).
+  for (const invalid of invalidCampaigns) {
+    const { given, range } = invalid.audienceFile!;
+    const audienceProblem = await checkAudiencePath(given, invalid, config, realRoot, range);
+    if (!audienceProblem) continue;
+    const atPath = (d: Diagnostic) => d.file === invalid.file && d.path.length === 2 && d.path[0] === "audience" && d.path[1] === "file";
+    diagnostics.splice(0, diagnostics.length, ...diagnostics.filter((d) => !atPath(d)), audienceProblem);
   }
 
   if (entries.length === 0 && !diagnostics.some((d) => d.code === "file-unreadable" || d.code === "path-outside-project")) {
@@ -253,11 +263,16 @@ async function realPathOf(absPath: string): Promise<string | undefined> {
  * under specs/ must not read a file elsewhere. The one place that checks it (the runner does not
  * report it again); a missing file is left to the runner, which reads it.
  */
-async function checkAudiencePath(campaign: LoadedSpec<CampaignSpec>, config: ResolvedConfig, realRoot: string): Promise<Diagnostic | undefined> {
-  const given = campaign.data.audience.file;
+async function checkAudiencePath(
+  given: string,
+  campaign: { file: string; absPath: string },
+  config: ResolvedConfig,
+  realRoot: string,
+  range: Range | undefined,
+): Promise<Diagnostic | undefined> {
   const audience = resolve(dirname(campaign.absPath), given);
   const outside = (why: string): Diagnostic =>
-    problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, campaign.locate(["audience", "file"]), ["audience", "file"]);
+    problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, range, ["audience", "file"]);
   if (projectRelative(config.root, audience) === undefined) return outside("");
   const real = await realPathOf(audience);
   if (real !== undefined && projectRelative(realRoot, real) === undefined) return outside(" (it links to a file outside)");
