@@ -293,6 +293,20 @@ describe("msgc build", () => {
     });
   });
 
+  it("an empty --out (an unset shell variable) is a usage error: nothing is written into the project root", () => {
+    const dir = goodProject();
+    const before = readdirSync(dir).sort();
+    expect(msgc(["build", "--out", ""], { cwd: dir })).toEqual({
+      code: 64,
+      stdout: "",
+      stderr: 'msgc build: option --out needs a path, not an empty string\nRun "msgc build --help" for its options.\n',
+    });
+    expect(readdirSync(dir).sort()).toEqual(before);
+    // The same for every path option of every command.
+    expect(msgc(["preview", "--out="], { cwd: dir })).toMatchObject({ code: 64, stderr: 'msgc preview: option --out needs a path, not an empty string\nRun "msgc preview --help" for its options.\n' });
+    expect(msgc(["validate", "--config", ""], { cwd: dir })).toMatchObject({ code: 64, stderr: 'msgc validate: option --config needs a path, not an empty string\nRun "msgc validate --help" for its options.\n' });
+  });
+
   it("a reader that goes away (| head -1) ends the build quietly", () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `+1604${2_000_000 + i},N${i},${10000 + i}`).join("\n");
     const dir = goodProject(`phone,first_name,order_id\n${rows}\n`);
