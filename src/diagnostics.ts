@@ -139,18 +139,19 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some(isError);
 }
 
-/** One diagnostic in the `--format json` shape of cli.md; `file:row` for audiences, 1-based. */
+/** One diagnostic in the `--format json` shape of cli.md; `file:row` for audiences, 1-based; `hint` when it has one. */
 export type JsonDiagnostic =
-  | { file: string; line: number; column: number; severity: string; code: string; message: string }
-  | { file: string; row: number; severity: string; code: string; message: string }
-  | { file: string; severity: string; code: string; message: string };
+  | { file: string; line: number; column: number; severity: string; code: string; message: string; hint?: string }
+  | { file: string; row: number; severity: string; code: string; message: string; hint?: string }
+  | { file: string; severity: string; code: string; message: string; hint?: string };
 
 /**
  * The single mapping from a Diagnostic to its machine-readable shape, shared by every command
  * that prints diagnostics as JSON (validate, build, diff, send) so that they cannot drift apart.
  */
 export function diagnosticToJson(d: Diagnostic): JsonDiagnostic {
-  const rest = { severity: d.severity, code: d.code, message: d.message };
+  // The hint text output shows under the message is kept, so that a script or editor loses nothing.
+  const rest = { severity: d.severity, code: d.code, message: d.message, ...(d.hint !== undefined ? { hint: d.hint } : {}) };
   if (d.row !== undefined) return { file: d.file, row: d.row, ...rest };
   if (d.range) return { file: d.file, line: d.range.start.line + 1, column: d.range.start.column + 1, ...rest };
   return { file: d.file, ...rest };

@@ -102,6 +102,23 @@ describe("msgc validate", () => {
     expect(r.stdout.trimEnd().split("\n")).toHaveLength(1);
   });
 
+  it("--format json keeps the hint that text output shows", () => {
+    const dir = project({ "specs/m.yaml": MESSAGE.replace("Hi {{first_name}}", "Hi {{frist_name}}") });
+    const r = msgc(["validate", "--format", "json"], { cwd: dir });
+    expect([r.code, r.stderr]).toEqual([1, ""]);
+    expect(JSON.parse(r.stdout).diagnostics).toEqual([
+      {
+        file: "specs/m.yaml",
+        line: 9,
+        column: 13,
+        severity: "error",
+        code: "unknown-variable",
+        message: 'Unknown variable "frist_name"; did you mean "first_name"?',
+        hint: "declared vars: first_name, order_id",
+      },
+    ]);
+  });
+
   it("--format github: workflow annotations", () => {
     const dir = project({ "specs/m.yaml": MESSAGE.replace("Hi {{first_name}}", "Hi {{frist_name}}") });
     const r = msgc(["validate", "--format", "github"], { cwd: dir });
@@ -145,7 +162,7 @@ describe("msgc validate", () => {
     const r = msgc(["validate", "--format", "json"], { cwd: goodProject("tel,first_name,order_id\n+16045852331,Ana,10001\n") });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).diagnostics).toEqual([
-      { file: "specs/audiences/spring.csv", severity: "error", code: "audience-missing-column", message: 'The header of specs/audiences/spring.csv has no column "phone"' },
+      { file: "specs/audiences/spring.csv", severity: "error", code: "audience-missing-column", message: 'The header of specs/audiences/spring.csv has no column "phone"', hint: 'The header has: "tel", "first_name", "order_id"' },
     ]);
   });
 

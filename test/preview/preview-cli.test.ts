@@ -71,6 +71,8 @@ describe("msgc preview", () => {
   test("json: the render model, with --show-numbers", () => {
     const r = msgc(["preview", "--rows", "3", "--format", "json", "--show-numbers"], { cwd: dir, env: ENV });
     expect(r.code).toBe(0);
+    // One line, like every other command's JSON.
+    expect(r.stdout.indexOf("\n")).toBe(r.stdout.length - 1);
     const doc = JSON.parse(r.stdout) as { ok: boolean; messages: { key: string; form: string }[]; diagnostics: unknown[] };
     expect(doc.ok).toBe(true);
     expect(doc.diagnostics).toEqual([]);
@@ -136,7 +138,7 @@ test("json: problems are diagnostics in cli.md's one shape (what compiled is sti
     expect(doc.ok).toBe(false);
     expect(doc.messages.map((m) => m.key)).toEqual(["ok/sample:default"]);
     expect(doc.diagnostics).toEqual([
-      { file: "specs/messages/bad.yaml", line: 4, column: 13, severity: "error", code: "unknown-variable", message: 'Unknown variable "frist"' },
+      { file: "specs/messages/bad.yaml", line: 4, column: 13, severity: "error", code: "unknown-variable", message: 'Unknown variable "frist"', hint: "declare it under vars:" },
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -52,7 +52,7 @@ function render(result: PreviewResult, format: "text" | "markdown" | "html" | "j
     case "html":
       return formatPreviewHtml(result.messages);
     case "json":
-      return `${JSON.stringify({ ok: result.ok, messages: result.messages, diagnostics: result.diagnostics.map(diagnosticToJson) }, null, 2)}\n`;
+      return `${JSON.stringify({ ok: result.ok, messages: result.messages, diagnostics: result.diagnostics.map(diagnosticToJson) })}\n`;
   }
 }
 
