@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = [
   "duplicate-name",
   "path-outside-project",
   "unknown-message",
+  "message-unchecked",
   "no-specs",
   // interpolation
   "template-syntax",

@@ -138,6 +138,10 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const declared: Array<DeclaredSpec & { file: string; absPath: string }> = [];
   const messages = new Map<string, LoadedSpec<MessageSpec>>();
   const campaigns = new Map<string, LoadedSpec<CampaignSpec>>();
+  // Files that could not say what they are (not YAML, no kind, no name): any of them may be the
+  // message a campaign names. Those met while looking for a campaign's message wait in `maybe`.
+  const unidentified: Unidentified[] = [];
+  const maybe: Unidentified[] = [];
   const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: ReadonlySet<string>): Promise<void> => {
     const read = await readSpecFile(absPath, file);
     if (read.source === undefined) {
@@ -147,6 +151,10 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     const loaded = loadSpecSourceWithDeclaration(read.source, file, absPath);
     // A file pulled in for a campaign's reference counts only when it is the message wanted.
     const identity = loaded.spec ?? loaded.declared;
+    if (!identity) {
+      (only ? maybe : unidentified).push({ file, source: read.source, diagnostics: loaded.diagnostics });
+      if (only) return;
+    }
     if (only && !(identity?.kind === "Message" && only.has(identity.name))) return;
     sources.set(file, read.source);
     diagnostics.push(...loaded.diagnostics);
@@ -184,14 +192,24 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
         .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
       for (const entry of others) await addEntry(entry, wanted);
       specs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      // A wanted message still not found may be in a file that failed to load: show its errors.
+      const missing = [...wanted].filter((name) => !messages.has(name) && !declared.some((d) => d.kind === "Message" && d.name === name));
+      const shown = maybe.filter((u) => missing.some((name) => declaresName(u.source, name)));
+      for (const u of missing.length > 0 ? (shown.length > 0 ? shown : maybe) : []) {
+        sources.set(u.file, u.source);
+        diagnostics.push(...u.diagnostics);
+        unidentified.push(u);
+      }
     }
   }
 
   // The root through its own symlinks too (a temporary folder often is one), to compare like with like.
   const invalidCampaigns = declared.filter((d) => d.audienceFile !== undefined);
   const realRoot = campaigns.size + invalidCampaigns.length > 0 ? ((await realPathOf(config.root)) ?? config.root) : config.root;
+  // Said after the errors of the files that hold them, which explain them.
+  const unchecked: Diagnostic[] = [];
   for (const campaign of campaigns.values()) {
-    checkCampaignReferences(campaign, config, messages, declared, diagnostics);
+    checkCampaignReferences(campaign, messages, declared, unidentified, diagnostics, unchecked);
     const audienceProblem = await checkAudiencePath(campaign.data.audience.file, campaign, config, realRoot, campaign.locate(["audience", "file"]));
     if (audienceProblem) diagnostics.push(audienceProblem);
   }
@@ -211,7 +229,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     diagnostics.push(problem("no-specs", `No spec files (*.yaml, *.yml) found in ${searched}`, opts.paths?.length ? (opts.paths[0] as string) : where, undefined));
   }
 
-  return { config, specs, messages, campaigns, diagnostics: sortByPlace(diagnostics), sources };
+  return { config, specs, messages, campaigns, diagnostics: [...sortByPlace(diagnostics), ...sortByPlace(unchecked)], sources };
 }
 
 /** Stable order for output: by file, then position; whole-file problems first in their file. */
@@ -225,27 +243,62 @@ function sortByPlace(diagnostics: Diagnostic[]): Diagnostic[] {
   return [...byFile.keys()].sort().flatMap((file) => sortByPosition(byFile.get(file)!));
 }
 
+interface Unidentified {
+  file: string;
+  source: string;
+  diagnostics: Diagnostic[];
+}
+
+/** The file's text has a top-level `name: <name>` line: the likely spec of that name, even unparsed. */
+function declaresName(source: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^name:[ \\t]*(["']?)${escaped}\\1[ \\t]*(#.*)?\\r?$`, "m").test(source);
+}
+
+function listFiles(files: readonly string[]): string {
+  const shown = files.slice(0, 3).join(", ");
+  return files.length > 3 ? `${shown} and ${files.length - 3} more` : shown;
+}
+
 function checkCampaignReferences(
   campaign: LoadedSpec<CampaignSpec>,
-  config: ResolvedConfig,
   messages: ReadonlyMap<string, LoadedSpec<MessageSpec>>,
   declared: readonly DeclaredSpec[],
+  unidentified: readonly Unidentified[],
   diagnostics: Diagnostic[],
+  unchecked: Diagnostic[],
 ): void {
   const wanted = campaign.data.message;
   const failedToLoad = declared.some((d) => d.kind === "Message" && d.name === wanted);
-  if (!messages.has(wanted) && !failedToLoad) {
-    const suggestion = closest(wanted, [...messages.keys()]);
-    diagnostics.push(
-      problem(
-        "unknown-message",
-        `Campaign "${campaign.name}" sends message "${wanted}", which does not exist${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
-        campaign.file,
-        campaign.locate(["message"]),
-        ["message"],
-      ),
-    );
+  if (messages.has(wanted) || failedToLoad) return;
+  if (unidentified.length > 0) {
+    // Not "does not exist": it may be in a file that could not be read as a spec.
+    const likely = unidentified.filter((u) => declaresName(u.source, wanted));
+    const files = (likely.length > 0 ? likely : unidentified).map((u) => u.file);
+    unchecked.push({
+      code: "message-unchecked",
+      severity: "warning",
+      message: `Campaign "${campaign.name}" sends message "${wanted}", which could not be checked: ${listFiles(files)} ${files.length === 1 ? "has" : "have"} errors`,
+      file: campaign.file,
+      path: ["message"],
+      ...rangeOf(campaign.locate(["message"])),
+    });
+    return;
   }
+  const suggestion = closest(wanted, [...messages.keys()]);
+  diagnostics.push(
+    problem(
+      "unknown-message",
+      `Campaign "${campaign.name}" sends message "${wanted}", which does not exist${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+      campaign.file,
+      campaign.locate(["message"]),
+      ["message"],
+    ),
+  );
+}
+
+function rangeOf(range: Range | undefined): { range?: Range } {
+  return range ? { range } : {};
 }
 
 /** The path with every symlink followed; undefined when nothing is there. */
