@@ -41,11 +41,13 @@ export const DIAGNOSTIC_CODES = [
   "unknown-variable",
   "unknown-helper",
   "optional-var-unguarded",
+  "single-brace",
   // vars, samples, inputs
   "var-invalid",
   "var-missing",
   "var-unknown",
   "var-definition-invalid",
+  "unused-variable",
   // message structure
   "missing-content",
   "multiple-content-kinds",

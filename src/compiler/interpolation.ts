@@ -26,6 +26,8 @@ export interface TextContext {
   file: string;
   path: JsonPath;
   vars: ReadonlyMap<string, VarInfo>;
+  /** Filled with every declared var the text uses, so that the message can tell which none does. */
+  used?: Set<string>;
 }
 
 // An isolated instance: only our helpers plus `if`/`unless`, so nothing a spec writes can reach
@@ -159,6 +161,33 @@ export function compileText(
   const template = handlebars.compile(program as unknown as string, COMPILE_OPTIONS);
   const render: Render = (values, locale) => template(values, { data: { locale } });
   return { text: { source, literal: false, render }, diagnostics };
+}
+
+/** `{name}` or `{name}}` / `{{name}`: a var name in braces that are not a pair of pairs. */
+const BRACED_NAME = /(\{+)[ \t]*([a-z][a-z0-9_-]*)[ \t]*(\}+)/g;
+
+/**
+ * Single braces around what reads as a var name (`Hi {first_name}`): sent as written, so almost
+ * always a forgotten `{{`. Warnings, at the first brace.
+ */
+export function findSingleBraces(source: string, ctx: TextContext): Diagnostic[] {
+  if (!source.includes("{")) return [];
+  const found: Diagnostic[] = [];
+  for (const match of source.matchAll(BRACED_NAME)) {
+    const [written, open, name, close] = match as unknown as [string, string, string, string];
+    if (open.length >= 2 && close.length >= 2) continue;
+    const declared = ctx.vars.has(name);
+    found.push({
+      code: "single-brace",
+      severity: "warning",
+      message: `"${written}" has single braces, so it is sent as written${declared ? `; write {{${name}}} to insert the var ${name}` : ""}`,
+      file: ctx.file,
+      path: ctx.path,
+      offset: match.index,
+      hint: declared ? `vars are inserted with two braces on each side: {{${name}}}` : `to insert a var, write {{name}} and declare it under vars:`,
+    });
+  }
+  return found;
 }
 
 function literalText(source: string): CompiledText {
@@ -317,6 +346,7 @@ function checkVar(path: PathNode, at: Loc, guarded: ReadonlySet<string>, mayBeAb
     );
     return;
   }
+  ctx.used?.add(name);
   if (declared.optional && !mayBeAbsent && !guarded.has(name)) {
     report(
       "optional-var-unguarded",

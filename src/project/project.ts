@@ -337,7 +337,9 @@ export function locateDiagnostics(project: Project, diagnostics: Diagnostic[]): 
   const byFile = new Map<string, LoadedSpec>(project.specs.map((spec) => [spec.file, spec]));
   return diagnostics.map((d) => {
     if (d.range !== undefined || d.row !== undefined) return d;
-    const range = byFile.get(d.file)?.locate(d.path, d.offset);
+    const spec = byFile.get(d.file);
+    // An unused var is the name under vars:, not its definition.
+    const range = d.code === "unused-variable" ? spec?.locateKey(d.path) : spec?.locate(d.path, d.offset);
     return range ? { ...d, range } : d;
   });
 }

@@ -119,6 +119,35 @@ describe("msgc validate", () => {
     ]);
   });
 
+  it("warnings for a var no form uses and for {single} braces, at their line and column; exit 0", () => {
+    const spec = MESSAGE.replace("  order_id:", "  tracking_url: { type: string }\n  order_id:").replace("Hi {{first_name}}!", "Hi {first_name}!").replace(
+      'ana: { first_name: Ana, order_id: "12345" }',
+      'ana: { first_name: Ana, order_id: "12345", tracking_url: "https://t.example/1" }',
+    );
+    const r = msgc(["validate"], { cwd: project({ "specs/m.yaml": spec }) });
+    expect(r).toEqual({
+      code: 0,
+      stderr: "",
+      stdout: [
+        'specs/m.yaml:10:13 warning single-brace "{first_name}" has single braces, so it is sent as written; write {{first_name}} to insert the var first_name',
+        ' 10 |   text: "Hi {first_name}! Order #{{order_id}} is on its way."',
+        "    |             ^",
+        "  hint: vars are inserted with two braces on each side: {{first_name}}",
+        'specs/m.yaml:5:3 warning unused-variable Var "tracking_url" is declared but no form uses it',
+        " 5 |   tracking_url: { type: string }",
+        "   |   ^",
+        "  hint: use it as {{tracking_url}}, or remove it from vars; until then every sample, audience row and --var must give it a value",
+        "1 spec, 1 sample, 0 recipients: 0 errors, 2 warnings",
+        "",
+      ].join("\n"),
+    });
+  });
+
+  it("the README's one-message example (send order-shipped --to … with two --var) works on the project's own specs", () => {
+    const r = msgc(["send", "order-shipped", "--to", "+1 604 585 2331", "--var", "first_name=Ana", "--var", "order_id=12345", "--dry-run"]);
+    expect(r).toEqual({ code: 0, stderr: "", stdout: "Dry run: order-shipped -> api.connectly.ai, nothing sent\n  would send  1  (0 session, 1 template)\n" });
+  });
+
   it("--format github: workflow annotations", () => {
     const dir = project({ "specs/m.yaml": MESSAGE.replace("Hi {{first_name}}", "Hi {{frist_name}}") });
     const r = msgc(["validate", "--format", "github"], { cwd: dir });
