@@ -159,3 +159,10 @@ export function diagnosticToJson(d: Diagnostic): JsonDiagnostic {
   if (d.range) return { file: d.file, line: d.range.start.line + 1, column: d.range.start.column + 1, ...rest };
   return { file: d.file, ...rest };
 }
+
+/** `file:line:col`, `file:row` (audiences) or just `file` (whole-file problems), 1-based. */
+export function diagnosticLocation(d: Diagnostic): string {
+  if (d.row !== undefined) return `${d.file}:${d.row}`;
+  if (d.range) return `${d.file}:${d.range.start.line + 1}:${d.range.start.column + 1}`;
+  return d.file;
+}
