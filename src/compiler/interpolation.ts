@@ -5,7 +5,7 @@
 import Handlebars from "handlebars";
 import type { Diagnostic, JsonPath } from "../diagnostics.js";
 import { BLOCK_HELPERS, HELPER_ARITY, HELPER_NAMES, HELPERS } from "./helpers.js";
-import { closest } from "./words.js";
+import { closest, quote } from "./words.js";
 
 export type Values = Readonly<Record<string, string | number | boolean>>;
 export type Render = (values: Values, locale: string | undefined) => string;
@@ -163,31 +163,42 @@ export function compileText(
   return { text: { source, literal: false, render }, diagnostics };
 }
 
-/** `{name}` or `{name}}` / `{{name}`: a var name in braces that are not a pair of pairs. */
-const BRACED_NAME = /(\{+)[ \t]*([a-z][a-z0-9_-]*)[ \t]*(\}+)/g;
+/**
+ * `{name}` or `{name}}` / `{{name}`: a var name in braces that are not a pair of pairs. A match
+ * starts only at the first brace of a run, so that a long run of braces is read once, not once
+ * per brace.
+ */
+const BRACED_NAME = /(?<!\{)(\{+)[ \t]*([a-z][a-z0-9_-]*)[ \t]*(\}+)/g;
 
 /**
  * Single braces around what reads as a var name (`Hi {first_name}`): sent as written, so almost
- * always a forgotten `{{`. Warnings, at the first brace.
+ * always a forgotten `{{`. One warning per text, at the first such brace, counting the others.
  */
 export function findSingleBraces(source: string, ctx: TextContext): Diagnostic[] {
   if (!source.includes("{")) return [];
-  const found: Diagnostic[] = [];
+  let first: { written: string; name: string; index: number } | undefined;
+  let others = 0;
   for (const match of source.matchAll(BRACED_NAME)) {
     const [written, open, name, close] = match as unknown as [string, string, string, string];
     if (open.length >= 2 && close.length >= 2) continue;
-    const declared = ctx.vars.has(name);
-    found.push({
+    if (first) others++;
+    else first = { written, name, index: match.index };
+  }
+  if (!first) return [];
+  const { written, name, index } = first;
+  const declared = ctx.vars.has(name);
+  const more = others > 0 ? ` (and ${others} more in this text)` : "";
+  return [
+    {
       code: "single-brace",
       severity: "warning",
-      message: `"${written}" has single braces, so it is sent as written${declared ? `; write {{${name}}} to insert the var ${name}` : ""}`,
+      message: `${quote(written)} has single braces, so it is sent as written${declared ? `; write {{${name}}} to insert the var ${name}` : ""}${more}`,
       file: ctx.file,
       path: ctx.path,
-      offset: match.index,
+      offset: index,
       hint: declared ? `vars are inserted with two braces on each side: {{${name}}}` : `to insert a var, write {{name}} and declare it under vars:`,
-    });
-  }
-  return found;
+    },
+  ];
 }
 
 function literalText(source: string): CompiledText {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { findSingleBraces } from "../../src/compiler/interpolation.js";
 import { compileMessage } from "../../src/compiler/message.js";
 import type { MessageSpec } from "../../src/types/message.generated.js";
 
@@ -53,18 +54,41 @@ locales:
 });
 
 describe("single-brace", () => {
-  it("{name} of a declared var: a warning at the brace, with the {{name}} to write", () => {
+  it("{name} of a declared var: one warning per text, at the first brace, with the {{name}} to write and a count of the others", () => {
     expect(warnings(`${head}vars:\n  name: { type: string }\nsession:\n  text: "Hi {{name}}, {name} and { name }"\n`)).toEqual([
-      ["single-brace", ["session", "text"], 13, '"{name}" has single braces, so it is sent as written; write {{name}} to insert the var name', "vars are inserted with two braces on each side: {{name}}"],
-      ["single-brace", ["session", "text"], 24, '"{ name }" has single braces, so it is sent as written; write {{name}} to insert the var name', "vars are inserted with two braces on each side: {{name}}"],
+      [
+        "single-brace",
+        ["session", "text"],
+        13,
+        '"{name}" has single braces, so it is sent as written; write {{name}} to insert the var name (and 1 more in this text)',
+        "vars are inserted with two braces on each side: {{name}}",
+      ],
+    ]);
+    expect(warnings(`${head}vars:\n  name: { type: string }\nsession:\n  text: "Hi { name }"\n`).filter(([code]) => code === "single-brace").map(([, , offset, message]) => [offset, message])).toEqual([
+      [3, '"{ name }" has single braces, so it is sent as written; write {{name}} to insert the var name'],
     ]);
   });
 
   it("one brace missing on one side, and a name that is not declared", () => {
-    expect(warnings(`${head}session:\n  text: "Code {order}} for {coupon}"\n`).map(([code, , offset, message]) => [code, offset, message])).toEqual([
-      ["single-brace", 5, '"{order}}" has single braces, so it is sent as written'],
-      ["single-brace", 18, '"{coupon}" has single braces, so it is sent as written'],
+    const found = (text: string) => warnings(`${head}session:\n  text: "${text}"\n`).map(([code, , offset, message, hint]) => [code, offset, message, hint]);
+    expect(found("Code {order}} now")).toEqual([["single-brace", 5, '"{order}}" has single braces, so it is sent as written', "to insert a var, write {{name}} and declare it under vars:"]]);
+    expect(found("Use {coupon}")).toEqual([["single-brace", 4, '"{coupon}" has single braces, so it is sent as written', "to insert a var, write {{name}} and declare it under vars:"]]);
+  });
+
+  it("hostile text: a megabyte of braces, or of {a}, is read once and gives one warning", () => {
+    // Far over WhatsApp's 4096 characters too: text-too-long is the error, this the one warning.
+    const braceWarnings = (text: string) =>
+      compileMessage({ kind: "Message", name: "m", window: "session", session: { text } } as MessageSpec, "m.yaml")
+        .diagnostics.filter((d) => d.code === "single-brace")
+        .map((d) => [d.offset, d.message]);
+    // A run of braces is not valid Handlebars, so only the scanner itself can meet one.
+    const ctx = { file: "m.yaml", path: ["session", "text"], vars: new Map() };
+    expect(findSingleBraces(`${"{".repeat(1 << 20)}!`, ctx)).toEqual([]);
+    const run = `${"{".repeat(1 << 20)}a}`;
+    expect(findSingleBraces(run, ctx).map((d) => [d.offset, d.message])).toEqual([
+      [0, `"${"{".repeat(39)}…" has single braces, so it is sent as written`],
     ]);
+    expect(braceWarnings("{a}".repeat(300_000))).toEqual([[0, '"{a}" has single braces, so it is sent as written (and 299999 more in this text)']]);
   });
 
   it("not a var name in braces: no warning ({{var}}, {{{var}}}, {SPRING10}, {}, JSON-like text)", () => {
