@@ -34,17 +34,20 @@ export const DIAGNOSTIC_CODES = [
   "duplicate-name",
   "path-outside-project",
   "unknown-message",
+  "message-unchecked",
   "no-specs",
   // interpolation
   "template-syntax",
   "unknown-variable",
   "unknown-helper",
   "optional-var-unguarded",
+  "single-brace",
   // vars, samples, inputs
   "var-invalid",
   "var-missing",
   "var-unknown",
   "var-definition-invalid",
+  "unused-variable",
   // message structure
   "missing-content",
   "multiple-content-kinds",
@@ -139,19 +142,27 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some(isError);
 }
 
-/** One diagnostic in the `--format json` shape of cli.md; `file:row` for audiences, 1-based. */
+/** One diagnostic in the `--format json` shape of cli.md; `file:row` for audiences, 1-based; `hint` when it has one. */
 export type JsonDiagnostic =
-  | { file: string; line: number; column: number; severity: string; code: string; message: string }
-  | { file: string; row: number; severity: string; code: string; message: string }
-  | { file: string; severity: string; code: string; message: string };
+  | { file: string; line: number; column: number; severity: string; code: string; message: string; hint?: string }
+  | { file: string; row: number; severity: string; code: string; message: string; hint?: string }
+  | { file: string; severity: string; code: string; message: string; hint?: string };
 
 /**
  * The single mapping from a Diagnostic to its machine-readable shape, shared by every command
  * that prints diagnostics as JSON (validate, build, diff, send) so that they cannot drift apart.
  */
 export function diagnosticToJson(d: Diagnostic): JsonDiagnostic {
-  const rest = { severity: d.severity, code: d.code, message: d.message };
+  // The hint text output shows under the message is kept, so that a script or editor loses nothing.
+  const rest = { severity: d.severity, code: d.code, message: d.message, ...(d.hint !== undefined ? { hint: d.hint } : {}) };
   if (d.row !== undefined) return { file: d.file, row: d.row, ...rest };
   if (d.range) return { file: d.file, line: d.range.start.line + 1, column: d.range.start.column + 1, ...rest };
   return { file: d.file, ...rest };
+}
+
+/** `file:line:col`, `file:row` (audiences) or just `file` (whole-file problems), 1-based. */
+export function diagnosticLocation(d: Diagnostic): string {
+  if (d.row !== undefined) return `${d.file}:${d.row}`;
+  if (d.range) return `${d.file}:${d.range.start.line + 1}:${d.range.start.column + 1}`;
+  return d.file;
 }

@@ -33,11 +33,28 @@ export function parseCommand<const O extends OptionsConfig>(
   args: string[],
   options: O,
 ): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>["values"]; positionals: string[] } {
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values, positionals };
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw toUsageError(command, e, args);
+  }
+  refuseEmptyPaths(command, parsed.values as Record<string, unknown>);
+  return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/** Options that name a file or folder, whichever command takes them. */
+const PATH_OPTIONS = ["out", "config", "report", "journal", "api-key-file", "templates", "inbound", "log", "vars"];
+
+/**
+ * An empty path resolves to the working directory: `build --out ''` would write the plan (full
+ * phone numbers) into the project root. It is a mistake (an unset shell variable), not a path.
+ */
+function refuseEmptyPaths(command: string, values: Record<string, unknown>): void {
+  for (const name of PATH_OPTIONS) {
+    if (values[name] === "") {
+      throw new UsageError(`msgc ${command}: option --${name} needs a path, not an empty string`, `Run "msgc ${command} --help" for its options.`);
+    }
   }
 }
 

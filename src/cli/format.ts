@@ -2,7 +2,7 @@
  * Pure diagnostic formatters: (diagnostics, ...) => string. Positions are 0-based everywhere
  * else; these are the only functions that add 1.
  */
-import { diagnosticToJson } from "../diagnostics.js";
+import { diagnosticLocation, diagnosticToJson } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { markdownCode, markdownText, visibleControls } from "../runner/preview/escape.js";
 import stringWidth from "string-width";
@@ -40,9 +40,7 @@ function paint(color: boolean, code: string, text: string): string {
 
 /** `file:line:col`, `file:row` (audiences) or just `file` (whole-file problems), 1-based. */
 export function formatLocation(d: Diagnostic): string {
-  if (d.row !== undefined) return `${d.file}:${d.row}`;
-  if (d.range) return `${d.file}:${d.range.start.line + 1}:${d.range.start.column + 1}`;
-  return d.file;
+  return diagnosticLocation(d);
 }
 
 function sourceLine(source: string, line: number): string | undefined {

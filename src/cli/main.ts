@@ -7,6 +7,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import nodeModule from "node:module";
 import { fileURLToPath } from "node:url";
+import { editDistance } from "../compiler/words.js";
 import type { CliIo, CommandHandler } from "./io.js";
 import { EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError, UsageError } from "./io.js";
 import { visibleControls } from "../runner/preview/escape.js";
@@ -66,21 +67,8 @@ async function loadCommand(name: CommandName): Promise<CommandHandler> {
   return (await LOADERS[name]()).run;
 }
 
-/** Edit distance, for "did you mean" on a mistyped command. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 function unknownCommand(name: string): UsageError {
-  const close = Object.keys(COMMANDS).find((c) => distance(c, name) <= 2);
+  const close = Object.keys(COMMANDS).find((c) => editDistance(c, name) <= 2);
   const shown = name.startsWith("-") ? `unknown option ${name}` : `unknown command "${name}"`;
   return new UsageError(
     `msgc: ${shown}`,

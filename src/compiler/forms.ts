@@ -6,7 +6,7 @@
 import type { Diagnostic, DiagnosticCode, JsonPath } from "../diagnostics.js";
 import type { Session, TemplateOverride } from "../types/message.generated.js";
 import type { SendMessageBody, SendTemplateBody } from "./plan.js";
-import { compileText, type CompiledText, type Values, type VarInfo } from "./interpolation.js";
+import { compileText, findSingleBraces, type CompiledText, type Values, type VarInfo } from "./interpolation.js";
 import { quote } from "./words.js";
 import { allOf, checkCallbackData, httpsUrl, LIMITS, maxChars, nonEmpty, templateParam, type Check, type Report } from "./limits.js";
 
@@ -38,6 +38,8 @@ export interface CompileContext {
   vars: ReadonlyMap<string, VarInfo>;
   diagnostics: Diagnostic[];
   textCache: Map<string, CompiledText>;
+  /** The declared vars some field uses. */
+  used: Set<string>;
 }
 
 /** Maps a path relative to the form to the spec path it came from (base or locale override). */
@@ -63,9 +65,11 @@ function error(cc: CompileContext, code: DiagnosticCode, message: string, path: 
 function field(cc: CompileContext, source: string, path: JsonPath, check?: Check): Field | undefined {
   let text = cc.textCache.get(source);
   if (!text) {
-    const compiled = compileText(source, { file: cc.file, path, vars: cc.vars });
+    const ctx = { file: cc.file, path, vars: cc.vars, used: cc.used };
+    const compiled = compileText(source, ctx);
     cc.diagnostics.push(...compiled.diagnostics);
     if (!compiled.text) return undefined;
+    cc.diagnostics.push(...findSingleBraces(source, ctx));
     text = compiled.text;
     cc.textCache.set(source, text);
   }

@@ -6,7 +6,7 @@ import Handlebars from "handlebars";
 import type { Diagnostic, JsonPath } from "../diagnostics.js";
 import { BLOCK_HELPERS, HELPER_ARITY, HELPER_NAMES, HELPERS } from "./helpers.js";
 import { MAX_TEMPLATE_NESTING, tooDeepAt } from "./template-depth.js";
-import { closest } from "./words.js";
+import { closest, quote } from "./words.js";
 
 export type Values = Readonly<Record<string, string | number | boolean>>;
 export type Render = (values: Values, locale: string | undefined) => string;
@@ -27,6 +27,8 @@ export interface TextContext {
   file: string;
   path: JsonPath;
   vars: ReadonlyMap<string, VarInfo>;
+  /** Filled with every declared var the text uses, so that the message can tell which none does. */
+  used?: Set<string>;
 }
 
 // An isolated instance: only our helpers plus `if`/`unless`, so nothing a spec writes can reach
@@ -179,6 +181,44 @@ export function compileText(
   const template = handlebars.compile(program as unknown as string, COMPILE_OPTIONS);
   const render: Render = (values, locale) => template(values, { data: { locale } });
   return { text: { source, literal: false, render }, diagnostics };
+}
+
+/**
+ * `{name}` or `{name}}` / `{{name}`: a var name in braces that are not a pair of pairs. A match
+ * starts only at the first brace of a run, so that a long run of braces is read once, not once
+ * per brace.
+ */
+const BRACED_NAME = /(?<!\{)(\{+)[ \t]*([a-z][a-z0-9_-]*)[ \t]*(\}+)/g;
+
+/**
+ * Single braces around what reads as a var name (`Hi {first_name}`): sent as written, so almost
+ * always a forgotten `{{`. One warning per text, at the first such brace, counting the others.
+ */
+export function findSingleBraces(source: string, ctx: TextContext): Diagnostic[] {
+  if (!source.includes("{")) return [];
+  let first: { written: string; name: string; index: number } | undefined;
+  let others = 0;
+  for (const match of source.matchAll(BRACED_NAME)) {
+    const [written, open, name, close] = match as unknown as [string, string, string, string];
+    if (open.length >= 2 && close.length >= 2) continue;
+    if (first) others++;
+    else first = { written, name, index: match.index };
+  }
+  if (!first) return [];
+  const { written, name, index } = first;
+  const declared = ctx.vars.has(name);
+  const more = others > 0 ? ` (and ${others} more in this text)` : "";
+  return [
+    {
+      code: "single-brace",
+      severity: "warning",
+      message: `${quote(written)} has single braces, so it is sent as written${declared ? `; write {{${name}}} to insert the var ${name}` : ""}${more}`,
+      file: ctx.file,
+      path: ctx.path,
+      offset: index,
+      hint: declared ? `vars are inserted with two braces on each side: {{${name}}}` : `to insert a var, write {{name}} and declare it under vars:`,
+    },
+  ];
 }
 
 function literalText(source: string): CompiledText {
@@ -337,6 +377,7 @@ function checkVar(path: PathNode, at: Loc, guarded: ReadonlySet<string>, mayBeAb
     );
     return;
   }
+  ctx.used?.add(name);
   if (declared.optional && !mayBeAbsent && !guarded.has(name)) {
     report(
       "optional-var-unguarded",

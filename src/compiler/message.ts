@@ -87,7 +87,7 @@ export function compileMessage(spec: MessageSpec, file: string): { message?: Com
 
   const varInfo = new Map<string, VarInfo>();
   for (const [name, def] of compiledVars.vars.defs) varInfo.set(name, { optional: isOptional(def) });
-  const cc: CompileContext = { file, vars: varInfo, diagnostics, textCache: new Map() };
+  const cc: CompileContext = { file, vars: varInfo, diagnostics, textCache: new Map(), used: new Set() };
 
   const variants: Variant[] = [compileVariant(spec.session, spec.template, null, (form) => (rel) => [form, ...rel], cc)];
   for (const [locale, override] of Object.entries(spec.locales ?? {})) {
@@ -110,6 +110,15 @@ export function compileMessage(spec: MessageSpec, file: string): { message?: Com
 
   const deduped = dedupe(diagnostics);
   if (deduped.some((d) => d.severity === "error")) return { diagnostics: deduped };
+  // Only once everything compiled: a field with an error has not said which vars it uses.
+  for (const [name, def] of compiledVars.vars.defs) {
+    if (cc.used.has(name)) continue;
+    const demanded = def.required !== false && def.default === undefined;
+    deduped.push({
+      ...diagnostic("unused-variable", `Var "${name}" is declared but no form uses it`, file, ["vars", name], "warning"),
+      hint: `use it as {{${name}}}, or remove it from vars${demanded ? `; until then every sample, audience row and --var must give it a value` : ""}`,
+    });
+  }
   const message: CompiledMessage = {
     name: spec.name,
     file,

@@ -1,17 +1,23 @@
 /** Small text utilities for diagnostics: suggestions, quoting, character counts. */
 import type { JsonPath } from "../diagnostics.js";
 
-function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+/**
+ * Edit distance counting a swap of two neighbouring characters as one edit (optimal string
+ * alignment): `nmae` is one typo away from `name`, as a person sees it, not two.
+ */
+export function editDistance(a: string, b: string): number {
+  let beforePrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0] as number;
-    previous[0] = i;
+    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const above = previous[j] as number;
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      previous[j] = Math.min(above + 1, (previous[j - 1] as number) + 1, diagonal + cost);
-      diagonal = above;
+      let best = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, (beforePrevious[j - 2] as number) + 1);
+      current[j] = best;
     }
+    beforePrevious = previous;
+    previous = current;
   }
   return previous[b.length] as number;
 }

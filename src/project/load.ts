@@ -57,6 +57,17 @@ export function loadSpecSource(source: string, file: string, absPath: string): {
 export interface DeclaredSpec {
   kind: string;
   name: string;
+  /** A campaign's audience.file, so that a path leaving the project is said as such whatever else is wrong. */
+  audienceFile?: { given: string; range?: Range };
+}
+
+function declaredAudienceFile(record: Record<string, unknown>, locator: SpecLocator): DeclaredSpec["audienceFile"] {
+  const audience = record.audience;
+  if (typeof audience !== "object" || audience === null) return undefined;
+  const given = (audience as Record<string, unknown>).file;
+  if (typeof given !== "string") return undefined;
+  const range = locator.locate(["audience", "file"]);
+  return { given, ...(range ? { range } : {}) };
 }
 
 export function loadSpecSourceWithDeclaration(
@@ -93,7 +104,8 @@ export function loadSpecSourceWithDeclaration(
   }
   const problems = checkSchema(KINDS[kind as Kind], data);
   if (problems.length > 0) {
-    const declared = typeof record.name === "string" ? { declared: { kind, name: record.name } } : {};
+    const audienceFile = kind === "Campaign" ? declaredAudienceFile(record, locator) : undefined;
+    const declared = typeof record.name === "string" ? { declared: { kind, name: record.name, ...(audienceFile ? { audienceFile } : {}) } } : {};
     return { ...declared, diagnostics: sortByPosition(locateProblems(problems, file, locator)) };
   }
 

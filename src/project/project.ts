@@ -140,9 +140,13 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
 
   const specs: LoadedSpec[] = [];
   const sources = new Map<string, string>();
-  const declared: DeclaredSpec[] = [];
+  const declared: Array<DeclaredSpec & { file: string; absPath: string }> = [];
   const messages = new Map<string, LoadedSpec<MessageSpec>>();
   const campaigns = new Map<string, LoadedSpec<CampaignSpec>>();
+  // Files that could not say what they are (not YAML, no kind, no name): any of them may be the
+  // message a campaign names. Those met while looking for a campaign's message wait in `maybe`.
+  const unidentified: Unidentified[] = [];
+  const maybe: Unidentified[] = [];
   const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: ReadonlySet<string>): Promise<void> => {
     const read = await readSpecFile(absPath, file, bounds);
     if (read.source === undefined) {
@@ -152,10 +156,14 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     const loaded = loadSpecSourceWithDeclaration(read.source, file, absPath);
     // A file pulled in for a campaign's reference counts only when it is the message wanted.
     const identity = loaded.spec ?? loaded.declared;
+    if (!identity) {
+      (only ? maybe : unidentified).push({ file, source: read.source, diagnostics: loaded.diagnostics });
+      if (only) return;
+    }
     if (only && !(identity?.kind === "Message" && only.has(identity.name))) return;
     sources.set(file, read.source);
     diagnostics.push(...loaded.diagnostics);
-    if (loaded.declared) declared.push(loaded.declared);
+    if (loaded.declared) declared.push({ ...loaded.declared, file, absPath });
     const spec = loaded.spec;
     if (!spec) return;
     const byName = (spec.kind === "Message" ? messages : campaigns) as Map<string, LoadedSpec>;
@@ -189,13 +197,33 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
         .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
       for (const entry of others) await addEntry(entry, wanted);
       specs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      // A wanted message still not found may be in a file that failed to load: show its errors.
+      const missing = [...wanted].filter((name) => !messages.has(name) && !declared.some((d) => d.kind === "Message" && d.name === name));
+      const shown = maybe.filter((u) => missing.some((name) => declaresName(u.source, name)));
+      for (const u of missing.length > 0 ? (shown.length > 0 ? shown : maybe) : []) {
+        sources.set(u.file, u.source);
+        diagnostics.push(...u.diagnostics);
+        unidentified.push(u);
+      }
     }
   }
 
+  const invalidCampaigns = declared.filter((d) => d.audienceFile !== undefined);
+  // Said after the errors of the files that hold them, which explain them.
+  const unchecked: Diagnostic[] = [];
   for (const campaign of campaigns.values()) {
-    checkCampaignReferences(campaign, config, messages, declared, diagnostics);
-    const audienceProblem = await checkAudiencePath(campaign, bounds);
+    checkCampaignReferences(campaign, messages, declared, unidentified, diagnostics, unchecked);
+    const audienceProblem = await checkAudiencePath(campaign.data.audience.file, campaign, bounds, campaign.locate(["audience", "file"]));
     if (audienceProblem) diagnostics.push(audienceProblem);
+  }
+  // A path that leaves the project is said as such also in a campaign that breaks its schema
+  // (`../../etc/passwd` is first of all outside, not a file of the wrong type).
+  for (const invalid of invalidCampaigns) {
+    const { given, range } = invalid.audienceFile!;
+    const audienceProblem = await checkAudiencePath(given, invalid, bounds, range);
+    if (!audienceProblem) continue;
+    const atPath = (d: Diagnostic) => d.file === invalid.file && d.path.length === 2 && d.path[0] === "audience" && d.path[1] === "file";
+    diagnostics.splice(0, diagnostics.length, ...diagnostics.filter((d) => !atPath(d)), audienceProblem);
   }
 
   if (found !== undefined && entries.length === 0 && !diagnostics.some((d) => d.code === "file-unreadable" || d.code === "path-outside-project")) {
@@ -204,7 +232,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     diagnostics.push(problem("no-specs", `No spec files (*.yaml, *.yml) found in ${searched}`, opts.paths?.length ? (opts.paths[0] as string) : where, undefined));
   }
 
-  return { config, specs, messages, campaigns, diagnostics: sortByPlace(diagnostics), sources };
+  return { config, specs, messages, campaigns, diagnostics: [...sortByPlace(diagnostics), ...sortByPlace(unchecked)], sources };
 }
 
 /** Stable order for output: by file, then position; whole-file problems first in their file. */
@@ -218,27 +246,62 @@ function sortByPlace(diagnostics: Diagnostic[]): Diagnostic[] {
   return [...byFile.keys()].sort().flatMap((file) => sortByPosition(byFile.get(file)!));
 }
 
+interface Unidentified {
+  file: string;
+  source: string;
+  diagnostics: Diagnostic[];
+}
+
+/** The file's text has a top-level `name: <name>` line: the likely spec of that name, even unparsed. */
+function declaresName(source: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^name:[ \\t]*(["']?)${escaped}\\1[ \\t]*(#.*)?\\r?$`, "m").test(source);
+}
+
+function listFiles(files: readonly string[]): string {
+  const shown = files.slice(0, 3).join(", ");
+  return files.length > 3 ? `${shown} and ${files.length - 3} more` : shown;
+}
+
 function checkCampaignReferences(
   campaign: LoadedSpec<CampaignSpec>,
-  config: ResolvedConfig,
   messages: ReadonlyMap<string, LoadedSpec<MessageSpec>>,
   declared: readonly DeclaredSpec[],
+  unidentified: readonly Unidentified[],
   diagnostics: Diagnostic[],
+  unchecked: Diagnostic[],
 ): void {
   const wanted = campaign.data.message;
   const failedToLoad = declared.some((d) => d.kind === "Message" && d.name === wanted);
-  if (!messages.has(wanted) && !failedToLoad) {
-    const suggestion = closest(wanted, [...messages.keys()]);
-    diagnostics.push(
-      problem(
-        "unknown-message",
-        `Campaign "${campaign.name}" sends message "${wanted}", which does not exist${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
-        campaign.file,
-        campaign.locate(["message"]),
-        ["message"],
-      ),
-    );
+  if (messages.has(wanted) || failedToLoad) return;
+  if (unidentified.length > 0) {
+    // Not "does not exist": it may be in a file that could not be read as a spec.
+    const likely = unidentified.filter((u) => declaresName(u.source, wanted));
+    const files = (likely.length > 0 ? likely : unidentified).map((u) => u.file);
+    unchecked.push({
+      code: "message-unchecked",
+      severity: "warning",
+      message: `Campaign "${campaign.name}" sends message "${wanted}", which could not be checked: ${listFiles(files)} ${files.length === 1 ? "has" : "have"} errors`,
+      file: campaign.file,
+      path: ["message"],
+      ...rangeOf(campaign.locate(["message"])),
+    });
+    return;
   }
+  const suggestion = closest(wanted, [...messages.keys()]);
+  diagnostics.push(
+    problem(
+      "unknown-message",
+      `Campaign "${campaign.name}" sends message "${wanted}", which does not exist${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+      campaign.file,
+      campaign.locate(["message"]),
+      ["message"],
+    ),
+  );
+}
+
+function rangeOf(range: Range | undefined): { range?: Range } {
+  return range ? { range } : {};
 }
 
 /**
@@ -246,12 +309,11 @@ function checkCampaignReferences(
  * under specs/ must not read a file elsewhere. The one place that checks it (the runner does not
  * report it again); a missing file is left to the runner, which reads it.
  */
-async function checkAudiencePath(campaign: LoadedSpec<CampaignSpec>, bounds: Bounds): Promise<Diagnostic | undefined> {
-  const given = campaign.data.audience.file;
+async function checkAudiencePath(given: string, campaign: { file: string; absPath: string }, bounds: Bounds, range: Range | undefined): Promise<Diagnostic | undefined> {
   const where = await confinement(bounds.root, bounds.realRoot, resolve(dirname(campaign.absPath), given));
   if (where === undefined) return undefined;
   const why = where === "links-outside" ? " (it links to a file outside)" : "";
-  return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, campaign.locate(["audience", "file"]), ["audience", "file"]);
+  return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, range, ["audience", "file"]);
 }
 
 /** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */
@@ -259,7 +321,9 @@ export function locateDiagnostics(project: Project, diagnostics: Diagnostic[]): 
   const byFile = new Map<string, LoadedSpec>(project.specs.map((spec) => [spec.file, spec]));
   return diagnostics.map((d) => {
     if (d.range !== undefined || d.row !== undefined) return d;
-    const range = byFile.get(d.file)?.locate(d.path, d.offset);
+    const spec = byFile.get(d.file);
+    // An unused var is the name under vars:, not its definition.
+    const range = d.code === "unused-variable" ? spec?.locateKey(d.path) : spec?.locate(d.path, d.offset);
     return range ? { ...d, range } : d;
   });
 }

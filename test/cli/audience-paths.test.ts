@@ -29,8 +29,9 @@ describe("audience paths", () => {
     return { code: r.code, diagnostics: (JSON.parse(r.stdout) as { diagnostics: unknown[] }).diagnostics };
   };
 
-  it("a path that climbs out of the project: path-outside-project once, at audience.file", () => {
-    expect(validate({ "specs/campaigns/out.yaml": campaign("out", "../../../list.csv") })).toEqual({
+  // Whatever its extension: `../../etc/passwd` is first of all outside, not a file of the wrong type.
+  it.each(["../../../list.csv", "../../../../etc/passwd", "../../../list.txt"])("a path that climbs out of the project (%s): path-outside-project once, at audience.file", (file) => {
+    expect(validate({ "specs/campaigns/out.yaml": campaign("out", file) })).toEqual({
       code: 1,
       diagnostics: [
         {
@@ -39,10 +40,23 @@ describe("audience paths", () => {
           column: 9,
           severity: "error",
           code: "path-outside-project",
-          message: 'Audience file "../../../list.csv" is outside the project',
+          message: `Audience file "${file}" is outside the project`,
         },
       ],
     });
+  });
+
+  it("a file of the wrong type inside the project is still pattern-mismatch", () => {
+    expect(validate({ "specs/campaigns/txt.yaml": campaign("txt", "../audiences/list.txt") }).diagnostics).toEqual([
+      {
+        file: "specs/campaigns/txt.yaml",
+        line: 5,
+        column: 9,
+        severity: "error",
+        code: "pattern-mismatch",
+        message: 'audience.file "../audiences/list.txt" is not valid: use a .csv, .ndjson, .jsonl or .json file',
+      },
+    ]);
   });
 
   it("a symlink under specs/ that points outside the project is outside the project", () => {

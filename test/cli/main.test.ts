@@ -1,12 +1,12 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { colorEnabled, parseCommand, parseFormat, COMMON_OPTIONS } from "../../src/cli/common.js";
 import { InputError, UsageError } from "../../src/cli/io.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { reportFailure } from "../../src/cli/main.js";
-import { ensureBuilt, msgc, repoRoot, STACK_TRACE } from "./helpers.js";
+import { ensureBuilt, makeProject, msgc, repoRoot, STACK_TRACE } from "./helpers.js";
 
 beforeAll(ensureBuilt, 120_000);
 
@@ -74,6 +74,32 @@ describe("msgc (the binary)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: msgc validate/);
     expect(r.stderr).toBe("");
+  });
+});
+
+describe("--config and --quiet: where the README says they work", () => {
+  const dir = makeProject({ "specs/messages/hi.yaml": 'kind: Message\nname: hi\nwindow: session\nsession:\n  text: "Hi"\n' });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([["validate"], ["build", "--out", "-"], ["preview"], ["send", "hi", "--to", "+16045852331", "--dry-run"]])(
+    "msgc %s reads the --config it is given and takes --quiet",
+    (...args) => {
+      const r = msgc([...args, "--config", "nope.yaml"], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(`${r.stdout}${r.stderr}`).toContain(`nope.yaml:1:1 error file-unreadable Cannot read the config file ${join(dir, "nope.yaml")} (it does not exist)`);
+      expect(msgc([...args, "--quiet"], { cwd: dir }).code).not.toBe(64);
+    },
+  );
+
+  it.each([
+    ["diff", "--quiet"],
+    ["sandbox", "--quiet"],
+    ["sandbox", "--config"],
+    ["init", "--quiet"],
+    ["init", "--config"],
+  ])("msgc %s %s: a usage error, never silently ignored", (command, flag) => {
+    const r = msgc([command, flag, ...(flag === "--config" ? ["x.yaml"] : [])], { cwd: dir });
+    expect(r).toEqual({ code: 64, stdout: "", stderr: `msgc ${command}: unknown option ${flag}\nRun "msgc ${command} --help" for its options.\n` });
   });
 });
 

@@ -102,6 +102,52 @@ describe("msgc validate", () => {
     expect(r.stdout.trimEnd().split("\n")).toHaveLength(1);
   });
 
+  it("--format json keeps the hint that text output shows", () => {
+    const dir = project({ "specs/m.yaml": MESSAGE.replace("Hi {{first_name}}", "Hi {{frist_name}}") });
+    const r = msgc(["validate", "--format", "json"], { cwd: dir });
+    expect([r.code, r.stderr]).toEqual([1, ""]);
+    expect(JSON.parse(r.stdout).diagnostics).toEqual([
+      {
+        file: "specs/m.yaml",
+        line: 9,
+        column: 13,
+        severity: "error",
+        code: "unknown-variable",
+        message: 'Unknown variable "frist_name"; did you mean "first_name"?',
+        hint: "declared vars: first_name, order_id",
+      },
+    ]);
+  });
+
+  it("warnings for a var no form uses and for {single} braces, at their line and column; exit 0", () => {
+    const spec = MESSAGE.replace("  order_id:", "  tracking_url: { type: string }\n  order_id:").replace("Hi {{first_name}}!", "Hi {first_name}!").replace(
+      'ana: { first_name: Ana, order_id: "12345" }',
+      'ana: { first_name: Ana, order_id: "12345", tracking_url: "https://t.example/1" }',
+    );
+    const r = msgc(["validate"], { cwd: project({ "specs/m.yaml": spec }) });
+    expect(r).toEqual({
+      code: 0,
+      stderr: "",
+      stdout: [
+        'specs/m.yaml:10:13 warning single-brace "{first_name}" has single braces, so it is sent as written; write {{first_name}} to insert the var first_name',
+        ' 10 |   text: "Hi {first_name}! Order #{{order_id}} is on its way."',
+        "    |             ^",
+        "  hint: vars are inserted with two braces on each side: {{first_name}}",
+        'specs/m.yaml:5:3 warning unused-variable Var "tracking_url" is declared but no form uses it',
+        " 5 |   tracking_url: { type: string }",
+        "   |   ^",
+        "  hint: use it as {{tracking_url}}, or remove it from vars; until then every sample, audience row and --var must give it a value",
+        "1 spec, 1 sample, 0 recipients: 0 errors, 2 warnings",
+        "",
+      ].join("\n"),
+    });
+  });
+
+  it("the README's one-message example (send order-shipped --to … with two --var) works on the project's own specs", () => {
+    const r = msgc(["send", "order-shipped", "--to", "+1 604 585 2331", "--var", "first_name=Ana", "--var", "order_id=12345", "--dry-run"]);
+    expect(r).toEqual({ code: 0, stderr: "", stdout: "Dry run: order-shipped -> api.connectly.ai, nothing sent\n  would send  1  (0 session, 1 template)\n" });
+  });
+
   it("--format github: workflow annotations", () => {
     const dir = project({ "specs/m.yaml": MESSAGE.replace("Hi {{first_name}}", "Hi {{frist_name}}") });
     const r = msgc(["validate", "--format", "github"], { cwd: dir });
@@ -145,7 +191,7 @@ describe("msgc validate", () => {
     const r = msgc(["validate", "--format", "json"], { cwd: goodProject("tel,first_name,order_id\n+16045852331,Ana,10001\n") });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).diagnostics).toEqual([
-      { file: "specs/audiences/spring.csv", severity: "error", code: "audience-missing-column", message: 'The header of specs/audiences/spring.csv has no column "phone"' },
+      { file: "specs/audiences/spring.csv", severity: "error", code: "audience-missing-column", message: 'The header of specs/audiences/spring.csv has no column "phone"', hint: 'The header has: "tel", "first_name", "order_id"' },
     ]);
   });
 
@@ -291,6 +337,20 @@ describe("msgc build", () => {
       stdout: "",
       stderr: `msgc: Cannot write ${join(dir, "taken", "campaigns")} (ENOTDIR)\n`,
     });
+  });
+
+  it("an empty --out (an unset shell variable) is a usage error: nothing is written into the project root", () => {
+    const dir = goodProject();
+    const before = readdirSync(dir).sort();
+    expect(msgc(["build", "--out", ""], { cwd: dir })).toEqual({
+      code: 64,
+      stdout: "",
+      stderr: 'msgc build: option --out needs a path, not an empty string\nRun "msgc build --help" for its options.\n',
+    });
+    expect(readdirSync(dir).sort()).toEqual(before);
+    // The same for every path option of every command.
+    expect(msgc(["preview", "--out="], { cwd: dir })).toMatchObject({ code: 64, stderr: 'msgc preview: option --out needs a path, not an empty string\nRun "msgc preview --help" for its options.\n' });
+    expect(msgc(["validate", "--config", ""], { cwd: dir })).toMatchObject({ code: 64, stderr: 'msgc validate: option --config needs a path, not an empty string\nRun "msgc validate --help" for its options.\n' });
   });
 
   it("a reader that goes away (| head -1) ends the build quietly", () => {

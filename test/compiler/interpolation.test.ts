@@ -69,6 +69,15 @@ describe("compileText", () => {
   it("offset: counts CRLF and CR line breaks like one break each", () => {
     expect(problems("a\r\nb\rc {{nope}}").map((p) => p[1])).toEqual([7]);
   });
+  it("did-you-mean: two swapped letters are one typo, also in a short name (nmae -> name)", () => {
+    const short = { file: "m.yaml", path: ["session", "text"], vars: new Map<string, VarInfo>([["name", { optional: false }], ["city", { optional: false }]]) };
+    const found = (source: string) => compileText(source, short).diagnostics.map((d) => [d.code, d.offset, d.message]);
+    expect(found("Hi {{nmae}}")).toEqual([["unknown-variable", 3, 'Unknown variable "nmae"; did you mean "name"?']]);
+    expect(found("{{ctiy}}")).toEqual([["unknown-variable", 0, 'Unknown variable "ctiy"; did you mean "city"?']]);
+    // Two edits in a four-letter name stay too far to guess.
+    expect(found("{{mnea}}")).toEqual([["unknown-variable", 0, 'Unknown variable "mnea"']]);
+  });
+
   it("offset: second line", () => {
     expect(problems("line one\n  {{nope}}").map((p) => p[1])).toEqual([11]);
   });

@@ -81,7 +81,17 @@ describe("msgc diff on a real repository", () => {
       "receipt:unchanged",
       "welcome:added",
     ]);
-    expectGolden("diff/changes.json", r.stdout);
+    // One line, like every other command's JSON; the golden file keeps it indented to be read.
+    expect(r.stdout.indexOf("\n")).toBe(r.stdout.length - 1);
+    expectGolden("diff/changes.json", `${JSON.stringify(JSON.parse(r.stdout), null, 2)}\n`);
+  });
+
+  test("--quiet is not a diff option: a usage error, not silently ignored", () => {
+    expect(run("--base", "HEAD~1", "--quiet")).toEqual({
+      code: 64,
+      stdout: "",
+      stderr: 'msgc diff: unknown option --quiet\nRun "msgc diff --help" for its options.\n',
+    });
   });
 
   test("json: diagnostics in cli.md's one shape (with the side), beside the per-spec problems", () => {

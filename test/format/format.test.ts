@@ -122,6 +122,7 @@ describe("formatDiagnosticsJson", () => {
             severity: "warning",
             code: "no-template-fallback",
             message: "Only a session form: recipients outside the 24-hour window will fail",
+            hint: "Add a template form, or set window: session",
           },
         ],
         summary: { specs: 12, errors: 2, warnings: 1 },
@@ -152,8 +153,10 @@ describe("diagnosticToJson", () => {
     );
   });
 
-  test("a hint, path or field never leaks into the machine shape", () => {
-    expect(Object.keys(diagnosticToJson(warning))).toEqual(["file", "line", "column", "severity", "code", "message"]);
+  test("the hint that text output shows is kept, last; path and field never leak into the machine shape", () => {
+    expect(Object.keys(diagnosticToJson(warning))).toEqual(["file", "line", "column", "severity", "code", "message", "hint"]);
+    expect(diagnosticToJson(warning)).toMatchObject({ hint: "Add a template form, or set window: session" });
+    expect(Object.keys(diagnosticToJson({ ...rowProblem, field: "phone", path: ["audience"] }))).toEqual(["file", "row", "severity", "code", "message"]);
   });
 });
 

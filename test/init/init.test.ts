@@ -48,6 +48,28 @@ describe("msgc init", () => {
     expect(JSON.parse(validate.stdout)).toMatchObject({ ok: true, diagnostics: [] });
   });
 
+  test("Next: steps that work as written (npx, an install that is not from the registry, a dry run without an account)", () => {
+    const parent = tempDir();
+    const r = msgc(["init", "my shop"], { cwd: parent });
+    expect(r.code).toBe(0);
+    expect(r.stdout.slice(r.stdout.indexOf("Next:"))).toBe(
+      [
+        "Next:",
+        "  cd 'my shop'",
+        "  npm install --save-dev <msgc .tgz or git URL>    not on the npm registry yet: see msgc's README, Install",
+        "  npx msgc validate                                check every spec, sample and audience row",
+        "  npx msgc preview                                 see each message as the customer will",
+        "  npx msgc send welcome-campaign --dry-run         what would be sent; needs no account",
+        "  npx msgc send welcome-campaign --sandbox --yes   send to a local test API, no account",
+        "",
+      ].join("\n"),
+    );
+    // Each step does what it says, here without CONNECTLY_API_KEY or a business id.
+    const dir = join(parent, "my shop");
+    expect(msgc(["send", "welcome-campaign", "--dry-run"], { cwd: dir })).toMatchObject({ code: 0, stderr: "" });
+    expect(msgc(["send", "welcome-campaign", "--sandbox", "--yes"], { cwd: dir })).toMatchObject({ code: 0 });
+  });
+
   test("modelines: relative paths from each file to node_modules/msgc/schema", () => {
     const dir = tempDir();
     expect(msgc(["init"], { cwd: dir }).code).toBe(0);

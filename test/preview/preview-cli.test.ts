@@ -71,6 +71,8 @@ describe("msgc preview", () => {
   test("json: the render model, with --show-numbers", () => {
     const r = msgc(["preview", "--rows", "3", "--format", "json", "--show-numbers"], { cwd: dir, env: ENV });
     expect(r.code).toBe(0);
+    // One line, like every other command's JSON.
+    expect(r.stdout.indexOf("\n")).toBe(r.stdout.length - 1);
     const doc = JSON.parse(r.stdout) as { ok: boolean; messages: { key: string; form: string }[]; diagnostics: unknown[] };
     expect(doc.ok).toBe(true);
     expect(doc.diagnostics).toEqual([]);
@@ -136,8 +138,39 @@ test("json: problems are diagnostics in cli.md's one shape (what compiled is sti
     expect(doc.ok).toBe(false);
     expect(doc.messages.map((m) => m.key)).toEqual(["ok/sample:default"]);
     expect(doc.diagnostics).toEqual([
-      { file: "specs/messages/bad.yaml", line: 4, column: 13, severity: "error", code: "unknown-variable", message: 'Unknown variable "frist"' },
+      { file: "specs/messages/bad.yaml", line: 4, column: 13, severity: "error", code: "unknown-variable", message: 'Unknown variable "frist"', hint: "declare it under vars:" },
     ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("markdown and html: the artifact itself says how many specs failed and where (numbers masked), exit 1", () => {
+  const dir = makeProject({
+    "specs/messages/ok.yaml": "kind: Message\nname: ok\nsession: { text: Hi }\n",
+    "specs/messages/bad.yaml": "kind: Message\nname: bad\nsession:\n  text: \"Hi {{frist}}\"\n",
+    "specs/messages/worse.yaml": "kind: Message\nname: worse\nsender: \"+16045852331 \"\nsession: { text: Hi }\n",
+  });
+  try {
+    const md = msgc(["preview", "--format", "markdown"], { cwd: dir, env: ENV });
+    expect(md.code).toBe(1);
+    expect(md.stdout.split("\n").slice(0, 10)).toEqual([
+      "## msgc preview",
+      "",
+      "1 message rendered.",
+      "",
+      "⚠️ 2 errors in 2 files: what failed is not shown \\(run msgc validate for details\\)",
+      "",
+      "```",
+      'specs/messages/worse.yaml:3:9 pattern-mismatch sender "+1604•••2331 " is not valid: use an E.164 number such as +1415•••1234',
+      'specs/messages/bad.yaml:4:13 unknown-variable Unknown variable "frist"',
+      "```",
+    ]);
+    const html = msgc(["preview", "--format", "html"], { cwd: dir, env: ENV });
+    expect(html.code).toBe(1);
+    expect(html.stdout).toContain(
+      '<section class="failures"><p>⚠️ 2 errors in 2 files: what failed is not shown (run msgc validate for details)</p><pre>specs/messages/worse.yaml:3:9 pattern-mismatch sender &quot;+1604•••2331 &quot; is not valid: use an E.164 number such as +1415•••1234\nspecs/messages/bad.yaml:4:13 unknown-variable Unknown variable &quot;frist&quot;</pre></section>\n<article',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -175,6 +175,25 @@ describe("loadProject", () => {
     expect(result.diagnostics[0]!.message).toBe('Campaign "c" sends message "order-shiped", which does not exist; did you mean "order-shipped"?');
   });
 
+  test("message-unchecked: a message whose file does not parse is not called missing; said after that file's errors", async () => {
+    const broken = "kind: Message\nname: promo\nsession: [\n";
+    const root = project({ "specs/a-campaign.yaml": campaign("c", "promo"), "specs/m.yaml": broken, "specs/z.yaml": "- not a spec\n" });
+    const result = await loadProject({ cwd: root });
+    expect(brief(result.diagnostics)).toEqual(["specs/m.yaml:4:1 yaml-syntax", "specs/z.yaml:1:1 not-a-mapping", "specs/a-campaign.yaml:3:10 message-unchecked"]);
+    // The file that names it is the one given; the other broken file is not blamed.
+    expect(result.diagnostics[2]).toMatchObject({
+      severity: "warning",
+      message: 'Campaign "c" sends message "promo", which could not be checked: specs/m.yaml has errors',
+    });
+  });
+
+  test("message-unchecked: naming only the campaign still shows the broken file that may hold its message", async () => {
+    const root = project({ "specs/campaigns/c.yaml": campaign("c", "promo", "../people.csv"), "specs/messages/m.yaml": "kind: Message\nname: 'promo'\nsession: [\n" });
+    const result = await loadProject({ cwd: root, paths: ["specs/campaigns/c.yaml"] });
+    expect(brief(result.diagnostics)).toEqual(["specs/messages/m.yaml:4:1 yaml-syntax", "specs/campaigns/c.yaml:3:10 message-unchecked"]);
+    expect(result.sources.has("specs/messages/m.yaml")).toBe(true);
+  });
+
   test("unknown-message: not reported again when the message exists but is invalid", async () => {
     const root = project({ "specs/m.yaml": message("promo", "colour: red\n"), "specs/c.yaml": campaign("c", "promo") });
     const result = await loadProject({ cwd: root });

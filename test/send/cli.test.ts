@@ -50,6 +50,14 @@ describe("msgc send: usage", () => {
     expect(result.stderr.split("\n")[0]).toBe("msgc send: no business id: set businessId in msgc.config.yaml or pass --business-id");
   });
 
+  it("--dry-run needs no business id either (a newcomer has no account yet); a real send says where the id comes from", async () => {
+    const dir = notesProject(3, { config: "rate: 10\n" });
+    const dry = await msgc(["notes", "--dry-run"], dir, {});
+    expect(dry).toMatchObject({ code: 0, stdout: "Dry run: notes -> api.connectly.ai, nothing sent\n  would send  3  (0 session, 3 template)\n" });
+    const real = await msgc(["notes", "--base-url", "http://127.0.0.1:9", "--yes"], dir);
+    expect(real.stderr.split("\n")[1]).toBe("Connectly issues it (a UUID) with your API key. Without an account: --dry-run, or send to a local API with --sandbox.");
+  });
+
   it("flags out of range are usage errors", async () => {
     const dir = notesProject(3);
     const cases: Array<[string[], string]> = [

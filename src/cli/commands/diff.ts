@@ -28,8 +28,11 @@ Exit codes: 0 no changes (or changes, without --detailed-exitcode), 1 a spec doe
 in the working tree or REF cannot be read, 2 changes (with --detailed-exitcode), 64 usage error.
 `;
 
+// No --quiet: the report is the output, and there is nothing in it to leave out.
 const OPTIONS = {
-  ...COMMON_OPTIONS,
+  format: COMMON_OPTIONS.format,
+  config: COMMON_OPTIONS.config,
+  help: COMMON_OPTIONS.help,
   base: { type: "string" },
   "detailed-exitcode": { type: "boolean" },
   rows: { type: "string" },

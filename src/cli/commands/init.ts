@@ -174,6 +174,26 @@ async function ignoreBuildOutput(dir: string): Promise<"created" | "updated" | "
   return existing === undefined ? "created" : "updated";
 }
 
+/**
+ * What works from here, word for word. msgc is not on the npm registry: it is installed from a
+ * clone's tarball or a git URL (README, Install), unless the folder has it already.
+ */
+function nextSteps(dir: string, shown: string): string {
+  const steps: Array<[string, string]> = [];
+  if (shown !== ".") steps.push([`cd ${/^[\w./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, `'\\''`)}'`}`, ""]);
+  if (!existsSync(join(dir, "node_modules", "msgc", "package.json"))) {
+    steps.push(["npm install --save-dev <msgc .tgz or git URL>", "not on the npm registry yet: see msgc's README, Install"]);
+  }
+  steps.push(
+    ["npx msgc validate", "check every spec, sample and audience row"],
+    ["npx msgc preview", "see each message as the customer will"],
+    ["npx msgc send welcome-campaign --dry-run", "what would be sent; needs no account"],
+    ["npx msgc send welcome-campaign --sandbox --yes", "send to a local test API, no account"],
+  );
+  const width = Math.max(...steps.map(([command]) => command.length)) + 3;
+  return `Next:\n${steps.map(([command, why]) => `  ${why ? command.padEnd(width) + why : command}`).join("\n")}\n`;
+}
+
 export const run: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("init", args, OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
@@ -204,13 +224,6 @@ export const run: CommandHandler = async (args, io) => {
   const gitignore = await ignoreBuildOutput(dir);
   if (gitignore !== "unchanged") written.push(`.gitignore (${gitignore})`);
   const shown = relative(io.cwd, dir) || ".";
-  io.stdout.write(
-    `Created a msgc project in ${shown}:\n${written.map((f) => `  ${f}`).join("\n")}\n\n` +
-      `Next:\n` +
-      `  npm install --save-dev msgc     (the schema modelines point into node_modules/msgc)\n` +
-      `  msgc validate                   check every spec\n` +
-      `  msgc preview                    see each message as the customer will\n` +
-      `  msgc send welcome-campaign --dry-run\n`,
-  );
+  io.stdout.write(`Created a msgc project in ${shown}:\n${written.map((f) => `  ${f}`).join("\n")}\n\n${nextSteps(dir, shown)}`);
   return EXIT_OK;
 };

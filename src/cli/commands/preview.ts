@@ -55,11 +55,11 @@ function render(result: PreviewResult, format: "text" | "markdown" | "html" | "j
     case "text":
       return formatPreviewText(result.messages, terminal);
     case "markdown":
-      return formatPreviewMarkdown(result.messages);
+      return formatPreviewMarkdown(result.messages, result.diagnostics);
     case "html":
-      return formatPreviewHtml(result.messages);
+      return formatPreviewHtml(result.messages, result.diagnostics);
     case "json":
-      return `${JSON.stringify({ ok: result.ok, messages: result.messages, diagnostics: result.diagnostics.map(diagnosticToJson) }, null, 2)}\n`;
+      return `${JSON.stringify({ ok: result.ok, messages: result.messages, diagnostics: result.diagnostics.map(diagnosticToJson) })}\n`;
   }
 }
 

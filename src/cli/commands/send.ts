@@ -181,9 +181,13 @@ async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl
   }
   const baseUrl = values["base-url"] ?? project.baseUrl;
   if (!baseUrl) throw new UsageError("msgc send: no target: set baseUrl in msgc.config.yaml or pass --base-url", "Or try it locally with --sandbox.");
-  const businessId = values["business-id"] ?? project.businessId;
+  // A dry run sends nothing, so it needs no account: the requests keep the placeholder.
+  const businessId = values["business-id"] ?? project.businessId ?? (dryRun ? "{businessId}" : undefined);
   if (!businessId) {
-    throw new UsageError("msgc send: no business id: set businessId in msgc.config.yaml or pass --business-id", "Or try it locally with --sandbox.");
+    throw new UsageError(
+      "msgc send: no business id: set businessId in msgc.config.yaml or pass --business-id",
+      "Connectly issues it (a UUID) with your API key. Without an account: --dry-run, or send to a local API with --sandbox.",
+    );
   }
   const apiKey = readApiKey(io, values["api-key-file"]);
   if (!apiKey && !dryRun) {

@@ -265,6 +265,6 @@ function truncationNote(left: string[], shortened: number, base: string): string
 
 export function formatDiffJson(report: DiffReport): string {
   const diagnostics = report.diagnostics.map((d) => ({ ...diagnosticToJson(d), side: d.side }));
-  return `${JSON.stringify({ ...report, diagnostics }, null, 2)}\n`;
+  return `${JSON.stringify({ ...report, diagnostics })}\n`;
 }
 

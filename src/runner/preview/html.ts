@@ -1,4 +1,6 @@
+import type { Diagnostic } from "../../diagnostics.js";
 import { escapeHtml } from "./escape.js";
+import { failureLines, summarizeFailures } from "./failures.js";
 import type { MediaCard, RenderedMessage, RichText, SessionView, TemplateView } from "./model.js";
 import { subjectTitle } from "./text.js";
 
@@ -161,14 +163,23 @@ main{max-width:1200px;margin:0 auto;padding:16px}
 .note{font-size:11px;color:#8696a0;margin-top:6px}
 .callback{font-size:12px;color:#54656f;margin-top:8px;overflow-wrap:anywhere}
 .empty{color:#54656f}
+.failures{background:#fff4e5;border:1px solid #f0b429;border-radius:8px;padding:8px 12px;margin:0 0 16px}
+.failures p{margin:0 0 6px;font-weight:600}
+.failures pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
 @media (max-width:480px){main{padding:8px}.message{padding:10px}.forms{grid-template-columns:1fr}}
 `;
 
-export function formatPreviewHtml(messages: readonly RenderedMessage[]): string {
+function failuresHtml(diagnostics: readonly Diagnostic[]): string {
+  const failures = summarizeFailures(diagnostics);
+  if (!failures) return "";
+  return `<section class="failures"><p>⚠️ ${escapeHtml(failures.headline)}</p><pre>${escapeHtml(failureLines(failures).join("\n"))}</pre></section>\n`;
+}
+
+export function formatPreviewHtml(messages: readonly RenderedMessage[], diagnostics: readonly Diagnostic[] = []): string {
   const count = messages.length;
-  const body = count === 0
+  const body = failuresHtml(diagnostics) + (count === 0
     ? `<p class="empty">Nothing to preview: no message samples and no campaign rows.</p>`
-    : messages.map(messageHtml).join("\n");
+    : messages.map(messageHtml).join("\n"));
   return `<!doctype html>
 <html lang="en">
 <head>

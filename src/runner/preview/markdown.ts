@@ -1,4 +1,6 @@
-import { escapeHtml, markdownCode, markdownText } from "./escape.js";
+import type { Diagnostic } from "../../diagnostics.js";
+import { escapeHtml, markdownCode, markdownFence, markdownText } from "./escape.js";
+import { failureLines, summarizeFailures } from "./failures.js";
 import type { MediaCard, RenderedMessage, RichText, SessionView, TemplateView } from "./model.js";
 import { subjectTitle } from "./text.js";
 
@@ -100,9 +102,11 @@ export function formatMessageMarkdown(message: RenderedMessage, headingLevel = 3
   return out.join("\n");
 }
 
-export function formatPreviewMarkdown(messages: readonly RenderedMessage[]): string {
+export function formatPreviewMarkdown(messages: readonly RenderedMessage[], diagnostics: readonly Diagnostic[] = []): string {
   const count = messages.length;
-  const head = `## msgc preview\n\n${count} message${count === 1 ? "" : "s"} rendered.`;
+  let head = `## msgc preview\n\n${count} message${count === 1 ? "" : "s"} rendered.`;
+  const failures = summarizeFailures(diagnostics);
+  if (failures) head += `\n\n⚠️ ${markdownText(failures.headline)}\n\n${markdownFence(failureLines(failures).join("\n"))}`;
   if (count === 0) return `${head}\n`;
   return `${head}\n\n${messages.map((m) => formatMessageMarkdown(m)).join("\n\n---\n\n")}\n`;
 }
