@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readFileSync, readSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
@@ -18,7 +18,19 @@ import { loadProject } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
 import { compileProject, newCampaignStats, planCampaign } from "../../runner/plan.js";
 import { maskNumber } from "../../runner/mask.js";
-import { isUsableApiKey, JournalExistsError, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
+import {
+  insecureHttpRefusal,
+  isUsableApiKey,
+  JournalExistsError,
+  MAX_TIMEOUT_MS,
+  parseMaxFailures,
+  parseShard,
+  scrubOutput,
+  scrubValue,
+  send,
+  summaryExitCode,
+} from "../../runner/send/index.js";
+import { sendsKeyInClear } from "../../runner/send/transport.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
 import { createProgress } from "../../runner/send/progress.js";
@@ -37,6 +49,7 @@ Target:
   --business-id ID       Connectly business id (default: the config's businessId)
   --api-key-file PATH    read the API key from a file (default: $CONNECTLY_API_KEY)
   --sandbox              start a local sandbox in-process and send there
+  --insecure-http        allow a plain http:// base URL on another machine (the key goes in clear text)
 
 What to send:
   --to NUMBER            send MESSAGE to this number
@@ -49,7 +62,7 @@ Sending:
   --rate N               requests per second, at most ${MAX_RATE} (default: the campaign's, else the config's, else 50;
                          divided by N with --shard unless given)
   --concurrency N        requests in flight (default: the config's, else 16)
-  --timeout MS           per-request timeout (default 30000)
+  --timeout MS           per-request timeout, whole milliseconds (default 30000)
   --max-attempts N       attempts for 5xx, timeouts and connection errors (default 5)
   --max-failures N|P%    stop early after N failed recipients, or more than P% (default: 20 of the first 100)
   --shard I/N            send only the recipients whose key hashes to shard I of N
@@ -96,6 +109,7 @@ const OPTIONS = {
   "base-url": { type: "string" },
   "business-id": { type: "string" },
   "api-key-file": { type: "string" },
+  "insecure-http": { type: "boolean" },
   timeout: { type: "string" },
   "max-attempts": { type: "string" },
 } as const;
@@ -111,14 +125,12 @@ function positiveNumber(flag: string, text: string | undefined, opts: { integer?
   return value;
 }
 
+/** An API key is a few dozen characters; a file much larger than that is not one. */
+const MAX_API_KEY_FILE_BYTES = 4096;
+
 function readApiKey(io: CliIo, file: string | undefined): string | undefined {
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, file), "utf8");
-    } catch (e) {
-      throw new UsageError(`msgc send: cannot read the API key file ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-    }
+    const text = readKeyFile(resolve(io.cwd, file), file);
     // Editors end a file with a newline; anything else in the file is part of the key.
     const key = text.replace(/\r?\n$/, "");
     if (key === "") throw new UsageError(`msgc send: the API key file ${file} is empty`);
@@ -126,6 +138,34 @@ function readApiKey(io: CliIo, file: string | undefined): string | undefined {
   }
   const key = io.env["CONNECTLY_API_KEY"];
   return key === undefined || key === "" ? undefined : usableApiKey(key, "CONNECTLY_API_KEY");
+}
+
+/**
+ * A regular file of at most MAX_API_KEY_FILE_BYTES, read no further than that: `/dev/zero`, a
+ * FIFO or a terminal would otherwise be read without end (or wait for a writer forever, hence
+ * O_NONBLOCK on open, which changes nothing for a regular file).
+ */
+function readKeyFile(path: string, shown: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (e) {
+    throw new UsageError(`msgc send: cannot read the API key file ${shown} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`msgc send: the API key file ${shown} is not a regular file`);
+    const buffer = Buffer.alloc(MAX_API_KEY_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_API_KEY_FILE_BYTES) throw new UsageError(`msgc send: the API key file ${shown} is larger than ${MAX_API_KEY_FILE_BYTES} bytes: not an API key`);
+    return buffer.subarray(0, length).toString("utf8");
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`msgc send: cannot read the API key file ${shown} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Checked here rather than failing every request: the key cannot even be put in a header. */
@@ -181,6 +221,7 @@ async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl
   }
   const baseUrl = values["base-url"] ?? project.baseUrl;
   if (!baseUrl) throw new UsageError("msgc send: no target: set baseUrl in msgc.config.yaml or pass --base-url", "Or try it locally with --sandbox.");
+  if (!values["insecure-http"] && sendsKeyInClear(baseUrl)) throw new UsageError(`msgc send: ${insecureHttpRefusal(new URL(baseUrl).host)}`);
   const businessId = values["business-id"] ?? project.businessId;
   if (!businessId) {
     throw new UsageError("msgc send: no business id: set businessId in msgc.config.yaml or pass --business-id", "Or try it locally with --sandbox.");
@@ -242,7 +283,7 @@ export const run: CommandHandler = async (args, io) => {
   const dryRun = values["dry-run"] === true;
   const rate = positiveNumber("--rate", values.rate, { max: MAX_RATE });
   const concurrency = positiveNumber("--concurrency", values.concurrency, { integer: true, max: 1024 });
-  const timeoutMs = positiveNumber("--timeout", values.timeout);
+  const timeoutMs = positiveNumber("--timeout", values.timeout, { integer: true, max: MAX_TIMEOUT_MS });
   const maxAttempts = positiveNumber("--max-attempts", values["max-attempts"], { integer: true, max: 100 });
   const maxFailures = values["max-failures"] !== undefined ? fromLibraryCall(() => parseMaxFailures(values["max-failures"]!)) : undefined;
   const shard = values.shard !== undefined ? fromLibraryCall(() => parseShard(values.shard!)) : undefined;
@@ -344,6 +385,7 @@ export const run: CommandHandler = async (args, io) => {
         baseUrl: target.baseUrl,
         businessId: target.businessId,
         ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
+        insecureHttp: values["insecure-http"] === true,
         rate: effectiveRate,
         concurrency: concurrency ?? project.config.concurrency,
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -391,8 +433,9 @@ export const run: CommandHandler = async (args, io) => {
     }
     const ok = summaryExitCode(summary) === 0 && rowProblems === 0;
     if (format === "json") {
-      const document = { ok, summary, diagnostics: diagnostics.map((d) => diagnosticToJson({ ...d, message: scrub(d.message) })) };
-      io.stdout.write(`${scrub(JSON.stringify(document))}\n`);
+      // Scrubbed value by value: in the serialized text, escaping (a key with " or \) would hide it.
+      const document = { ok, summary, diagnostics: diagnostics.map(diagnosticToJson) };
+      io.stdout.write(`${JSON.stringify(scrubValue(document, secrets, showNumbers))}\n`);
     } else if (!quiet || !ok) {
       // --quiet: a run that went well says nothing; one that did not still shows its summary.
       io.stdout.write(scrub(formatSummary(summary)));

@@ -31,6 +31,8 @@ export function formatProgress(p: ProgressSnapshot, opts: { bar: boolean; width?
     `fallbacks ${p.fallbacks}`,
     ...(p.skipped > 0 ? [`skipped ${p.skipped}`] : []),
     ...(p.rateLimited > 0 ? [`429s ${p.rateLimited}`] : []),
+    ...(p.serverErrors > 0 ? [`5xx ${p.serverErrors}`] : []),
+    ...(p.retries > 0 ? [`retries ${p.retries}`] : []),
     `${speed.toFixed(1)}/s`,
     `ETA ${eta}`,
   ];

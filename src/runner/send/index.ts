@@ -34,17 +34,20 @@ import type { Backoff, MaxFailures, Shard } from "./policy.js";
 import { RateGovernor } from "./rate-governor.js";
 import { ReportWriter } from "./report.js";
 import type { RecipientReport, RecipientStatus } from "./report.js";
-import { createTransport } from "./transport.js";
+import { createTransport, sendsKeyInClear } from "./transport.js";
 import type { Transport } from "./transport.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
 export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
 export type { RecipientReport, RecipientStatus } from "./report.js";
 export type { HeaderEntry, IntentEntry, JournalEntry, OutcomeEntry } from "./journal.js";
+export { scrubOutput, scrubValue } from "./scrub.js";
 
 export const DEFAULT_RATE = 50;
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** An hour: beyond it a request is lost, not slow (and timers overflow at 2^31 ms). */
+export const MAX_TIMEOUT_MS = 3_600_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 /** 429s do not use up attempts (they say "not now", not "broken"), but a server that never lets up ends it. */
 const MAX_RATE_LIMITED_PER_RECIPIENT = 100;
@@ -71,6 +74,10 @@ export interface ProgressSnapshot {
   inFlight: number;
   requests: number;
   rateLimited: number;
+  /** Requests sent again after a 5xx, a timeout or a connection error. */
+  retries: number;
+  /** 5xx answers so far. */
+  serverErrors: number;
   /** The pace in force, requests per second (lower than asked after 429s). */
   rate: number;
   elapsedMs: number;
@@ -93,11 +100,16 @@ export interface SendOptions {
   businessId: string;
   /** Sent as X-API-Key; never written anywhere. Not needed for a dry run. */
   apiKey?: string;
+  /**
+   * Allow a plain `http:` base URL on a host other than loopback, which carries the key in clear
+   * text. Default false: such a target is refused.
+   */
+  insecureHttp?: boolean;
   /** Requests per second; Infinity for no limit (library only: the CLI caps at 200). Default 50. */
   rate?: number;
   /** Requests in flight at once (and connections in the pool). Default 16. */
   concurrency?: number;
-  /** Per-request timeout for the answer's headers and body. Default 30 s. */
+  /** Per-request timeout for the answer's headers and body, whole milliseconds. Default 30 s. */
   timeoutMs?: number;
   /** Attempts per recipient for 5xx, timeouts and connection errors. Default 5. */
   maxAttempts?: number;
@@ -223,6 +235,10 @@ export function isUsableApiKey(key: string): boolean {
 /** Never quotes the key: it is the one thing that must not be printed. */
 export const API_KEY_UNUSABLE = "the API key has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII); check how it was copied";
 
+export function insecureHttpRefusal(host: string): string {
+  return `the base URL is plain http:// to ${host}, which would send the API key in clear text; use https://, or add --insecure-http if this network is yours`;
+}
+
 function checkOptions(options: SendOptions): void {
   const rate = options.rate ?? DEFAULT_RATE;
   if (!(rate > 0)) throw new UsageError(`rate must be above 0, got ${rate}`);
@@ -231,7 +247,10 @@ function checkOptions(options: SendOptions): void {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new UsageError(`max attempts must be a whole number of at least 1, got ${maxAttempts}`);
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(timeout > 0)) throw new UsageError(`timeout must be above 0 ms, got ${timeout}`);
+  // A fraction of a millisecond is no timeout the HTTP client can keep: every request would fail.
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_MS) {
+    throw new UsageError(`timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${timeout}`);
+  }
   let url: URL;
   try {
     url = new URL(options.baseUrl);
@@ -239,6 +258,7 @@ function checkOptions(options: SendOptions): void {
     throw new UsageError(`the base URL "${options.baseUrl}" is not a URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the base URL must be http(s), got "${options.baseUrl}"`);
+  if (!options.insecureHttp && sendsKeyInClear(options.baseUrl)) throw new UsageError(insecureHttpRefusal(url.host));
   if (options.businessId === "") throw new UsageError("the business id is empty");
   if (!options.dryRun && !options.apiKey) throw new UsageError("no API key: set CONNECTLY_API_KEY or pass --api-key-file");
   if (options.apiKey && !isUsableApiKey(options.apiKey)) throw new UsageError(API_KEY_UNUSABLE);
@@ -300,19 +320,6 @@ function resumeStatus(history: KeyHistory | undefined, choices: ResumeChoices): 
 
 function hostOf(baseUrl: string): string {
   return new URL(baseUrl).host;
-}
-
-/**
- * Text about to be printed, made safe: every secret removed, numbers masked unless shown. Error
- * messages can carry a key (numbers) and, from a misbehaving server or proxy, the API key itself.
- */
-export function scrubOutput(text: string, secrets: ReadonlyArray<string | undefined>, showNumbers: boolean): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length > 0) out = out.split(secret).join("[redacted]");
-  }
-  if (!showNumbers) out = maskNumbersIn(out);
-  return out;
 }
 
 /** Sends a plan. Resolves with the summary; rejects only on usage or input problems (journal, lock). */
@@ -474,6 +481,8 @@ interface Attempting {
   ambiguousAttempts: number;
   lastStatus: number | null;
   lastErrorCode: string | null;
+  /** The API's human-readable message of the last error answer. */
+  lastErrorMessage: string | null;
 }
 
 /** The second pass: workers pulling items, each carrying one recipient to a final state. */
@@ -488,6 +497,7 @@ class Run {
   private stop!: () => void;
   private finished = 0;
   private inFlight = 0;
+  private serverErrors = 0;
   private readonly startedAt = performance.now();
   private pulling: Promise<unknown> = Promise.resolve();
 
@@ -526,6 +536,8 @@ class Run {
       inFlight: this.inFlight,
       requests: s.requests,
       rateLimited: s.rateLimited,
+      retries: s.retries,
+      serverErrors: this.serverErrors,
       rate: this.governor.rate,
       elapsedMs: performance.now() - this.startedAt,
     };
@@ -631,7 +643,7 @@ class Run {
     key: string,
     form: Form | null,
     status: RecipientStatus,
-    state: Pick<KeyHistory, "attempts" | "fallback" | "lastErrorCode" | "lastStatus" | "ambiguousAttempts">,
+    state: Pick<KeyHistory, "attempts" | "fallback" | "lastErrorCode" | "lastStatus" | "ambiguousAttempts"> & { lastErrorMessage?: string | null },
     extra: { messageId?: string | null; possiblyDuplicated?: boolean },
   ): void {
     const report = this.ctx.report;
@@ -643,6 +655,7 @@ class Run {
       fallback: state.fallback,
       messageId: extra.messageId ?? null,
       errorCode: status === "sent" || status === "skipped" ? null : state.lastErrorCode,
+      errorMessage: status === "sent" || status === "skipped" ? null : (state.lastErrorMessage ?? null),
       httpStatus: state.lastStatus,
       attempts: state.attempts,
       ambiguousAttempts: state.ambiguousAttempts,
@@ -665,6 +678,7 @@ class Run {
       ambiguousAttempts: (history?.ambiguousAttempts ?? 0) + (history?.unknown ? 1 : 0),
       lastStatus: null,
       lastErrorCode: null,
+      lastErrorMessage: null,
     };
     if (this.options.dryRun) {
       this.summary.forms[state.form]++;
@@ -702,7 +716,10 @@ class Run {
     const path = request.path.replace("{businessId}", encodeURIComponent(this.options.businessId));
     const http = await this.ctx.transport!.post(path, JSON.stringify(request.body));
 
-    const finish = (result: AttemptResult, fields: { status: number | null; messageId?: string | null; errorCode: string | null; ambiguous: boolean }): void => {
+    const finish = (
+      result: AttemptResult,
+      fields: { status: number | null; messageId?: string | null; errorCode: string | null; errorMessage?: string | null; ambiguous: boolean },
+    ): void => {
       journal?.write({
         type: "outcome",
         key: item.key,
@@ -716,6 +733,7 @@ class Run {
       });
       state.lastStatus = fields.status;
       state.lastErrorCode = fields.errorCode;
+      state.lastErrorMessage = fields.errorMessage ?? null;
     };
 
     if (http.kind === "error") {
@@ -728,7 +746,8 @@ class Run {
       return this.afterRetryable(state);
     }
     const answer = classifyStatus(http.status);
-    const { id, code, type } = readAnswerBody(http.body);
+    // Scrubbed of the key and bounded before anything of it is journaled, reported or counted.
+    const { id, code, type, message } = readAnswerBody(http.body, [this.options.apiKey]);
     const errorCode = code ?? `HTTP_${http.status}`;
     switch (answer) {
       case "sent": {
@@ -746,28 +765,29 @@ class Run {
         this.governor.onRateLimited(http.retryAfterMs ?? 1000);
         state.rateLimited++;
         if (state.rateLimited >= MAX_RATE_LIMITED_PER_RECIPIENT) {
-          finish("failed", { status: http.status, errorCode, ambiguous: false });
+          finish("failed", { status: http.status, errorCode, errorMessage: message, ambiguous: false });
           return this.fail(state);
         }
-        finish("retry", { status: http.status, errorCode, ambiguous: false });
+        finish("retry", { status: http.status, errorCode, errorMessage: message, ambiguous: false });
         return "again-now";
       }
       case "retryable": {
         this.governor.onAnswered();
+        this.serverErrors++;
         // A 5xx may come after the server accepted the message (see docs/sending.md).
-        finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: http.status, errorCode, ambiguous: true });
+        finish(state.failures + 1 >= this.maxAttempts ? "failed" : "retry", { status: http.status, errorCode, errorMessage: message, ambiguous: true });
         state.ambiguousAttempts++;
         return this.afterRetryable(state);
       }
       case "final": {
         this.governor.onAnswered();
         if (state.form === "session" && WINDOW_ERROR_CODES.has(errorCode) && item.template && !state.fallback) {
-          finish("fallback", { status: http.status, errorCode, ambiguous: false });
+          finish("fallback", { status: http.status, errorCode, errorMessage: message, ambiguous: false });
           state.form = "template";
           state.fallback = true;
           return "again-now";
         }
-        finish("failed", { status: http.status, errorCode, ambiguous: false });
+        finish("failed", { status: http.status, errorCode, errorMessage: message, ambiguous: false });
         if (isAuthenticationFailure(http.status, type)) this.halt(`stopped: the API refused the key (HTTP ${http.status} ${errorCode})`);
         return this.fail(state);
       }

@@ -20,6 +20,8 @@ export interface RecipientReport {
   fallback: boolean;
   messageId: string | null;
   errorCode: string | null;
+  /** The API's human-readable `message` with that code (scrubbed of the key, bounded), or null. */
+  errorMessage: string | null;
   /** HTTP status of the last answer, or null. */
   httpStatus: number | null;
   /** Requests made for this recipient, over every run of the journal. */

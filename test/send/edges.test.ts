@@ -1,0 +1,241 @@
+/**
+ * msgc send at the edges (issue 9 items 8 to 15, issue 10 item 20): hostile answers, secrets,
+ * bounded inputs, what a person at the terminal sees.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { send } from "../../src/runner/send/index.js";
+import { MAX_ANSWER_BYTES, readAnswerBody } from "../../src/runner/send/policy.js";
+import { scrubOutput, scrubValue } from "../../src/runner/send/scrub.js";
+import { createTransport, isLoopbackHost, sendsKeyInClear } from "../../src/runner/send/transport.js";
+import { UsageError } from "../../src/errors.js";
+import { ensureBuilt } from "../cli/helpers.js";
+import { notesProject, runCli } from "./cli-helpers.js";
+import type { RunResult } from "./cli-helpers.js";
+import { makeItems, tempDir, useSandbox } from "./helpers.js";
+
+const KEY = "ck_live_edge_5e4d3c2b1a09";
+const sandboxWith = useSandbox(KEY);
+
+beforeAll(() => ensureBuilt());
+
+function msgc(args: string[], cwd: string, env: NodeJS.ProcessEnv = { CONNECTLY_API_KEY: KEY }): Promise<RunResult> {
+  return runCli(["send", ...args], { cwd, env });
+}
+
+/** A local HTTP server answering with `handler`; closed (connections too) by the returned close. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => handler(req, res, n++));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => n,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+describe("item 8: answers are read and stored within bounds", () => {
+  it("an answer without end is cut at MAX_ANSWER_BYTES, and the next request still goes through", async () => {
+    const chunk = Buffer.alloc(16 * 1024, "x");
+    const server = await serve((_req, res, n) => {
+      if (n > 0) return answer(res, 200, { id: "01OK" });
+      res.writeHead(500, { "content-type": "application/json" });
+      // Writes as long as the client reads, for ever.
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once("drain", pump);
+      };
+      pump();
+    });
+    const transport = createTransport({ baseUrl: server.url, apiKey: "k", connections: 1, timeoutMs: 5000 });
+    try {
+      const first = await transport.post("/v1/x", "{}");
+      expect(first.kind === "answer" && { status: first.status, length: first.body.length, truncated: first.truncated }).toEqual({
+        status: 500,
+        length: MAX_ANSWER_BYTES,
+        truncated: true,
+      });
+      expect(await transport.post("/v1/x", "{}")).toEqual({ kind: "answer", status: 200, body: '{"id":"01OK"}', retryAfterMs: undefined, truncated: false });
+    } finally {
+      await transport.close();
+      await server.close();
+    }
+  });
+
+  it("a huge error body and a huge code make short journal lines and report entries", async () => {
+    const server = await serve((_req, res, n) => {
+      if (n % 2 === 0) return answer(res, 400, { code: "E".repeat(3_000_000), message: "M".repeat(3_000_000) });
+      answer(res, 400, { code: `ERROR_${"C".repeat(20_000)}`, message: `Bad ${"m".repeat(20_000)}`, id: "i".repeat(20_000) });
+    });
+    const dir = tempDir();
+    try {
+      const summary = await send({
+        plan: () => makeItems(2, { session: false }),
+        campaign: "spring",
+        baseUrl: server.url,
+        businessId: "b",
+        apiKey: KEY,
+        concurrency: 1,
+        journal: join(dir, "j.ndjson"),
+        report: join(dir, "r.json"),
+      });
+      expect(summary.failed).toBe(2);
+      const codes = Object.keys(summary.failedByCode).sort();
+      expect(codes).toEqual([`ERROR_${"C".repeat(121)}…`, "HTTP_400"]);
+      for (const line of readFileSync(join(dir, "j.ndjson"), "utf8").trimEnd().split("\n")) expect(line.length).toBeLessThan(600);
+      const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as { recipients: Array<{ errorCode: string; errorMessage: string | null }> };
+      expect(report.recipients.map((r) => [r.errorCode.length, r.errorMessage?.length ?? null]).sort()).toEqual([
+        [128, 512],
+        [8, null],
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("readAnswerBody: control characters replaced, secrets cut out, lengths bounded", () => {
+    expect(readAnswerBody('{"code":"A\\u001b[31mB\\nC","message":"x\\u2028y","id":"sk-1 id"}', ["sk-1"])).toEqual({
+      id: "[redacted] id",
+      code: "A?[31mB?C",
+      type: null,
+      message: "x?y",
+    });
+    expect(readAnswerBody(JSON.stringify({ error: { code: "k".repeat(200), message: "sk-1" } }), ["sk-1"])).toEqual({
+      id: null,
+      code: `${"k".repeat(127)}…`,
+      type: null,
+      message: "[redacted]",
+    });
+    // A character outside the BMP is never cut in half.
+    expect(readAnswerBody(JSON.stringify({ code: `${"k".repeat(126)}😀x` })).code).toBe(`${"k".repeat(126)}…`);
+  });
+});
+
+describe("item 9: the key is in no output, file or report", () => {
+  it("an API that echoes a key with quote and backslash leaves it in no journal, report, JSON or text", async () => {
+    const key = 'ck_"live\\9f8e7d6c5b4a3210';
+    const server = await serve((_req, res, n) => {
+      if (n % 3 === 0) return answer(res, 200, { id: `id-${key}` });
+      if (n % 3 === 1) return answer(res, 400, { code: `BAD_${key}`, message: `key ${key} refused`, type: "ERROR_TYPE_INVALID_REQUEST" });
+      answer(res, 500, { code: `OOPS_${key}` });
+    });
+    try {
+      const dir = notesProject(6);
+      const env = { CONNECTLY_API_KEY: key };
+      const json = await msgc(["notes", "--base-url", server.url, "--yes", "--format", "json", "--report", "r.json", "--max-attempts", "1"], dir, env);
+      const text = await msgc(["notes", "--base-url", server.url, "--yes", "--journal", "j2.ndjson", "--max-attempts", "1"], dir, env);
+      expect([json.code, text.code]).toEqual([1, 1]);
+      const files = [readFileSync(join(dir, "r.json"), "utf8"), readFileSync(join(dir, ".msgc/journal/notes.ndjson"), "utf8"), readFileSync(join(dir, "j2.ndjson"), "utf8")];
+      const escaped = JSON.stringify(key).slice(1, -1);
+      for (const output of [json.stdout, json.stderr, text.stdout, text.stderr, ...files]) {
+        expect(output).not.toContain(key);
+        expect(output).not.toContain(escaped);
+        expect(output).not.toContain("9f8e7d6c5b4a3210");
+      }
+      expect((JSON.parse(json.stdout) as { summary: { failedByCode: Record<string, number> } }).summary.failedByCode).toEqual({
+        "BAD_[redacted]": 2,
+        "OOPS_[redacted]": 2,
+      });
+      const report = JSON.parse(files[0]!) as { recipients: Array<{ status: string; messageId: string | null; errorCode: string | null; errorMessage: string | null }> };
+      expect(new Set(report.recipients.map((r) => JSON.stringify([r.status, r.messageId, r.errorCode, r.errorMessage])))).toEqual(
+        new Set([
+          JSON.stringify(["sent", "id-[redacted]", null, null]),
+          JSON.stringify(["failed", null, "BAD_[redacted]", "key [redacted] refused"]),
+          JSON.stringify(["failed", null, "OOPS_[redacted]", null]),
+        ]),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a short key (the sandbox's default, sandbox) does not mangle msgc's own paths", async () => {
+    const box = await sandboxWith({ apiKey: "sandbox" });
+    const dir = notesProject(2);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--journal", "msgc-sandbox-journal/notes.ndjson"], dir, { CONNECTLY_API_KEY: "sandbox" });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`  journal     ${join(dir, "msgc-sandbox-journal/notes.ndjson")}\n`);
+    expect(result.stdout + result.stderr).not.toContain("[redacted]");
+  });
+
+  it("scrubOutput and scrubValue: long keys out of every string and object key; short ones left to the answer scrub", () => {
+    const key = 'sk_"long\\key_123';
+    expect(scrubValue({ [`a${key}`]: [`x${key}y`, 1, null, { n: "+16045550001" }] }, [key], false)).toEqual({ "a[redacted]": ["x[redacted]y", 1, null, { n: "+1604•••0001" }] });
+    expect(scrubOutput("/tmp/msgc-sandbox-journal-1/x", ["sandbox"], false)).toBe("/tmp/msgc-sandbox-journal-1/x");
+  });
+});
+
+describe("item 10: flags and key files that could never work are usage errors", () => {
+  it("--timeout 0.5 is a usage error, nothing is sent", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(2);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--timeout", "0.5"], dir);
+    expect([result.code, result.stdout, result.stderr]).toEqual([64, "", 'msgc send: --timeout must be a whole number above 0, got "0.5"\n']);
+    expect(box.stats().requests).toBe(0);
+    await expect(send({ plan: () => [], campaign: "c", baseUrl: box.url, businessId: "b", apiKey: KEY, journal: false, timeoutMs: 0.5 })).rejects.toThrow(
+      new UsageError("timeout must be a whole number of milliseconds from 1 to 3600000, got 0.5"),
+    );
+  });
+
+  it("--api-key-file reads only a regular file of at most 4096 bytes: /dev/zero, a FIFO and a big file are refused", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(2);
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    writeFileSync(join(dir, "big.txt"), "k".repeat(5000));
+    const cases: Array<[string, string]> = [
+      ["/dev/zero", "msgc send: the API key file /dev/zero is not a regular file"],
+      ["fifo", "msgc send: the API key file fifo is not a regular file"],
+      ["big.txt", "msgc send: the API key file big.txt is larger than 4096 bytes: not an API key"],
+      ["missing.txt", "msgc send: cannot read the API key file missing.txt (ENOENT)"],
+    ];
+    for (const [file, message] of cases) {
+      const result = await msgc(["notes", "--base-url", box.url, "--yes", "--api-key-file", file], dir, {});
+      expect([file, result.code, result.stderr]).toEqual([file, 64, `${message}\n`]);
+    }
+    expect(box.stats().requests).toBe(0);
+  });
+});
+
+describe("issue 10 item 20: no key in clear text to another machine", () => {
+  it("plain http:// to a host that is not loopback is refused without --insecure-http", async () => {
+    const dir = notesProject(2);
+    const refused = await msgc(["notes", "--base-url", "http://192.0.2.10:8080", "--yes"], dir);
+    expect([refused.code, refused.stdout, refused.stderr]).toEqual([
+      64,
+      "",
+      "msgc send: the base URL is plain http:// to 192.0.2.10:8080, which would send the API key in clear text; use https://, or add --insecure-http if this network is yours\n",
+    ]);
+    const config = notesProject(2, { config: "businessId: b\nbaseUrl: http://api.example.test/\n" });
+    expect((await msgc(["notes", "--dry-run"], config, {})).code).toBe(64);
+    // Allowed when asked for (a dry run makes no connection).
+    const allowed = await msgc(["notes", "--base-url", "http://192.0.2.10:8080", "--insecure-http", "--dry-run"], dir, {});
+    expect([allowed.code, allowed.stdout.split("\n")[0]]).toEqual([0, "Dry run: notes -> 192.0.2.10:8080, nothing sent"]);
+    await expect(send({ plan: () => [], campaign: "c", baseUrl: "http://api.example.test", businessId: "b", apiKey: KEY, journal: false })).rejects.toThrow(UsageError);
+  });
+
+  it("isLoopbackHost and sendsKeyInClear", () => {
+    expect(["localhost", "127.0.0.1", "127.9.8.7", "[::1]", "app.localhost", "LOCALHOST"].map(isLoopbackHost)).toEqual([true, true, true, true, true, true]);
+    expect(["128.0.0.1", "10.0.0.1", "localhost.example.com", "127.0.0.1.nip.io", "[::2]"].map(isLoopbackHost)).toEqual([false, false, false, false, false]);
+    expect(["http://10.1.1.1", "https://10.1.1.1", "http://127.0.0.1:4010", "not a url"].map(sendsKeyInClear)).toEqual([true, false, false, false]);
+  });
+});
