@@ -11,6 +11,8 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { send } from "../../src/runner/send/index.js";
+import type { ProgressSnapshot } from "../../src/runner/send/index.js";
+import { formatProgress } from "../../src/runner/send/format.js";
 import { MAX_ANSWER_BYTES, readAnswerBody } from "../../src/runner/send/policy.js";
 import { scrubOutput, scrubValue } from "../../src/runner/send/scrub.js";
 import { createTransport, isLoopbackHost, sendsKeyInClear } from "../../src/runner/send/transport.js";
@@ -237,5 +239,45 @@ describe("issue 10 item 20: no key in clear text to another machine", () => {
     expect(["localhost", "127.0.0.1", "127.9.8.7", "[::1]", "app.localhost", "LOCALHOST"].map(isLoopbackHost)).toEqual([true, true, true, true, true, true]);
     expect(["128.0.0.1", "10.0.0.1", "localhost.example.com", "127.0.0.1.nip.io", "[::2]"].map(isLoopbackHost)).toEqual([false, false, false, false, false]);
     expect(["http://10.1.1.1", "https://10.1.1.1", "http://127.0.0.1:4010", "not a url"].map(sendsKeyInClear)).toEqual([true, false, false, false]);
+  });
+});
+
+describe("item 14: retries and 5xx as they happen, the API's message in the report", () => {
+  it("the progress snapshot counts a 5xx and its retry before the run ends; the report keeps the message", async () => {
+    let read: (() => ProgressSnapshot) | undefined;
+    const seen: ProgressSnapshot[] = [];
+    const server = await serve((_req, res, n) => {
+      if (read) seen.push(read());
+      if (n < 2) return answer(res, 503, { code: "ERROR_CODE_UNAVAILABLE", message: "Try again later" });
+      answer(res, 400, { code: "ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND", message: "Template order_shipped was not found" });
+    });
+    const dir = tempDir();
+    try {
+      await send({
+        plan: () => makeItems(1, { session: false }),
+        campaign: "spring",
+        baseUrl: server.url,
+        businessId: "b",
+        apiKey: KEY,
+        journal: false,
+        backoff: { baseMs: 1, capMs: 2 },
+        report: join(dir, "r.json"),
+        progress: { start: (reader) => (read = reader), stop: () => undefined },
+      });
+    } finally {
+      await server.close();
+    }
+    expect(seen.map((s) => [s.serverErrors, s.retries])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as { recipients: Array<Record<string, unknown>> };
+    expect(report.recipients.map((r) => [r.errorCode, r.errorMessage, r.attempts])).toEqual([["ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND", "Template order_shipped was not found", 3]]);
+  });
+
+  it("formatProgress shows 5xx and retries once there are any", () => {
+    const snapshot = { total: 400, sent: 118, failed: 2, fallbacks: 3, skipped: 0, unknown: 0, inFlight: 4, requests: 131, rateLimited: 2, retries: 9, serverErrors: 7, rate: 50, elapsedMs: 2400 };
+    expect(formatProgress(snapshot, { bar: false })).toBe("send: 120/400  sent 118  failed 2  fallbacks 3  429s 2  5xx 7  retries 9  50.0/s  ETA 5.6 s");
   });
 });
