@@ -281,3 +281,19 @@ describe("item 14: retries and 5xx as they happen, the API's message in the repo
     expect(formatProgress(snapshot, { bar: false })).toBe("send: 120/400  sent 118  failed 2  fallbacks 3  429s 2  5xx 7  retries 9  50.0/s  ETA 5.6 s");
   });
 });
+
+describe("item 12: a report that cannot be written", () => {
+  it("--report /dev/full: the messages go out, the summary is printed, the exit code says the report failed", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    const text = await msgc(["notes", "--base-url", box.url, "--yes", "--report", "/dev/full"], dir);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^Send summary: notes -> 127\.0\.0\.1:\d+\n {2}sent {8}3\n/);
+    expect(text.stdout).toContain("\n  report      not written: cannot write the report /dev/full: ENOSPC\n");
+    expect(text.stderr).toBe("msgc send: cannot write the report /dev/full: ENOSPC\n");
+    const json = await msgc(["notes", "--base-url", box.url, "--yes", "--report", "/dev/full", "--format", "json", "--journal", "j2.ndjson"], dir);
+    const document = JSON.parse(json.stdout) as { ok: boolean; summary: { sent: number; reportError: string } };
+    expect([json.code, document.ok, document.summary.sent, document.summary.reportError]).toEqual([1, false, 3, "cannot write the report /dev/full: ENOSPC"]);
+    expect(box.messages()).toHaveLength(6);
+  });
+});

@@ -306,6 +306,7 @@ function summary(overrides: Partial<SendSummary> = {}): SendSummary {
     retries: 2,
     rateLimited: 1,
     stopped: null,
+    reportError: null,
     durationMs: 2500,
     messagesPerSecond: 2.8,
     ...overrides,
@@ -365,6 +366,7 @@ describe("formatting", () => {
     expect(summaryExitCode(summary({ failed: 0, unknown: 0, possiblyDuplicated: 3 }))).toBe(0);
     expect(summaryExitCode(summary({ failed: 0, unknown: 0, notAttempted: 1 }))).toBe(1);
     expect(summaryExitCode(summary({ failed: 0, unknown: 0, failedEarlier: 1 }))).toBe(1);
+    expect(summaryExitCode(summary({ failed: 0, unknown: 0, reportError: "cannot write the report r.json: ENOSPC" }))).toBe(1);
   });
 
   it("scrubOutput: the key is removed and numbers masked unless shown", () => {

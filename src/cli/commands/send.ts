@@ -440,6 +440,7 @@ export const run: CommandHandler = async (args, io) => {
       // --quiet: a run that went well says nothing; one that did not still shows its summary.
       io.stdout.write(scrub(formatSummary(summary)));
     }
+    if (summary.reportError) io.stderr.write(`msgc send: ${scrub(summary.reportError)}\n`);
     return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
     await target.close?.();

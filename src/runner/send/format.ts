@@ -94,5 +94,6 @@ export function formatSummary(s: SendSummary): string {
       `${s.requests} request${s.requests === 1 ? "" : "s"} (${s.retries} retried, ${s.rateLimited} rate-limited)`,
   );
   if (s.journal) lines.push(`  journal     ${s.journal}`);
+  if (s.reportError) lines.push(`  report      not written: ${s.reportError}`);
   return `${lines.join("\n")}\n`;
 }

@@ -191,11 +191,16 @@ export interface SendSummary {
   retries: number;
   rateLimited: number;
   stopped: string | null;
+  /**
+   * The --report file could not be written (a full disk, say): why, without the key. The
+   * messages went out all the same; the summary is still the run's account of them.
+   */
+  reportError: string | null;
   durationMs: number;
   messagesPerSecond: number;
 }
 
-/** Exit status for a summary: 1 if anything failed, is unknown, was cut short or cancelled. */
+/** Exit status for a summary: 1 if anything failed, is unknown, was cut short or cancelled, or the report was not written. */
 export function summaryExitCode(summary: SendSummary): 0 | 1 {
   const incomplete =
     summary.failed > 0 ||
@@ -204,6 +209,7 @@ export function summaryExitCode(summary: SendSummary): 0 | 1 {
     summary.interrupted > 0 ||
     summary.notAttempted > 0 ||
     summary.stopped !== null ||
+    summary.reportError !== null ||
     summary.cancelled;
   return incomplete ? 1 : 0;
 }
@@ -366,6 +372,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     retries: 0,
     rateLimited: 0,
     stopped: null,
+    reportError: null,
     durationMs: 0,
     messagesPerSecond: 0,
   };
@@ -449,7 +456,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     summary.messagesPerSecond = seconds > 0 ? Math.round((summary.sent / seconds) * 10) / 10 : 0;
     try {
       await closing;
-      await report?.close(summary);
+      summary.reportError = (await report?.close(summary)) ?? null;
     } finally {
       releaseLock?.();
     }

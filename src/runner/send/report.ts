@@ -60,11 +60,18 @@ export class ReportWriter {
     this.first = false;
   }
 
-  async close(summary: unknown): Promise<void> {
-    this.stream.end(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
-    await once(this.stream, "close").catch(() => undefined);
-    if (this.failure !== undefined) {
-      throw new InputError(`cannot write the report ${this.path}: ${(this.failure as NodeJS.ErrnoException).code ?? "error"}`);
+  /**
+   * Ends the document. Resolves with why the report could not be written, or undefined: the
+   * sender still owes its summary when the disk is full, so this never throws.
+   */
+  async close(summary: unknown): Promise<string | undefined> {
+    // A stream that failed is destroyed, and may have said "close" already.
+    if (!this.stream.closed) {
+      const closed = once(this.stream, "close").catch(() => undefined);
+      this.stream.end(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
+      await closed;
     }
+    if (this.failure === undefined) return undefined;
+    return `cannot write the report ${this.path}: ${(this.failure as NodeJS.ErrnoException).code ?? "error"}`;
   }
 }
