@@ -3,8 +3,8 @@
  * bounded inputs, what a person at the terminal sees.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { once } from "node:events";
@@ -17,7 +17,7 @@ import { MAX_ANSWER_BYTES, readAnswerBody } from "../../src/runner/send/policy.j
 import { scrubOutput, scrubValue } from "../../src/runner/send/scrub.js";
 import { createTransport, isLoopbackHost, sendsKeyInClear } from "../../src/runner/send/transport.js";
 import { UsageError } from "../../src/errors.js";
-import { ensureBuilt } from "../cli/helpers.js";
+import { cliPath, ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
 import { makeItems, tempDir, useSandbox } from "./helpers.js";
@@ -295,5 +295,107 @@ describe("item 12: a report that cannot be written", () => {
     const document = JSON.parse(json.stdout) as { ok: boolean; summary: { sent: number; reportError: string } };
     expect([json.code, document.ok, document.summary.sent, document.summary.reportError]).toEqual([1, false, 3, "cannot write the report /dev/full: ENOSPC"]);
     expect(box.messages()).toHaveLength(6);
+  });
+});
+
+/**
+ * Runs the CLI on a real pseudo-terminal (python3's pty module): waits for the [y/N] question,
+ * then types Ctrl-C (or sends SIGINT). A run still alive 20 s later is killed and said to hang.
+ */
+const PTY_SCRIPT = `
+import json, os, pty, select, signal, sys, time
+args, cwd, env, action = json.loads(sys.argv[1])
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(cwd)
+    os.execve(args[0], args, env)
+out = b""
+def read_some(deadline):
+    global out
+    r, _, _ = select.select([fd], [], [], max(0, deadline - time.time()))
+    if not r:
+        return False
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        return None
+    if not chunk:
+        return None
+    out += chunk
+    return True
+deadline = time.time() + 30
+while b"[y/N] " not in out and time.time() < deadline:
+    if read_some(deadline) is None:
+        break
+if action == "ctrl-c":
+    os.write(fd, b"\\x03")
+else:
+    os.kill(pid, signal.SIGINT)
+deadline = time.time() + 20
+while time.time() < deadline:
+    if read_some(deadline) is None:
+        break
+done, status = os.waitpid(pid, os.WNOHANG)
+while done == 0 and time.time() < deadline:
+    time.sleep(0.05)
+    done, status = os.waitpid(pid, os.WNOHANG)
+if done == 0:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    print(json.dumps({"code": "hang", "output": out.decode("utf8", "replace")}))
+else:
+    print(json.dumps({"code": os.waitstatus_to_exitcode(status), "output": out.decode("utf8", "replace")}))
+`;
+
+async function onTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv, action: "ctrl-c" | "sigint"): Promise<{ code: number | "hang"; output: string }> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn("python3", ["-c", PTY_SCRIPT, JSON.stringify([[process.execPath, cliPath, "send", ...args], cwd, { PATH: process.env.PATH, ...env }, action])], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  await once(child, "close");
+  return JSON.parse(stdout) as { code: number | "hang"; output: string };
+}
+
+const hasPty = spawnSync("python3", ["-c", "import pty"]).status === 0;
+
+describe.skipIf(!hasPty)("item 11: Ctrl-C at the [y/N] question (needs python3 for a pseudo-terminal)", () => {
+  it("against a remote target: says so, exits 130, sends nothing and leaves no lock", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    for (const action of ["ctrl-c", "sigint"] as const) {
+      const result = await onTerminal(["notes", "--base-url", box.url], dir, { CONNECTLY_API_KEY: KEY }, action);
+      expect([action, result.code]).toEqual([action, 130]);
+      expect(result.output).toContain("Send 3 messages of notes to ");
+      expect(result.output.endsWith("\r\nCancelled, nothing sent\r\n")).toBe(true);
+      expect(readdirSync(join(dir, ".msgc", "journal"))).toEqual([]);
+    }
+    expect(box.stats().requests).toBe(0);
+  });
+
+  it("with --sandbox: no hang, exit 130, and no temporary journal folder left", async () => {
+    const tmp = tempDir();
+    const dir = notesProject(3);
+    const result = await onTerminal(["notes", "--sandbox"], dir, { TMPDIR: tmp }, "ctrl-c");
+    expect(result.code).toBe(130);
+    expect(result.output).toContain("Cancelled, nothing sent\r\n");
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe("item 15: --sandbox keeps no journal with full numbers", () => {
+  it("the temporary journal folder is gone when the run ends, and the summary does not point at it", async () => {
+    const tmp = tempDir();
+    const dir = notesProject(3);
+    const result = await msgc(["notes", "--sandbox", "--yes"], dir, { TMPDIR: tmp });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/^  journal /m);
+    expect(readdirSync(tmp)).toEqual([]);
+    // Spec errors end the run early: nothing is left either.
+    writeFileSync(join(dir, "specs/audiences/notes.csv"), "phone,first_name,order_id,last_seen\n+1 604 555 0001,Ana,1,\n");
+    const failed = await msgc(["notes", "--sandbox", "--yes"], dir, { TMPDIR: tmp });
+    expect(failed.code).toBe(1);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
@@ -84,7 +84,8 @@ Output:
   --help, -h             show this help
 
 Exit codes: 0 every recipient sent (or already sent), 1 some failed, are unknown or were not
-sent (or the specs have errors), 64 usage error (missing key, business id or flag).
+sent (or the specs have errors, or the --report could not be written), 64 usage error (missing
+key, business id or flag), 130 Ctrl-C at the confirmation (nothing sent).
 `;
 
 const OPTIONS = {
@@ -235,8 +236,18 @@ async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl
 
 type ParsedValues = ReturnType<typeof parseCommand<typeof OPTIONS>>["values"];
 
-/** Asks on the terminal; without one, refuses (a CI job must say --yes). */
-function confirmer(io: CliIo, yes: boolean, preflight: () => void): (info: ConfirmInfo) => Promise<boolean> {
+/** Ctrl-C (or SIGINT, SIGTERM) at the confirmation: nothing was sent, and nothing is left behind. */
+class PromptCancelled extends Error {}
+
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Asks on the terminal; without one, refuses (a CI job must say --yes). On a terminal readline
+ * reads Ctrl-C as a key (raw mode), not as a signal: it is caught here, and so is a real signal
+ * (`signal`), else the question would wait for ever (or the process end with the lock behind).
+ * The end of input (Ctrl-D) is a no.
+ */
+function confirmer(io: CliIo, yes: boolean, preflight: () => void, signal: AbortSignal): (info: ConfirmInfo) => Promise<boolean> {
   return async (info) => {
     preflight();
     if (info.dryRun || yes || info.count === 0) return true;
@@ -247,12 +258,20 @@ function confirmer(io: CliIo, yes: boolean, preflight: () => void): (info: Confi
       );
     }
     const rl = createInterface({ input: io.stdin, output: io.stderr });
+    let onAbort = (): void => undefined;
     try {
-      const answer = await new Promise<string>((resolveAnswer) =>
-        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer),
-      );
+      const answer = await new Promise<string>((resolveAnswer, reject) => {
+        const cancel = (): void => reject(new PromptCancelled());
+        onAbort = cancel;
+        if (signal.aborted) return cancel();
+        signal.addEventListener("abort", cancel, { once: true });
+        rl.once("SIGINT", cancel);
+        rl.once("close", () => resolveAnswer(""));
+        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer);
+      });
       return /^y(es)?$/i.test(answer.trim());
     } finally {
+      signal.removeEventListener("abort", onAbort);
       rl.close();
     }
   };
@@ -261,12 +280,11 @@ function confirmer(io: CliIo, yes: boolean, preflight: () => void): (info: Confi
 /**
  * `<out>/journal/<name>[.shard-I-of-N].ndjson`. An in-process sandbox forgets everything when the
  * run ends, so its journal would only block the next demo run: it goes to a fresh temporary
- * folder instead.
+ * folder instead (`tempDir`), which the run removes when it ends (it holds full numbers).
  */
-function journalFile(outDir: string, name: string, opts: { shard?: Shard | undefined; suffix?: string; sandbox: boolean }): string {
+function journalFile(outDir: string, name: string, opts: { shard?: Shard | undefined; suffix?: string; tempDir: string | undefined }): string {
   const sharded = opts.shard ? `.shard-${opts.shard.index}-of-${opts.shard.count}` : "";
-  const dir = opts.sandbox ? mkdtempSync(join(tmpdir(), "msgc-sandbox-journal-")) : join(outDir, "journal");
-  return join(dir, `${name}${opts.suffix ?? ""}${sharded}.ndjson`);
+  return join(opts.tempDir ?? join(outDir, "journal"), `${name}${opts.suffix ?? ""}${sharded}.ndjson`);
 }
 
 export const run: CommandHandler = async (args, io) => {
@@ -322,6 +340,7 @@ export const run: CommandHandler = async (args, io) => {
   // environment (or a file) and must not show up either.
   const secrets = [target.apiKey, io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim()];
   const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
+  let tempJournalDir: string | undefined;
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
     const loadErrors = project.diagnostics.filter(isError);
@@ -333,6 +352,7 @@ export const run: CommandHandler = async (args, io) => {
     let campaignRate: number | undefined;
     let journal: string;
     let singleSend: { recipient: string } | undefined;
+    if (values.sandbox && values.journal === undefined) tempJournalDir = mkdtempSync(join(tmpdir(), "msgc-sandbox-journal-"));
     const campaignSpec = project.campaigns.get(name);
     if (campaignSpec) {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
@@ -353,7 +373,7 @@ export const run: CommandHandler = async (args, io) => {
           throw new SpecProblems();
         }
       };
-      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, sandbox: values.sandbox === true });
+      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, tempDir: tempJournalDir });
     } else {
       const rendered = renderOne(io, project, name, values.to!, values.vars, values.var ?? [], diagnostics);
       if (!rendered) return reportDiagnostics(io, project, diagnostics, format, quiet);
@@ -367,7 +387,7 @@ export const run: CommandHandler = async (args, io) => {
       journal =
         values.journal !== undefined
           ? resolve(io.cwd, values.journal)
-          : journalFile(project.config.outDir, name, { suffix: `.to-${recipient}-${sameValues}`, sandbox: values.sandbox === true });
+          : journalFile(project.config.outDir, name, { suffix: `.to-${recipient}-${sameValues}`, tempDir: tempJournalDir });
     }
 
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
@@ -398,7 +418,7 @@ export const run: CommandHandler = async (args, io) => {
         retryFailed: values["retry-failed"] === true,
         force: values.force === true,
         dryRun,
-        confirm: confirmer(io, values.yes === true, preflight),
+        confirm: confirmer(io, values.yes === true, preflight, controller.signal),
         ...(values.report !== undefined ? { report: resolve(io.cwd, values.report) } : {}),
         showNumbers,
         ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),
@@ -406,6 +426,10 @@ export const run: CommandHandler = async (args, io) => {
       });
     } catch (e) {
       if (e instanceof SpecProblems) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      if (e instanceof PromptCancelled) {
+        io.stderr.write("\nCancelled, nothing sent\n");
+        return EXIT_INTERRUPTED;
+      }
       if (e instanceof JournalExistsError && singleSend) {
         const to = showNumbers ? singleSend.recipient : maskNumber(singleSend.recipient);
         throw new UsageError(
@@ -419,6 +443,8 @@ export const run: CommandHandler = async (args, io) => {
       process.removeListener("SIGTERM", onSignal);
     }
 
+    // The temporary journal is removed below: the summary does not point at it.
+    if (tempJournalDir !== undefined) summary = { ...summary, journal: null };
     const rowProblems = diagnostics.filter(isError).length;
     if (diagnostics.length > 0 && format === "text") {
       writeReport(io, {
@@ -444,6 +470,7 @@ export const run: CommandHandler = async (args, io) => {
     return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
     await target.close?.();
+    if (tempJournalDir !== undefined) rmSync(tempJournalDir, { recursive: true, force: true });
   }
 };
 
