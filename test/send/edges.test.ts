@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { once } from "node:events";
@@ -16,7 +16,9 @@ import { formatProgress } from "../../src/runner/send/format.js";
 import { MAX_ANSWER_BYTES, readAnswerBody } from "../../src/runner/send/policy.js";
 import { scrubOutput, scrubValue } from "../../src/runner/send/scrub.js";
 import { createTransport, isLoopbackHost, sendsKeyInClear } from "../../src/runner/send/transport.js";
-import { UsageError } from "../../src/errors.js";
+import { InputError, UsageError } from "../../src/errors.js";
+import { loadProject } from "../../src/project/project.js";
+import { gatherValues, MAX_VARS_FILE_BYTES, planSingleMessage } from "../../src/runner/single-message.js";
 import { cliPath, ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
@@ -25,7 +27,7 @@ import { makeItems, tempDir, useSandbox } from "./helpers.js";
 const KEY = "ck_live_edge_5e4d3c2b1a09";
 const sandboxWith = useSandbox(KEY);
 
-beforeAll(() => ensureBuilt());
+beforeAll(() => ensureBuilt(), 180_000);
 
 function msgc(args: string[], cwd: string, env: NodeJS.ProcessEnv = { CONNECTLY_API_KEY: KEY }): Promise<RunResult> {
   return runCli(["send", ...args], { cwd, env });
@@ -397,5 +399,92 @@ describe("item 15: --sandbox keeps no journal with full numbers", () => {
     const failed = await msgc(["notes", "--sandbox", "--yes"], dir, { TMPDIR: tmp });
     expect(failed.code).toBe(1);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe("item 13: a broken spec elsewhere does not block a valid campaign", () => {
+  function withDrafts(dir: string): void {
+    mkdirSync(join(dir, "specs/drafts"), { recursive: true });
+    writeFileSync(join(dir, "specs/drafts/wip.yaml"), "kind: Message\nname: [broken\n");
+    writeFileSync(join(dir, "specs/foreign.yaml"), "services:\n  web: { image: nginx }\n");
+  }
+
+  it("send and dry run go ahead; the other specs' errors are warnings with their place", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    withDrafts(dir);
+    const dry = await msgc(["notes", "--base-url", box.url, "--dry-run"], dir, {});
+    expect([dry.code, dry.stdout.split("\n")[1]]).toEqual([0, "  would send  3  (0 session, 3 template)"]);
+    expect(dry.stderr).toMatch(/^specs\/drafts\/wip\.yaml:3:1 warning yaml-syntax /m);
+    expect(dry.stderr).toMatch(/^specs\/foreign\.yaml:1:1 warning missing-field /m);
+    expect(dry.stderr).toContain("not needed to send notes: 0 errors, 2 warnings\n");
+    const sent = await msgc(["notes", "--base-url", box.url, "--yes", "--format", "json"], dir);
+    const document = JSON.parse(sent.stdout) as { ok: boolean; summary: { sent: number }; diagnostics: Array<{ file: string; severity: string }> };
+    expect([sent.code, document.ok, document.summary.sent]).toEqual([0, true, 3]);
+    expect(document.diagnostics.map((d) => [d.file, d.severity])).toEqual([
+      ["specs/drafts/wip.yaml", "warning"],
+      ["specs/foreign.yaml", "warning"],
+    ]);
+    const one = await msgc(["note", "--to", "+16045550199", "--var", "first_name=Ana", "--var", "order_id=12345", "--base-url", box.url, "--yes"], dir);
+    expect(one.code).toBe(0);
+    expect(box.messages()).toHaveLength(4);
+  });
+
+  it("the campaign's own message must be valid: its error blocks, the others stay warnings", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    withDrafts(dir);
+    const note = readFileSync(join(dir, "specs/messages/note.yaml"), "utf8");
+    writeFileSync(join(dir, "specs/messages/note.yaml"), note.replace("order {{order_id}}", "order {{order_number}}"));
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--format", "json"], dir);
+    expect(result.code).toBe(1);
+    const document = JSON.parse(result.stdout) as { diagnostics: Array<{ file: string; severity: string }> };
+    expect(document.diagnostics.map((d) => `${d.file} ${d.severity}`)).toEqual(["specs/drafts/wip.yaml warning", "specs/foreign.yaml warning", "specs/messages/note.yaml error"]);
+    // A message that does not even load may be any of the broken files: every error stays one.
+    writeFileSync(join(dir, "specs/messages/note.yaml"), note.replace("vars:", "varz:"));
+    const unloaded = await msgc(["notes", "--base-url", box.url, "--yes", "--format", "json"], dir);
+    expect(unloaded.code).toBe(1);
+    const severities = (JSON.parse(unloaded.stdout) as { diagnostics: Array<{ severity: string }> }).diagnostics.map((d) => d.severity);
+    expect(new Set(severities)).toEqual(new Set(["error"]));
+    expect(box.stats().requests).toBe(0);
+  });
+});
+
+describe("structure: one message to one number is a library call", () => {
+  it("planSingleMessage: the item, the number, the checked values and the send id a program gets", async () => {
+    const project = await loadProject({ cwd: notesProject(1) });
+    const { plan, diagnostics } = planSingleMessage(project, "note", { to: "+1 (604) 555-0199", values: { order_id: "55555", first_name: "Zoë" }, fromStrings: true });
+    expect(diagnostics).toEqual([]);
+    expect(plan!.recipient).toBe("+16045550199");
+    expect(plan!.item.key).toBe("note/+16045550199");
+    expect(plan!.item.template!.body).toEqual({
+      number: "+16045550199",
+      templateName: "order_shipped",
+      language: "en",
+      parameters: [
+        { name: "body_1", value: "Zoë" },
+        { name: "body_2", value: "55555" },
+      ],
+    });
+    expect(plan!.sendId).toMatch(/^[0-9a-f]{12}-[0-9a-f]{12}$/);
+    const same = planSingleMessage(project, "note", { to: "+16045550199", values: { first_name: "Zoë", order_id: "55555" } });
+    const other = planSingleMessage(project, "note", { to: "+16045550199", values: { first_name: "Zoë", order_id: "55556" } });
+    expect([same.plan!.sendId === plan!.sendId, other.plan!.sendId === plan!.sendId]).toEqual([true, false]);
+    const bad = planSingleMessage(project, "note", { to: "+16045550199", values: { first_name: "Zoë", order_id: "12" }, sourceOf: () => "vars.yaml" });
+    expect([bad.plan, bad.diagnostics.map((d) => [d.file, d.path, d.severity])]).toEqual([undefined, [["vars.yaml", ["order_id"], "error"]]]);
+    expect(() => planSingleMessage(project, "note", { to: " 604 555 0199", values: {} })).toThrow(
+      new UsageError('--to 604 5•••0199 is not a phone number: "604 5•••0199" is not in international format: start it with + and the country code'),
+    );
+  });
+
+  it("gatherValues: a file's typed values, --var pairs as text winning, bounded files only", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "vars.yaml"), "first_name: Ana\norder_id: 12345\n");
+    expect(gatherValues({ path: join(dir, "vars.yaml"), shownAs: "vars.yaml" }, [])).toEqual({ values: { first_name: "Ana", order_id: 12345 }, fromStrings: false });
+    expect(gatherValues({ path: join(dir, "vars.yaml"), shownAs: "vars.yaml" }, ["first_name=Zoë=1"])).toEqual({ values: { first_name: "Zoë=1", order_id: "12345" }, fromStrings: true });
+    expect(() => gatherValues({ path: "/dev/zero", shownAs: "/dev/zero" }, [])).toThrow(new InputError("--vars /dev/zero: is not a regular file"));
+    writeFileSync(join(dir, "big.yaml"), `a: "${"x".repeat(MAX_VARS_FILE_BYTES)}"\n`);
+    expect(() => gatherValues({ path: join(dir, "big.yaml"), shownAs: "big.yaml" }, [])).toThrow(new InputError(`--vars big.yaml: is larger than ${MAX_VARS_FILE_BYTES} bytes`));
+    expect(() => gatherValues(undefined, ["=x"])).toThrow(new UsageError('--var must be name=value, got "=x"'));
   });
 });

@@ -1,22 +1,18 @@
-import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, sourcesOf, writeReport } from "../common.js";
 import { diagnosticToJson } from "../../diagnostics.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors, isError } from "../../diagnostics.js";
-import type { PlanItem } from "../../compiler/plan.js";
-import { checkValues, renderMessage } from "../../compiler/message.js";
-import { normalizePhone } from "../../compiler/phone.js";
 import { loadConfig } from "../../project/config.js";
 import { loadProject } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
-import { compileProject, newCampaignStats, planCampaign } from "../../runner/plan.js";
+import { newCampaignStats, planCampaign } from "../../runner/plan.js";
 import { maskNumber } from "../../runner/mask.js";
 import {
   insecureHttpRefusal,
@@ -31,6 +27,9 @@ import {
   summaryExitCode,
 } from "../../runner/send/index.js";
 import { sendsKeyInClear } from "../../runner/send/transport.js";
+import { BoundedFileError, readBoundedFile } from "../../runner/bounded-file.js";
+import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
+import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
 import { createProgress } from "../../runner/send/progress.js";
@@ -141,31 +140,14 @@ function readApiKey(io: CliIo, file: string | undefined): string | undefined {
   return key === undefined || key === "" ? undefined : usableApiKey(key, "CONNECTLY_API_KEY");
 }
 
-/**
- * A regular file of at most MAX_API_KEY_FILE_BYTES, read no further than that: `/dev/zero`, a
- * FIFO or a terminal would otherwise be read without end (or wait for a writer forever, hence
- * O_NONBLOCK on open, which changes nothing for a regular file).
- */
 function readKeyFile(path: string, shown: string): string {
-  let fd: number;
   try {
-    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    return readBoundedFile(path, MAX_API_KEY_FILE_BYTES);
   } catch (e) {
-    throw new UsageError(`msgc send: cannot read the API key file ${shown} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new UsageError(`msgc send: the API key file ${shown} is not a regular file`);
-    const buffer = Buffer.alloc(MAX_API_KEY_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_API_KEY_FILE_BYTES) throw new UsageError(`msgc send: the API key file ${shown} is larger than ${MAX_API_KEY_FILE_BYTES} bytes: not an API key`);
-    return buffer.subarray(0, length).toString("utf8");
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`msgc send: cannot read the API key file ${shown} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  } finally {
-    closeSync(fd);
+    if (!(e instanceof BoundedFileError)) throw e;
+    const { problem } = e;
+    if (problem.kind === "unreadable") throw new UsageError(`msgc send: cannot read the API key file ${shown} (${problem.code})`);
+    throw new UsageError(`msgc send: the API key file ${shown} ${e.message}${problem.kind === "too-large" ? ": not an API key" : ""}`);
   }
 }
 
@@ -175,32 +157,6 @@ function usableApiKey(key: string, where: string): string {
     throw new UsageError(`msgc send: ${where} has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII)`, "Check how the key was copied: it is printable ASCII only.");
   }
   return key;
-}
-
-/** `--vars FILE` then `--var k=v`: CSV-like strings when any --var is given, typed values otherwise. */
-function readValues(io: CliIo, file: string | undefined, pairs: string[]): { raw: Record<string, unknown>; fromStrings: boolean } {
-  const raw: Record<string, unknown> = {};
-  if (file !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(readFileSync(resolve(io.cwd, file), "utf8"));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError(`msgc send: --vars ${file}: ${code && !code.startsWith("BAD") ? `cannot read it (${code})` : "not valid JSON or YAML"}`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new InputError(`msgc send: --vars ${file}: expected an object of var values`);
-    Object.assign(raw, parsed);
-  }
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`msgc send: --var must be name=value, got "${pair}"`);
-    raw[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  if (pairs.length === 0) return { raw, fromStrings: false };
-  for (const [name, value] of Object.entries(raw)) {
-    if (typeof value === "number" || typeof value === "boolean") raw[name] = String(value);
-  }
-  return { raw, fromStrings: true };
 }
 
 interface Target {
@@ -343,8 +299,20 @@ export const run: CommandHandler = async (args, io) => {
   let tempJournalDir: string | undefined;
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
-    const loadErrors = project.diagnostics.filter(isError);
-    if (loadErrors.length > 0) return reportDiagnostics(io, project, project.diagnostics, format, quiet);
+    // Only this campaign's and its message's specs must be valid; other specs' errors are warnings.
+    const loadDiagnostics = scopeDiagnosticsForSend(project, name);
+    if (loadDiagnostics.some(isError)) return reportDiagnostics(io, project, loadDiagnostics, format, quiet);
+    if (loadDiagnostics.length > 0 && format === "text") {
+      writeReport(io, {
+        format: "text",
+        diagnostics: loadDiagnostics,
+        summary: { specs: project.specs.length, errors: 0, warnings: loadDiagnostics.length },
+        sources: sourcesOf(project),
+        quiet,
+        target: "stderr",
+        what: `not needed to send ${name}`,
+      });
+    }
 
     const diagnostics: Diagnostic[] = [];
     let plan: SendOptions["plan"];
@@ -375,19 +343,23 @@ export const run: CommandHandler = async (args, io) => {
       };
       journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, tempDir: tempJournalDir });
     } else {
-      const rendered = renderOne(io, project, name, values.to!, values.vars, values.var ?? [], diagnostics);
-      if (!rendered) return reportDiagnostics(io, project, diagnostics, format, quiet);
-      const { item, values: given } = rendered;
+      const varsFile = values.vars;
+      const pairs = values.var ?? [];
+      const given = fromLibraryCall(() => gatherValues(varsFile !== undefined ? { path: resolve(io.cwd, varsFile), shownAs: varsFile } : undefined, pairs));
+      // Each problem is put where its value came from: a --var flag, or the --vars file.
+      const fromFlags = new Set(pairs.map((pair) => pair.slice(0, pair.indexOf("="))));
+      const planned = fromLibraryCall(() =>
+        planSingleMessage(project, name, { to: values.to!, ...given, sourceOf: (v) => (fromFlags.has(v) || varsFile === undefined ? "--var" : varsFile) }),
+      );
+      diagnostics.push(...planned.diagnostics);
+      if (!planned.plan) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      const { item, recipient, sendId } = planned.plan;
       plan = () => [item];
-      // The same values to the same number are the same send (refused, or resumed); other values
-      // are a new one.
-      const recipient = shortHash(item.key);
-      const sameValues = shortHash(canonicalJson(given));
-      singleSend = { recipient: item.key.slice(name.length + 1) };
+      singleSend = { recipient };
       journal =
         values.journal !== undefined
           ? resolve(io.cwd, values.journal)
-          : journalFile(project.config.outDir, name, { suffix: `.to-${recipient}-${sameValues}`, tempDir: tempJournalDir });
+          : journalFile(project.config.outDir, name, { suffix: `.to-${sendId}`, tempDir: tempJournalDir });
     }
 
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
@@ -425,7 +397,8 @@ export const run: CommandHandler = async (args, io) => {
         signal: controller.signal,
       });
     } catch (e) {
-      if (e instanceof SpecProblems) return reportDiagnostics(io, project, diagnostics, format, quiet);
+      // In text, the load warnings were printed before the send already.
+      if (e instanceof SpecProblems) return reportDiagnostics(io, project, format === "json" ? [...loadDiagnostics, ...diagnostics] : diagnostics, format, quiet);
       if (e instanceof PromptCancelled) {
         io.stderr.write("\nCancelled, nothing sent\n");
         return EXIT_INTERRUPTED;
@@ -460,7 +433,7 @@ export const run: CommandHandler = async (args, io) => {
     const ok = summaryExitCode(summary) === 0 && rowProblems === 0;
     if (format === "json") {
       // Scrubbed value by value: in the serialized text, escaping (a key with " or \) would hide it.
-      const document = { ok, summary, diagnostics: diagnostics.map(diagnosticToJson) };
+      const document = { ok, summary, diagnostics: [...loadDiagnostics, ...diagnostics].map(diagnosticToJson) };
       io.stdout.write(`${JSON.stringify(scrubValue(document, secrets, showNumbers))}\n`);
     } else if (!quiet || !ok) {
       // --quiet: a run that went well says nothing; one that did not still shows its summary.
@@ -528,58 +501,4 @@ function reportDiagnostics(io: CliIo, project: Project, diagnostics: Diagnostic[
     what: "nothing sent",
   });
   return EXIT_PROBLEMS;
-}
-
-function shortHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 12);
-}
-
-/** JSON with object keys sorted, so that the same values hash the same however they were given. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-/** One message to one number: values checked, then rendered like a campaign row. */
-function renderOne(
-  io: CliIo,
-  project: Project,
-  name: string,
-  to: string,
-  varsFile: string | undefined,
-  pairs: string[],
-  diagnostics: Diagnostic[],
-): { item: PlanItem; values: Record<string, unknown> } | undefined {
-  const { number, problem } = normalizePhone(to);
-  if (!number) throw new UsageError(`msgc send: --to ${maskNumber(to)} is not a phone number${problem ? `: ${problem}` : ""}`);
-  const compiled = compileProject(project);
-  diagnostics.push(...compiled.diagnostics.filter((d) => d.file === project.messages.get(name)!.file));
-  const message = compiled.messages.get(name);
-  if (!message || hasErrors(diagnostics)) return undefined;
-  const { raw, fromStrings } = readValues(io, varsFile, pairs);
-  const checked = checkValues(message, raw, { fromStrings });
-  if (!checked.values) {
-    // Each problem is put where its value came from: a --var flag, or the --vars file.
-    const given = new Set(pairs.map((pair) => pair.slice(0, pair.indexOf("="))));
-    for (const problem of checked.problems) {
-      const file = given.has(problem.var) || varsFile === undefined ? "--var" : varsFile;
-      diagnostics.push({ code: problem.code, severity: "error", message: problem.message, file, path: [problem.var] });
-    }
-    return undefined;
-  }
-  const rendered = renderMessage(message, {
-    key: `${name}/${number}`,
-    spec: message.file,
-    recipient: number,
-    values: checked.values,
-    lastInboundAt: null,
-    window: message.window,
-  });
-  diagnostics.push(...rendered.diagnostics);
-  if (hasErrors(rendered.diagnostics) || !rendered.item) return undefined;
-  return { item: rendered.item, values: checked.values };
 }
