@@ -130,6 +130,7 @@ describe("item 8: answers are read and stored within bounds", () => {
       type: null,
       message: "[redacted]",
     });
+    expect(readAnswerBody(JSON.stringify({ code: `k=${encodeURIComponent('sk"1')}` }), ['sk"1']).code).toBe("k=[redacted]");
     // A character outside the BMP is never cut in half.
     expect(readAnswerBody(JSON.stringify({ code: `${"k".repeat(126)}😀x` })).code).toBe(`${"k".repeat(126)}…`);
   });

@@ -161,7 +161,9 @@ export function readAnswerBody(body: string, secrets: ReadonlyArray<string | und
 export function sanitizeAnswerText(text: string, secrets: ReadonlyArray<string | undefined>, max: number): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret) out = out.split(secret).join("[redacted]");
+    if (!secret) continue;
+    // As sent, and as a server would quote it in a URL or a form (`"` as %22).
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("[redacted]");
   }
   out = out.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, "?");
   if (out.length <= max) return out;
