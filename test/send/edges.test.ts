@@ -489,3 +489,27 @@ describe("structure: one message to one number is a library call", () => {
     expect(() => gatherValues(undefined, ["=x"])).toThrow(new UsageError('--var must be name=value, got "=x"'));
   });
 });
+
+describe("item 8: error codes a server makes up", () => {
+  it("at most 50 distinct codes are counted one by one; __proto__ and constructor are codes like any other", async () => {
+    const server = await serve((_req, res, n) => answer(res, 400, { code: n === 0 ? "__proto__" : n === 1 ? "constructor" : `E${n}` }));
+    try {
+      const summary = await send({
+        plan: () => makeItems(80, { session: false }),
+        campaign: "spring",
+        baseUrl: server.url,
+        businessId: "b",
+        apiKey: KEY,
+        concurrency: 1,
+        maxFailures: { kind: "count", count: 1000 },
+        journal: false,
+      });
+      expect(summary.failed).toBe(80);
+      expect(Object.keys(summary.failedByCode)).toHaveLength(51);
+      expect([summary.failedByCode["__proto__"], summary.failedByCode["constructor"], summary.failedByCode["E2"], summary.failedByCode["(other codes)"]]).toEqual([1, 1, 1, 30]);
+      expect(JSON.parse(JSON.stringify(summary)).failedByCode["__proto__"]).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -20,6 +20,7 @@ import type { AttemptResult, JournalReplay, KeyHistory } from "./journal.js";
 import {
   backoffDelay,
   classifyStatus,
+  countCode,
   DEFAULT_BACKOFF,
   DEFAULT_MAX_FAILURES,
   describeMaxFailures,
@@ -356,13 +357,14 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     total: 0,
     sent: 0,
     failed: 0,
-    failedByCode: {},
+    // No prototype: the codes are the server's, "__proto__" included.
+    failedByCode: Object.create(null) as Record<string, number>,
     fallbacks: 0,
     unknown: 0,
     unknownKeys: [],
     skipped: 0,
     failedEarlier: 0,
-    failedEarlierByCode: {},
+    failedEarlierByCode: Object.create(null) as Record<string, number>,
     possiblyDuplicated: 0,
     possiblyDuplicatedKeys: [],
     interrupted: 0,
@@ -612,7 +614,7 @@ class Run {
       case "failed-earlier": {
         const code = history!.lastErrorCode ?? "unknown-error";
         this.summary.failedEarlier++;
-        this.summary.failedEarlierByCode[code] = (this.summary.failedEarlierByCode[code] ?? 0) + 1;
+        countCode(this.summary.failedEarlierByCode, code);
         this.record(item.key, history!.form, "failed-earlier", history!, {});
         return true;
       }
@@ -810,7 +812,7 @@ class Run {
   private fail(state: Attempting): "done" {
     const code = state.lastErrorCode ?? "unknown-error";
     this.summary.failed++;
-    this.summary.failedByCode[code] = (this.summary.failedByCode[code] ?? 0) + 1;
+    countCode(this.summary.failedByCode, code);
     const duplicated = this.notePossibleDuplicate(state, false);
     this.record(state.item.key, state.form, "failed", state, { possiblyDuplicated: duplicated });
     this.settled(true);

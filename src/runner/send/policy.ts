@@ -172,6 +172,16 @@ export function sanitizeAnswerText(text: string, secrets: ReadonlyArray<string |
   return `${out.slice(0, end)}…`;
 }
 
+/** Distinct error codes counted one by one; a server that makes up a code per answer gets the rest lumped together. */
+export const MAX_DISTINCT_CODES = 50;
+export const OTHER_CODES = "(other codes)";
+
+/** Counts `code` in `byCode`, under OTHER_CODES once MAX_DISTINCT_CODES codes are there. */
+export function countCode(byCode: Record<string, number>, code: string): void {
+  const key = Object.hasOwn(byCode, code) || Object.keys(byCode).length < MAX_DISTINCT_CODES ? code : OTHER_CODES;
+  byCode[key] = (byCode[key] ?? 0) + 1;
+}
+
 /** The key was refused: every other request would be refused too, so the run stops at once. */
 export function isAuthenticationFailure(status: number, type: string | null): boolean {
   return status === 401 || type === "ERROR_TYPE_AUTHENTICATION";
