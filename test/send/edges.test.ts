@@ -11,7 +11,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { send } from "../../src/runner/send/index.js";
-import type { ProgressSnapshot } from "../../src/runner/send/index.js";
+import type { ProgressSnapshot, SendOptions, SendSummary } from "../../src/runner/send/index.js";
 import { formatProgress } from "../../src/runner/send/format.js";
 import { MAX_ANSWER_BYTES, readAnswerBody } from "../../src/runner/send/policy.js";
 import { scrubOutput, scrubValue } from "../../src/runner/send/scrub.js";
@@ -51,6 +51,11 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: num
       await once(server, "close");
     },
   };
+}
+
+/** `count` template-only recipients to a test server, one request at a time unless told. */
+function sendTemplates(url: string, count: number, extra: Partial<SendOptions>): Promise<SendSummary> {
+  return send({ plan: () => makeItems(count, { session: false }), campaign: "spring", baseUrl: url, businessId: "b", apiKey: KEY, concurrency: 1, journal: false, ...extra });
 }
 
 function answer(res: ServerResponse, status: number, body: unknown): void {
@@ -93,16 +98,7 @@ describe("item 8: answers are read and stored within bounds", () => {
     });
     const dir = tempDir();
     try {
-      const summary = await send({
-        plan: () => makeItems(2, { session: false }),
-        campaign: "spring",
-        baseUrl: server.url,
-        businessId: "b",
-        apiKey: KEY,
-        concurrency: 1,
-        journal: join(dir, "j.ndjson"),
-        report: join(dir, "r.json"),
-      });
+      const summary = await sendTemplates(server.url, 2, { journal: join(dir, "j.ndjson"), report: join(dir, "r.json") });
       expect(summary.failed).toBe(2);
       const codes = Object.keys(summary.failedByCode).sort();
       expect(codes).toEqual([`ERROR_${"C".repeat(121)}…`, "HTTP_400"]);
@@ -256,13 +252,7 @@ describe("item 14: retries and 5xx as they happen, the API's message in the repo
     });
     const dir = tempDir();
     try {
-      await send({
-        plan: () => makeItems(1, { session: false }),
-        campaign: "spring",
-        baseUrl: server.url,
-        businessId: "b",
-        apiKey: KEY,
-        journal: false,
+      await sendTemplates(server.url, 1, {
         backoff: { baseMs: 1, capMs: 2 },
         report: join(dir, "r.json"),
         progress: { start: (reader) => (read = reader), stop: () => undefined },
@@ -332,6 +322,8 @@ while b"[y/N] " not in out and time.time() < deadline:
         break
 if action == "ctrl-c":
     os.write(fd, b"\\x03")
+elif action == "ctrl-d":
+    os.write(fd, b"\\x04")
 else:
     os.kill(pid, signal.SIGINT)
 deadline = time.time() + 20
@@ -350,7 +342,7 @@ else:
     print(json.dumps({"code": os.waitstatus_to_exitcode(status), "output": out.decode("utf8", "replace")}))
 `;
 
-async function onTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv, action: "ctrl-c" | "sigint"): Promise<{ code: number | "hang"; output: string }> {
+async function onTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv, action: "ctrl-c" | "ctrl-d" | "sigint"): Promise<{ code: number | "hang"; output: string }> {
   const { spawn } = await import("node:child_process");
   const child = spawn("python3", ["-c", PTY_SCRIPT, JSON.stringify([[process.execPath, cliPath, "send", ...args], cwd, { PATH: process.env.PATH, ...env }, action])], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -374,6 +366,10 @@ describe.skipIf(!hasPty)("item 11: Ctrl-C at the [y/N] question (needs python3 f
       expect(result.output.endsWith("\r\nCancelled, nothing sent\r\n")).toBe(true);
       expect(readdirSync(join(dir, ".msgc", "journal"))).toEqual([]);
     }
+    // The end of input is a no, not a Ctrl-C.
+    const eof = await onTerminal(["notes", "--base-url", box.url], dir, { CONNECTLY_API_KEY: KEY }, "ctrl-d");
+    expect([eof.code, eof.output.endsWith(`Cancelled: notes -> 127.0.0.1:${box.port}, nothing sent\r\n`)]).toEqual([1, true]);
+    expect(readdirSync(join(dir, ".msgc", "journal"))).toEqual([]);
     expect(box.stats().requests).toBe(0);
   });
 
@@ -494,16 +490,7 @@ describe("item 8: error codes a server makes up", () => {
   it("at most 50 distinct codes are counted one by one; __proto__ and constructor are codes like any other", async () => {
     const server = await serve((_req, res, n) => answer(res, 400, { code: n === 0 ? "__proto__" : n === 1 ? "constructor" : `E${n}` }));
     try {
-      const summary = await send({
-        plan: () => makeItems(80, { session: false }),
-        campaign: "spring",
-        baseUrl: server.url,
-        businessId: "b",
-        apiKey: KEY,
-        concurrency: 1,
-        maxFailures: { kind: "count", count: 1000 },
-        journal: false,
-      });
+      const summary = await sendTemplates(server.url, 80, { maxFailures: { kind: "count", count: 1000 } });
       expect(summary.failed).toBe(80);
       expect(Object.keys(summary.failedByCode)).toHaveLength(51);
       expect([summary.failedByCode["__proto__"], summary.failedByCode["constructor"], summary.failedByCode["E2"], summary.failedByCode["(other codes)"]]).toEqual([1, 1, 1, 30]);
