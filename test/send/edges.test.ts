@@ -500,3 +500,25 @@ describe("item 8: error codes a server makes up", () => {
     }
   });
 });
+
+describe("item 15: Ctrl-C while --sandbox sends", () => {
+  it("SIGINT mid-run: the run stops gracefully and the temporary journal folder is gone", async () => {
+    const tmp = tempDir();
+    const dir = notesProject(400, { rate: 40 });
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [cliPath, "send", "notes", "--sandbox", "--yes"], { cwd: dir, env: { PATH: process.env.PATH, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    // Signalled once the sandbox listens: whatever the run is doing then, it must clean up.
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes("sandbox: listening")) child.kill("SIGINT");
+    });
+    const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+    const result = { code, signal, stdout };
+    expect([result.code, result.signal]).toEqual([1, null]);
+    expect(result.stdout).toContain("  interrupted: what was in flight finished, the rest is left for --resume\n");
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});

@@ -297,6 +297,12 @@ export const run: CommandHandler = async (args, io) => {
   const secrets = [target.apiKey, io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim()];
   const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
   let tempJournalDir: string | undefined;
+  // Ctrl-C from here on stops the run gracefully (or cancels the question), and the clean-up
+  // below (the sandbox, its temporary journal) runs whenever it comes.
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
     // Only this campaign's and its message's specs must be valid; other specs' errors are warnings.
@@ -365,10 +371,6 @@ export const run: CommandHandler = async (args, io) => {
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
     const baseRate = rate ?? campaignRate ?? project.config.rate;
     const effectiveRate = rate ?? (shard ? baseRate / shard.count : baseRate);
-    const controller = new AbortController();
-    const onSignal = (): void => controller.abort();
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
     let summary: SendSummary;
     try {
       summary = await send({
@@ -411,9 +413,6 @@ export const run: CommandHandler = async (args, io) => {
         );
       }
       throw fromLibrary(e, scrub);
-    } finally {
-      process.removeListener("SIGINT", onSignal);
-      process.removeListener("SIGTERM", onSignal);
     }
 
     // The temporary journal is removed below: the summary does not point at it.
@@ -444,6 +443,8 @@ export const run: CommandHandler = async (args, io) => {
   } finally {
     await target.close?.();
     if (tempJournalDir !== undefined) rmSync(tempJournalDir, { recursive: true, force: true });
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
   }
 };
 
