@@ -289,6 +289,15 @@ describe("item 12: a report that cannot be written", () => {
     expect([json.code, document.ok, document.summary.sent, document.summary.reportError]).toEqual([1, false, 3, "cannot write the report /dev/full: ENOSPC"]);
     expect(box.messages()).toHaveLength(6);
   });
+
+  it("--report on a FIFO nobody reads is refused before anything is sent, instead of waiting for ever", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    execFileSync("mkfifo", [join(dir, "r.fifo")]);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--report", "r.fifo"], dir);
+    expect([result.code, result.stdout, result.stderr]).toEqual([1, "", `msgc send: cannot write the report ${join(dir, "r.fifo")}: ENXIO\n`]);
+    expect(box.stats().requests).toBe(0);
+  });
 });
 
 /**

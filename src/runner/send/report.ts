@@ -2,7 +2,7 @@
  * `--report FILE`: one JSON document, written as the run goes so that a million recipients do
  * not have to be held in memory: `{"recipients":[…],"summary":{…}}`.
  */
-import { createWriteStream, mkdirSync } from "node:fs";
+import { constants as fsConstants, createWriteStream, mkdirSync, openSync } from "node:fs";
 import type { WriteStream } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
@@ -45,8 +45,10 @@ export class ReportWriter {
   static async open(path: string): Promise<ReportWriter> {
     try {
       mkdirSync(dirname(path), { recursive: true });
-      const stream = createWriteStream(path);
-      await once(stream, "open");
+      // O_NONBLOCK: a FIFO nobody reads would block the open for ever (ENXIO instead); it
+      // changes nothing for a regular file or a device such as /dev/full.
+      const fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_NONBLOCK, 0o644);
+      const stream = createWriteStream(path, { fd });
       stream.write('{"recipients":[');
       return new ReportWriter(stream, path);
     } catch (e) {
