@@ -52,6 +52,9 @@ export { formatDiffJson, formatDiffMarkdown, formatDiffText } from "./runner/dif
 // Sending (src/runner/send)
 export { send, summaryExitCode, parseMaxFailures, parseShard, shardOf } from "./runner/send/index.js";
 export type { ConfirmInfo, MaxFailures, PlanSource, ProgressSink, ProgressSnapshot, RecipientReport, SendOptions, SendSummary, Shard } from "./runner/send/index.js";
+export { gatherValues, planSingleMessage } from "./runner/single-message.js";
+export type { SingleMessageOptions, SingleMessagePlan } from "./runner/single-message.js";
+export { scopeDiagnosticsForSend } from "./runner/send/scope.js";
 
 // The local Connectly-compatible API (src/sandbox)
 export { SandboxConfigError, startSandbox } from "./sandbox/index.js";

@@ -1,24 +1,35 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, sourcesOf, writeReport } from "../common.js";
 import { diagnosticToJson } from "../../diagnostics.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors, isError } from "../../diagnostics.js";
-import type { PlanItem } from "../../compiler/plan.js";
-import { checkValues, renderMessage } from "../../compiler/message.js";
-import { normalizePhone } from "../../compiler/phone.js";
 import { loadConfig } from "../../project/config.js";
 import { loadProject } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
-import { compileProject, newCampaignStats, planCampaign, planCampaignNdjson } from "../../runner/plan.js";
-import { maskNumber, maskWrittenNumber } from "../../mask.js";
-import { isUsableApiKey, JournalExistsError, parseMaxFailures, parseShard, scrubOutput, send, summaryExitCode } from "../../runner/send/index.js";
+import { newCampaignStats, planCampaign, planCampaignNdjson } from "../../runner/plan.js";
+import { maskNumber } from "../../mask.js";
+import {
+  insecureHttpRefusal,
+  isUsableApiKey,
+  JournalExistsError,
+  MAX_TIMEOUT_MS,
+  parseMaxFailures,
+  parseShard,
+  scrubOutput,
+  scrubValue,
+  send,
+  summaryExitCode,
+} from "../../runner/send/index.js";
+import { sendsKeyInClear } from "../../runner/send/transport.js";
+import { BoundedFileError, readBoundedFile } from "../../runner/bounded-file.js";
+import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
+import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
 import { createProgress } from "../../runner/send/progress.js";
@@ -37,6 +48,7 @@ Target:
   --business-id ID       Connectly business id (default: the config's businessId)
   --api-key-file PATH    read the API key from a file (default: $CONNECTLY_API_KEY)
   --sandbox              start a local sandbox in-process and send there
+  --insecure-http        allow a plain http:// base URL on another machine (the key goes in clear text)
 
 What to send:
   --to NUMBER            send MESSAGE to this number
@@ -49,7 +61,7 @@ Sending:
   --rate N               requests per second, at most ${MAX_RATE} (default: the campaign's, else the config's, else 50;
                          divided by N with --shard unless given)
   --concurrency N        requests in flight (default: the config's, else 16)
-  --timeout MS           per-request timeout (default 30000)
+  --timeout MS           per-request timeout, whole milliseconds (default 30000)
   --max-attempts N       attempts for 5xx, timeouts and connection errors (default 5)
   --max-failures N|P%    stop early after N failed recipients, or more than P% (default: 20 of the first 100)
   --shard I/N            send only the recipients whose key hashes to shard I of N
@@ -71,7 +83,8 @@ Output:
   --help, -h             show this help
 
 Exit codes: 0 every recipient sent (or already sent), 1 some failed, are unknown or were not
-sent (or the specs have errors), 64 usage error (missing key, business id or flag).
+sent (or the specs have errors, or the --report could not be written), 64 usage error (missing
+key, business id or flag), 130 Ctrl-C at the confirmation (nothing sent).
 `;
 
 const OPTIONS = {
@@ -96,6 +109,7 @@ const OPTIONS = {
   "base-url": { type: "string" },
   "business-id": { type: "string" },
   "api-key-file": { type: "string" },
+  "insecure-http": { type: "boolean" },
   timeout: { type: "string" },
   "max-attempts": { type: "string" },
 } as const;
@@ -111,14 +125,12 @@ function positiveNumber(flag: string, text: string | undefined, opts: { integer?
   return value;
 }
 
+/** An API key is a few dozen characters; a file much larger than that is not one. */
+const MAX_API_KEY_FILE_BYTES = 4096;
+
 function readApiKey(io: CliIo, file: string | undefined): string | undefined {
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, file), "utf8");
-    } catch (e) {
-      throw new UsageError(`msgc send: cannot read the API key file ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-    }
+    const text = readKeyFile(resolve(io.cwd, file), file);
     // Editors end a file with a newline; anything else in the file is part of the key.
     const key = text.replace(/\r?\n$/, "");
     if (key === "") throw new UsageError(`msgc send: the API key file ${file} is empty`);
@@ -128,38 +140,23 @@ function readApiKey(io: CliIo, file: string | undefined): string | undefined {
   return key === undefined || key === "" ? undefined : usableApiKey(key, "CONNECTLY_API_KEY");
 }
 
+function readKeyFile(path: string, shown: string): string {
+  try {
+    return readBoundedFile(path, MAX_API_KEY_FILE_BYTES);
+  } catch (e) {
+    if (!(e instanceof BoundedFileError)) throw e;
+    const { problem } = e;
+    if (problem.kind === "unreadable") throw new UsageError(`msgc send: cannot read the API key file ${shown} (${problem.code})`);
+    throw new UsageError(`msgc send: the API key file ${shown} ${e.message}${problem.kind === "too-large" ? ": not an API key" : ""}`);
+  }
+}
+
 /** Checked here rather than failing every request: the key cannot even be put in a header. */
 function usableApiKey(key: string, where: string): string {
   if (!isUsableApiKey(key)) {
     throw new UsageError(`msgc send: ${where} has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII)`, "Check how the key was copied: it is printable ASCII only.");
   }
   return key;
-}
-
-/** `--vars FILE` then `--var k=v`: CSV-like strings when any --var is given, typed values otherwise. */
-function readValues(io: CliIo, file: string | undefined, pairs: string[]): { raw: Record<string, unknown>; fromStrings: boolean } {
-  const raw: Record<string, unknown> = {};
-  if (file !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(readFileSync(resolve(io.cwd, file), "utf8"));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError(`msgc send: --vars ${file}: ${code && !code.startsWith("BAD") ? `cannot read it (${code})` : "not valid JSON or YAML"}`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new InputError(`msgc send: --vars ${file}: expected an object of var values`);
-    Object.assign(raw, parsed);
-  }
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`msgc send: --var must be name=value, got "${pair}"`);
-    raw[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  if (pairs.length === 0) return { raw, fromStrings: false };
-  for (const [name, value] of Object.entries(raw)) {
-    if (typeof value === "number" || typeof value === "boolean") raw[name] = String(value);
-  }
-  return { raw, fromStrings: true };
 }
 
 interface Target {
@@ -181,6 +178,7 @@ async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl
   }
   const baseUrl = values["base-url"] ?? project.baseUrl;
   if (!baseUrl) throw new UsageError("msgc send: no target: set baseUrl in msgc.config.yaml or pass --base-url", "Or try it locally with --sandbox.");
+  if (!values["insecure-http"] && sendsKeyInClear(baseUrl)) throw new UsageError(`msgc send: ${insecureHttpRefusal(new URL(baseUrl).host)}`);
   // A dry run sends nothing, so it needs no account: the requests keep the placeholder.
   const businessId = values["business-id"] ?? project.businessId ?? (dryRun ? "{businessId}" : undefined);
   if (!businessId) {
@@ -198,8 +196,18 @@ async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl
 
 type ParsedValues = ReturnType<typeof parseCommand<typeof OPTIONS>>["values"];
 
-/** Asks on the terminal; without one, refuses (a CI job must say --yes). */
-function confirmer(io: CliIo, yes: boolean, preflight: () => void): (info: ConfirmInfo) => Promise<boolean> {
+/** Ctrl-C (or SIGINT, SIGTERM) at the confirmation: nothing was sent, and nothing is left behind. */
+class PromptCancelled extends Error {}
+
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Asks on the terminal; without one, refuses (a CI job must say --yes). On a terminal readline
+ * reads Ctrl-C as a key (raw mode), not as a signal: it is caught here, and so is a real signal
+ * (`signal`), else the question would wait for ever (or the process end with the lock behind).
+ * The end of input (Ctrl-D) is a no.
+ */
+function confirmer(io: CliIo, yes: boolean, preflight: () => void, signal: AbortSignal): (info: ConfirmInfo) => Promise<boolean> {
   return async (info) => {
     preflight();
     if (info.dryRun || yes || info.count === 0) return true;
@@ -210,12 +218,20 @@ function confirmer(io: CliIo, yes: boolean, preflight: () => void): (info: Confi
       );
     }
     const rl = createInterface({ input: io.stdin, output: io.stderr });
+    let onAbort = (): void => undefined;
     try {
-      const answer = await new Promise<string>((resolveAnswer) =>
-        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer),
-      );
+      const answer = await new Promise<string>((resolveAnswer, reject) => {
+        const cancel = (): void => reject(new PromptCancelled());
+        onAbort = cancel;
+        if (signal.aborted) return cancel();
+        signal.addEventListener("abort", cancel, { once: true });
+        rl.once("SIGINT", cancel);
+        rl.once("close", () => resolveAnswer(""));
+        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer);
+      });
       return /^y(es)?$/i.test(answer.trim());
     } finally {
+      signal.removeEventListener("abort", onAbort);
       rl.close();
     }
   };
@@ -224,12 +240,11 @@ function confirmer(io: CliIo, yes: boolean, preflight: () => void): (info: Confi
 /**
  * `<out>/journal/<name>[.shard-I-of-N].ndjson`. An in-process sandbox forgets everything when the
  * run ends, so its journal would only block the next demo run: it goes to a fresh temporary
- * folder instead.
+ * folder instead (`tempDir`), which the run removes when it ends (it holds full numbers).
  */
-function journalFile(outDir: string, name: string, opts: { shard?: Shard | undefined; suffix?: string; sandbox: boolean }): string {
+function journalFile(outDir: string, name: string, opts: { shard?: Shard | undefined; suffix?: string; tempDir: string | undefined }): string {
   const sharded = opts.shard ? `.shard-${opts.shard.index}-of-${opts.shard.count}` : "";
-  const dir = opts.sandbox ? mkdtempSync(join(tmpdir(), "msgc-sandbox-journal-")) : join(outDir, "journal");
-  return join(dir, `${name}${opts.suffix ?? ""}${sharded}.ndjson`);
+  return join(opts.tempDir ?? join(outDir, "journal"), `${name}${opts.suffix ?? ""}${sharded}.ndjson`);
 }
 
 export const run: CommandHandler = async (args, io) => {
@@ -246,7 +261,7 @@ export const run: CommandHandler = async (args, io) => {
   const dryRun = values["dry-run"] === true;
   const rate = positiveNumber("--rate", values.rate, { max: MAX_RATE });
   const concurrency = positiveNumber("--concurrency", values.concurrency, { integer: true, max: 1024 });
-  const timeoutMs = positiveNumber("--timeout", values.timeout);
+  const timeoutMs = positiveNumber("--timeout", values.timeout, { integer: true, max: MAX_TIMEOUT_MS });
   const maxAttempts = positiveNumber("--max-attempts", values["max-attempts"], { integer: true, max: 100 });
   const maxFailures = values["max-failures"] !== undefined ? fromLibraryCall(() => parseMaxFailures(values["max-failures"]!)) : undefined;
   const shard = values.shard !== undefined ? fromLibraryCall(() => parseShard(values.shard!)) : undefined;
@@ -287,10 +302,30 @@ export const run: CommandHandler = async (args, io) => {
   checkName(project, name, single);
   const target = await resolveTarget(io, values, config, dryRun);
   secrets.push(target.apiKey);
+  let tempJournalDir: string | undefined;
+  // Ctrl-C from here on stops the run gracefully (or cancels the question), and the clean-up
+  // below (the sandbox, its temporary journal) runs whenever it comes.
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
-    const loadErrors = project.diagnostics.filter(isError);
-    if (loadErrors.length > 0) return reportDiagnostics(io, project, project.diagnostics, format, quiet, scrub);
+    // Only this campaign's and its message's specs must be valid; other specs' errors are warnings.
+    const loadDiagnostics = scopeDiagnosticsForSend(project, name);
+    if (loadDiagnostics.some(isError)) return reportDiagnostics(io, project, loadDiagnostics, format, quiet, scrub);
+    if (loadDiagnostics.length > 0 && format === "text") {
+      writeReport(io, {
+        format: "text",
+        diagnostics: loadDiagnostics,
+        summary: { specs: project.specs.length, errors: 0, warnings: loadDiagnostics.length },
+        sources: sourcesOf(project),
+        quiet,
+        target: "stderr",
+        what: `not needed to send ${name}`,
+        scrub,
+      });
+    }
 
     const diagnostics: Diagnostic[] = [];
     let plan: SendOptions["plan"];
@@ -299,6 +334,7 @@ export const run: CommandHandler = async (args, io) => {
     let campaignRate: number | undefined;
     let journal: string;
     let singleSend: { recipient: string } | undefined;
+    if (values.sandbox && values.journal === undefined) tempJournalDir = mkdtempSync(join(tmpdir(), "msgc-sandbox-journal-"));
     const campaignSpec = project.campaigns.get(name);
     if (campaignSpec) {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
@@ -312,30 +348,30 @@ export const run: CommandHandler = async (args, io) => {
           throw new SpecProblems();
         }
       };
-      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, sandbox: values.sandbox === true });
+      journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, tempDir: tempJournalDir });
     } else {
-      const rendered = renderOne(io, project, name, values.to!, values.vars, values.var ?? [], diagnostics);
-      if (!rendered) return reportDiagnostics(io, project, diagnostics, format, quiet, scrub);
-      const { item, values: given } = rendered;
+      const varsFile = values.vars;
+      const pairs = values.var ?? [];
+      const given = fromLibraryCall(() => gatherValues(varsFile !== undefined ? { path: resolve(io.cwd, varsFile), shownAs: varsFile } : undefined, pairs));
+      // Each problem is put where its value came from: a --var flag, or the --vars file.
+      const fromFlags = new Set(pairs.map((pair) => pair.slice(0, pair.indexOf("="))));
+      const planned = fromLibraryCall(() =>
+        planSingleMessage(project, name, { to: values.to!, ...given, sourceOf: (v) => (fromFlags.has(v) || varsFile === undefined ? "--var" : varsFile) }),
+      );
+      diagnostics.push(...planned.diagnostics);
+      if (!planned.plan) return reportDiagnostics(io, project, diagnostics, format, quiet, scrub);
+      const { item, recipient, sendId } = planned.plan;
       plan = () => [item];
-      // The same values to the same number are the same send (refused, or resumed); other values
-      // are a new one.
-      const recipient = shortHash(item.key);
-      const sameValues = shortHash(canonicalJson(given));
-      singleSend = { recipient: item.key.slice(name.length + 1) };
+      singleSend = { recipient };
       journal =
         values.journal !== undefined
           ? resolve(io.cwd, values.journal)
-          : journalFile(project.config.outDir, name, { suffix: `.to-${recipient}-${sameValues}`, sandbox: values.sandbox === true });
+          : journalFile(project.config.outDir, name, { suffix: `.to-${sendId}`, tempDir: tempJournalDir });
     }
 
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
     const baseRate = rate ?? campaignRate ?? project.config.rate;
     const effectiveRate = rate ?? (shard ? baseRate / shard.count : baseRate);
-    const controller = new AbortController();
-    const onSignal = (): void => controller.abort();
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
     let summary: SendSummary;
     try {
       summary = await send({
@@ -345,6 +381,7 @@ export const run: CommandHandler = async (args, io) => {
         baseUrl: target.baseUrl,
         businessId: target.businessId,
         ...(target.apiKey !== undefined ? { apiKey: target.apiKey } : {}),
+        insecureHttp: values["insecure-http"] === true,
         rate: effectiveRate,
         concurrency: concurrency ?? project.config.concurrency,
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -357,14 +394,19 @@ export const run: CommandHandler = async (args, io) => {
         retryFailed: values["retry-failed"] === true,
         force: values.force === true,
         dryRun,
-        confirm: confirmer(io, values.yes === true, preflight),
+        confirm: confirmer(io, values.yes === true, preflight, controller.signal),
         ...(values.report !== undefined ? { report: resolve(io.cwd, values.report) } : {}),
         showNumbers,
         ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),
         signal: controller.signal,
       });
     } catch (e) {
-      if (e instanceof SpecProblems) return reportDiagnostics(io, project, diagnostics, format, quiet, scrub);
+      // In text, the load warnings were printed before the send already.
+      if (e instanceof SpecProblems) return reportDiagnostics(io, project, format === "json" ? [...loadDiagnostics, ...diagnostics] : diagnostics, format, quiet, scrub);
+      if (e instanceof PromptCancelled) {
+        io.stderr.write("\nCancelled, nothing sent\n");
+        return EXIT_INTERRUPTED;
+      }
       if (e instanceof JournalExistsError && singleSend) {
         const to = showNumbers ? singleSend.recipient : maskNumber(singleSend.recipient);
         throw new UsageError(
@@ -373,11 +415,10 @@ export const run: CommandHandler = async (args, io) => {
         );
       }
       throw fromLibrary(e, scrub);
-    } finally {
-      process.removeListener("SIGINT", onSignal);
-      process.removeListener("SIGTERM", onSignal);
     }
 
+    // The temporary journal is removed below: the summary does not point at it.
+    if (tempJournalDir !== undefined) summary = { ...summary, journal: null };
     const rowProblems = diagnostics.filter(isError).length;
     if (diagnostics.length > 0 && format === "text") {
       writeReport(io, {
@@ -393,15 +434,20 @@ export const run: CommandHandler = async (args, io) => {
     }
     const ok = summaryExitCode(summary) === 0 && rowProblems === 0;
     if (format === "json") {
-      const document = { ok, summary, diagnostics: diagnostics.map((d) => diagnosticToJson({ ...d, message: scrub(d.message) })) };
-      io.stdout.write(`${scrub(JSON.stringify(document))}\n`);
+      // Scrubbed value by value: in the serialized text, escaping (a key with " or \) would hide it.
+      const document = { ok, summary, diagnostics: [...loadDiagnostics, ...diagnostics].map(diagnosticToJson) };
+      io.stdout.write(`${JSON.stringify(scrubValue(document, secrets, showNumbers))}\n`);
     } else if (!quiet || !ok) {
       // --quiet: a run that went well says nothing; one that did not still shows its summary.
       io.stdout.write(scrub(formatSummary(summary)));
     }
+    if (summary.reportError) io.stderr.write(`msgc send: ${scrub(summary.reportError)}\n`);
     return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
     await target.close?.();
+    if (tempJournalDir !== undefined) rmSync(tempJournalDir, { recursive: true, force: true });
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
   }
 };
 
@@ -460,58 +506,4 @@ function reportDiagnostics(io: CliIo, project: Project, diagnostics: Diagnostic[
     scrub,
   });
   return EXIT_PROBLEMS;
-}
-
-function shortHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 12);
-}
-
-/** JSON with object keys sorted, so that the same values hash the same however they were given. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-/** One message to one number: values checked, then rendered like a campaign row. */
-function renderOne(
-  io: CliIo,
-  project: Project,
-  name: string,
-  to: string,
-  varsFile: string | undefined,
-  pairs: string[],
-  diagnostics: Diagnostic[],
-): { item: PlanItem; values: Record<string, unknown> } | undefined {
-  const { number, problem } = normalizePhone(to);
-  if (!number) throw new UsageError(`msgc send: --to ${maskWrittenNumber(to)} is not a phone number${problem ? `: ${problem}` : ""}`);
-  const compiled = compileProject(project);
-  diagnostics.push(...compiled.diagnostics.filter((d) => d.file === project.messages.get(name)!.file));
-  const message = compiled.messages.get(name);
-  if (!message || hasErrors(diagnostics)) return undefined;
-  const { raw, fromStrings } = readValues(io, varsFile, pairs);
-  const checked = checkValues(message, raw, { fromStrings });
-  if (!checked.values) {
-    // Each problem is put where its value came from: a --var flag, or the --vars file.
-    const given = new Set(pairs.map((pair) => pair.slice(0, pair.indexOf("="))));
-    for (const problem of checked.problems) {
-      const file = given.has(problem.var) || varsFile === undefined ? "--var" : varsFile;
-      diagnostics.push({ code: problem.code, severity: "error", message: problem.message, file, path: [problem.var] });
-    }
-    return undefined;
-  }
-  const rendered = renderMessage(message, {
-    key: `${name}/${number}`,
-    spec: message.file,
-    recipient: number,
-    values: checked.values,
-    lastInboundAt: null,
-    window: message.window,
-  });
-  diagnostics.push(...rendered.diagnostics);
-  if (hasErrors(rendered.diagnostics) || !rendered.item) return undefined;
-  return { item: rendered.item, values: checked.values };
 }

@@ -31,6 +31,8 @@ export function formatProgress(p: ProgressSnapshot, opts: { bar: boolean; width?
     `fallbacks ${p.fallbacks}`,
     ...(p.skipped > 0 ? [`skipped ${p.skipped}`] : []),
     ...(p.rateLimited > 0 ? [`429s ${p.rateLimited}`] : []),
+    ...(p.serverErrors > 0 ? [`5xx ${p.serverErrors}`] : []),
+    ...(p.retries > 0 ? [`retries ${p.retries}`] : []),
     `${speed.toFixed(1)}/s`,
     `ETA ${eta}`,
   ];
@@ -93,5 +95,6 @@ export function formatSummary(s: SendSummary): string {
       `${s.requests} request${s.requests === 1 ? "" : "s"} (${s.retries} retried, ${s.rateLimited} rate-limited)`,
   );
   if (s.journal) lines.push(`  journal     ${s.journal}`);
+  if (s.reportError) lines.push(`  report      not written: ${s.reportError}`);
   return `${lines.join("\n")}\n`;
 }

@@ -22,6 +22,7 @@ import type { AttemptResult } from "./journal.js";
 import {
   backoffDelay,
   classifyStatus,
+  countCode,
   DEFAULT_BACKOFF,
   DEFAULT_MAX_FAILURES,
   describeMaxFailures,
@@ -36,17 +37,20 @@ import type { Backoff, MaxFailures, Shard } from "./policy.js";
 import { RateGovernor } from "./rate-governor.js";
 import { ReportWriter } from "./report.js";
 import type { RecipientReport, RecipientStatus } from "./report.js";
-import { createTransport } from "./transport.js";
+import { createTransport, sendsKeyInClear } from "./transport.js";
 import type { Transport } from "./transport.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
 export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
 export type { RecipientReport, RecipientStatus } from "./report.js";
 export type { HeaderEntry, IntentEntry, JournalEntry, OutcomeEntry } from "./journal.js";
+export { scrubOutput, scrubValue } from "./scrub.js";
 
 export const DEFAULT_RATE = 50;
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** An hour: beyond it a request is lost, not slow (and timers overflow at 2^31 ms). */
+export const MAX_TIMEOUT_MS = 3_600_000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 /** 429s do not use up attempts (they say "not now", not "broken"), but a server that never lets up ends it. */
 const MAX_RATE_LIMITED_PER_RECIPIENT = 100;
@@ -73,6 +77,10 @@ export interface ProgressSnapshot {
   inFlight: number;
   requests: number;
   rateLimited: number;
+  /** Requests sent again after a 5xx, a timeout or a connection error. */
+  retries: number;
+  /** 5xx answers so far. */
+  serverErrors: number;
   /** The pace in force, requests per second (lower than asked after 429s). */
   rate: number;
   elapsedMs: number;
@@ -102,11 +110,16 @@ export interface SendOptions {
   businessId: string;
   /** Sent as X-API-Key; never written anywhere. Not needed for a dry run. */
   apiKey?: string;
+  /**
+   * Allow a plain `http:` base URL on a host other than loopback, which carries the key in clear
+   * text. Default false: such a target is refused.
+   */
+  insecureHttp?: boolean;
   /** Requests per second; Infinity for no limit (library only: the CLI caps at 200). Default 50. */
   rate?: number;
   /** Requests in flight at once (and connections in the pool). Default 16. */
   concurrency?: number;
-  /** Per-request timeout for the answer's headers and body. Default 30 s. */
+  /** Per-request timeout for the answer's headers and body, whole milliseconds. Default 30 s. */
   timeoutMs?: number;
   /** Attempts per recipient for 5xx, timeouts and connection errors. Default 5. */
   maxAttempts?: number;
@@ -191,11 +204,16 @@ export interface SendSummary {
   retries: number;
   rateLimited: number;
   stopped: string | null;
+  /**
+   * The --report file could not be written (a full disk, say): why, without the key. The
+   * messages went out all the same; the summary is still the run's account of them.
+   */
+  reportError: string | null;
   durationMs: number;
   messagesPerSecond: number;
 }
 
-/** Exit status for a summary: 1 if anything failed, is unknown, was cut short or cancelled. */
+/** Exit status for a summary: 1 if anything failed, is unknown, was cut short or cancelled, or the report was not written. */
 export function summaryExitCode(summary: SendSummary): 0 | 1 {
   const incomplete =
     summary.failed > 0 ||
@@ -204,6 +222,7 @@ export function summaryExitCode(summary: SendSummary): 0 | 1 {
     summary.interrupted > 0 ||
     summary.notAttempted > 0 ||
     summary.stopped !== null ||
+    summary.reportError !== null ||
     summary.cancelled;
   return incomplete ? 1 : 0;
 }
@@ -235,6 +254,10 @@ export function isUsableApiKey(key: string): boolean {
 /** Never quotes the key: it is the one thing that must not be printed. */
 export const API_KEY_UNUSABLE = "the API key has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII); check how it was copied";
 
+export function insecureHttpRefusal(host: string): string {
+  return `the base URL is plain http:// to ${host}, which would send the API key in clear text; use https://, or add --insecure-http if this network is yours`;
+}
+
 function checkOptions(options: SendOptions): void {
   const rate = options.rate ?? DEFAULT_RATE;
   if (!(rate > 0)) throw new UsageError(`rate must be above 0, got ${rate}`);
@@ -243,7 +266,10 @@ function checkOptions(options: SendOptions): void {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new UsageError(`max attempts must be a whole number of at least 1, got ${maxAttempts}`);
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(timeout > 0)) throw new UsageError(`timeout must be above 0 ms, got ${timeout}`);
+  // A fraction of a millisecond is no timeout the HTTP client can keep: every request would fail.
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMEOUT_MS) {
+    throw new UsageError(`timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${timeout}`);
+  }
   let url: URL;
   try {
     url = new URL(options.baseUrl);
@@ -251,6 +277,7 @@ function checkOptions(options: SendOptions): void {
     throw new UsageError(`the base URL "${options.baseUrl}" is not a URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the base URL must be http(s), got "${options.baseUrl}"`);
+  if (!options.insecureHttp && sendsKeyInClear(options.baseUrl)) throw new UsageError(insecureHttpRefusal(url.host));
   if (options.businessId === "") throw new UsageError("the business id is empty");
   if (!options.dryRun && !options.apiKey) throw new UsageError("no API key: set CONNECTLY_API_KEY or pass --api-key-file");
   if (options.apiKey && !isUsableApiKey(options.apiKey)) throw new UsageError(API_KEY_UNUSABLE);
@@ -373,19 +400,6 @@ function hostOf(baseUrl: string): string {
   return new URL(baseUrl).host;
 }
 
-/**
- * Text about to be printed, made safe: every secret removed, numbers masked unless shown. Error
- * messages can carry a key (numbers) and, from a misbehaving server or proxy, the API key itself.
- */
-export function scrubOutput(text: string, secrets: ReadonlyArray<string | undefined>, showNumbers: boolean): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length > 0) out = out.split(secret).join("[redacted]");
-  }
-  if (!showNumbers) out = maskNumbersIn(out);
-  return out;
-}
-
 /** Sends a plan. Resolves with the summary; rejects only on usage or input problems (journal, lock). */
 export async function send(options: SendOptions): Promise<SendSummary> {
   checkOptions(options);
@@ -414,13 +428,14 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     total: 0,
     sent: 0,
     failed: 0,
-    failedByCode: {},
+    // No prototype: the codes are the server's, "__proto__" included.
+    failedByCode: Object.create(null) as Record<string, number>,
     fallbacks: 0,
     unknown: 0,
     unknownKeys: [],
     skipped: 0,
     failedEarlier: 0,
-    failedEarlierByCode: {},
+    failedEarlierByCode: Object.create(null) as Record<string, number>,
     possiblyDuplicated: 0,
     possiblyDuplicatedEarlier: 0,
     possiblyDuplicatedKeys: [],
@@ -431,6 +446,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     retries: 0,
     rateLimited: 0,
     stopped: null,
+    reportError: null,
     durationMs: 0,
     messagesPerSecond: 0,
   };
@@ -507,7 +523,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       await closing?.catch((e: unknown) => {
         summary.stopped ??= `stopped: ${e instanceof Error ? e.message : "the journal could not be written"}`;
       });
-      await report?.close(summary);
+      summary.reportError = (await report?.close(summary)) ?? null;
     } finally {
       releaseLock?.();
     }
@@ -572,6 +588,8 @@ interface Attempting {
   lastErrorCode: string | null;
   /** The journal's number for the last outcome written lazily (a retry or fallback), if any. */
   lazyOutcome?: number;
+  /** The API's human-readable message of the last error answer. */
+  lastErrorMessage: string | null;
 }
 
 /** The second pass: workers pulling items, each carrying one recipient to a final state. */
@@ -586,6 +604,7 @@ class Run {
   private stop!: () => void;
   private finished = 0;
   private inFlight = 0;
+  private serverErrors = 0;
   private readonly startedAt = performance.now();
   private pulling: Promise<unknown> = Promise.resolve();
 
@@ -624,6 +643,8 @@ class Run {
       inFlight: this.inFlight,
       requests: s.requests,
       rateLimited: s.rateLimited,
+      retries: s.retries,
+      serverErrors: this.serverErrors,
       rate: this.governor.rate,
       elapsedMs: performance.now() - this.startedAt,
     };
@@ -710,7 +731,7 @@ class Run {
       case "failed-earlier": {
         const code = this.earlier(item.key).errorCode ?? "unknown-error";
         this.summary.failedEarlier++;
-        this.summary.failedEarlierByCode[code] = (this.summary.failedEarlierByCode[code] ?? 0) + 1;
+        countCode(this.summary.failedEarlierByCode, code);
         const possiblyDuplicated = note();
         this.record(item.key, h.form, "failed-earlier", { ...state, lastErrorCode: code }, { possiblyDuplicated });
         return true;
@@ -749,7 +770,7 @@ class Run {
     key: string,
     form: Form | null,
     status: RecipientStatus,
-    state: Pick<KeyHistory, "attempts" | "fallback" | "lastStatus" | "ambiguousAttempts"> & { lastErrorCode: string | null },
+    state: Pick<KeyHistory, "attempts" | "fallback" | "lastStatus" | "ambiguousAttempts"> & { lastErrorCode: string | null; lastErrorMessage?: string | null },
     extra: { messageId?: string | null; possiblyDuplicated?: boolean },
   ): void {
     const report = this.ctx.report;
@@ -761,6 +782,7 @@ class Run {
       fallback: state.fallback,
       messageId: extra.messageId ?? null,
       errorCode: status === "sent" || status === "skipped" ? null : state.lastErrorCode,
+      errorMessage: status === "sent" || status === "skipped" ? null : (state.lastErrorMessage ?? null),
       httpStatus: state.lastStatus,
       attempts: state.attempts,
       ambiguousAttempts: state.ambiguousAttempts,
@@ -783,6 +805,7 @@ class Run {
       ambiguousAttempts: (history?.ambiguousAttempts ?? 0) + (history?.unknown ? 1 : 0),
       lastStatus: null,
       lastErrorCode: null,
+      lastErrorMessage: null,
     };
     if (this.options.dryRun) {
       this.summary.forms[state.form]++;
@@ -832,9 +855,13 @@ class Run {
      * failed) is on disk before the recipient is counted, so that the summary never says more
      * than a resume will read; one that goes on (retry, fallback) rides with the next intent.
      */
-    const finish = async (result: AttemptResult, fields: { status: number | null; messageId?: string | null; errorCode: string | null; ambiguous: boolean }): Promise<boolean> => {
+    const finish = async (
+      result: AttemptResult,
+      fields: { status: number | null; messageId?: string | null; errorCode: string | null; errorMessage?: string | null; ambiguous: boolean },
+    ): Promise<boolean> => {
       state.lastStatus = fields.status;
       state.lastErrorCode = fields.errorCode;
+      state.lastErrorMessage = fields.errorMessage ?? null;
       if (!journal) return true;
       const entry = {
         type: "outcome",
@@ -863,7 +890,8 @@ class Run {
       return this.afterRetryable(state);
     }
     const answer = classifyStatus(http.status);
-    const { id, code, type } = readAnswerBody(http.body);
+    // Scrubbed of the key and bounded before anything of it is journaled, reported or counted.
+    const { id, code, type, message } = readAnswerBody(http.body, [this.options.apiKey]);
     const errorCode = code ?? `HTTP_${http.status}`;
     switch (answer) {
       case "sent": {
@@ -881,29 +909,30 @@ class Run {
         this.governor.onRateLimited(http.retryAfterMs ?? 1000);
         state.rateLimited++;
         if (state.rateLimited >= MAX_RATE_LIMITED_PER_RECIPIENT) {
-          if (!(await finish("failed", { status: http.status, errorCode, ambiguous: false }))) return this.unjournaled(state);
+          if (!(await finish("failed", { status: http.status, errorCode, errorMessage: message, ambiguous: false }))) return this.unjournaled(state);
           return this.fail(state);
         }
-        if (!(await finish("retry", { status: http.status, errorCode, ambiguous: false }))) return this.unjournaled(state);
+        if (!(await finish("retry", { status: http.status, errorCode, errorMessage: message, ambiguous: false }))) return this.unjournaled(state);
         return "again-now";
       }
       case "retryable": {
         this.governor.onAnswered();
+        this.serverErrors++;
         // A 5xx may come after the server accepted the message (see docs/sending.md).
         state.ambiguousAttempts++;
         const result = state.failures + 1 >= this.maxAttempts ? "failed" : "retry";
-        if (!(await finish(result, { status: http.status, errorCode, ambiguous: true }))) return this.unjournaled(state);
+        if (!(await finish(result, { status: http.status, errorCode, errorMessage: message, ambiguous: true }))) return this.unjournaled(state);
         return this.afterRetryable(state);
       }
       case "final": {
         this.governor.onAnswered();
         if (state.form === "session" && WINDOW_ERROR_CODES.has(errorCode) && item.template && !state.fallback) {
-          if (!(await finish("fallback", { status: http.status, errorCode, ambiguous: false }))) return this.unjournaled(state);
+          if (!(await finish("fallback", { status: http.status, errorCode, errorMessage: message, ambiguous: false }))) return this.unjournaled(state);
           state.form = "template";
           state.fallback = true;
           return "again-now";
         }
-        if (!(await finish("failed", { status: http.status, errorCode, ambiguous: false }))) return this.unjournaled(state);
+        if (!(await finish("failed", { status: http.status, errorCode, errorMessage: message, ambiguous: false }))) return this.unjournaled(state);
         if (isAuthenticationFailure(http.status, type)) this.halt(`stopped: the API refused the key (HTTP ${http.status} ${errorCode})`);
         return this.fail(state);
       }
@@ -952,7 +981,7 @@ class Run {
   private fail(state: Attempting): "done" {
     const code = state.lastErrorCode ?? "unknown-error";
     this.summary.failed++;
-    this.summary.failedByCode[code] = (this.summary.failedByCode[code] ?? 0) + 1;
+    countCode(this.summary.failedByCode, code);
     const duplicated = this.notePossibleDuplicate(state.item.key, state.ambiguousAttempts);
     this.record(state.item.key, state.form, "failed", state, { possiblyDuplicated: duplicated });
     this.settled(true);

@@ -2,7 +2,7 @@
  * `--report FILE`: one JSON document, written as the run goes so that a million recipients do
  * not have to be held in memory: `{"recipients":[…],"summary":{…}}`.
  */
-import { createWriteStream, mkdirSync } from "node:fs";
+import { constants as fsConstants, createWriteStream, mkdirSync, openSync } from "node:fs";
 import type { WriteStream } from "node:fs";
 import { once } from "node:events";
 import { dirname } from "node:path";
@@ -20,6 +20,8 @@ export interface RecipientReport {
   fallback: boolean;
   messageId: string | null;
   errorCode: string | null;
+  /** The API's human-readable `message` with that code (scrubbed of the key, bounded), or null. */
+  errorMessage: string | null;
   /** HTTP status of the last answer, or null. */
   httpStatus: number | null;
   /** Requests made for this recipient, over every run of the journal. */
@@ -43,8 +45,10 @@ export class ReportWriter {
   static async open(path: string): Promise<ReportWriter> {
     try {
       mkdirSync(dirname(path), { recursive: true });
-      const stream = createWriteStream(path);
-      await once(stream, "open");
+      // O_NONBLOCK: a FIFO nobody reads would block the open for ever (ENXIO instead); it
+      // changes nothing for a regular file or a device such as /dev/full.
+      const fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_NONBLOCK, 0o644);
+      const stream = createWriteStream(path, { fd });
       stream.write('{"recipients":[');
       return new ReportWriter(stream, path);
     } catch (e) {
@@ -58,11 +62,18 @@ export class ReportWriter {
     this.first = false;
   }
 
-  async close(summary: unknown): Promise<void> {
-    this.stream.end(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
-    await once(this.stream, "close").catch(() => undefined);
-    if (this.failure !== undefined) {
-      throw new InputError(`cannot write the report ${this.path}: ${(this.failure as NodeJS.ErrnoException).code ?? "error"}`);
+  /**
+   * Ends the document. Resolves with why the report could not be written, or undefined: the
+   * sender still owes its summary when the disk is full, so this never throws.
+   */
+  async close(summary: unknown): Promise<string | undefined> {
+    // A stream that failed is destroyed, and may have said "close" already.
+    if (!this.stream.closed) {
+      const closed = once(this.stream, "close").catch(() => undefined);
+      this.stream.end(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
+      await closed;
     }
+    if (this.failure === undefined) return undefined;
+    return `cannot write the report ${this.path}: ${(this.failure as NodeJS.ErrnoException).code ?? "error"}`;
   }
 }

@@ -4,9 +4,18 @@
  */
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
+import { MAX_ANSWER_BYTES } from "./policy.js";
 
 export type HttpOutcome =
-  | { kind: "answer"; status: number; body: string; retryAfterMs: number | undefined }
+  | {
+      kind: "answer";
+      status: number;
+      /** At most MAX_ANSWER_BYTES of it (see `truncated`). */
+      body: string;
+      retryAfterMs: number | undefined;
+      /** The body was longer: the rest was not read, and the connection was dropped. */
+      truncated: boolean;
+    }
   | {
       kind: "error";
       /** A stable code for reports: `timeout`, `connection-refused`, `connection-reset`, … */
@@ -27,6 +36,28 @@ export interface TransportOptions {
   apiKey: string;
   connections: number;
   timeoutMs: number;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: plain HTTP there never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost") || host === "::1") return true;
+  const v4 = /^(?:::ffff:)?(\d+)\.\d+\.\d+\.\d+$/.exec(host);
+  return v4 !== null && v4[1] === "127";
+}
+
+/**
+ * Plain HTTP to another machine carries the key in clear text: true when `baseUrl` would.
+ * An unparsable URL is not this function's to judge (the sender refuses it).
+ */
+export function sendsKeyInClear(baseUrl: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  return url.protocol === "http:" && !isLoopbackHost(url.hostname);
 }
 
 /** Errors where the request certainly never left: nothing can have been accepted. */
@@ -116,11 +147,27 @@ export function createTransport(options: TransportOptions): Transport {
         let status = 0;
         let requestWritten = false;
         let retryAfter: string | undefined;
+        let abort: ((reason?: Error) => void) | undefined;
+        let settled = false;
         const chunks: Buffer[] = [];
+        let received = 0;
+        const answer = (truncated: boolean): void => {
+          settled = true;
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          resolve({
+            kind: "answer",
+            status,
+            body: body.toString("utf8"),
+            retryAfterMs: retryAfter === undefined ? undefined : parseRetryAfter(retryAfter),
+            truncated,
+          });
+        };
         pool.dispatch(
           { method: "POST", path: `${prefix}${path}`, headers, body },
           {
-            onConnect() {},
+            onConnect(abortRequest: (reason?: Error) => void) {
+              abort = abortRequest;
+            },
             onRequestSent() {
               requestWritten = true;
             },
@@ -130,18 +177,26 @@ export function createTransport(options: TransportOptions): Transport {
               return true;
             },
             onData(chunk: Buffer) {
+              if (settled) return false;
+              // An answer is a few hundred bytes; one without end (a hostile or broken server)
+              // must cost neither memory nor time: the status is known, the rest is dropped.
+              const room = MAX_ANSWER_BYTES - received;
+              if (chunk.length > room) {
+                if (room > 0) chunks.push(chunk.subarray(0, room));
+                answer(true);
+                abort?.(new Error("answer too large"));
+                return false;
+              }
               chunks.push(chunk);
+              received += chunk.length;
               return true;
             },
             onComplete() {
-              resolve({
-                kind: "answer",
-                status,
-                body: chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"),
-                retryAfterMs: retryAfter === undefined ? undefined : parseRetryAfter(retryAfter),
-              });
+              if (!settled) answer(false);
             },
             onError(error: Error) {
+              if (settled) return;
+              settled = true;
               resolve({ kind: "error", ...classifyError(error, requestWritten) });
             },
           } as unknown as Dispatcher.DispatchHandler,
