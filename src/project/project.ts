@@ -2,6 +2,7 @@
  * The spec tree: every spec file under the specs folder (or the given paths) loaded, names
  * unique per kind, campaigns' references resolved, paths confined to the project root.
  */
+import { isUtf8 } from "node:buffer";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import type { Diagnostic, Range } from "../diagnostics.js";
@@ -13,6 +14,7 @@ import type { ResolvedConfig } from "./config.js";
 import { loadSpecSourceWithDeclaration, sortByPosition } from "./load.js";
 import type { DeclaredSpec, LoadedSpec } from "./load.js";
 import { MAX_SPEC_BYTES } from "./yaml-source.js";
+import { likelyEncoding, notUtf8Position } from "../text-encoding.js";
 
 export type { LoadedSpec } from "./load.js";
 
@@ -108,11 +110,24 @@ async function readSpecFile(absPath: string, file: string): Promise<{ source?: s
         ),
       };
     }
-    return { source: await readFile(absPath, "utf8") };
+    const bytes = await readFile(absPath);
+    if (!isUtf8(bytes)) return { diagnostic: notUtf8Problem(bytes, file) };
+    return { source: bytes.toString("utf8") };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "error";
     return { diagnostic: problem("file-unreadable", `Cannot read the file (${code})`, file, START) };
   }
+}
+
+/** A spec file that is not UTF-8 (saved by an editor in windows-1252, say), at its first bad byte. */
+function notUtf8Problem(bytes: Buffer, file: string): Diagnostic {
+  const at = notUtf8Position(bytes)!;
+  const position = { line: at.line, column: at.column };
+  const byte = `0x${at.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return {
+    ...problem("encoding-invalid", `The file is not UTF-8 (byte ${byte}); it looks like ${likelyEncoding(bytes)}`, file, { start: position, end: position }),
+    hint: "Save it as UTF-8",
+  };
 }
 
 function lineOf(spec: LoadedSpec): number {

@@ -23,6 +23,7 @@ import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import { parse as parseCsv } from "csv-parse";
 import type { Diagnostic, DiagnosticCode } from "../diagnostics.js";
+import { closest } from "../compiler/words.js";
 import { NotUtf8Error, utf8Stream } from "./audience-encoding.js";
 import type { AudienceEncoding } from "./audience-encoding.js";
 
@@ -644,37 +645,17 @@ function gluedDelimiter(record: readonly string[], delimiter: string): string | 
   return found?.[1];
 }
 
-/** Edit distance, case and surrounding spaces ignored (header names are short). */
-function distance(a: string, b: string): number {
-  const x = a.trim().toLowerCase();
-  const y = b.trim().toLowerCase();
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= y.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[y.length]!;
-}
-
-/** The header name closest to `column`, when one is close enough to be a likely typo. */
+/**
+ * The header name `column` was most likely meant as: a likely typo (case and surrounding spaces
+ * aside), or else the one name that contains it or is contained in it ("Phone Number", "tel").
+ */
 function closestName(record: readonly string[], column: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of record) {
-    const d = distance(name, column);
-    if (d < bestDistance) {
-      best = name;
-      bestDistance = d;
-    }
-  }
-  const wanted = column.trim().toLowerCase();
-  const likely =
-    best !== undefined &&
-    (bestDistance <= Math.max(2, Math.floor(column.length / 3)) || best.toLowerCase().includes(wanted) || wanted.includes(best.trim().toLowerCase()));
-  return likely && best !== "" ? best : undefined;
+  const names = record.filter((name) => name.trim() !== "");
+  const typo = closest(column, names.map((name) => name.trim()));
+  if (typo !== undefined) return names.find((name) => name.trim() === typo);
+  const wanted = column.toLowerCase();
+  const containing = names.filter((name) => name.toLowerCase().includes(wanted) || wanted.includes(name.trim().toLowerCase()));
+  return containing.length === 1 ? containing[0] : undefined;
 }
 
 /** The campaign setting that names `column`, as YAML, with `name` as its value. */

@@ -8,7 +8,7 @@ import type { Diagnostic } from "../../src/diagnostics.js";
 import { tempFiles } from "./temp-files.js";
 import { AudienceError, readAudience } from "../../src/runner/audience.js";
 import type { AudienceRow, ReadAudienceOptions } from "../../src/runner/audience.js";
-import { firstInvalidUtf8 } from "../../src/runner/audience-encoding.js";
+import { firstInvalidUtf8 } from "../../src/text-encoding.js";
 
 const { file } = tempFiles("msgc-encodings-");
 

@@ -92,9 +92,9 @@ describe("msgc validate", () => {
     expect(JSON.parse(r.stdout)).toEqual({
       ok: false,
       diagnostics: [
-        { file: "specs/audiences/spring.csv", row: 2, severity: "error", code: "phone-invalid", message: '"+1 555" is not a valid phone number for its country code' },
-        { file: "specs/audiences/spring.csv", row: 3, severity: "error", code: "var-invalid", message: expect.stringContaining("order_id") },
-        { file: "specs/audiences/spring.csv", row: 4, severity: "warning", code: "duplicate-recipient", message: "+1604•••2331 is already at row 1; it is sent once" },
+        { file: "specs/audiences/spring.csv", row: 2, line: 3, severity: "error", code: "phone-invalid", message: '"+1 555" is not a valid phone number for its country code' },
+        { file: "specs/audiences/spring.csv", row: 3, line: 4, severity: "error", code: "var-invalid", message: expect.stringContaining("order_id") },
+        { file: "specs/audiences/spring.csv", row: 4, line: 5, severity: "warning", code: "duplicate-recipient", message: "+1604•••2331 is already at row 1; it is sent once" },
       ],
       summary: { specs: 2, errors: 2, warnings: 1 },
     });
@@ -241,7 +241,7 @@ describe("msgc build", () => {
     // specs/campaigns/spring.yaml sorts before specs/messages/shipped.yaml
     expect(keys).toEqual(["spring/+16045852331", "shipped/sample:ana"]);
     expect(r.stderr).toBe(
-      'specs/audiences/spring.csv:2 error phone-invalid "+1 555" is not a valid phone number for its country code\n' +
+      'specs/audiences/spring.csv row 2 (line 3) error phone-invalid "+1 555" is not a valid phone number for its country code\n' +
         "1 sample, 1 recipient written to stdout: 1 error, 0 warnings\n",
     );
   });
