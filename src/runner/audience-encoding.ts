@@ -8,10 +8,21 @@
  * A byte order mark wins over `audience.encoding`: a file that says it is UTF-8 or UTF-16 is.
  */
 import { isUtf8 } from "node:buffer";
-import iconv from "iconv-lite";
+import { createRequire } from "node:module";
 import { firstInvalidUtf8, likelyEncoding } from "../text-encoding.js";
 
 const NEWLINE = 0x0a;
+
+type Iconv = typeof import("iconv-lite");
+let iconvModule: Iconv | undefined;
+
+/**
+ * iconv-lite, loaded on first use: most audiences are UTF-8, and with its tables it would add a
+ * third to the bundle every `msgc validate` loads (which is why it is required, not imported).
+ */
+function iconv(): Iconv {
+  return (iconvModule ??= createRequire(import.meta.url)("iconv-lite") as Iconv);
+}
 
 /** `audience.encoding` values. */
 export type AudienceEncoding = "utf-8" | "windows-1252" | "latin1";
@@ -36,7 +47,7 @@ export function isSingleByte(encoding: SourceEncoding): boolean {
 
 /** Decodes bytes of a single-byte encoding (whole lines: it keeps no state). */
 export function decodeSingleByte(bytes: Uint8Array, encoding: SourceEncoding): string {
-  return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), encoding);
+  return iconv().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), encoding);
 }
 
 /** Bytes that are not UTF-8: where they are, and what the file probably is. */
@@ -96,7 +107,7 @@ export async function* utf8Stream(
   let decide = opts.atStart;
   let lines = opts.firstLine - 1;
   let carry: Buffer | undefined;
-  let decoder: ReturnType<typeof iconv.getDecoder> | undefined;
+  let decoder: ReturnType<Iconv["getDecoder"]> | undefined;
   for await (const raw of source) {
     let chunk = raw;
     if (decide) {
@@ -108,7 +119,7 @@ export async function* utf8Stream(
       encoding = sourceEncoding(chunk, opts.encoding);
     }
     if (encoding !== "utf-8") {
-      decoder ??= iconv.getDecoder(encoding);
+      decoder ??= iconv().getDecoder(encoding);
       const text = decoder.write(chunk);
       if (text.length > 0) yield Buffer.from(text, "utf8");
       continue;

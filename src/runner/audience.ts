@@ -390,7 +390,7 @@ async function* readCsv(
   };
 
   /** Yields what was parsed, then throws if parsing failed. */
-  async function* drain(): AsyncGenerator<AudienceBatch> {
+  async function* drain(opts = { stopOnFailure: true }): AsyncGenerator<AudienceBatch> {
     if (parser) {
       let parsed: { record: string[]; info: { lines: number } } | null;
       while ((parsed = parser.read() as typeof parsed) !== null) {
@@ -399,30 +399,42 @@ async function* readCsv(
     }
     const batch = takeBatch(ctx);
     if (batch) yield batch;
-    const err = failure();
+    const err = opts.stopOnFailure ? failure() : undefined;
     if (err) throw err;
   }
 
-  for await (const chunk of source) {
-    if (parser) parser.write(chunk);
-    else {
-      const rest = plain.push(chunk as Buffer);
-      if (rest) parser = handOver(rest);
+  /** Ends csv-parse and reads what it still holds. */
+  async function* finish(parser: CsvParser, opts = { stopOnFailure: true }): AsyncGenerator<AudienceBatch> {
+    parser.end();
+    for (;;) {
+      yield* drain(opts);
+      if (parser.readableEnded || (!opts.stopOnFailure && parser.errored)) break;
+      await firstEvent(parser, ["readable", "end", "error", "close"]);
     }
-    yield* drain();
+  }
+
+  try {
+    for await (const chunk of source) {
+      if (parser) parser.write(chunk);
+      else {
+        const rest = plain.push(chunk as Buffer);
+        if (rest) parser = handOver(rest);
+      }
+      yield* drain();
+    }
+  } catch (e) {
+    // Bytes that are not UTF-8 come after whole lines: the records csv-parse still holds (it
+    // looks ahead past a line break) are whole, and are read before the error. A record it
+    // cannot finish is the one with the bad byte: its error is the encoding's.
+    if (e instanceof NotUtf8Error && parser) yield* finish(parser, { stopOnFailure: false });
+    throw e;
   }
   if (!parser) {
     const rest = plain.end();
     if (rest) parser = handOver(rest);
   }
-  if (parser) {
-    parser.end();
-    for (;;) {
-      yield* drain();
-      if (parser.readableEnded) break;
-      await firstEvent(parser, ["readable", "end", "error", "close"]);
-    }
-  } else yield* drain();
+  if (parser) yield* finish(parser);
+  else yield* drain();
   if (!header) {
     throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} has no header row`));
   }

@@ -74,6 +74,15 @@ describe("bytes that are not UTF-8", () => {
     expect(cut.fatal).toMatchObject({ code: "encoding-invalid", row: 1, line: 2, message: "aud.csv is not UTF-8 (byte 0xC3 at the end of the file); it looks like windows-1252 (Excel on Windows)" });
   });
 
+  it("after csv-parse took over (quotes), the rows it still holds are read before the error: a quoted header, a quoted row", async () => {
+    const bad = (text: string) => Buffer.concat([Buffer.from(text), Buffer.from([0xe9, 0x0a])]);
+    const header = await read(file("qh.csv", bad('"phone",name\n+16045552001,Chlo')));
+    expect([header.rows.length, header.fatal?.row, header.fatal?.line]).toEqual([0, 1, 2]);
+    const row = await read(file("qr.csv", bad('phone,name\n"+16045552001",Ana\n+16045552002,Chlo')));
+    expect(row.rows.map((x) => [x.row, x.line])).toEqual([[1, 2]]);
+    expect([row.fatal?.row, row.fatal?.line]).toEqual([2, 3]);
+  });
+
   it("UTF-8 characters cut by every read-chunk boundary are fine; a bad byte far into the file is found at its line", async () => {
     // 64 KiB read chunks: 4-byte characters at every offset modulo 4 across several boundaries.
     const rows = Array.from({ length: 6000 }, (_, i) => `+1604${2_000_000 + i},${"😀".repeat(1 + (i % 3))}é`);
