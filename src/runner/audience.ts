@@ -344,6 +344,8 @@ async function* readCsv(
   let recordsBefore = 0;
   let linesBefore = 0;
   const lineState = { drift: 0 };
+  /** csv-parse's count of lines at the end of the last record it gave, and of blank lines skipped by then. */
+  const lastRecord = { endLine: 0, emptyLines: 0 };
   ctx.rowAt = () => (header ? row + 1 : undefined);
 
   let makeRow = header ? rowMaker(header) : undefined;
@@ -366,17 +368,23 @@ async function* readCsv(
   let parser: CsvParser | undefined;
 
   const failure = (): AudienceError | undefined => {
-    const err = parser?.errored as (Error & { code?: string; records?: number }) | null | undefined;
+    const err = parser?.errored as (Error & { code?: string; records?: number; empty_lines?: number }) | null | undefined;
     if (!err) return undefined;
     // `records` counts the header too, so it is the 1-based number of the failing data row.
     const records = typeof err.records === "number" ? recordsBefore + err.records : 0;
     const failingRow = records > 0 ? records : undefined;
-    if (err.code === "CSV_MAX_RECORD_SIZE") return recordTooLarge(ctx, failingRow ?? 0);
+    // The failing record starts after the last one read and the blank lines csv-parse skipped since.
+    const line =
+      failingRow !== undefined && typeof err.empty_lines === "number"
+        ? linesBefore + lastRecord.endLine + (err.empty_lines - lastRecord.emptyLines) + 1 - lineState.drift
+        : undefined;
+    if (err.code === "CSV_MAX_RECORD_SIZE") return recordTooLarge(ctx, failingRow ?? 0, line);
     const what = CSV_PROBLEMS[err.code ?? ""] ?? "it is not valid CSV";
     const where = failingRow === undefined ? "the header" : `row ${failingRow}`;
     return new AudienceError(
       audienceDiagnostic("audience-unreadable", ctx.file, `${ctx.file} cannot be read past ${where}: ${what}`, {
         ...(failingRow === undefined ? {} : { row: failingRow }),
+        ...(line === undefined ? {} : { line }),
       }),
     );
   };
@@ -392,9 +400,11 @@ async function* readCsv(
   /** Yields what was parsed, then throws if parsing failed. */
   async function* drain(opts = { stopOnFailure: true }): AsyncGenerator<AudienceBatch> {
     if (parser) {
-      let parsed: { record: string[]; info: { lines: number } } | null;
+      let parsed: { record: string[]; info: { lines: number; empty_lines: number } } | null;
       while ((parsed = parser.read() as typeof parsed) !== null) {
         onRecord(parsed.record, parsedRecordLine(parsed.record, parsed.info.lines, linesBefore, lineState));
+        lastRecord.endLine = parsed.info.lines;
+        lastRecord.emptyLines = parsed.info.empty_lines;
       }
     }
     const batch = takeBatch(ctx);

@@ -166,6 +166,13 @@ describe("row N (line M)", () => {
     ]);
   });
 
+  it("an unclosed quote and an oversized record carry the line their record starts on", async () => {
+    const open = await read(file("open.csv", 'phone,note\n"+16045552001","a\nb"\n\n\n+16045552002,"never closed\n+16045552003,x\n'));
+    expect([open.fatal?.code, open.fatal?.row, open.fatal?.line]).toEqual(["audience-unreadable", 2, 6]);
+    const big = await read(file("big.csv", `phone,note\n"+16045552001",x\n\n+16045552002,${"y".repeat(3000)}\n`), { maxRecordBytes: 1000 });
+    expect([big.fatal?.code, big.fatal?.row, big.fatal?.line]).toEqual(["audience-unreadable", 2, 4]);
+  });
+
   it("the missing-column hint names the setting and the closest header name", async () => {
     const r = await read(file("m.csv", "Phone Number,First Name\n+16045552001,Ana\n"), {
       requiredColumns: [{ column: "phone_number", setting: "phone" }],

@@ -94,14 +94,14 @@ describe("readAudience: CSV", () => {
     const r = await read(file("quote.csv", 'phone,name\n+16045852331,Ana\n+16045852332,"Bo\n+16045852333,Cy\n'));
     expect(r.rows.map((x) => x.row)).toEqual([1]);
     expect(r.fatal).toEqual(
-      fatal("audience-unreadable", "aud cannot be read past row 2: a quoted field is never closed", { row: 2 }),
+      fatal("audience-unreadable", "aud cannot be read past row 2: a quoted field is never closed", { row: 2, line: 3 }),
     );
   });
 
   it("csv: a record over the size cap ends in a diagnostic", async () => {
     const r = await read(file("big.csv", `phone,name\n+16045852331,${"x".repeat(5000)}\n`), { maxRecordBytes: 1000 });
     expect(r.fatal).toEqual(
-      fatal("audience-unreadable", "Row 1 is larger than 1000 bytes; is this really an audience file?", { row: 1 }),
+      fatal("audience-unreadable", "Row 1 is larger than 1000 bytes; is this really an audience file?", { row: 1, line: 2 }),
     );
   });
 });
