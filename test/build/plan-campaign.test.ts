@@ -199,7 +199,7 @@ describe("planCampaignNdjson", () => {
     const text = await ndjson(project);
     expect(text.text.split("\n")).toHaveLength(3001);
     expect(text.diagnostics).toEqual([
-      row("broken.csv", 3001, "audience-unreadable", "broken.csv cannot be read past row 3001: a quoted field is never closed"),
+      row("broken.csv", 3001, "audience-unreadable", "broken.csv cannot be read past row 3001: a quoted field is never closed", { line: 3002 }),
     ]);
     expect(text.stats).toEqual({ rows: 3000, items: 3000, invalidRows: 0, duplicates: 0, aborted: true });
   });

@@ -346,7 +346,7 @@ describe("no stack trace for any bad input", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).diagnostics).toEqual([
-      { file: "specs/spring.csv", row: 1, severity: "error", code: "audience-unreadable", message: "Row 1 is larger than 1 MiB; is this really an audience file?" },
+      { file: "specs/spring.csv", row: 1, line: 2, severity: "error", code: "audience-unreadable", message: "Row 1 is larger than 1 MiB; is this really an audience file?" },
     ]);
   });
 });
