@@ -92,6 +92,7 @@ export const DIAGNOSTIC_CODES = [
   "audience-row-invalid",
   "phone-invalid",
   "duplicate-recipient",
+  "encoding-invalid",
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
@@ -129,6 +130,11 @@ export interface Diagnostic {
   range?: Range;
   /** Audience problems: 1-based data row (header excluded). */
   row?: number;
+  /**
+   * Audience problems: the 1-based physical line of the file where the row starts (not row + 1
+   * when quoted cells hold line breaks or blank lines are skipped).
+   */
+  line?: number;
   /** Audience problems: the column (field) name, when one is at fault. */
   field?: string;
   hint?: string;
@@ -142,10 +148,14 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some(isError);
 }
 
-/** One diagnostic in the `--format json` shape of cli.md; `file:row` for audiences, 1-based; `hint` when it has one. */
+/**
+ * One diagnostic in the `--format json` shape of cli.md; `file:row` for audiences (with the
+ * physical `line` the row starts on, when known), 1-based; `hint` when it has one.
+ */
 export type JsonDiagnostic =
   | { file: string; line: number; column: number; severity: string; code: string; message: string; hint?: string }
-  | { file: string; row: number; severity: string; code: string; message: string; hint?: string }
+  | { file: string; row: number; line?: number; severity: string; code: string; message: string; hint?: string }
+  | { file: string; line: number; severity: string; code: string; message: string; hint?: string }
   | { file: string; severity: string; code: string; message: string; hint?: string };
 
 /**
@@ -155,14 +165,16 @@ export type JsonDiagnostic =
 export function diagnosticToJson(d: Diagnostic): JsonDiagnostic {
   // The hint text output shows under the message is kept, so that a script or editor loses nothing.
   const rest = { severity: d.severity, code: d.code, message: d.message, ...(d.hint !== undefined ? { hint: d.hint } : {}) };
-  if (d.row !== undefined) return { file: d.file, row: d.row, ...rest };
+  if (d.row !== undefined) return { file: d.file, row: d.row, ...(d.line === undefined ? {} : { line: d.line }), ...rest };
   if (d.range) return { file: d.file, line: d.range.start.line + 1, column: d.range.start.column + 1, ...rest };
+  if (d.line !== undefined) return { file: d.file, line: d.line, ...rest };
   return { file: d.file, ...rest };
 }
 
 /** `file:line:col`, `file:row` (audiences) or just `file` (whole-file problems), 1-based. */
 export function diagnosticLocation(d: Diagnostic): string {
-  if (d.row !== undefined) return `${d.file}:${d.row}`;
+  if (d.row !== undefined) return `${d.file} row ${d.row}${d.line === undefined ? "" : ` (line ${d.line})`}`;
   if (d.range) return `${d.file}:${d.range.start.line + 1}:${d.range.start.column + 1}`;
+  if (d.line !== undefined) return `${d.file}:${d.line}`;
   return d.file;
 }

@@ -38,7 +38,11 @@ function paint(color: boolean, code: string, text: string): string {
   return color ? `${code}${text}${ANSI.reset}` : text;
 }
 
-/** `file:line:col`, `file:row` (audiences) or just `file` (whole-file problems), 1-based. */
+/**
+ * `file:line:col`, `file row N (line M)` (audiences: the data row, and the line of the file it
+ * starts on), `file:line` (an audience line outside any row) or just `file` (whole-file
+ * problems), 1-based.
+ */
 export function formatLocation(d: Diagnostic): string {
   return diagnosticLocation(d);
 }
@@ -139,6 +143,9 @@ export function formatDiagnosticsGithub(diagnostics: readonly Diagnostic[]): str
       const properties = [`file=${escapeProperty(d.file)}`];
       if (d.row === undefined && d.range) {
         properties.push(`line=${d.range.start.line + 1}`, `col=${d.range.start.column + 1}`);
+      } else if (d.line !== undefined) {
+        // An audience row's line: the annotation lands on it in a pull request.
+        properties.push(`line=${d.line}`);
       }
       properties.push(`title=${escapeProperty(d.code)}`);
       const message = d.row !== undefined ? `row ${d.row}: ${d.message}` : d.message;

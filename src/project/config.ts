@@ -3,6 +3,7 @@
  * schema/config.schema.json, defaults filled in. No config file is needed: without one the
  * project root is the working directory and every setting has its default.
  */
+import { isUtf8 } from "node:buffer";
 import { stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, parse, resolve } from "node:path";
 import type { Diagnostic, Range } from "../diagnostics.js";
@@ -105,7 +106,10 @@ export async function loadConfig(opts: { cwd: string; configPath?: string }): Pr
     const why = read.problem === "not-a-file" ? "it is not a regular file" : read.code === "ENOENT" ? "it does not exist" : read.code;
     return { ...fallback, diagnostics: [wholeFile("file-unreadable", `Cannot read the config file ${configFile} (${why})`, file)] };
   }
-  const source = read.text;
+  if (!isUtf8(read.content)) {
+    return { ...fallback, diagnostics: [wholeFile("encoding-invalid", `The config file ${file} is not UTF-8; save it as UTF-8`, file)] };
+  }
+  const source = read.content.toString("utf8");
 
   // An empty config file (or one with only comments) is a config with every default.
   const { parsed, diagnostics } = parseYamlSource(source, file, { allowEmpty: true });

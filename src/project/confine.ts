@@ -58,7 +58,7 @@ export async function confinement(root: string, realRoot: string, absPath: strin
 }
 
 export type ReadResult =
-  | { text: string }
+  | { content: Buffer }
   | { problem: "too-large"; bytes: number }
   | { problem: "not-a-file" }
   | { problem: "error"; code: string };
@@ -95,7 +95,7 @@ export async function readBoundedFile(absPath: string, maxBytes: number): Promis
       // It grew while being read.
       if (total > maxBytes) return { problem: "too-large", bytes: total };
     }
-    return { text: Buffer.concat(chunks, total).toString("utf8") };
+    return { content: Buffer.concat(chunks, total) };
   } catch (e) {
     return { problem: "error", code: (e as NodeJS.ErrnoException).code ?? "error" };
   } finally {

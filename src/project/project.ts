@@ -2,6 +2,7 @@
  * The spec tree: every spec file under the specs folder (or the given paths) loaded, names
  * unique per kind, campaigns' references resolved, paths confined to the project root.
  */
+import { isUtf8 } from "node:buffer";
 import { readdir, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Diagnostic, Range } from "../diagnostics.js";
@@ -14,6 +15,7 @@ import { loadSpecSourceWithDeclaration, sortByPosition } from "./load.js";
 import type { DeclaredSpec, LoadedSpec } from "./load.js";
 import { confinement, projectRelative, readBoundedFile, realPathOf } from "./confine.js";
 import { MAX_SPEC_BYTES } from "./yaml-source.js";
+import { likelyEncoding, notUtf8Position } from "../text-encoding.js";
 
 export type { LoadedSpec } from "./load.js";
 export { projectRelative } from "./confine.js";
@@ -101,14 +103,14 @@ async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string
   return [...new Set(files)];
 }
 
-/** A spec file's text: inside the project (links followed), a regular file, at most 1 MiB. */
+/** A spec file's text: inside the project (links followed), a regular file, at most 1 MiB, UTF-8. */
 async function readSpecFile(absPath: string, file: string, bounds: Bounds): Promise<{ source?: string; diagnostic?: Diagnostic }> {
   const where = await confinement(bounds.root, bounds.realRoot, absPath);
   if (where !== undefined) {
     return { diagnostic: problem("path-outside-project", `The file is outside the project${describeConfinement(where)}`, file, START) };
   }
   const read = await readBoundedFile(absPath, MAX_SPEC_BYTES);
-  if ("text" in read) return { source: read.text };
+  if ("content" in read) return isUtf8(read.content) ? { source: read.content.toString("utf8") } : { diagnostic: notUtf8Problem(read.content, file) };
   if (read.problem === "too-large") {
     return {
       diagnostic: problem("file-too-large", `The file is ${read.bytes} bytes; msgc reads YAML files of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`, file, START),
@@ -116,6 +118,17 @@ async function readSpecFile(absPath: string, file: string, bounds: Bounds): Prom
   }
   const why = read.problem === "not-a-file" ? "it is not a regular file" : read.code;
   return { diagnostic: problem("file-unreadable", `Cannot read the file (${why})`, file, START) };
+}
+
+/** A spec file that is not UTF-8 (saved by an editor in windows-1252, say), at its first bad byte. */
+function notUtf8Problem(bytes: Buffer, file: string): Diagnostic {
+  const at = notUtf8Position(bytes)!;
+  const position = { line: at.line, column: at.column };
+  const byte = `0x${at.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return {
+    ...problem("encoding-invalid", `The file is not UTF-8 (byte ${byte}); it looks like ${likelyEncoding(bytes)}`, file, { start: position, end: position }),
+    hint: "Save it as UTF-8",
+  };
 }
 
 function lineOf(spec: LoadedSpec): number {

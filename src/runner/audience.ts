@@ -23,35 +23,56 @@ import { extname } from "node:path";
 import type { Readable } from "node:stream";
 import { parse as parseCsv } from "csv-parse";
 import type { Diagnostic, DiagnosticCode } from "../diagnostics.js";
+import { closest } from "../compiler/words.js";
+import { NotUtf8Error, utf8Stream } from "./audience-encoding.js";
+import type { AudienceEncoding } from "./audience-encoding.js";
 
 export interface AudienceRow {
   /** 1-based row number, as described in the module comment. */
   row: number;
+  /** 1-based physical line of the file where the row starts (JSON: where the element starts). */
+  line: number;
   /** Column -> raw value: strings for CSV, JSON values otherwise. */
   values: Record<string, unknown>;
   /** CSV values are all strings and are converted to the declared var types. */
   fromStrings: boolean;
 }
 
+/** A column the header must have, and the campaign setting that names it (for the hint). */
+export interface RequiredColumn {
+  column: string;
+  /** "phone", "locale", "lastInboundAt", or the var that `audience.columns` maps. */
+  setting: "phone" | "locale" | "lastInboundAt" | { variable: string };
+}
+
 export interface ReadAudienceOptions {
   /** CSV only: columns the header must have (the phone column, mapped vars). */
-  requiredColumns?: readonly string[];
+  requiredColumns?: readonly (string | RequiredColumn)[];
+  /** How the bytes are decoded (`audience.encoding`); a byte order mark wins. Default UTF-8. */
+  encoding?: AudienceEncoding;
+  /** CSV only: the field delimiter (`audience.delimiter`), one character. Default ",". */
+  delimiter?: string;
   /** Receives problems confined to one record; without it they are thrown. */
   onDiagnostic?: (d: Diagnostic) => void;
   /** Largest record (CSV row, NDJSON line, JSON element) accepted, in bytes. */
   maxRecordBytes?: number;
   /**
-   * CSV only: go on reading from a byte offset, where a reader that read the header and the rows
-   * before it stopped (the parallel planner hands over at the first line that is not plain).
+   * CSV and NDJSON: go on reading from a byte offset, where a reader that read the header and
+   * the rows before it stopped (the parallel planner hands over where csv-parse must decide, or
+   * where bytes are not UTF-8).
    */
   resume?: CsvResume;
 }
 
-/** Where a CSV reader stopped: the next line's byte offset, the header, the rows read so far. */
+/**
+ * Where a reader stopped: the next line's byte offset, the header, the rows (NDJSON: lines) and
+ * physical lines read so far.
+ */
 export interface CsvResume {
   offset: number;
   header: string[];
   rows: number;
+  lines: number;
   recordDelimiter: "\n" | "\r\n";
 }
 
@@ -85,13 +106,33 @@ export function audienceDiagnostic(
   return { code, severity: "error", message, file, path: [], ...extra };
 }
 
+/** A row's diagnostic with the line the row starts on. */
+export function atLine(d: Diagnostic, line: number): Diagnostic {
+  return d.line === undefined ? { ...d, line } : d;
+}
+
 /** A CSV row whose field count is not the header's. */
-export function fieldCountProblem(file: string, row: number, fields: number, headerFields: number): Diagnostic {
+export function fieldCountProblem(file: string, row: number, line: number, fields: number, headerFields: number): Diagnostic {
   return audienceDiagnostic(
     "audience-row-invalid",
     file,
     `Row ${row} has ${fields} field${fields === 1 ? "" : "s"}; the header has ${headerFields}`,
-    { row },
+    { row, line },
+  );
+}
+
+/** Bytes that are not UTF-8, at `row` (undefined: the header, or between JSON elements). */
+export function notUtf8Problem(file: string, e: NotUtf8Error, row: number | undefined): AudienceError {
+  const at = e.column > 0 ? `column ${e.column}` : "the end of the file";
+  const byte = `0x${e.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return new AudienceError(
+    audienceDiagnostic("encoding-invalid", file, `${file} is not UTF-8 (byte ${byte} at ${at}); it looks like ${e.likely}`, {
+      ...(row === undefined ? {} : { row }),
+      line: e.line,
+      hint: e.likely.startsWith("windows-1252")
+        ? `Set audience.encoding: windows-1252 in the campaign, or save the file as "CSV UTF-8"`
+        : `Save the file as "CSV UTF-8"`,
+    }),
   );
 }
 
@@ -113,22 +154,28 @@ export async function* readAudienceBatches(
     );
   }
   await checkFile(absPath, displayFile);
-  const resume = format === "csv" ? opts.resume : undefined;
+  const resume = format !== "json" ? opts.resume : undefined;
   const ctx: ReaderContext = {
     file: displayFile,
     maxRecordBytes: opts.maxRecordBytes ?? MAX_RECORD_BYTES,
     rows: [],
     problems: [],
     sawRecord: resume !== undefined,
+    rowAt: () => undefined,
   };
-  const source = createReadStream(absPath, resume ? { start: resume.offset } : {});
+  const stream = createReadStream(absPath, resume ? { start: resume.offset } : {});
+  const source = utf8Stream(stream as AsyncIterable<Buffer>, {
+    encoding: opts.encoding ?? "utf-8",
+    atStart: resume === undefined,
+    firstLine: (resume?.lines ?? 0) + 1,
+  });
   try {
     let rows = 0;
     const inner =
       format === "csv"
-        ? readCsv(source, ctx, opts.requiredColumns ?? [], resume)
+        ? readCsv(source, ctx, { required: opts.requiredColumns ?? [], delimiter: opts.delimiter ?? "," }, resume)
         : format === "ndjson"
-          ? readNdjson(source, ctx)
+          ? readNdjson(source, ctx, resume?.lines ?? 0)
           : readJsonArray(source, ctx);
     for await (const batch of inner) {
       rows += batch.rows.length;
@@ -138,9 +185,10 @@ export async function* readAudienceBatches(
       throw new AudienceError(audienceDiagnostic("audience-empty", displayFile, `${displayFile} has no recipients`));
     }
   } catch (e) {
+    if (e instanceof NotUtf8Error) throw notUtf8Problem(displayFile, e, ctx.rowAt(e.line));
     throw unreadableAudience(e, displayFile);
   } finally {
-    source.destroy();
+    stream.destroy();
   }
 }
 
@@ -182,6 +230,8 @@ interface ReaderContext {
   problems: Diagnostic[];
   /** A record was seen, even a bad one: the file is not "empty". */
   sawRecord: boolean;
+  /** The row being read when the reader stopped at `line` (undefined: not in a row). */
+  rowAt: (line: number) => number | undefined;
 }
 
 /** Hands over the batch filled so far (undefined when there is nothing in it). */
@@ -218,13 +268,13 @@ function describeBytes(n: number): string {
   return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
 }
 
-export function recordTooLarge(ctx: Pick<ReaderContext, "file" | "maxRecordBytes">, row: number): AudienceError {
+export function recordTooLarge(ctx: Pick<ReaderContext, "file" | "maxRecordBytes">, row: number, line?: number): AudienceError {
   return new AudienceError(
     audienceDiagnostic(
       "audience-unreadable",
       ctx.file,
       `Row ${row} is larger than ${describeBytes(ctx.maxRecordBytes)}; is this really an audience file?`,
-      { row },
+      { row, ...(line === undefined ? {} : { line }) },
     ),
   );
 }
@@ -237,18 +287,44 @@ const CSV_PROBLEMS: Record<string, string> = {
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: "a closing quote is followed by something other than a comma or a line break",
 };
 
-function csvParser(ctx: ReaderContext, recordDelimiter: string | undefined): CsvParser {
-  const parser = parseCsv({
+/** csv-parse's options for an audience: the one-thread reader's and the plan workers'. */
+export function csvParseOptions(delimiter: string, maxRecordBytes: number, recordDelimiter: string | undefined) {
+  return {
     // PlainLines has taken the BOM off already.
     bom: false,
+    delimiter,
+    // Each record's line, for `row N (line M)`.
+    info: true,
     // Field counts are checked here, per row, so that one bad row does not hide the rest.
     relax_column_count: true,
     skip_empty_lines: true,
-    max_record_size: ctx.maxRecordBytes,
+    max_record_size: maxRecordBytes,
     // After a hand-over from PlainLines, the line ending it already found (csv-parse would
     // otherwise guess again from the first line it sees).
     ...(recordDelimiter === undefined ? {} : { record_delimiter: recordDelimiter }),
-  });
+  } as const;
+}
+
+/**
+ * The physical line a csv-parse record (read with `info`) starts on. csv-parse counts the line a
+ * record ends on, but counts every \r and \n inside its cells as a line of its own (so \r\n as
+ * two); the line breaks inside the record go back up, and `drift` carries the \r it counted too
+ * many for the records that follow. One per csv-parse parser, starting at `{ drift: 0 }`.
+ */
+export function parsedRecordLine(record: readonly string[], endLine: number, linesBefore: number, state: { drift: number }): number {
+  let breaks = 0;
+  let returns = 0;
+  for (const cell of record) {
+    for (let at = cell.indexOf("\n"); at !== -1; at = cell.indexOf("\n", at + 1)) breaks++;
+    for (let at = cell.indexOf("\r"); at !== -1; at = cell.indexOf("\r", at + 1)) returns++;
+  }
+  const line = linesBefore + endLine - breaks - returns - state.drift;
+  state.drift += returns;
+  return line;
+}
+
+function csvParser(ctx: ReaderContext, delimiter: string, recordDelimiter: string | undefined): CsvParser {
+  const parser = parseCsv(csvParseOptions(delimiter, ctx.maxRecordBytes, recordDelimiter));
   // Errors are read from `parser.errored`; the listener only keeps them from being unhandled.
   parser.on("error", () => {});
   return parser;
@@ -257,90 +333,118 @@ function csvParser(ctx: ReaderContext, recordDelimiter: string | undefined): Csv
 type CsvParser = ReturnType<typeof parseCsv>;
 
 async function* readCsv(
-  source: Readable,
+  source: AsyncIterable<Buffer>,
   ctx: ReaderContext,
-  requiredColumns: readonly string[],
+  opts: { required: readonly (string | RequiredColumn)[]; delimiter: string },
   resume: CsvResume | undefined,
 ): AsyncGenerator<AudienceBatch> {
   let header: string[] | undefined = resume?.header;
   let row = resume?.rows ?? 0;
-  /** Records (the header included) read before csv-parse took over. */
+  /** Records (the header included) and lines read before csv-parse took over. */
   let recordsBefore = 0;
+  let linesBefore = 0;
+  const lineState = { drift: 0 };
+  /** csv-parse's count of lines at the end of the last record it gave, and of blank lines skipped by then. */
+  const lastRecord = { endLine: 0, emptyLines: 0 };
+  ctx.rowAt = () => (header ? row + 1 : undefined);
 
   let makeRow = header ? rowMaker(header) : undefined;
-  const onRecord = (record: string[]): void => {
+  const onRecord = (record: string[], line: number): void => {
     ctx.sawRecord = true;
     if (!header || !makeRow) {
-      header = checkHeader(record, ctx.file, requiredColumns);
+      header = checkHeader(record, ctx.file, opts.required, opts.delimiter);
       makeRow = rowMaker(header);
       return;
     }
     row++;
     if (record.length !== header.length) {
-      ctx.problems.push(fieldCountProblem(ctx.file, row, record.length, header.length));
+      ctx.problems.push(fieldCountProblem(ctx.file, row, line, record.length, header.length));
       return;
     }
-    ctx.rows.push({ row, values: makeRow(record), fromStrings: true });
+    ctx.rows.push({ row, line, values: makeRow(record), fromStrings: true });
   };
 
-  const plain = new PlainLines(onRecord, ctx.maxRecordBytes, resume);
+  const plain = new PlainLines(onRecord, ctx.maxRecordBytes, opts.delimiter, resume);
   let parser: CsvParser | undefined;
 
   const failure = (): AudienceError | undefined => {
-    const err = parser?.errored as (Error & { code?: string; records?: number }) | null | undefined;
+    const err = parser?.errored as (Error & { code?: string; records?: number; empty_lines?: number }) | null | undefined;
     if (!err) return undefined;
     // `records` counts the header too, so it is the 1-based number of the failing data row.
     const records = typeof err.records === "number" ? recordsBefore + err.records : 0;
     const failingRow = records > 0 ? records : undefined;
-    if (err.code === "CSV_MAX_RECORD_SIZE") return recordTooLarge(ctx, failingRow ?? 0);
+    // The failing record starts after the last one read and the blank lines csv-parse skipped since.
+    const line =
+      failingRow !== undefined && typeof err.empty_lines === "number"
+        ? linesBefore + lastRecord.endLine + (err.empty_lines - lastRecord.emptyLines) + 1 - lineState.drift
+        : undefined;
+    if (err.code === "CSV_MAX_RECORD_SIZE") return recordTooLarge(ctx, failingRow ?? 0, line);
     const what = CSV_PROBLEMS[err.code ?? ""] ?? "it is not valid CSV";
     const where = failingRow === undefined ? "the header" : `row ${failingRow}`;
     return new AudienceError(
       audienceDiagnostic("audience-unreadable", ctx.file, `${ctx.file} cannot be read past ${where}: ${what}`, {
         ...(failingRow === undefined ? {} : { row: failingRow }),
+        ...(line === undefined ? {} : { line }),
       }),
     );
   };
 
   const handOver = (rest: Buffer): CsvParser => {
     recordsBefore = plain.records;
-    const taken = csvParser(ctx, plain.recordDelimiter);
+    linesBefore = plain.lines;
+    const taken = csvParser(ctx, opts.delimiter, plain.recordDelimiter);
     taken.write(rest);
     return taken;
   };
 
   /** Yields what was parsed, then throws if parsing failed. */
-  async function* drain(): AsyncGenerator<AudienceBatch> {
+  async function* drain(opts = { stopOnFailure: true }): AsyncGenerator<AudienceBatch> {
     if (parser) {
-      let record: string[] | null;
-      while ((record = parser.read() as string[] | null) !== null) onRecord(record);
+      let parsed: { record: string[]; info: { lines: number; empty_lines: number } } | null;
+      while ((parsed = parser.read() as typeof parsed) !== null) {
+        onRecord(parsed.record, parsedRecordLine(parsed.record, parsed.info.lines, linesBefore, lineState));
+        lastRecord.endLine = parsed.info.lines;
+        lastRecord.emptyLines = parsed.info.empty_lines;
+      }
     }
     const batch = takeBatch(ctx);
     if (batch) yield batch;
-    const err = failure();
+    const err = opts.stopOnFailure ? failure() : undefined;
     if (err) throw err;
   }
 
-  for await (const chunk of source) {
-    if (parser) parser.write(chunk);
-    else {
-      const rest = plain.push(chunk as Buffer);
-      if (rest) parser = handOver(rest);
+  /** Ends csv-parse and reads what it still holds. */
+  async function* finish(parser: CsvParser, opts = { stopOnFailure: true }): AsyncGenerator<AudienceBatch> {
+    parser.end();
+    for (;;) {
+      yield* drain(opts);
+      if (parser.readableEnded || (!opts.stopOnFailure && parser.errored)) break;
+      await firstEvent(parser, ["readable", "end", "error", "close"]);
     }
-    yield* drain();
+  }
+
+  try {
+    for await (const chunk of source) {
+      if (parser) parser.write(chunk);
+      else {
+        const rest = plain.push(chunk as Buffer);
+        if (rest) parser = handOver(rest);
+      }
+      yield* drain();
+    }
+  } catch (e) {
+    // Bytes that are not UTF-8 come after whole lines: the records csv-parse still holds (it
+    // looks ahead past a line break) are whole, and are read before the error. A record it
+    // cannot finish is the one with the bad byte: its error is the encoding's.
+    if (e instanceof NotUtf8Error && parser) yield* finish(parser, { stopOnFailure: false });
+    throw e;
   }
   if (!parser) {
     const rest = plain.end();
     if (rest) parser = handOver(rest);
   }
-  if (parser) {
-    parser.end();
-    for (;;) {
-      yield* drain();
-      if (parser.readableEnded) break;
-      await firstEvent(parser, ["readable", "end", "error", "close"]);
-    }
-  } else yield* drain();
+  if (parser) yield* finish(parser);
+  else yield* drain();
   if (!header) {
     throw new AudienceError(audienceDiagnostic("audience-empty", ctx.file, `${ctx.file} has no header row`));
   }
@@ -429,14 +533,23 @@ export function isPlainLastLine(data: Buffer, maxRecordBytes: number): boolean {
   return !data.includes(QUOTE) && !data.includes(CARRIAGE_RETURN) && data.length <= maxRecordBytes;
 }
 
-/** The records of plain text (whole lines, as `scanPlainLines` accepted them). */
-function plainRecords(text: string, recordDelimiter: "\n" | "\r\n"): string[][] {
-  const records: string[][] = [];
-  for (const line of text.split(recordDelimiter)) {
+/**
+ * The records of plain text (whole lines, as `scanPlainLines` accepted them) to `onRecord`, with
+ * their lines, numbered from `firstLine`; returns the lines read.
+ */
+function plainRecords(
+  text: string,
+  recordDelimiter: "\n" | "\r\n",
+  delimiter: string,
+  firstLine: number,
+  onRecord: (record: string[], line: number) => void,
+): number {
+  const lines = text.split(recordDelimiter);
+  for (let i = 0; i < lines.length; i++) {
     // skip_empty_lines, as csv-parse does it
-    if (line !== "") records.push(line.split(","));
+    if (lines[i] !== "") onRecord(lines[i]!.split(delimiter), firstLine + i);
   }
-  return records;
+  return lines.length;
 }
 
 /**
@@ -449,18 +562,22 @@ function plainRecords(text: string, recordDelimiter: "\n" | "\r\n"): string[][] 
 class PlainLines {
   /** Records delivered (the header included). */
   records = 0;
+  /** Physical lines read. */
+  lines = 0;
   /** "\n" or "\r\n" once the first line has shown it. */
   recordDelimiter: "\n" | "\r\n" | undefined;
   private pending: Buffer | undefined;
   private atStart = true;
 
   constructor(
-    private readonly onRecord: (record: string[]) => void,
+    private readonly onRecord: (record: string[], line: number) => void,
     private readonly maxRecordBytes: number,
+    private readonly delimiter: string,
     resume?: CsvResume,
   ) {
     if (resume) {
       this.records = resume.rows + 1;
+      this.lines = resume.lines;
       this.recordDelimiter = resume.recordDelimiter;
       this.atStart = false;
     }
@@ -477,7 +594,7 @@ class PlainLines {
       data = stripBom(data);
       this.atStart = false;
     }
-    const { start, handOver } = this.lines(data);
+    const { start, handOver } = this.readLines(data);
     if (start < data.length && handOver) return data.subarray(start);
     this.pending = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
     if (this.pending && this.pending.length > this.maxRecordBytes) {
@@ -496,12 +613,12 @@ class PlainLines {
     if (this.atStart) data = stripBom(data);
     // The last line, without a line ending: plain only if it has no quote and no \r at all.
     if (!isPlainLastLine(data, this.maxRecordBytes)) return data;
-    this.deliver(plainRecords(data.toString("utf8"), "\n"));
+    this.deliver(data.toString("utf8"), "\n");
     return undefined;
   }
 
   /** Reads the complete plain lines of `data`; returns where the unread part starts. */
-  private lines(data: Buffer): { start: number; handOver: boolean } {
+  private readLines(data: Buffer): { start: number; handOver: boolean } {
     if (this.recordDelimiter === undefined) {
       const ending = firstLineEnding(data);
       if (ending === undefined) return { start: 0, handOver: false };
@@ -511,17 +628,16 @@ class PlainLines {
     const crlf = this.recordDelimiter === "\r\n";
     const scan = scanPlainLines(data, crlf, this.maxRecordBytes);
     if (scan.end > 0) {
-      const text = data.toString("utf8", 0, crlf ? scan.end - 2 : scan.end - 1);
-      this.deliver(plainRecords(text, this.recordDelimiter));
+      this.deliver(data.toString("utf8", 0, crlf ? scan.end - 2 : scan.end - 1), this.recordDelimiter);
     }
     return { start: scan.end, handOver: scan.handOver };
   }
 
-  private deliver(records: string[][]): void {
-    for (const record of records) {
+  private deliver(text: string, recordDelimiter: "\n" | "\r\n"): void {
+    this.lines += plainRecords(text, recordDelimiter, this.delimiter, this.lines + 1, (record, line) => {
       this.records++;
-      this.onRecord(record);
-    }
+      this.onRecord(record, line);
+    });
   }
 }
 
@@ -536,7 +652,58 @@ export function firstEvent(emitter: NodeJS.EventEmitter, events: readonly string
   });
 }
 
-export function checkHeader(record: string[], file: string, requiredColumns: readonly string[]): string[] {
+/** Delimiters `audience.delimiter` takes, as a person names them. */
+const DELIMITER_NAMES: ReadonlyArray<[string, string]> = [
+  [",", '","'],
+  [";", '";"'],
+  ["\t", '"\\t" (tab)'],
+  ["|", '"|"'],
+];
+
+/** The delimiter a header that came out as one column seems to use, if another one. */
+function gluedDelimiter(record: readonly string[], delimiter: string): string | undefined {
+  if (record.length !== 1) return undefined;
+  const found = DELIMITER_NAMES.find(([d]) => d !== delimiter && record[0]!.includes(d));
+  return found?.[1];
+}
+
+/**
+ * The header name `column` was most likely meant as: a likely typo (case and surrounding spaces
+ * aside), or else the one name that contains it or is contained in it ("Phone Number", "tel").
+ */
+function closestName(record: readonly string[], column: string): string | undefined {
+  const names = record.filter((name) => name.trim() !== "");
+  const typo = closest(column, names.map((name) => name.trim()));
+  if (typo !== undefined) return names.find((name) => name.trim() === typo);
+  const wanted = column.toLowerCase();
+  const containing = names.filter((name) => name.toLowerCase().includes(wanted) || wanted.includes(name.trim().toLowerCase()));
+  return containing.length === 1 ? containing[0] : undefined;
+}
+
+/** The campaign setting that names `column`, as YAML, with `name` as its value. */
+function settingFor(required: RequiredColumn, name: string): string {
+  const value = JSON.stringify(name);
+  return typeof required.setting === "string"
+    ? `audience.${required.setting}: ${value}`
+    : `audience.columns: { ${required.setting.variable}: ${value} }`;
+}
+
+function missingColumnHint(record: readonly string[], required: RequiredColumn, delimiter: string): string {
+  const glued = gluedDelimiter(record, delimiter);
+  if (glued !== undefined) return `The header is one column; it looks separated by ${glued}: set audience.delimiter: ${glued.split(" ")[0]} in the campaign`;
+  const near = closestName(record, required.column);
+  if (near !== undefined) return `Did you mean "${near}"? If so, set ${settingFor(required, near)} in the campaign`;
+  const names = record.slice(0, 20).map((n) => `"${n}"`).join(", ");
+  const key = typeof required.setting === "string" ? `audience.${required.setting}` : "audience.columns";
+  return `The header has: ${names}${record.length > 20 ? ", ..." : ""}; name the column with ${key} in the campaign`;
+}
+
+export function checkHeader(
+  record: string[],
+  file: string,
+  requiredColumns: readonly (string | RequiredColumn)[],
+  delimiter = ",",
+): string[] {
   const seen = new Set<string>();
   for (const name of record) {
     if (name === "__proto__") {
@@ -555,13 +722,13 @@ export function checkHeader(record: string[], file: string, requiredColumns: rea
     }
     seen.add(name);
   }
-  for (const column of requiredColumns) {
-    if (seen.has(column)) continue;
-    const near = record.find((name) => name.trim().toLowerCase() === column.toLowerCase());
+  for (const entry of requiredColumns) {
+    const required: RequiredColumn = typeof entry === "string" ? { column: entry, setting: "phone" } : entry;
+    if (seen.has(required.column)) continue;
     throw new AudienceError(
-      audienceDiagnostic("audience-missing-column", file, `The header of ${file} has no column "${column}"`, {
-        field: column,
-        hint: near !== undefined ? `Did you mean "${near}"?` : `The header has: ${record.map((n) => `"${n}"`).join(", ")}`,
+      audienceDiagnostic("audience-missing-column", file, `The header of ${file} has no column "${required.column}"`, {
+        field: required.column,
+        hint: missingColumnHint(record, required, delimiter),
       }),
     );
   }
@@ -581,11 +748,15 @@ export function stripBom(chunk: Buffer): Buffer {
  * Splits a byte stream into lines, a chunk's worth at a time, never holding more than one
  * (capped) partial line. Each batch is numbered from `firstLine`.
  */
-async function* splitLines(source: Readable, ctx: ReaderContext): AsyncGenerator<{ firstLine: number; lines: string[] }> {
+async function* splitLines(
+  source: AsyncIterable<Buffer>,
+  ctx: ReaderContext,
+  linesBefore: number,
+): AsyncGenerator<{ firstLine: number; lines: string[] }> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  let lineNumber = 0;
-  let first = true;
+  let lineNumber = linesBefore;
+  let first = linesBefore === 0;
   for await (const raw of source) {
     let chunk = raw as Buffer;
     if (first) {
@@ -601,7 +772,7 @@ async function* splitLines(source: Readable, ctx: ReaderContext): AsyncGenerator
       if (end === -1) break;
       lineNumber++;
       if (pendingBytes + (end - start) > ctx.maxRecordBytes) {
-        tooLarge = recordTooLarge(ctx, lineNumber);
+        tooLarge = recordTooLarge(ctx, lineNumber, lineNumber);
         break;
       }
       const piece = chunk.subarray(start, end);
@@ -616,7 +787,7 @@ async function* splitLines(source: Readable, ctx: ReaderContext): AsyncGenerator
     if (start < chunk.length) {
       pending.push(chunk.subarray(start));
       pendingBytes += chunk.length - start;
-      if (pendingBytes > ctx.maxRecordBytes) throw recordTooLarge(ctx, lineNumber + 1);
+      if (pendingBytes > ctx.maxRecordBytes) throw recordTooLarge(ctx, lineNumber + 1, lineNumber + 1);
     }
   }
   if (pendingBytes > 0) yield { firstLine: lineNumber + 1, lines: [decodeLine(Buffer.concat(pending))] };
@@ -643,12 +814,13 @@ export function parseJsonRecord(
   row: number,
   file: string,
   what: "Line" | "Element",
+  line: number,
 ): { values: Record<string, unknown>; problem?: undefined } | { problem: Diagnostic } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { problem: audienceDiagnostic("audience-row-invalid", file, `${what} ${row} is not valid JSON`, { row }) };
+    return { problem: audienceDiagnostic("audience-row-invalid", file, `${what} ${row} is not valid JSON`, { row, line }) };
   }
   if (!isObjectRecord(value)) {
     return {
@@ -656,7 +828,7 @@ export function parseJsonRecord(
         "audience-row-invalid",
         file,
         `${what} ${row} is ${describeJsonValue(value)}; each recipient must be a JSON object`,
-        { row },
+        { row, line },
       ),
     };
   }
@@ -664,11 +836,11 @@ export function parseJsonRecord(
 }
 
 /** One JSON text -> a row of the batch, or a problem of the batch. */
-function addJsonRecord(text: string, row: number, ctx: ReaderContext, what: "Line" | "Element"): void {
+function addJsonRecord(text: string, row: number, line: number, ctx: ReaderContext, what: "Line" | "Element"): void {
   ctx.sawRecord = true;
-  const record = parseJsonRecord(text, row, ctx.file, what);
+  const record = parseJsonRecord(text, row, ctx.file, what, line);
   if (record.problem) ctx.problems.push(record.problem);
-  else ctx.rows.push({ row, values: record.values, fromStrings: false });
+  else ctx.rows.push({ row, line, values: record.values, fromStrings: false });
 }
 
 /** Whether an NDJSON line is blank (skipped, though it keeps its line number). */
@@ -676,11 +848,13 @@ export function isBlankLine(line: string): boolean {
   return line.trim() === "";
 }
 
-async function* readNdjson(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceBatch> {
-  for await (const { firstLine, lines } of splitLines(source, ctx)) {
+async function* readNdjson(source: AsyncIterable<Buffer>, ctx: ReaderContext, linesBefore: number): AsyncGenerator<AudienceBatch> {
+  // An NDJSON row is its line.
+  ctx.rowAt = (line) => line;
+  for await (const { firstLine, lines } of splitLines(source, ctx, linesBefore)) {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
-      if (!isBlankLine(line)) addJsonRecord(line, firstLine + i, ctx, "Line");
+      if (!isBlankLine(line)) addJsonRecord(line, firstLine + i, firstLine + i, ctx, "Line");
     }
     const batch = takeBatch(ctx);
     if (batch) yield batch;
@@ -704,8 +878,12 @@ function isJsonWhitespace(byte: number): boolean {
  * Streams the elements of a top-level JSON array. The scanner only finds element boundaries
  * (tracking strings and nesting); each element is then checked by JSON.parse.
  */
-async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenerator<AudienceBatch> {
+async function* readJsonArray(source: AsyncIterable<Buffer>, ctx: ReaderContext): AsyncGenerator<AudienceBatch> {
   let phase = JsonPhase.BeforeArray as JsonPhase;
+  /** The line being scanned, and the one the element being read starts on. */
+  let line = 1;
+  let elementLine = 1;
+  ctx.rowAt = () => (phase === JsonPhase.InElement ? row + 1 : undefined);
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -725,7 +903,7 @@ async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenera
     const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
     pending = [];
     pendingBytes = 0;
-    addJsonRecord(bytes.toString("utf8"), row, ctx, "Element");
+    addJsonRecord(bytes.toString("utf8"), row, elementLine, ctx, "Element");
   };
 
   for await (const raw of source) {
@@ -766,6 +944,7 @@ async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenera
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i]!;
+      if (byte === NEWLINE) line++;
       switch (phase) {
         case JsonPhase.BeforeArray:
           if (isJsonWhitespace(byte)) continue;
@@ -782,6 +961,7 @@ async function* readJsonArray(source: Readable, ctx: ReaderContext): AsyncGenera
           if (byte === 0x2c /* , */) throw unreadable(`Element ${row + 1} of ${ctx.file} is missing`, { row: row + 1 });
           phase = JsonPhase.InElement;
           start = i;
+          elementLine = line;
           depth = 0;
           inString = false;
           escaped = false;

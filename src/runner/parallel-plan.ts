@@ -19,27 +19,33 @@
  * views of a slot when the consumer says it is done with each chunk before asking for the next
  * (`lendChunks`), and copied into 64 KiB chunks of its own otherwise.
  */
+import { isUtf8 } from "node:buffer";
 import { existsSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { parse as parseCsvSync } from "csv-parse/sync";
 import type { Diagnostic } from "../diagnostics.js";
 import {
   AudienceError,
   audienceDiagnostic,
   audienceFormatOf,
   checkHeader,
+  csvParseOptions,
   firstLineEnding,
-  isPlainLastLine,
   NEWLINE,
+  QUOTE,
   recordTooLarge,
-  scanPlainLines,
   stripBom,
   unreadableAudience,
 } from "./audience.js";
-import type { CsvResume } from "./audience.js";
+import type { CsvResume, RequiredColumn } from "./audience.js";
+import { decodeSingleByte, isSingleByte, sourceEncoding } from "./audience-encoding.js";
+import type { AudienceEncoding } from "./audience-encoding.js";
+import { recordEnd, scanRecords } from "./csv-records.js";
+import type { CsvShape } from "./csv-records.js";
 import { InputError } from "../errors.js";
 import { NdjsonChunks } from "./ndjson-chunks.js";
 import type { PlanTask, PlanTaskResult, PlanWorkerReply, PlanWorkerSetup, TaskSlot } from "./plan-worker.js";
@@ -65,15 +71,17 @@ export interface ParallelPass {
   readonly audiencePath: string;
   readonly audienceFile: string;
   readonly maxRecordBytes: number;
-  readonly requiredColumns: readonly string[];
-  readonly setup: Omit<PlanWorkerSetup, "format" | "header" | "recordDelimiter" | "slots">;
+  readonly requiredColumns: readonly RequiredColumn[];
+  readonly encoding: AudienceEncoding;
+  readonly delimiter: string;
+  readonly setup: Omit<PlanWorkerSetup, "format" | "header" | "recordDelimiter" | "slots" | "delimiter" | "encoding" | "maxRecordBytes">;
   readonly stats: { rows: number; invalidRows: number };
   reportRow(d: Diagnostic): void;
   /** A hint: about this many recipients are coming. */
   expectRecipients(n: number): void;
   /** True when the item goes into the plan; false for a duplicate (reported). */
-  admitValue(key: number, row: number): boolean;
-  admit(number: string | undefined, row: number): boolean;
+  admitValue(key: number, row: number, line: number): boolean;
+  admit(number: string | undefined, row: number, line: number): boolean;
 }
 
 /**
@@ -116,6 +124,8 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
   const format = audienceFormatOf(pass.audiencePath);
   const threads = opts.threads ?? defaultThreads();
   if (threads < 1 || (format !== "csv" && format !== "ndjson") || !workerFileExists()) return { done: false };
+  // NDJSON in another encoding than UTF-8 is rare enough for one thread.
+  if (format === "ndjson" && pass.encoding !== "utf-8") return { done: false };
   const size = await stat(pass.audiencePath).then(
     (info) => (info.isFile() ? info.size : -1),
     () => -1,
@@ -141,15 +151,32 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
         output: new SharedArrayBuffer(taskBytes * OUTPUT_ROOM),
       });
     }
-    pool = new WorkerPool(threads, { ...pass.setup, format, header: start.header, recordDelimiter: start.recordDelimiter, slots });
+    pool = new WorkerPool(threads, {
+      ...pass.setup,
+      format,
+      header: start.header,
+      recordDelimiter: start.recordDelimiter,
+      delimiter: pass.delimiter,
+      encoding: pass.encoding,
+      maxRecordBytes: cutter.shape.maxRecordBytes,
+      slots,
+    });
     const free = slots.map((_, i) => i).reverse();
-    const inFlight: Array<{ slot: number; result: Promise<PlanTaskResult> }> = [];
+    const inFlight: Array<{ slot: number; task: PlanTask; result: Promise<PlanTaskResult> }> = [];
+    /** Where a worker gave a task back: the one-thread reader goes on from its start. */
+    let givenBack: PlanTask | undefined;
     const copies = opts.lendChunks ? undefined : new NdjsonChunks();
     let failure: unknown;
     let records = 0;
     let tasks = 0;
     /** The result's output, then its slot is free again (the consumer is done with the views). */
-    const take = function* (result: PlanTaskResult, slot: number): Generator<Uint8Array> {
+    const take = function* (result: PlanTaskResult, slot: number, task: PlanTask): Generator<Uint8Array> {
+      if (givenBack || result.handOver) {
+        // This task and every one after it are read again on one thread.
+        givenBack ??= task;
+        free.push(slot);
+        return;
+      }
       records += result.records;
       const lines = result.overflow ?? new Uint8Array(slots[slot]!.output, 0, result.outLength);
       const { pieces, failure: stop } = merge(pass, result, lines);
@@ -160,7 +187,7 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
       free.push(slot);
       if (stop !== undefined) throw stop;
     };
-    for (;;) {
+    while (!givenBack) {
       const slot = free.pop()!;
       let task: PlanTask | undefined;
       try {
@@ -176,23 +203,27 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
       if (task.seq === 0) pass.expectRecipients(Math.min(Math.ceil((size / task.length) * cutter.rows), Math.ceil(size / 12), MAX_RESERVED));
       const result = pool.run(task);
       result.catch(() => {}); // awaited in order below; a failure must not be "unhandled" meanwhile
-      inFlight.push({ slot, result });
+      inFlight.push({ slot, task, result });
       tasks++;
       if (free.length === 0) {
         const done = inFlight.shift()!;
-        yield* take(await done.result, done.slot);
+        yield* take(await done.result, done.slot, done.task);
       }
     }
     while (inFlight.length > 0) {
       const done = inFlight.shift()!;
-      yield* take(await done.result, done.slot);
+      yield* take(await done.result, done.slot, done.task);
     }
     if (copies) yield* copies.rest();
-    opts.onFinish?.({ tasks, handedOver: cutter.resumeAt !== undefined });
+    opts.onFinish?.({ tasks, handedOver: cutter.resumeAt !== undefined || givenBack !== undefined });
+    const resumeHere = (offset: number, rows: number, lines: number): ParallelEnd => ({
+      done: false,
+      resume: { offset, header: start.header, rows, lines, recordDelimiter: start.recordDelimiter },
+    });
+    // A task given back comes before anything the cutter stopped at later, and before its failure.
+    if (givenBack) return resumeHere(givenBack.offset, givenBack.firstRow - 1, givenBack.firstLine - 1);
     if (failure) throw failure;
-    if (cutter.resumeAt !== undefined) {
-      return { done: false, resume: { offset: cutter.resumeAt, header: start.header, rows: cutter.rows, recordDelimiter: start.recordDelimiter } };
-    }
+    if (cutter.resumeAt !== undefined) return resumeHere(cutter.resumeAt, cutter.rows, cutter.lines);
     if (records === 0) {
       throw new AudienceError(
         format === "csv"
@@ -216,7 +247,7 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
 function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): { pieces: Uint8Array[]; failure?: unknown } {
   pass.stats.rows += result.rows;
   pass.stats.invalidRows += result.invalidRows;
-  const { ends, itemRows, keys, diagnostics } = result;
+  const { ends, itemRows, itemLines, keys, diagnostics } = result;
   const pieces: Uint8Array[] = [];
   const others = new Map(result.otherNumbers);
   let d = 0;
@@ -227,7 +258,8 @@ function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): {
       const row = itemRows[i]!;
       while (d < diagnostics.length && (diagnostics[d]!.row ?? 0) <= row) pass.reportRow(diagnostics[d++]!);
       const key = keys[i]!;
-      const admitted = key !== 0 ? pass.admitValue(key, row) : pass.admit(others.get(i), row);
+      const line = itemLines[i]!;
+      const admitted = key !== 0 ? pass.admitValue(key, row, line) : pass.admit(others.get(i), row, line);
       decided = ends[i]!;
       if (admitted) continue;
       const lineStart = i === 0 ? 0 : ends[i - 1]!;
@@ -251,6 +283,10 @@ function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): {
 class TaskCutter {
   /** CSV: records read so far (the row number of the last one). NDJSON: lines so far. */
   rows = 0;
+  /** Physical lines read so far. */
+  lines = 0;
+  /** What the cutter takes as CSV records (the rest is csv-parse's, on one thread). */
+  shape: CsvShape;
   /** CSV: the byte offset where the one-thread reader takes over. */
   resumeAt: number | undefined;
   private seq = 0;
@@ -259,7 +295,6 @@ class TaskCutter {
   /** File offset of `pending[0]`, and of the next read. */
   private pendingOffset = 0;
   private position = 0;
-  private crlf = false;
   private ended = false;
   /** Thrown by the next `next`, after the task of the lines before it. */
   private failure: AudienceError | undefined;
@@ -269,28 +304,54 @@ class TaskCutter {
     private readonly handle: FileHandle,
     private readonly format: "csv" | "ndjson",
     private readonly taskBytes: number,
-  ) {}
+  ) {
+    // A character of a single-byte encoding is up to 3 bytes of UTF-8: a record that might pass
+    // the cap once decoded is left to the one-thread reader, which counts it decoded.
+    const max = isSingleByte(pass.encoding) ? Math.floor(pass.maxRecordBytes / 3) : pass.maxRecordBytes;
+    this.shape = { crlf: false, delimiter: pass.delimiter.charCodeAt(0), maxRecordBytes: max };
+  }
 
-  /** Reads past a BOM and (CSV) the header; undefined when the header is not plain. */
+  /**
+   * Reads past a BOM and (CSV) the header; undefined when the one-thread reader must read it
+   * all: a header csv-parse must decide, or a byte order mark that says other than the setting
+   * (UTF-16, or UTF-8 where `audience.encoding` says otherwise).
+   */
   async start(): Promise<{ header: string[]; recordDelimiter: "\n" | "\r\n" } | undefined> {
     // Enough for any header short of the record cap, whatever the task size.
     const first = Buffer.allocUnsafe(this.pass.maxRecordBytes + 3);
     const { bytesRead } = await this.handle.read(first, 0, first.length, 0);
     const data = first.subarray(0, bytesRead);
+    if (sourceEncoding(data, this.pass.encoding) !== this.pass.encoding) return undefined;
     const text = stripBom(data);
     const bom = data.length - text.length;
     this.pendingOffset = this.position = bom;
     if (this.format === "ndjson") return { header: [], recordDelimiter: "\n" };
-    // The header line, plain as the one-thread reader's fast path wants it; else that reader does it all.
     const ending = firstLineEnding(text);
-    if (ending === undefined || ending === "not plain") return undefined;
-    const newline = text.indexOf(NEWLINE);
-    const line = text.subarray(0, newline + 1 - ending.length);
-    if (line.length === 0 || line.length > this.pass.maxRecordBytes) return undefined;
-    const header = checkHeader(line.toString("utf8").split(","), this.pass.audienceFile, this.pass.requiredColumns);
-    this.crlf = ending === "\r\n";
-    this.pendingOffset = this.position = bom + newline + 1;
-    return { header, recordDelimiter: ending };
+    if (ending === undefined) return undefined;
+    // With a quote in the first line, the line break after it shows the ending.
+    const crlf = ending === "not plain" ? text[text.indexOf(NEWLINE) - 1] === 0x0d : ending === "\r\n";
+    const shape = { ...this.shape, crlf };
+    const end = recordEnd(text, 0, shape);
+    if (end <= (crlf ? 2 : 1)) return undefined;
+    const bytes = text.subarray(0, end);
+    if (this.pass.encoding === "utf-8" && !isUtf8(bytes)) return undefined;
+    const line = this.pass.encoding === "utf-8" ? bytes.toString("utf8") : decodeSingleByte(bytes, this.pass.encoding);
+    const recordDelimiter = crlf ? "\r\n" : "\n";
+    let record: string[];
+    if (bytes.includes(QUOTE)) {
+      try {
+        const parsed = parseCsvSync(line, csvParseOptions(this.pass.delimiter, shape.maxRecordBytes, recordDelimiter)) as unknown as Array<{ record: string[] }>;
+        if (parsed.length !== 1) return undefined;
+        record = parsed[0]!.record;
+      } catch {
+        return undefined;
+      }
+    } else record = line.slice(0, line.length - recordDelimiter.length).split(this.pass.delimiter);
+    const header = checkHeader(record, this.pass.audienceFile, this.pass.requiredColumns, this.pass.delimiter);
+    this.shape = shape;
+    for (let n = bytes.indexOf(NEWLINE); n !== -1; n = bytes.indexOf(NEWLINE, n + 1)) this.lines++;
+    this.pendingOffset = this.position = bom + end;
+    return { header, recordDelimiter };
   }
 
   /** The next task, read into `slot`'s input. */
@@ -319,8 +380,8 @@ class TaskCutter {
     }
   }
 
-  private task(length: number, firstRow: number): PlanTask {
-    return { seq: this.seq++, firstRow, slot: this.slot, length };
+  private task(length: number, firstRow: number, firstLine: number, offset: number): PlanTask {
+    return { seq: this.seq++, firstRow, firstLine, offset, slot: this.slot, length };
   }
 
   /** Keeps the unfinished line for the next read (a copy: the slot goes to a worker). */
@@ -336,15 +397,17 @@ class TaskCutter {
   }
 
   private csvLines(data: Buffer, dataOffset: number): PlanTask | undefined {
-    const scan = scanPlainLines(data, this.crlf, this.pass.maxRecordBytes);
+    const scan = scanRecords(data, this.shape);
     const firstRow = this.rows + 1;
+    const firstLine = this.lines + 1;
     this.rows += scan.records;
+    this.lines += scan.lines;
     if (scan.handOver) this.stopAt(dataOffset + scan.end);
     else {
       this.carry(data, scan.end, dataOffset);
-      if (this.pending.length > this.pass.maxRecordBytes) this.stopAt(this.pendingOffset);
+      if (this.pending.length > this.shape.maxRecordBytes + 2) this.stopAt(this.pendingOffset);
     }
-    return scan.end > 0 ? this.task(scan.end, firstRow) : undefined;
+    return scan.end > 0 ? this.task(scan.end, firstRow, firstLine, dataOffset) : undefined;
   }
 
   private ndjsonLines(data: Buffer, dataOffset: number): PlanTask | undefined {
@@ -369,19 +432,23 @@ class TaskCutter {
     if (tooLarge !== undefined) {
       // Given after the lines before it, as the one-thread reader does.
       this.ended = true;
-      this.failure = recordTooLarge({ file: this.pass.audienceFile, maxRecordBytes: max }, tooLarge);
+      this.failure = recordTooLarge({ file: this.pass.audienceFile, maxRecordBytes: max }, tooLarge, tooLarge);
     }
-    return lineStart > 0 ? this.task(lineStart, firstRow) : undefined;
+    this.lines = this.rows;
+    return lineStart > 0 ? this.task(lineStart, firstRow, firstRow, dataOffset) : undefined;
   }
 
-  /** The last line of the file, without a line break. */
+  /** The last record of the file, without a line break: it is given one. */
   private lastLine(buf: Buffer, data: Buffer, dataOffset: number): PlanTask | undefined {
-    if (this.format === "csv" && !isPlainLastLine(data, this.pass.maxRecordBytes)) return this.stopAt(dataOffset);
-    const ending = this.format === "csv" && this.crlf ? "\r\n" : "\n";
+    const ending = this.format === "csv" && this.shape.crlf ? "\r\n" : "\n";
     const length = data.length + buf.write(ending, data.length, "latin1");
+    if (this.format === "csv") {
+      const scan = scanRecords(buf.subarray(0, length), this.shape);
+      if (scan.handOver || scan.end !== length) return this.stopAt(dataOffset);
+    }
     const firstRow = this.rows + 1;
     this.rows += 1;
-    return this.task(length, firstRow);
+    return this.task(length, firstRow, this.lines + 1, dataOffset);
   }
 }
 

@@ -7,14 +7,20 @@
  *
  * This module only runs inside a worker; the main thread imports its types alone.
  */
+import { isUtf8 } from "node:buffer";
 import { parentPort, workerData } from "node:worker_threads";
+import { parse as parseCsvSync } from "csv-parse/sync";
 import type { Diagnostic } from "../diagnostics.js";
 import { compileMessage } from "../compiler/message.js";
 import { compileCampaign, compileRow } from "../compiler/campaign.js";
 import type { CompiledCampaign } from "../compiler/campaign.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { MessageSpec } from "../types/message.generated.js";
-import { fieldCountProblem, isBlankLine, parseJsonRecord, rowMaker } from "./audience.js";
+import { atLine, csvParseOptions, fieldCountProblem, isBlankLine, parsedRecordLine, parseJsonRecord, rowMaker } from "./audience.js";
+import { decodeSingleByte } from "./audience-encoding.js";
+import type { SourceEncoding } from "./audience-encoding.js";
+import { recordEnd } from "./csv-records.js";
+import type { CsvShape } from "./csv-records.js";
 import { e164Value } from "./recipients.js";
 import { createShapeWriter, NO_ROOM } from "./shape-serializer.js";
 
@@ -26,6 +32,12 @@ export interface PlanWorkerSetup {
   header: string[];
   /** CSV: the line ending of the file. */
   recordDelimiter: "\n" | "\r\n";
+  /** CSV: the field delimiter (`audience.delimiter`). */
+  delimiter: string;
+  /** UTF-8 (checked) or a single-byte encoding (decoded here). */
+  encoding: SourceEncoding;
+  /** CSV: the longest record a task may hold (the cutter's limit). */
+  maxRecordBytes: number;
   /** The memory of the tasks in flight, shared with the main thread. */
   slots: TaskSlot[];
 }
@@ -48,6 +60,10 @@ export interface PlanTask {
   seq: number;
   /** CSV: the row number of the first record; NDJSON: the number of the first line. */
   firstRow: number;
+  /** The number of the task's first physical line. */
+  firstLine: number;
+  /** Where the task starts in the file (for a hand-over to the one-thread reader). */
+  offset: number;
   slot: number;
   length: number;
 }
@@ -58,9 +74,15 @@ export interface PlanTaskResult {
   outLength: number;
   /** ...or here, when they did not fit there (moved, not copied). */
   overflow?: Uint8Array;
-  /** Per item: where its line ends in `out` (after the line break), its row, its number. */
+  /**
+   * The task is not the workers' to read (bytes that are not UTF-8, CSV that csv-parse refuses):
+   * the one-thread reader reads the file from the task's start. Nothing else is filled in.
+   */
+  handOver?: boolean;
+  /** Per item: where its line ends in `out` (after the line break), its row and line, its number. */
   ends: Uint32Array;
   itemRows: Float64Array;
+  itemLines: Float64Array;
   /** The number as `e164Value`, or 0 when it has none: then it is in `otherNumbers`. */
   keys: Float64Array;
   otherNumbers: Array<[item: number, number: string]>;
@@ -125,12 +147,19 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
   const writeJson = createShapeWriter();
   const makeRow = rowMaker(header);
 
+  const shape: CsvShape = { crlf: recordDelimiter === "\r\n", delimiter: setup.delimiter.charCodeAt(0), maxRecordBytes: setup.maxRecordBytes };
+  const parseOptions = csvParseOptions(setup.delimiter, setup.maxRecordBytes, recordDelimiter);
+
   return (task) => {
     const slot = slots[task.slot]!;
-    const text = Buffer.from(slot.input, 0, task.length).toString("utf8");
+    const bytes = Buffer.from(slot.input, 0, task.length);
+    if (setup.encoding === "utf-8" && !isUtf8(bytes)) return handOver(task);
+    const decode = (from: number, to: number): string =>
+      setup.encoding === "utf-8" ? bytes.toString("utf8", from, to) : decodeSingleByte(bytes.subarray(from, to), setup.encoding);
     const out = new TaskOutput(slot.output, writeJson);
     const ends: number[] = [];
     const itemRows: number[] = [];
+    const itemLines: number[] = [];
     const keys: number[] = [];
     const otherNumbers: Array<[number, string]> = [];
     const diagnostics: Diagnostic[] = [];
@@ -143,10 +172,10 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
       invalidRows++;
       diagnostics.push(d);
     };
-    const compile = (values: Record<string, unknown>, row: number, fromStrings: boolean): void => {
+    const compile = (values: Record<string, unknown>, row: number, line: number, fromStrings: boolean): void => {
       rows++;
       const compiled = compileRow(campaign, values, row, { fromStrings });
-      for (const d of compiled.diagnostics) diagnostics.push(d);
+      for (const d of compiled.diagnostics) diagnostics.push(atLine(d, line));
       if (!compiled.item) {
         invalidRows++;
         return;
@@ -155,26 +184,66 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
       if (key === undefined) otherNumbers.push([keys.length, compiled.number ?? ""]);
       keys.push(key ?? 0);
       itemRows.push(row);
+      itemLines.push(line);
       ends.push(out.add(compiled.item));
     };
 
     if (setup.format === "csv") {
       let row = task.firstRow - 1;
+      let line = task.firstLine - 1;
       const width = header.length;
-      // Line by line (no array of all records: short-lived objects stay in the young generation).
-      for (let at = 0; at < text.length; ) {
-        let end = text.indexOf(recordDelimiter, at);
-        if (end === -1) end = text.length;
-        if (end > at) {
-          const record = text.slice(at, end).split(",");
-          row++;
-          records++;
-          if (record.length !== width) problem(fieldCountProblem(file, row, record.length, width));
-          else compile(makeRow(record), row, true);
+      const take = (record: string[], recordLine: number): void => {
+        row++;
+        records++;
+        if (record.length !== width) problem(fieldCountProblem(file, row, recordLine, record.length, width));
+        else compile(makeRow(record), row, recordLine, true);
+      };
+      /** Lines without quotes, split directly, one at a time (short-lived objects stay in the young generation). */
+      const plain = (from: number, to: number): void => {
+        const text = decode(from, to);
+        for (let at = 0; at < text.length; ) {
+          let end = text.indexOf(recordDelimiter, at);
+          if (end === -1) end = text.length;
+          line++;
+          if (end > at) take(text.slice(at, end).split(setup.delimiter), line);
+          at = end + recordDelimiter.length;
         }
-        at = end + recordDelimiter.length;
+      };
+      /** Records with quotes: csv-parse reads them. False when it refuses them. */
+      const quoted = (from: number, to: number): boolean => {
+        let parsed: Array<{ record: string[]; info: { lines: number } }>;
+        try {
+          parsed = parseCsvSync(decode(from, to), parseOptions) as unknown as typeof parsed;
+        } catch {
+          return false;
+        }
+        const lineState = { drift: 0 };
+        for (const { record, info } of parsed) take(record, parsedRecordLine(record, info.lines, line, lineState));
+        for (let n = bytes.indexOf(0x0a, from); n !== -1 && n < to; n = bytes.indexOf(0x0a, n + 1)) line++;
+        return true;
+      };
+      for (let at = 0; at < bytes.length; ) {
+        const quote = bytes.indexOf(0x22, at);
+        if (quote === -1) {
+          plain(at, bytes.length);
+          break;
+        }
+        // From the start of the quote's line, the records that have quotes go to csv-parse together.
+        const runStart = quote === 0 ? 0 : Math.max(at, bytes.lastIndexOf(0x0a, quote - 1) + 1);
+        if (runStart > at) plain(at, runStart);
+        let runEnd = runStart;
+        for (;;) {
+          const end = recordEnd(bytes, runEnd, shape);
+          if (end < 0) return handOver(task);
+          runEnd = end;
+          const nextQuote = bytes.indexOf(0x22, runEnd);
+          if (nextQuote === -1 || nextQuote > bytes.indexOf(0x0a, runEnd)) break;
+        }
+        if (!quoted(runStart, runEnd)) return handOver(task);
+        at = runEnd;
       }
     } else {
+      const text = decode(0, bytes.length);
       const lines = text.split("\n");
       // The text ends with a line break: the last piece is not a line.
       for (let i = 0; i < lines.length - 1; i++) {
@@ -183,9 +252,9 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
         if (isBlankLine(line)) continue;
         records++;
         const row = task.firstRow + i;
-        const record = parseJsonRecord(line, row, file, "Line");
+        const record = parseJsonRecord(line, row, file, "Line", row);
         if (record.problem) problem(record.problem);
-        else compile(record.values, row, false);
+        else compile(record.values, row, row, false);
       }
     }
     return {
@@ -195,6 +264,7 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
       ...(out.overflowed ? { overflow: new Uint8Array(out.buf.buffer, 0, out.used) } : {}),
       ends: Uint32Array.from(ends),
       itemRows: Float64Array.from(itemRows),
+      itemLines: Float64Array.from(itemLines),
       keys: Float64Array.from(keys),
       otherNumbers,
       rows,
@@ -202,6 +272,25 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
       records,
       diagnostics,
     };
+  };
+}
+
+/** A task the one-thread reader reads instead, from its start. */
+function handOver(task: PlanTask): PlanTaskResult {
+  const none = new Float64Array(0);
+  return {
+    seq: task.seq,
+    handOver: true,
+    outLength: 0,
+    ends: new Uint32Array(0),
+    itemRows: none,
+    itemLines: none,
+    keys: none,
+    otherNumbers: [],
+    rows: 0,
+    invalidRows: 0,
+    records: 0,
+    diagnostics: [],
   };
 }
 

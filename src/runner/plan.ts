@@ -16,8 +16,9 @@ import type { LoadedSpec, Project } from "../project/project.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { MessageSpec } from "../types/message.generated.js";
 import { InputError } from "../errors.js";
-import { AudienceError, MAX_RECORD_BYTES, readAudienceBatches } from "./audience.js";
-import type { AudienceBatch, CsvResume } from "./audience.js";
+import { atLine, AudienceError, MAX_RECORD_BYTES, readAudienceBatches } from "./audience.js";
+import type { AudienceBatch, CsvResume, RequiredColumn } from "./audience.js";
+import type { AudienceEncoding } from "./audience-encoding.js";
 import { planInParallel } from "./parallel-plan.js";
 import type { ParallelOptions, ParallelPass } from "./parallel-plan.js";
 import { maskNumber } from "../mask.js";
@@ -151,19 +152,20 @@ function insideProject(root: string, absPath: string): string | undefined {
   return rel.split(sep).join("/");
 }
 
-/** CSV header columns that every row needs: without them no row can compile. */
-function requiredColumnsOf(campaign: CompiledCampaign): string[] {
-  const columns = [campaign.phoneColumn];
-  if (campaign.localeColumn !== undefined) columns.push(campaign.localeColumn);
-  if (campaign.lastInboundAtColumn !== undefined) columns.push(campaign.lastInboundAtColumn);
+/** CSV header columns that every row needs (without them no row can compile), and the settings that name them. */
+function requiredColumnsOf(campaign: CompiledCampaign): RequiredColumn[] {
+  const columns: RequiredColumn[] = [{ column: campaign.phoneColumn, setting: "phone" }];
+  if (campaign.localeColumn !== undefined) columns.push({ column: campaign.localeColumn, setting: "locale" });
+  if (campaign.lastInboundAtColumn !== undefined) columns.push({ column: campaign.lastInboundAtColumn, setting: "lastInboundAt" });
   const defs = campaign.message.spec.vars ?? {};
   for (const [variable, column] of campaign.columns) {
     const def = defs[variable];
     // A default or a campaign constant fills in for a missing column; an optional var may be absent.
     if (!def || def.required === false || def.default !== undefined || Object.hasOwn(campaign.constants, variable)) continue;
-    columns.push(column);
+    columns.push({ column, setting: { variable } });
   }
-  return [...new Set(columns)];
+  const seen = new Set<string>();
+  return columns.filter(({ column }) => !seen.has(column) && seen.add(column));
 }
 
 /**
@@ -175,7 +177,9 @@ class CampaignPass implements ParallelPass {
   readonly report: (d: Diagnostic) => void;
   readonly stats: CampaignStats;
   readonly maxRecordBytes = MAX_RECORD_BYTES;
-  readonly requiredColumns: readonly string[];
+  readonly requiredColumns: readonly RequiredColumn[];
+  readonly encoding: AudienceEncoding;
+  readonly delimiter: string;
   private readonly maxRowDiagnostics: number;
   private rowDiagnostics = 0;
   private suppressed = 0;
@@ -194,6 +198,8 @@ class CampaignPass implements ParallelPass {
     this.stats = opts.stats ?? newCampaignStats();
     this.maxRowDiagnostics = opts.maxRowDiagnostics ?? 1000;
     this.requiredColumns = requiredColumnsOf(campaign);
+    this.encoding = spec.data.audience.encoding ?? "utf-8";
+    this.delimiter = spec.data.audience.delimiter ?? ",";
   }
 
   /** What a plan worker compiles the campaign from: the same spec data as this thread. */
@@ -248,6 +254,8 @@ class CampaignPass implements ParallelPass {
   batches(resume?: CsvResume): AsyncGenerator<AudienceBatch> {
     return readAudienceBatches(this.audiencePath, this.audienceFile, {
       requiredColumns: this.requiredColumns,
+      encoding: this.encoding,
+      delimiter: this.delimiter,
       ...(resume ? { resume } : {}),
     });
   }
@@ -265,16 +273,16 @@ class CampaignPass implements ParallelPass {
    */
   compileBatch({ rows, problems }: AudienceBatch, emit: (item: PlanItem) => boolean): boolean {
     let p = 0;
-    for (const { row, values, fromStrings } of rows) {
+    for (const { row, line, values, fromStrings } of rows) {
       while (p < problems.length && (problems[p]!.row ?? 0) < row) this.readerProblem(problems[p++]!);
       this.stats.rows++;
       const compiled = compileRow(this.campaign, values, row, { fromStrings });
-      for (const d of compiled.diagnostics) this.reportRow(d);
+      for (const d of compiled.diagnostics) this.reportRow(atLine(d, line));
       if (!compiled.item) {
         this.stats.invalidRows++;
         continue;
       }
-      if (!this.admit(compiled.number, row)) continue;
+      if (!this.admit(compiled.number, row, line)) continue;
       if (!emit(compiled.item)) return false;
     }
     while (p < problems.length) this.readerProblem(problems[p++]!);
@@ -292,9 +300,9 @@ class CampaignPass implements ParallelPass {
   }
 
   /** True when the item for `number` at `row` goes into the plan; false for a duplicate (reported). */
-  admit(number: string | undefined, row: number): boolean {
+  admit(number: string | undefined, row: number, line: number): boolean {
     const firstRow = number === undefined ? undefined : this.seen.firstRowOf(number, row);
-    return firstRow === undefined ? this.admitted() : this.duplicate(number!, row, firstRow);
+    return firstRow === undefined ? this.admitted() : this.duplicate(number!, row, line, firstRow);
   }
 
   /** Room for about `n` recipients, so that the duplicate table does not grow (and is not held twice) as they come. */
@@ -303,9 +311,9 @@ class CampaignPass implements ParallelPass {
   }
 
   /** `admit` for a number given as its `e164Value` (a plan worker's key). */
-  admitValue(key: number, row: number): boolean {
+  admitValue(key: number, row: number, line: number): boolean {
     const firstRow = this.seen.firstRowOfValue(key, row);
-    return firstRow === undefined ? this.admitted() : this.duplicate(`+${key}`, row, firstRow);
+    return firstRow === undefined ? this.admitted() : this.duplicate(`+${key}`, row, line, firstRow);
   }
 
   private admitted(): true {
@@ -313,7 +321,7 @@ class CampaignPass implements ParallelPass {
     return true;
   }
 
-  private duplicate(number: string, row: number, firstRow: number): false {
+  private duplicate(number: string, row: number, line: number, firstRow: number): false {
     this.stats.duplicates++;
     this.reportRow({
       code: "duplicate-recipient",
@@ -322,6 +330,7 @@ class CampaignPass implements ParallelPass {
       file: this.audienceFile,
       path: [],
       row,
+      line,
       field: this.campaign.phoneColumn,
     });
     return false;

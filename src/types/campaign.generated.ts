@@ -49,6 +49,14 @@ export interface CampaignSpec {
      */
     lastInboundAt?: string;
     /**
+     * How the audience file's bytes are decoded: utf-8 (the default; bytes that are not UTF-8 are an error at their row), windows-1252 (Excel on Windows) or latin1 (ISO-8859-1). A byte order mark wins: UTF-8 and UTF-16 files that start with one are read as such.
+     */
+    encoding?: "utf-8" | "windows-1252" | "latin1";
+    /**
+     * CSV only: the field delimiter: a comma (the default), a semicolon or a tab (Excel in many locales), or a pipe.
+     */
+    delimiter?: "," | ";" | "\t" | "|";
+    /**
      * Renames: var -> column; other vars match by name.
      */
     columns?: {

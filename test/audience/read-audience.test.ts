@@ -1,20 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, openSync, writeSync, closeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, openSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics.js";
+import { tempFiles } from "./temp-files.js";
 import { AudienceError, readAudience, rowMaker } from "../../src/runner/audience.js";
 import type { AudienceRow, ReadAudienceOptions } from "../../src/runner/audience.js";
 
-const dir = mkdtempSync(join(tmpdir(), "msgc-audience-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let counter = 0;
-function file(name: string, content: string | Buffer): string {
-  const path = join(dir, `${counter++}-${name}`);
-  writeFileSync(path, content);
-  return path;
-}
+const { dir, file } = tempFiles("msgc-audience-");
 
 interface ReadResult {
   rows: AudienceRow[];
@@ -44,8 +36,8 @@ describe("readAudience: CSV", () => {
     const r = await read(file("a.csv", "phone,first_name,n\n+16045852331,Ana,10\n\n+447400123456,Bo,x\n"));
     expect(r).toEqual({
       rows: [
-        { row: 1, values: { phone: "+16045852331", first_name: "Ana", n: "10" }, fromStrings: true },
-        { row: 2, values: { phone: "+447400123456", first_name: "Bo", n: "x" }, fromStrings: true },
+        { row: 1, line: 2, values: { phone: "+16045852331", first_name: "Ana", n: "10" }, fromStrings: true },
+        { row: 2, line: 4, values: { phone: "+447400123456", first_name: "Bo", n: "x" }, fromStrings: true },
       ],
       diagnostics: [],
     });
@@ -66,7 +58,7 @@ describe("readAudience: CSV", () => {
     const r = await read(file("fields.csv", "phone,name\n+16045852331,Ana\n+16045852332,Bo,extra\n+16045852333,Cy\n"));
     expect(r.rows.map((x) => x.row)).toEqual([1, 3]);
     expect(r.diagnostics).toEqual([
-      fatal("audience-row-invalid", "Row 2 has 3 fields; the header has 2", { row: 2 }),
+      fatal("audience-row-invalid", "Row 2 has 3 fields; the header has 2", { row: 2, line: 3 }),
     ]);
   });
 
@@ -75,11 +67,11 @@ describe("readAudience: CSV", () => {
     expect(r.fatal).toEqual(
       fatal("audience-missing-column", 'The header of aud has no column "phone"', {
         field: "phone",
-        hint: 'Did you mean "Phone "?',
+        hint: 'Did you mean "Phone "? If so, set audience.phone: "Phone " in the campaign',
       }),
     );
     const r2 = await read(file("nophone2.csv", "tel,name\n+16045852331,Ana\n"), { requiredColumns: ["phone"] });
-    expect(r2.fatal?.hint).toBe('The header has: "tel", "name"');
+    expect(r2.fatal?.hint).toBe('The header has: "tel", "name"; name the column with audience.phone in the campaign');
     expect(r2.rows).toEqual([]);
   });
 
@@ -102,14 +94,14 @@ describe("readAudience: CSV", () => {
     const r = await read(file("quote.csv", 'phone,name\n+16045852331,Ana\n+16045852332,"Bo\n+16045852333,Cy\n'));
     expect(r.rows.map((x) => x.row)).toEqual([1]);
     expect(r.fatal).toEqual(
-      fatal("audience-unreadable", "aud cannot be read past row 2: a quoted field is never closed", { row: 2 }),
+      fatal("audience-unreadable", "aud cannot be read past row 2: a quoted field is never closed", { row: 2, line: 3 }),
     );
   });
 
   it("csv: a record over the size cap ends in a diagnostic", async () => {
     const r = await read(file("big.csv", `phone,name\n+16045852331,${"x".repeat(5000)}\n`), { maxRecordBytes: 1000 });
     expect(r.fatal).toEqual(
-      fatal("audience-unreadable", "Row 1 is larger than 1000 bytes; is this really an audience file?", { row: 1 }),
+      fatal("audience-unreadable", "Row 1 is larger than 1000 bytes; is this really an audience file?", { row: 1, line: 2 }),
     );
   });
 });
@@ -120,8 +112,8 @@ describe("readAudience: NDJSON and JSON", () => {
     const r = await read(file("a.ndjson", text));
     expect(r).toEqual({
       rows: [
-        { row: 1, values: { phone: "+16045852331", n: 10 }, fromStrings: false },
-        { row: 3, values: { phone: "+447400123456", n: true }, fromStrings: false },
+        { row: 1, line: 1, values: { phone: "+16045852331", n: 10 }, fromStrings: false },
+        { row: 3, line: 3, values: { phone: "+447400123456", n: true }, fromStrings: false },
       ],
       diagnostics: [],
     });
@@ -131,15 +123,15 @@ describe("readAudience: NDJSON and JSON", () => {
     const r = await read(file("bad.jsonl", '{"phone":"1"}\n{"phone":\n[1,2]\n{"phone":"2"}'));
     expect(r.rows.map((x) => x.row)).toEqual([1, 4]);
     expect(r.diagnostics).toEqual([
-      fatal("audience-row-invalid", "Line 2 is not valid JSON", { row: 2 }),
-      fatal("audience-row-invalid", "Line 3 is an array; each recipient must be a JSON object", { row: 3 }),
+      fatal("audience-row-invalid", "Line 2 is not valid JSON", { row: 2, line: 2 }),
+      fatal("audience-row-invalid", "Line 3 is an array; each recipient must be a JSON object", { row: 3, line: 3 }),
     ]);
   });
 
   it("ndjson: a line over the cap ends in a diagnostic", async () => {
     const r = await read(file("long.ndjson", `{"phone":"1"}\n"${"y".repeat(3000)}"\n`), { maxRecordBytes: 1000 });
     expect(r.fatal).toEqual(
-      fatal("audience-unreadable", "Row 2 is larger than 1000 bytes; is this really an audience file?", { row: 2 }),
+      fatal("audience-unreadable", "Row 2 is larger than 1000 bytes; is this really an audience file?", { row: 2, line: 2 }),
     );
   });
 
@@ -148,8 +140,8 @@ describe("readAudience: NDJSON and JSON", () => {
     const r = await read(file("a.json", text));
     expect(r).toEqual({
       rows: [
-        { row: 1, values: { phone: "+16045852331", note: 'a],[b"}' }, fromStrings: false },
-        { row: 2, values: { phone: "2", tags: [1, { x: [] }] }, fromStrings: false },
+        { row: 1, line: 1, values: { phone: "+16045852331", note: 'a],[b"}' }, fromStrings: false },
+        { row: 2, line: 2, values: { phone: "2", tags: [1, { x: [] }] }, fromStrings: false },
       ],
       diagnostics: [],
     });
@@ -159,9 +151,9 @@ describe("readAudience: NDJSON and JSON", () => {
     const r = await read(file("b.json", '[{"phone":"1"}, 42, {"phone": }, null, {"phone":"2"}]'));
     expect(r.rows.map((x) => x.row)).toEqual([1, 5]);
     expect(r.diagnostics).toEqual([
-      fatal("audience-row-invalid", "Element 2 is a number; each recipient must be a JSON object", { row: 2 }),
-      fatal("audience-row-invalid", "Element 3 is not valid JSON", { row: 3 }),
-      fatal("audience-row-invalid", "Element 4 is null; each recipient must be a JSON object", { row: 4 }),
+      fatal("audience-row-invalid", "Element 2 is a number; each recipient must be a JSON object", { row: 2, line: 1 }),
+      fatal("audience-row-invalid", "Element 3 is not valid JSON", { row: 3, line: 1 }),
+      fatal("audience-row-invalid", "Element 4 is null; each recipient must be a JSON object", { row: 4, line: 1 }),
     ]);
   });
 
@@ -204,7 +196,7 @@ describe("readAudience: files", () => {
     const rows = async (): Promise<void> => {
       for await (const _ of readAudience(path, "aud")) void _;
     };
-    await expect(rows()).rejects.toThrow(new AudienceError(fatal("audience-row-invalid", "Line 1 is not valid JSON", { row: 1 })));
+    await expect(rows()).rejects.toThrow(new AudienceError(fatal("audience-row-invalid", "Line 1 is not valid JSON", { row: 1, line: 1 })));
   });
 
   it("hostile: 20 MB of binary junk on one line ends quickly in a diagnostic, for every format", async () => {
@@ -217,7 +209,7 @@ describe("readAudience: files", () => {
       closeSync(fd);
       const started = Date.now();
       const r = await read(path);
-      expect(r.fatal?.code, name).toMatch(/^audience-(unreadable|row-invalid)$/);
+      expect(r.fatal?.code, name).toMatch(/^(audience-unreadable|audience-row-invalid|encoding-invalid)$/);
       expect(Date.now() - started).toBeLessThan(5000);
     }
   });

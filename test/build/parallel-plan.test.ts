@@ -130,12 +130,12 @@ describe("parallel planner: the same output as one thread", () => {
     expect(reference.stats.rows).toBe(500);
   });
 
-  it("a quoted field half-way: the tasks before it are finished, one thread reads on from there", async () => {
+  it("quoted fields half-way (a comma, a line break) are cut for the workers too: no hand-over", async () => {
     const rows = plainRows(600);
     rows[400] = '+16045550100,"Ana, Jr.",12345,';
     rows[450] = '+16045550101,"two\nlines",12346,';
     const { reference, tasks, handedOver } = await compare(projectWith("csv", `${HEADER}\n${rows.join("\n")}\n`), { taskBytes: 600 });
-    expect(handedOver).toBe(true);
+    expect(handedOver).toBe(false);
     expect(tasks).toBeGreaterThan(10);
     expect(reference.text).toContain('"text":"Hi Ana, Jr.! Order #12345 is on its way."');
   });
@@ -161,10 +161,11 @@ describe("parallel planner: the same output as one thread", () => {
     expect(ndjson.reference.stats.items).toBe(120);
   });
 
-  it("a header that is quoted, or lacks a column: the whole file as on one thread", async () => {
+  it("a header that is quoted is read by csv-parse and the rows cut as usual; one that lacks a column stops the plan", async () => {
     const rows = plainRows(100).join("\n");
     const quoted = await compare(projectWith("csv", `"phone",first_name,order_id,last_seen\n${rows}\n`), { taskBytes: 300 });
-    expect(quoted.tasks).toBe(0);
+    expect(quoted.tasks).toBeGreaterThan(10);
+    expect(quoted.handedOver).toBe(false);
     expect(quoted.reference.stats.items).toBeGreaterThan(80);
     const missing = await compare(projectWith("csv", `phone,first_name,last_seen\n${rows}\n`), { taskBytes: 300 });
     expect(missing.reference.diagnostics).toEqual([
@@ -216,6 +217,44 @@ describe("parallel planner: the same output as one thread", () => {
       { numRuns: 40 },
     );
   }, 120_000);
+
+  it("quoted cells, other delimiters, windows-1252, bytes that are not UTF-8, a quoted header (property)", async () => {
+    const cell = fc.constantFrom("Ana", "Chloé", "", "x,y", "x;y", "x\ty", '"q"', '"a\nb"', '"a\r\nb"', '"say ""hi"""', '"Zoë; Jr."', "\u0000bad");
+    const phone = fc.constantFrom("+16045552001", "+16045552002", '"+1 604 555 2003"', "+1 555", "+447400123456");
+    const row = fc.tuple(phone, cell, fc.constantFrom("12345", '"99999"', "12a"), fc.constantFrom("", "2026-11-20T10:00:00Z"));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof({ weight: 9, arbitrary: row.map((r) => r as string[]) }, { weight: 1, arbitrary: fc.constant([] as string[]) }), { minLength: 1, maxLength: 50 }),
+        fc.constantFrom(",", ";", "\t"),
+        fc.constantFrom("utf-8", "windows-1252") as fc.Arbitrary<"utf-8" | "windows-1252">,
+        fc.boolean(),
+        fc.constantFrom("\n", "\r\n"),
+        fc.integer({ min: 8, max: 400 }),
+        async (rows, delimiter, encoding, quotedHeader, ending, taskBytes) => {
+          const header = ["phone", "first_name", "order_id", "last_seen"].map((h) => (quotedHeader ? `"${h}"` : h)).join(delimiter);
+          const text = `${header}${ending}${rows.map((r) => r.join(delimiter)).join(ending)}${ending}`;
+          // "\u0000bad" stands for a byte that is not UTF-8 (é as windows-1252 writes it).
+          const bytes = Buffer.concat(
+            text.split("\u0000bad").flatMap((part, i) => [...(i > 0 ? [Buffer.from([0xe9])] : []), Buffer.from(part, encoding === "utf-8" ? "utf8" : "latin1")]),
+          );
+          const name = `audience-${files++}.csv`;
+          const project = campaignProject(root, name, bytes, { audience: { file: name, lastInboundAt: "last_seen", delimiter, encoding } });
+          await compare(project, { taskBytes });
+        },
+      ),
+      { numRuns: 20 },
+    );
+  }, 120_000);
+
+  it("1% of rows with a quoted cell, from row 50 on: every task on the workers, row and line as on one thread", async () => {
+    const rows = plainRows(2000).map((r, i) => (i >= 50 && i % 100 === 0 ? r.replace(/Zoë\d/, '"Doe, Jane\nsecond line"') : r));
+    const { reference, tasks, handedOver } = await compare(projectWith("csv", `${HEADER}\n${rows.join("\n")}\n`), { taskBytes: 2000 });
+    expect(handedOver).toBe(false);
+    expect(tasks).toBeGreaterThan(30);
+    // Each quoted cell with a line break before a row adds a line to it, and the header one.
+    const late = reference.diagnostics.find((d) => d.row! > 1500)!;
+    expect(late.line).toBe(late.row! + 1 + rows.slice(0, late.row! - 1).filter((r) => r.includes("\n")).length);
+  });
 
   it("NDJSON that starts with 64 KiB of blank lines: the same output (the row estimate is clamped)", async () => {
     const lines = plainRows(300).map((_, i) => JSON.stringify({ phone: `+1604${2_000_000 + i}`, first_name: "Ana", order_id: String(10000 + i) }));
@@ -276,7 +315,9 @@ describe("parallel planner: callers of the library", () => {
       audiencePath: file,
       audienceFile: "worker-fails.csv",
       maxRecordBytes: 1024 * 1024,
-      requiredColumns: ["phone"],
+      requiredColumns: [{ column: "phone", setting: "phone" }],
+      encoding: "utf-8",
+      delimiter: ",",
       // A message the worker cannot compile (the main thread never would have started it).
       setup: { message: { spec: { kind: "Message", name: "broken" } as never, file: "m.yaml" }, campaign: { spec: { kind: "Campaign", name: "c", message: "broken", audience: { file: "x.csv" } }, file: "c.yaml", audienceFile: "worker-fails.csv" } },
       stats: { rows: 0, invalidRows: 0 },

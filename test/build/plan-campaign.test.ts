@@ -64,11 +64,11 @@ describe("planCampaign", () => {
       ],
       campaignName: "spring",
     });
-    expect(r.diagnostics.map((d) => [d.code, d.row, d.field, d.severity])).toEqual([
-      ["var-invalid", 2, "order_id", "error"],
-      ["phone-invalid", 3, "phone", "error"],
-      ["duplicate-recipient", 4, "phone", "warning"],
-      ["audience-row-invalid", 5, "last_seen", "error"],
+    expect(r.diagnostics.map((d) => [d.code, d.row, d.line, d.field, d.severity])).toEqual([
+      ["var-invalid", 2, 3, "order_id", "error"],
+      ["phone-invalid", 3, 4, "phone", "error"],
+      ["duplicate-recipient", 4, 5, "phone", "warning"],
+      ["audience-row-invalid", 5, 6, "last_seen", "error"],
     ]);
     expect(r.diagnostics[2]).toEqual({
       code: "duplicate-recipient",
@@ -77,6 +77,7 @@ describe("planCampaign", () => {
       file: "a.csv",
       path: [],
       row: 4,
+      line: 5,
       field: "phone",
     });
     expect(r.stats).toEqual({ rows: 6, items: 2, invalidRows: 3, duplicates: 1, aborted: false });
@@ -93,7 +94,7 @@ describe("planCampaign", () => {
         file: "b.csv",
         path: [],
         field: "phone",
-        hint: 'The header has: "tel", "first_name", "order_id", "last_seen"',
+        hint: 'The header has: "tel", "first_name", "order_id", "last_seen"; name the column with audience.phone in the campaign',
       },
     ]);
     expect(noPhone.stats.aborted).toBe(true);
@@ -102,7 +103,9 @@ describe("planCampaign", () => {
         audience: { file: "c.csv", lastInboundAt: "last_seen", columns: { first_name: "fname" } },
       }),
     );
-    expect(renamed.diagnostics.map((d) => [d.code, d.field])).toEqual([["audience-missing-column", "fname"]]);
+    expect(renamed.diagnostics.map((d) => [d.code, d.field, d.hint])).toEqual([
+      ["audience-missing-column", "fname", 'Did you mean "name"? If so, set audience.columns: { first_name: "name" } in the campaign'],
+    ]);
   });
 
   it("a campaign constant fills a var that has no column", async () => {
@@ -196,7 +199,7 @@ describe("planCampaignNdjson", () => {
     const text = await ndjson(project);
     expect(text.text.split("\n")).toHaveLength(3001);
     expect(text.diagnostics).toEqual([
-      row("broken.csv", 3001, "audience-unreadable", "broken.csv cannot be read past row 3001: a quoted field is never closed"),
+      row("broken.csv", 3001, "audience-unreadable", "broken.csv cannot be read past row 3001: a quoted field is never closed", { line: 3002 }),
     ]);
     expect(text.stats).toEqual({ rows: 3000, items: 3000, invalidRows: 0, duplicates: 0, aborted: true });
   });

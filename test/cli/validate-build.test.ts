@@ -92,9 +92,9 @@ describe("msgc validate", () => {
     expect(JSON.parse(r.stdout)).toEqual({
       ok: false,
       diagnostics: [
-        { file: "specs/audiences/spring.csv", row: 2, severity: "error", code: "phone-invalid", message: '"•••55" is not a valid phone number for its country code' },
-        { file: "specs/audiences/spring.csv", row: 3, severity: "error", code: "var-invalid", message: expect.stringContaining("order_id") },
-        { file: "specs/audiences/spring.csv", row: 4, severity: "warning", code: "duplicate-recipient", message: "+1604•••2331 is already at row 1; it is sent once" },
+        { file: "specs/audiences/spring.csv", row: 2, line: 3, severity: "error", code: "phone-invalid", message: '"•••55" is not a valid phone number for its country code' },
+        { file: "specs/audiences/spring.csv", row: 3, line: 4, severity: "error", code: "var-invalid", message: expect.stringContaining("order_id") },
+        { file: "specs/audiences/spring.csv", row: 4, line: 5, severity: "warning", code: "duplicate-recipient", message: "+1604•••2331 is already at row 1; it is sent once" },
       ],
       summary: { specs: 2, errors: 2, warnings: 1 },
     });
@@ -287,7 +287,7 @@ describe("msgc build", () => {
     // specs/campaigns/spring.yaml sorts before specs/messages/shipped.yaml
     expect(keys).toEqual(["spring/+16045852331", "shipped/sample:ana"]);
     expect(r.stderr).toBe(
-      'specs/audiences/spring.csv:2 error phone-invalid "•••55" is not a valid phone number for its country code\n' +
+      'specs/audiences/spring.csv row 2 (line 3) error phone-invalid "•••55" is not a valid phone number for its country code\n' +
         "1 sample, 1 recipient written to stdout: 1 error, 0 warnings\n",
     );
   });
@@ -406,7 +406,7 @@ describe("no stack trace for any bad input", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).diagnostics).toEqual([
-      { file: "specs/spring.csv", row: 1, severity: "error", code: "audience-unreadable", message: "Row 1 is larger than 1 MiB; is this really an audience file?" },
+      { file: "specs/spring.csv", row: 1, line: 2, severity: "error", code: "audience-unreadable", message: "Row 1 is larger than 1 MiB; is this really an audience file?" },
     ]);
   });
 });

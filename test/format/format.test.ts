@@ -28,6 +28,8 @@ const rowProblem: Diagnostic = {
   file: "specs/audiences/a.csv",
   path: [],
   row: 118,
+  // Quoted cells with line breaks and blank lines above it: the line is not row + 1.
+  line: 123,
   field: "phone",
 };
 const warning: Diagnostic = {
@@ -59,7 +61,7 @@ describe("formatDiagnosticsText", () => {
         " 3 | session:",
         "   | ^",
         "  hint: Add a template form, or set window: session",
-        'specs/audiences/a.csv:118 error phone-invalid phone "12" is not a valid phone number',
+        'specs/audiences/a.csv row 118 (line 123) error phone-invalid phone "12" is not a valid phone number',
         "specs error no-specs No spec files found in specs/",
       ].join("\n"),
     );
@@ -114,7 +116,7 @@ describe("formatDiagnosticsJson", () => {
         ok: false,
         diagnostics: [
           { file: "specs/promo.yaml", line: 5, column: 3, severity: "error", code: "unknown-field", message: 'Unknown field "colour" in session' },
-          { file: "specs/audiences/a.csv", row: 118, severity: "error", code: "phone-invalid", message: 'phone "12" is not a valid phone number' },
+          { file: "specs/audiences/a.csv", row: 118, line: 123, severity: "error", code: "phone-invalid", message: 'phone "12" is not a valid phone number' },
           {
             file: "specs/promo.yaml",
             line: 3,
@@ -146,7 +148,17 @@ describe("diagnosticToJson", () => {
       '{"file":"specs/promo.yaml","line":5,"column":3,"severity":"error","code":"unknown-field","message":"Unknown field \\"colour\\" in session"}',
     );
     expect(JSON.stringify(diagnosticToJson(rowProblem))).toBe(
+      '{"file":"specs/audiences/a.csv","row":118,"line":123,"severity":"error","code":"phone-invalid","message":"phone \\"12\\" is not a valid phone number"}',
+    );
+    const { line: _, ...withoutLine } = rowProblem;
+    expect(JSON.stringify(diagnosticToJson(withoutLine))).toBe(
       '{"file":"specs/audiences/a.csv","row":118,"severity":"error","code":"phone-invalid","message":"phone \\"12\\" is not a valid phone number"}',
+    );
+    // A line outside any row (bytes that are not UTF-8 in a CSV header, say).
+    const { row: __, ...noRow } = withoutLine;
+    const betweenRows: Diagnostic = { ...noRow, code: "encoding-invalid", message: "not UTF-8", line: 7 };
+    expect(JSON.stringify(diagnosticToJson(betweenRows))).toBe(
+      '{"file":"specs/audiences/a.csv","line":7,"severity":"error","code":"encoding-invalid","message":"not UTF-8"}',
     );
     expect(JSON.stringify(diagnosticToJson(wholeProject))).toBe(
       '{"file":"specs","severity":"error","code":"no-specs","message":"No spec files found in specs/"}',
@@ -175,9 +187,20 @@ describe("formatDiagnosticsGithub", () => {
     expect(formatDiagnosticsGithub([d])).toBe("::error file=specs/a%2Cb%3Ac.yaml,line=5,col=3,title=unknown-field::50%25 off%0D%0Anow, really: yes");
   });
 
-  test("github: audience rows name the row in the message, without a line", () => {
+  test("github: audience rows carry their line (the annotation lands on the row) and name the row in the message", () => {
     expect(formatDiagnosticsGithub([rowProblem])).toBe(
+      '::error file=specs/audiences/a.csv,line=123,title=phone-invalid::row 118: phone "12" is not a valid phone number',
+    );
+    const { line: _, ...withoutLine } = rowProblem;
+    expect(formatDiagnosticsGithub([withoutLine])).toBe(
       '::error file=specs/audiences/a.csv,title=phone-invalid::row 118: phone "12" is not a valid phone number',
+    );
+  });
+
+  test("text: an audience row says row N (line M); without a known line, row N", () => {
+    const { line: _, ...withoutLine } = rowProblem;
+    expect(formatDiagnosticsText([withoutLine], new Map(), { color: false })).toBe(
+      'specs/audiences/a.csv row 118 error phone-invalid phone "12" is not a valid phone number',
     );
   });
 });
@@ -197,7 +220,7 @@ describe("formatDiagnosticsMarkdown", () => {
         "| location | severity | code | message |",
         "|---|---|---|---|",
         "| `specs/promo.yaml:5:3` | error | `unknown-field` | Unknown field &quot;colour&quot; in session |",
-        "| `specs/audiences/a.csv:118` | error | `phone-invalid` | phone &quot;12&quot; is not a valid phone number |",
+        "| `specs/audiences/a.csv row 118 (line 123)` | error | `phone-invalid` | phone &quot;12&quot; is not a valid phone number |",
         "| `specs/promo.yaml:3:1` | warning | `no-template-fallback` | Only a session form: recipients outside the 24\\-hour window will fail<br>_hint:_ Add a template form, or set window: session |",
         "| `specs` | error | `no-specs` | No spec files found in specs/ |",
         "",

@@ -282,7 +282,7 @@ describe("msgc send: campaigns against the sandbox", () => {
     const result = await msgc(["notes", "--base-url", box.url, "--yes"], dir);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^Send summary: notes -> 127\.0\.0\.1:\d+\n {2}sent {8}4\n {2}failed {6}0\n/);
-    expect(result.stderr).toContain("specs/audiences/notes.csv:5");
+    expect(result.stderr).toContain("specs/audiences/notes.csv row 5 (line 6) error var-invalid");
     expect(result.stderr).toContain("notes: 1 audience row not sent");
     expect(box.messages()).toHaveLength(4);
   });
@@ -297,7 +297,7 @@ describe("msgc send: campaigns against the sandbox", () => {
     const document = JSON.parse(result.stdout) as { ok: boolean; diagnostics: unknown[] };
     expect(document.ok).toBe(false);
     expect(document.diagnostics).toEqual([
-      { file: "specs/audiences/notes.csv", row: 3, severity: "error", code: "var-invalid", message: 'order_id "12a" does not match ^[0-9]{5,}$' },
+      { file: "specs/audiences/notes.csv", row: 3, line: 4, severity: "error", code: "var-invalid", message: 'order_id "12a" does not match ^[0-9]{5,}$' },
     ]);
     expect(box.messages()).toHaveLength(2);
   });
