@@ -3,9 +3,10 @@
  * takers, hostile journal lines (attempt numbers past 2^32, bytes that are not UTF-8), and the
  * compact replay state checked against a plain Map-based replay of the same random journals.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { send } from "../../src/runner/send/index.js";
@@ -13,6 +14,7 @@ import type { SendOptions, SendSummary } from "../../src/runner/send/index.js";
 import { tryLock } from "../../src/runner/send/journal-lock.js";
 import { JournalState } from "../../src/runner/send/journal-replay.js";
 import type { KeyHistory } from "../../src/runner/send/journal-replay.js";
+import { JournalWriter } from "../../src/runner/send/journal.js";
 import type { OutcomeEntry } from "../../src/runner/send/journal.js";
 import { hashNumber } from "../../src/runner/recipients.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
@@ -173,6 +175,43 @@ describe("hostile journal lines", () => {
     const torn = Buffer.from(JSON.stringify({ type: "intent", key: "spring/+16045550002é", form: "template", attempt: 1 }));
     const text = Buffer.concat([Buffer.from(`${HEADER}\n`), torn.subarray(0, torn.indexOf(0xc3) + 1)]);
     expect(replayOf(text).size).toBe(0);
+  });
+});
+
+// A disk that fills up mid-batch: a real small file system (tmpfs), which needs root to mount.
+const canMount = process.getuid?.() === 0 && process.platform === "linux";
+describe.skipIf(!canMount)("a batch the disk cuts short (tmpfs; skipped unless root on Linux)", () => {
+  let mountPoint: string | undefined;
+  afterEach(() => {
+    if (mountPoint) {
+      execFileSync("umount", [mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+      mountPoint = undefined;
+    }
+  });
+
+  it("leaves none of its lines in the journal: whole lines of a failed batch would read as unknown or as sent", async () => {
+    mountPoint = tempDir();
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", mountPoint]);
+    const path = join(mountPoint, "spring.ndjson");
+    const writer = await JournalWriter.open(path);
+    await writer.writeDurable(JSON.parse(HEADER) as Parameters<JournalWriter["writeDurable"]>[0]);
+    // The rest of the file system taken: the journal has what is left of its one page.
+    try {
+      writeFileSync(join(mountPoint, "filler"), Buffer.alloc(16 * 1024));
+    } catch {
+      // Full: as intended.
+    }
+    const writes = Array.from({ length: 100 }, (_, i) =>
+      writer.writeDurable({ type: "intent", key: `spring/+1604555${String(i).padStart(4, "0")}`, form: "template", attempt: 1 }).then(
+        () => "written",
+        (e: unknown) => (e as Error).message,
+      ),
+    );
+    const results = await Promise.all(writes);
+    await writer.close().catch(() => undefined);
+    expect(new Set(results)).toEqual(new Set([`cannot write the journal ${path}: ENOSPC`]));
+    expect(readFileSync(path, "utf8")).toBe(`${HEADER}\n`);
   });
 });
 

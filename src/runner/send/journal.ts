@@ -79,7 +79,8 @@ function hasExactly(value: Record<string, unknown>, fields: readonly string[]): 
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isStringOrNull = (v: unknown): boolean => v === null || typeof v === "string";
-const isAttempt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1;
+/** At most 2^32 - 1: replay keeps attempt numbers in 32 bits, and no run makes more. */
+const isAttempt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 0xffffffff;
 
 /**
  * The entry a journal line holds, or a reason why it is not one. Every field is checked: a
@@ -158,13 +159,23 @@ export class JournalWriter {
   private static readonly MAX_COMMITS = 2;
   private static readonly LAZY_MS = 20;
 
-  private constructor(private readonly handle: FileHandle, readonly path: string) {}
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly path: string,
+    /** Where the next batch starts: the end of the last one wholly written. */
+    private size: number,
+  ) {}
 
   static async open(path: string): Promise<JournalWriter> {
     mkdirSync(dirname(path), { recursive: true });
     dropTornTail(path);
     const handle = await open(path, "a");
-    return new JournalWriter(handle, path);
+    try {
+      return new JournalWriter(handle, path, (await handle.stat()).size);
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
   }
 
   /** The error that stopped this journal: nothing more can be written to it. */
@@ -230,7 +241,7 @@ export class JournalWriter {
     this.pending = [];
     this.pendingWaiters = [];
     this.commits++;
-    const written = (this.writes = this.writes.then(() => (lines.length > 0 ? writeAll(this.handle, lines.join("")) : undefined)));
+    const written = (this.writes = this.writes.then(() => (lines.length > 0 ? this.writeBatch(lines.join("")) : undefined)));
     written
       .then(() => (lines.length > 0 ? this.handle.datasync() : undefined))
       .then(
@@ -253,6 +264,24 @@ export class JournalWriter {
       });
   }
 
+  /**
+   * Writes a batch whole, or takes back what of it was written: its waiters are told it failed,
+   * so none of its lines may stay. An intent left whole on disk would read as unknown (a request
+   * that never left), an outcome as settled by a run that counted its recipient unknown. Runs in
+   * the write chain: nothing is written after a batch before it is done.
+   */
+  private async writeBatch(text: string): Promise<void> {
+    const bytes = Buffer.from(text, "utf8");
+    try {
+      await writeAll(this.handle, bytes);
+    } catch (e) {
+      // Cutting a file short needs no room; the error that stopped the write is the one to report.
+      await this.handle.truncate(this.size).then(() => this.handle.datasync()).catch(() => undefined);
+      throw e;
+    }
+    this.size += bytes.length;
+  }
+
   async close(): Promise<void> {
     try {
       if (this.failure === undefined) await this.flush();
@@ -269,8 +298,7 @@ export class JournalWriter {
  * and its waiters' requests must not leave. The rest is written until the file system says why it
  * cannot take more.
  */
-async function writeAll(handle: FileHandle, text: string): Promise<void> {
-  const bytes = Buffer.from(text, "utf8");
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
