@@ -3,10 +3,9 @@
  * takers, hostile journal lines (attempt numbers past 2^32, bytes that are not UTF-8), and the
  * compact replay state checked against a plain Map-based replay of the same random journals.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { send } from "../../src/runner/send/index.js";
@@ -20,7 +19,7 @@ import { hashNumber } from "../../src/runner/recipients.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError } from "../../src/errors.js";
-import { API_KEY, countByRecipient, makeItems, tempDir, useSandbox } from "./helpers.js";
+import { API_KEY, canMount, countByRecipient, makeItems, tempDir, useSandbox, useTmpfs } from "./helpers.js";
 
 const sandboxWith = useSandbox(API_KEY);
 
@@ -178,21 +177,11 @@ describe("hostile journal lines", () => {
   });
 });
 
-// A disk that fills up mid-batch: a real small file system (tmpfs), which needs root to mount.
-const canMount = process.getuid?.() === 0 && process.platform === "linux";
 describe.skipIf(!canMount)("a batch the disk cuts short (tmpfs; skipped unless root on Linux)", () => {
-  let mountPoint: string | undefined;
-  afterEach(() => {
-    if (mountPoint) {
-      execFileSync("umount", [mountPoint]);
-      rmSync(mountPoint, { recursive: true, force: true });
-      mountPoint = undefined;
-    }
-  });
+  const mountTmpfs = useTmpfs();
 
   it("leaves none of its lines in the journal: whole lines of a failed batch would read as unknown or as sent", async () => {
-    mountPoint = tempDir();
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", mountPoint]);
+    const mountPoint = mountTmpfs("16k");
     const path = join(mountPoint, "spring.ndjson");
     const writer = await JournalWriter.open(path);
     await writer.writeDurable(JSON.parse(HEADER) as Parameters<JournalWriter["writeDurable"]>[0]);
