@@ -178,6 +178,35 @@ describe("hostile journal lines", () => {
   });
 });
 
+describe("the summary adds up on every stop path", () => {
+  const settled = (s: SendSummary): number =>
+    s.sent + s.failed + s.unknown + s.skipped + s.failedEarlier + s.interrupted + s.notAttempted;
+
+  // A cancelled resume counts what it would have sent as not attempted, and nothing else: the
+  // recipients the journal already settles (sent, unknown) are in no number. The fix is in
+  // index.ts: settle (count) them in the cancel path as the stop path does.
+  it.fails("a resume cancelled at its confirmation counts the recipients its journal settles", async () => {
+    const box = await sandboxWith();
+    const items = makeItems(10);
+    const journal = join(tempDir(), "spring.ndjson");
+    await sendTo(box, items.slice(0, 4), { journal });
+    const cancelled = await sendTo(box, items, { journal, resume: true, force: true, confirm: () => Promise.resolve(false) });
+    expect(cancelled).toMatchObject({ cancelled: true, notAttempted: 6, total: 10 });
+    expect(settled(cancelled)).toBe(cancelled.total);
+  });
+
+  it("a resume stopped by a refused key adds up", async () => {
+    const box = await sandboxWith();
+    const items = makeItems(10);
+    const journal = join(tempDir(), "spring.ndjson");
+    await sendTo(box, items.slice(0, 4), { journal });
+    const stopped = await sendTo(box, items, { journal, resume: true, force: true, apiKey: "wrong-key", concurrency: 1 });
+    expect(stopped.stopped).toMatch(/^stopped: the API refused the key/);
+    expect(stopped.skipped).toBe(4);
+    expect(settled(stopped)).toBe(stopped.total);
+  });
+});
+
 describe.skipIf(!canMount)("a batch the disk cuts short (tmpfs; skipped unless root on Linux)", () => {
   const mountTmpfs = useTmpfs();
 
