@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlanItem, WindowMode } from "../../src/compiler/plan.js";
@@ -104,4 +105,24 @@ export function whenRequests(box: Sandbox, requests: number, then: () => void): 
       }
     }, 1);
   });
+}
+
+/** A real small file system (tmpfs) can be mounted: root on Linux. */
+export const canMount = process.getuid?.() === 0 && process.platform === "linux";
+
+/** Mounts a tmpfs of `size` (e.g. "16k") on a new folder, unmounted after each test. */
+export function useTmpfs(): (size: string) => string {
+  let mountPoint: string | undefined;
+  afterEach(() => {
+    if (mountPoint) {
+      execFileSync("umount", [mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+      mountPoint = undefined;
+    }
+  });
+  return (size) => {
+    mountPoint = tempDir();
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", mountPoint]);
+    return mountPoint;
+  };
 }

@@ -3,9 +3,9 @@
  * disk that fills up mid-write, other targets, damaged entries, --force that is not sticky, and
  * replay of journals too big to read whole.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { send, summaryExitCode } from "../../src/runner/send/index.js";
 import type { SendOptions, SendSummary } from "../../src/runner/send/index.js";
@@ -13,7 +13,7 @@ import { JournalState } from "../../src/runner/send/journal-replay.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError, UsageError } from "../../src/errors.js";
-import { API_KEY, countByRecipient, makeItems, numberOf, tempDir, useSandbox } from "./helpers.js";
+import { API_KEY, canMount, countByRecipient, makeItems, numberOf, tempDir, useSandbox, useTmpfs } from "./helpers.js";
 
 const sandboxWith = useSandbox(API_KEY);
 
@@ -84,6 +84,7 @@ describe("possible duplicates are reported by every run, not only the one that m
       fallback: false,
       messageId: "m-k0",
       errorCode: null,
+      errorMessage: null,
       httpStatus: 200,
       attempts: 2,
       ambiguousAttempts: 1,
@@ -239,20 +240,11 @@ describe("replay streams journals of any size into compact state", () => {
 });
 
 // A disk that fills up mid-batch: a real small file system (tmpfs), which needs root to mount.
-const canMount = process.getuid?.() === 0 && process.platform === "linux";
 describe.skipIf(!canMount)("a full disk (tmpfs; skipped unless root on Linux)", () => {
-  let mountPoint: string | undefined;
-  afterEach(() => {
-    if (mountPoint) {
-      execFileSync("umount", [mountPoint]);
-      rmSync(mountPoint, { recursive: true, force: true });
-      mountPoint = undefined;
-    }
-  });
+  const mountTmpfs = useTmpfs();
 
   it("no request leaves without its whole intent on disk; the summary adds up; the resume sends each once", async () => {
-    mountPoint = tempDir();
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", mountPoint]);
+    const mountPoint = mountTmpfs("16k");
     const items = makeItems(200);
     const box = await sandboxWith({ latencyMs: 2 });
     const journal = join(mountPoint, "journal", "spring.ndjson");

@@ -292,6 +292,8 @@ interface Scan {
   inShard: number;
   /** Of those, what will go out (not already sent, not unknown left alone). */
   toSend: number;
+  /** Of those, what the journal settles, by how (for a run cancelled before it settles them). */
+  settled: { skip: number; unknown: number; "failed-earlier": number };
 }
 
 /** First pass: hash the whole plan, count this shard's items and what will go out. */
@@ -300,10 +302,13 @@ async function scanPlan(options: SendOptions, replay: JournalState | undefined, 
   const shard = options.shard;
   let inShard = 0;
   let toSend = 0;
+  const settled = { skip: 0, unknown: 0, "failed-earlier": 0 };
   const count = (key: string): void => {
     if (shard && shardOf(key, shard.count) !== shard.index) return;
     inShard++;
-    if (resumeStatus(replay?.history(key), choices) === "send") toSend++;
+    const status = resumeStatus(replay?.history(key), choices);
+    if (status === "send") toSend++;
+    else settled[status]++;
   };
   if (options.planNdjson) {
     const lines = new NdjsonKeys();
@@ -319,7 +324,7 @@ async function scanPlan(options: SendOptions, replay: JournalState | undefined, 
       count(item.key);
     }
   }
-  return { planHash: `sha256:${hash.digest("hex")}`, inShard, toSend };
+  return { planHash: `sha256:${hash.digest("hex")}`, inShard, toSend, settled };
 }
 
 const KEY_START = Buffer.from('{"key":"');
@@ -469,8 +474,12 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     if (options.confirm) {
       const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target, dryRun });
       if (!ok) {
+        // Every recipient is in one number: what the journal settles, as it settles it.
         summary.cancelled = true;
         summary.notAttempted = scan.toSend;
+        summary.skipped = scan.settled.skip;
+        summary.unknown = scan.settled.unknown;
+        summary.failedEarlier = scan.settled["failed-earlier"];
         return summary;
       }
     }
@@ -827,6 +836,12 @@ class Run {
   }
 
   private interrupt(state: Attempting): void {
+    // Cut short after an attempt whose outcome went with a journal batch that failed: on disk its
+    // intent has no outcome, which a resume reads as unknown, and so does this summary.
+    if (state.lazyOutcome !== undefined && this.ctx.journal?.failed !== undefined && !this.ctx.journal.isWritten(state.lazyOutcome)) {
+      this.unjournaled(state, false);
+      return;
+    }
     this.summary.interrupted++;
     this.record(state.item.key, state.form, "interrupted", state, {});
   }
@@ -949,9 +964,6 @@ class Run {
       this.summary.notAttempted++;
       return "done";
     }
-    // The last attempt's outcome went with the batch that failed: on disk its intent has no
-    // outcome, which a resume reads as unknown.
-    if (state.lazyOutcome !== undefined && !this.ctx.journal!.isWritten(state.lazyOutcome)) return this.unjournaled(state, false);
     this.interrupt(state);
     return "done";
   }

@@ -11,7 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { InputError, UsageError } from "../../errors.js";
 import { tryLock } from "./journal-lock.js";
 import type { ReleaseLock } from "./journal-lock.js";
-import { JournalState, MAX_JOURNAL_LINE, tooLong } from "./journal-replay.js";
+import { damaged, JournalState, MAX_JOURNAL_LINE, tooLong } from "./journal-replay.js";
 import { openJournalFile, parseJournalEntry } from "./journal.js";
 import type { HeaderEntry } from "./journal.js";
 import type { Shard } from "./policy.js";
@@ -27,7 +27,8 @@ export interface FamilyJournal {
 
 /**
  * The journals that belong with `journalPath`: the same name in the same folder, with any shard
- * suffix (`spring.ndjson`, `spring.shard-2-of-3.ndjson`), itself excepted, whether it exists or not.
+ * suffix (`spring.ndjson`, `spring.shard-2-of-3.ndjson`), itself excepted, whether it exists or not;
+ * a journal not written yet is known by its lock file.
  */
 export function journalFamily(journalPath: string): FamilyJournal[] {
   const folder = dirname(journalPath);
@@ -41,7 +42,11 @@ export function journalFamily(journalPath: string): FamilyJournal[] {
     return [];
   }
   const family: FamilyJournal[] = [];
-  for (const name of names) {
+  // A run holds its lock before it writes its journal (it first scans the plan and asks for
+  // confirmation): a lock file alone names a journal, or a run of another layout started at the
+  // same moment would find nothing to lock and send the same recipients again.
+  const journals = new Set(names.map((name) => (name.endsWith(".ndjson.lock") ? name.slice(0, -".lock".length) : name)));
+  for (const name of journals) {
     if (name === own || !name.endsWith(".ndjson") || !name.startsWith(stem)) continue;
     const rest = name.slice(stem.length, -".ndjson".length);
     if (rest === "") {
@@ -157,7 +162,7 @@ export function readFirstHeader(path: string): HeaderEntry | undefined {
       return undefined;
     }
     const entry = parseJournalEntry(buffer.toString("utf8", 0, end));
-    if (typeof entry === "string") throw new InputError(`the journal ${path} is damaged at line 1 (${entry}); it cannot be resumed safely`);
+    if (typeof entry === "string") throw damaged(path, 1, entry);
     if (entry.type !== "header") throw new InputError(`the journal ${path} has no header line; it cannot be resumed safely`);
     return entry;
   } finally {

@@ -12,9 +12,9 @@
  * a lock file others may have opened is only safe with a check: a run that opened the file just
  * before it was removed could lock the removed file while a third run locks a new one. So after
  * locking, a taker checks that the path still names the file it locked (same inode as just before
- * it opened it), and starts again if not.
+ * it opened it, which it creates first when there is none), and starts again if not.
  */
-import { mkdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -65,7 +65,19 @@ export function tryLock(journalPath: string): ReleaseLock | undefined {
       throw new InputError(`cannot create the journal folder ${folder}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
     }
     const before = statOrUndefined(lockPath);
-    if (before !== undefined && !before.isFile()) throw new InputError(`the lock ${lockPath} is not a regular file`);
+    if (before === undefined) {
+      // The check below needs the file this taker is about to open: with none to compare, a file
+      // another run created, locked, released and removed meanwhile could be locked beside the
+      // new one a third run locked. Created here (never opened by SQLite yet), then compared.
+      try {
+        closeSync(openSync(lockPath, "a"));
+      } catch (e) {
+        if (statOrUndefined(folder) === undefined) continue;
+        throw new InputError(`cannot create the lock ${lockPath}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+      }
+      continue;
+    }
+    if (!before.isFile()) throw new InputError(`the lock ${lockPath} is not a regular file`);
     let db: BetterSqlite3.Database;
     try {
       db = new (database())(lockPath, { timeout: 0 });
@@ -84,7 +96,7 @@ export function tryLock(journalPath: string): ReleaseLock | undefined {
     }
     const after = statOrUndefined(lockPath);
     // Locked a file that was removed (or replaced) meanwhile: its holder had released it.
-    if (after === undefined || (before !== undefined && after.ino !== before.ino)) {
+    if (after === undefined || after.ino !== before.ino || after.dev !== before.dev) {
       db.close();
       continue;
     }

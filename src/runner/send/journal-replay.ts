@@ -8,6 +8,7 @@
  * Several journals of one campaign (other shard layouts) replay into one state, in the order they
  * were started: the keys are the same whatever the layout, so what one layout sent another skips.
  */
+import { isUtf8 } from "node:buffer";
 import { closeSync, readSync } from "node:fs";
 import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
@@ -126,7 +127,11 @@ function grow<T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a
 }
 
 export function tooLong(path: string, line: number): InputError {
-  return new InputError(`the journal ${path} is damaged at line ${line} (a line over ${MAX_JOURNAL_LINE / 1024} KiB); it cannot be resumed safely`);
+  return damaged(path, line, `a line over ${MAX_JOURNAL_LINE / 1024} KiB`);
+}
+
+export function damaged(path: string, line: number, why: string): InputError {
+  return new InputError(`the journal ${path} is damaged at line ${line} (${why}); it cannot be resumed safely`);
 }
 
 /** Everything the journals of a campaign say, one compact record per recipient. */
@@ -169,6 +174,9 @@ export class JournalState {
           lineNumber++;
           if (newline - start > MAX_JOURNAL_LINE) throw tooLong(path, lineNumber);
           if (newline > start) {
+            // msgc writes only UTF-8 (JSON.stringify escapes lone surrogates): other bytes are
+            // damage, which decoding would hide behind U+FFFD (a key that no longer matches).
+            if (!isUtf8(buffer.subarray(start, newline))) throw damaged(path, lineNumber, "not UTF-8");
             this.apply(file, fileNumber, buffer.toString("utf8", start, newline), lineNumber, position + start);
             entries++;
           }
@@ -198,7 +206,7 @@ export class JournalState {
   private apply(file: ReplayedFile, fileNumber: number, line: string, lineNumber: number, offset: number): void {
     const entry = parseJournalEntry(line);
     if (typeof entry === "string") {
-      throw new InputError(`the journal ${file.path} is damaged at line ${lineNumber} (${entry}); it cannot be resumed safely`);
+      throw damaged(file.path, lineNumber, entry);
     }
     if (entry.type === "header") {
       file.headers.push(entry);

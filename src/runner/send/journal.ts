@@ -79,7 +79,8 @@ function hasExactly(value: Record<string, unknown>, fields: readonly string[]): 
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isStringOrNull = (v: unknown): boolean => v === null || typeof v === "string";
-const isAttempt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1;
+/** At most 2^32 - 1: replay keeps attempt numbers in 32 bits, and no run makes more. */
+const isAttempt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 0xffffffff;
 
 /**
  * The entry a journal line holds, or a reason why it is not one. Every field is checked: a
@@ -173,7 +174,12 @@ export class JournalWriter {
     mkdirSync(dirname(path), { recursive: true });
     dropTornTail(path);
     const handle = await open(path, "a");
-    return new JournalWriter(handle, path, (await handle.stat()).size);
+    try {
+      return new JournalWriter(handle, path, (await handle.stat()).size);
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
   }
 
   /** Whether the entry numbered `entry` (what `write` returned) was wholly written. */
