@@ -15,7 +15,8 @@ import { normalizePhone } from "../compiler/phone.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Project } from "../project/project.js";
 import { BoundedFileError, readBoundedFile } from "./bounded-file.js";
-import { maskNumber } from "../mask.js";
+import { canonicalJson } from "./fingerprint.js";
+import { maskWrittenNumber } from "../mask.js";
 import { compileProject } from "./plan.js";
 
 /** Var values are a few lines of YAML; a file far larger is a mistake (or /dev/zero). */
@@ -56,10 +57,8 @@ export function planSingleMessage(project: Project, name: string, options: Singl
   if (!spec) throw new InputError(`there is no message named "${name}"`);
   const { number, problem } = normalizePhone(options.to);
   if (!number) {
-    // The problem quotes what was typed: masked too.
-    const typed = options.to.trim();
-    const masked = maskNumber(typed);
-    throw new UsageError(`--to ${masked} is not a phone number${problem ? `: ${typed ? problem.split(typed).join(masked) : problem}` : ""}`);
+    // The problem quotes what was typed, masked the same way (maskWrittenNumber).
+    throw new UsageError(`--to ${maskWrittenNumber(options.to.trim())} is not a phone number${problem ? `: ${problem}` : ""}`);
   }
   const compiled = compileProject(project);
   const diagnostics = compiled.diagnostics.filter((d) => d.file === spec.file);
@@ -116,12 +115,3 @@ function shortHash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }
 
-/** JSON with object keys sorted, so that the same values hash the same however they were given. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}

@@ -29,6 +29,7 @@ import {
 import { sendsKeyInClear } from "../../runner/send/transport.js";
 import { BoundedFileError, readBoundedFile } from "../../runner/bounded-file.js";
 import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
+import { campaignFingerprint } from "../../runner/fingerprint.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
@@ -330,6 +331,9 @@ export const run: CommandHandler = async (args, io) => {
     const diagnostics: Diagnostic[] = [];
     let plan: SendOptions["plan"];
     let planNdjson: SendOptions["planNdjson"];
+    let planHash: string | undefined;
+    // A campaign sent with --yes (not a dry run) starts without counting first.
+    const streaming = values.yes === true && !dryRun;
     let preflight = (): void => undefined;
     let campaignRate: number | undefined;
     let journal: string;
@@ -339,15 +343,30 @@ export const run: CommandHandler = async (args, io) => {
     if (campaignSpec) {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
       const stats = newCampaignStats();
-      // The first pass (hash, count, diagnostics) compiles on worker threads; the second, which
-      // sends, reads the same plan again and has nothing new to say.
-      planNdjson = () => planCampaignNdjson(project, name, { stats, onDiagnostic: (d) => diagnostics.push(d) });
-      plan = () => planCampaign(project, name, { onDiagnostic: () => undefined });
-      preflight = () => {
-        if (stats.aborted || diagnostics.some((d) => isError(d) && d.row === undefined)) {
-          throw new SpecProblems();
+      planHash = await campaignFingerprint(project, name);
+      if (streaming) {
+        // With --yes nobody waits on a count: the send starts at once, once the specs compile,
+        // the audience opens and its header has the columns (its first row is planned). Its rows'
+        // problems come with the send; the count runs in the background for the progress line.
+        const first: Diagnostic[] = [];
+        const firstStats = newCampaignStats();
+        for await (const item of planCampaign(project, name, { limit: 1, stats: firstStats, onDiagnostic: (d) => first.push(d) })) void item;
+        if (firstStats.aborted || first.some((d) => isError(d) && d.row === undefined)) {
+          return reportDiagnostics(io, project, format === "json" ? [...loadDiagnostics, ...first] : first, format, quiet, scrub);
         }
-      };
+        plan = () => planCampaign(project, name, { stats, onDiagnostic: (d) => diagnostics.push(d) });
+        planNdjson = () => planCampaignNdjson(project, name, { onDiagnostic: () => undefined });
+      } else {
+        // The first pass (hash, count, diagnostics) compiles on worker threads; the second, which
+        // sends, reads the same plan again and has nothing new to say.
+        planNdjson = () => planCampaignNdjson(project, name, { stats, onDiagnostic: (d) => diagnostics.push(d) });
+        plan = () => planCampaign(project, name, { onDiagnostic: () => undefined });
+        preflight = () => {
+          if (stats.aborted || diagnostics.some((d) => isError(d) && d.row === undefined)) {
+            throw new SpecProblems();
+          }
+        };
+      }
       journal = values.journal !== undefined ? resolve(io.cwd, values.journal) : journalFile(project.config.outDir, name, { shard, tempDir: tempJournalDir });
     } else {
       const varsFile = values.vars;
@@ -394,7 +413,8 @@ export const run: CommandHandler = async (args, io) => {
         retryFailed: values["retry-failed"] === true,
         force: values.force === true,
         dryRun,
-        confirm: confirmer(io, values.yes === true, preflight, controller.signal),
+        ...(planHash !== undefined ? { planHash } : {}),
+        ...(streaming && planHash !== undefined ? {} : { confirm: confirmer(io, values.yes === true, preflight, controller.signal) }),
         ...(values.report !== undefined ? { report: resolve(io.cwd, values.report) } : {}),
         showNumbers,
         ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),

@@ -20,12 +20,14 @@ function perSecond(p: ProgressSnapshot): number {
 /** One line: `[#####-----]  120/400 sent 118 failed 2 fallbacks 3 · 49.8/s · ETA 5.6 s`. */
 export function formatProgress(p: ProgressSnapshot, opts: { bar: boolean; width?: number }): string {
   const done = p.sent + p.failed + p.skipped + p.unknown;
-  const share = p.total > 0 ? Math.min(1, done / p.total) : 1;
+  // Started before its count: no total, no share, no ETA yet.
+  const counting = p.counting === true;
+  const share = counting ? 0 : p.total > 0 ? Math.min(1, done / p.total) : 1;
   const speed = perSecond(p);
   const remaining = Math.max(0, p.total - done);
-  const eta = remaining === 0 ? "0 s" : speed > 0 ? duration((remaining / speed) * 1000) : "?";
+  const eta = counting ? "? (counting)" : remaining === 0 ? "0 s" : speed > 0 ? duration((remaining / speed) * 1000) : "?";
   const parts = [
-    `${done}/${p.total}`,
+    counting ? `${done}/…` : `${done}/${p.total}`,
     `sent ${p.sent}`,
     `failed ${p.failed}`,
     `fallbacks ${p.fallbacks}`,

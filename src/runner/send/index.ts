@@ -69,6 +69,8 @@ export interface ConfirmInfo {
 export interface ProgressSnapshot {
   /** Recipients this run will handle (to send, or already sent and skipped). */
   total: number;
+  /** The total is still being counted (the run started before its count): so far, `total` seen. */
+  counting?: boolean;
   sent: number;
   failed: number;
   fallbacks: number;
@@ -104,6 +106,13 @@ export interface SendOptions {
    * request leaves sooner. The plan hash is the same either way.
    */
   planNdjson?: () => AsyncIterable<Uint8Array>;
+  /**
+   * The campaign's identity for --resume, when the caller has one that needs no pass over the plan
+   * (the CLI hashes the campaign's inputs: runner/fingerprint.ts). With it, and no `confirm`, the
+   * run starts sending at once: the plan is counted in the background, for the progress line only.
+   * Without it, the plan's hash (sha256 over its items) is computed first.
+   */
+  planHash?: string;
   /** The campaign (or message) name: journal header, summary, confirmation. */
   campaign: string;
   baseUrl: string;
@@ -297,7 +306,7 @@ interface Scan {
 }
 
 /** First pass: hash the whole plan, count this shard's items and what will go out. */
-async function scanPlan(options: SendOptions, replay: JournalState | undefined, choices: ResumeChoices): Promise<Scan> {
+async function scanPlan(options: SendOptions, replay: JournalState | undefined, choices: ResumeChoices, signal?: AbortSignal): Promise<Scan> {
   const hash = createHash("sha256");
   const shard = options.shard;
   let inShard = 0;
@@ -313,12 +322,14 @@ async function scanPlan(options: SendOptions, replay: JournalState | undefined, 
   if (options.planNdjson) {
     const lines = new NdjsonKeys();
     for await (const chunk of options.planNdjson()) {
+      if (signal?.aborted) break;
       hash.update(chunk);
       lines.push(chunk, count);
     }
-    lines.end();
+    if (!signal?.aborted) lines.end();
   } else {
     for await (const item of options.plan()) {
+      if (signal?.aborted) break;
       hash.update(JSON.stringify(item));
       hash.update("\n");
       count(item.key);
@@ -458,6 +469,11 @@ export async function send(options: SendOptions): Promise<SendSummary> {
 
   const origin = new URL(options.baseUrl).origin;
   let replay: JournalState | undefined;
+  const stopCounting = new AbortController();
+  let counting: Promise<void> | undefined;
+  /** This shard's plan items, once counted (undefined while the count runs in the background). */
+  let progressTotal: number | undefined;
+  let run: Run | undefined;
   try {
     if (journalPath !== null) {
       const opened = openJournals({ journalPath, shard: options.shard, resume: options.resume === true, lock: !dryRun });
@@ -466,12 +482,27 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       if (opened.ownHeader && !options.resume && !dryRun) throw new JournalExistsError(journalPath, opened.ownHeader.startedAt);
     }
 
-    const scan = await scanPlan(options, replay, choices);
-    summary.planHash = scan.planHash;
-    summary.total = scan.inShard;
-    if (replay) checkReplayedHeaders(replay, { campaign: options.campaign, journalPath: journalPath!, shard: shardLabel, origin, businessId: options.businessId, planHash: scan.planHash, force: options.force === true });
+    // The first pass hashes the plan and counts what goes out. Given the plan's identity and no
+    // confirmation to ask, the run does not wait for it: sending starts at once, and the count
+    // arrives in the background for the progress line.
+    const scanning = scanPlan(options, replay, choices, stopCounting.signal);
+    const waitForScan = options.planHash === undefined || options.confirm !== undefined;
+    if (!waitForScan) {
+      counting = scanning.then(
+        (counted) => {
+          progressTotal = counted.inShard;
+        },
+        () => undefined,
+      );
+    }
+    const scan = waitForScan ? await scanning : undefined;
+    const planHash = options.planHash ?? scan!.planHash;
+    summary.planHash = planHash;
+    summary.total = scan?.inShard ?? 0;
+    progressTotal = scan?.inShard;
+    if (replay) checkReplayedHeaders(replay, { campaign: options.campaign, journalPath: journalPath!, shard: shardLabel, origin, businessId: options.businessId, planHash, force: options.force === true });
 
-    if (options.confirm) {
+    if (options.confirm && scan) {
       const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target, dryRun });
       if (!ok) {
         // Every recipient is in one number: what the journal settles, as it settles it.
@@ -491,7 +522,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
         type: "header",
         version: JOURNAL_VERSION,
         campaign: options.campaign,
-        planHash: scan.planHash,
+        planHash,
         startedAt: new Date(clock()).toISOString(),
         shard: shardLabel,
         resumed: replay !== undefined && replay.files.length > 0,
@@ -508,7 +539,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       });
     }
 
-    const run = new Run(options, summary, {
+    run = new Run(options, summary, {
       replay,
       journal,
       report,
@@ -516,10 +547,14 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       display,
       clock,
       random,
-      toSend: scan.toSend,
+      total: () => progressTotal,
     });
     await run.execute();
+    // Not counted first: the run saw every item of its shard (what it did not send it counted).
+    if (!scan) summary.total = run.seen;
   } finally {
+    stopCounting.abort();
+    await counting;
     await transport?.close().catch(() => undefined);
     replay?.close();
     const closing = journal?.close();
@@ -579,7 +614,8 @@ interface RunContext {
   display: (key: string) => string;
   clock: () => number;
   random: () => number;
-  toSend: number;
+  /** This shard's plan items for the progress line, once known. */
+  total: () => number | undefined;
 }
 
 /** One recipient's journey so far. */
@@ -642,8 +678,10 @@ class Run {
 
   snapshot(): ProgressSnapshot {
     const s = this.summary;
+    const total = this.ctx.total();
     return {
-      total: s.total,
+      total: total ?? this.seen,
+      counting: total === undefined,
       sent: s.sent,
       failed: s.failed,
       fallbacks: s.fallbacks,
@@ -697,9 +735,14 @@ class Run {
     return next;
   }
 
+  /** This shard's plan items pulled so far. */
+  seen = 0;
+
   private inShard(item: PlanItem): boolean {
     const shard = this.options.shard;
-    return !shard || shardOf(item.key, shard.count) === shard.index;
+    const mine = !shard || shardOf(item.key, shard.count) === shard.index;
+    if (mine) this.seen++;
+    return mine;
   }
 
   private history(key: string): KeyHistory | undefined {
