@@ -98,7 +98,7 @@ export async function loadConfig(opts: { cwd: string; configPath?: string }): Pr
   if ((await confinement(root, realRoot, configFile)) !== undefined) {
     return { ...fallback, diagnostics: [wholeFile("path-outside-project", `The config file ${file} links to a file outside the project (${root})`, file)] };
   }
-  const read = await readBoundedFile(configFile, MAX_SPEC_BYTES);
+  const read = readBoundedFile(configFile, MAX_SPEC_BYTES);
   if ("problem" in read) {
     if (read.problem === "too-large") {
       return { ...fallback, diagnostics: [wholeFile("file-too-large", `The config file is ${read.bytes} bytes; at most ${MAX_SPEC_BYTES} bytes (1 MiB) are read`, file)] };

@@ -6,8 +6,8 @@
  * specs folder, paths given on the command line, the config file and audiences all go through
  * `confinement`.
  */
-import { constants } from "node:fs";
-import { open, readlink, realpath, stat } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { readlink, realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /** Project-relative POSIX path ("" for the root itself), or undefined when `absPath` is outside `root`. */
@@ -66,39 +66,45 @@ export type ReadResult =
 const CHUNK = 64 * 1024;
 
 /**
- * Reads a regular file of at most `maxBytes` as UTF-8. Opened without blocking (a FIFO must not
- * hang the open), checked on the open descriptor (a device or a FIFO is not read), and read no
- * further than `maxBytes + 1` whatever size it claims (files under /proc claim 0).
+ * Reads a regular file of at most `maxBytes`. Opened without blocking (a FIFO must not hang the
+ * open), checked on the open descriptor (a device or a FIFO is not read), and read no further
+ * than `maxBytes + 1` whatever size it claims (files under /proc claim 0). Synchronous: what it
+ * reads is small (specs, the config, a key or a vars file), and every caller waits for it anyway.
  */
-export async function readBoundedFile(absPath: string, maxBytes: number): Promise<ReadResult> {
-  let handle;
+export function readBoundedFile(absPath: string, maxBytes: number): ReadResult {
+  let fd: number;
   try {
     // Not even opened when it is a device or a FIFO (opening some has effects of its own); the
     // descriptor is checked again below, in case the path changed in between.
-    if (!(await stat(absPath)).isFile()) return { problem: "not-a-file" };
-    handle = await open(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!statSync(absPath).isFile()) return { problem: "not-a-file" };
+    fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     return { problem: "error", code: (e as NodeJS.ErrnoException).code ?? "error" };
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
     if (!info.isFile()) return { problem: "not-a-file" };
     if (info.size > maxBytes) return { problem: "too-large", bytes: info.size };
-    const chunks: Buffer[] = [];
+    // One byte more than allowed tells a file at the bound from a larger one (or one growing).
+    let buffer = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(info.size + 1, CHUNK)));
     let total = 0;
     for (;;) {
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, maxBytes + 1 - total));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (total === buffer.length) {
+        if (total > maxBytes) break;
+        // Larger than it claimed (files under /proc claim 0): room for more, up to the bound.
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
+        buffer.copy(bigger, 0, 0, total);
+        buffer = bigger;
+      }
+      const bytesRead = readSync(fd, buffer, total, buffer.length - total, null);
       if (bytesRead === 0) break;
-      chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
-      // It grew while being read.
-      if (total > maxBytes) return { problem: "too-large", bytes: total };
     }
-    return { content: Buffer.concat(chunks, total) };
+    if (total > maxBytes) return { problem: "too-large", bytes: total };
+    return { content: buffer.subarray(0, total) };
   } catch (e) {
     return { problem: "error", code: (e as NodeJS.ErrnoException).code ?? "error" };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -109,7 +109,7 @@ async function readSpecFile(absPath: string, file: string, bounds: Bounds): Prom
   if (where !== undefined) {
     return { diagnostic: problem("path-outside-project", `The file is outside the project${describeConfinement(where)}`, file, START) };
   }
-  const read = await readBoundedFile(absPath, MAX_SPEC_BYTES);
+  const read = readBoundedFile(absPath, MAX_SPEC_BYTES);
   if ("content" in read) return isUtf8(read.content) ? { source: read.content.toString("utf8") } : { diagnostic: notUtf8Problem(read.content, file) };
   if (read.problem === "too-large") {
     return {

@@ -4,7 +4,7 @@
  * and a FIFO would wait for a writer for ever (hence O_NONBLOCK on open, which changes nothing
  * for a regular file).
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
+import { readBoundedFile } from "../project/confine.js";
 
 export type BoundedFileProblem = { kind: "not-regular" } | { kind: "too-large"; maxBytes: number } | { kind: "unreadable"; code: string };
 
@@ -26,26 +26,16 @@ export function describeBoundedFileProblem(problem: BoundedFileProblem): string 
   }
 }
 
-/** The file's bytes as UTF-8; throws BoundedFileError. */
-export function readBoundedFile(path: string, maxBytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  } catch (e) {
-    throw new BoundedFileError({ kind: "unreadable", code: (e as NodeJS.ErrnoException).code ?? "error" });
-  }
-  try {
-    if (!fstatSync(fd).isFile()) throw new BoundedFileError({ kind: "not-regular" });
-    // One byte more than allowed tells a file at the bound from a larger one (or one growing).
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw new BoundedFileError({ kind: "too-large", maxBytes });
-    return buffer.subarray(0, length).toString("utf8");
-  } catch (e) {
-    if (e instanceof BoundedFileError) throw e;
-    throw new BoundedFileError({ kind: "unreadable", code: (e as NodeJS.ErrnoException).code ?? "error" });
-  } finally {
-    closeSync(fd);
+/** The file's bytes as UTF-8; throws BoundedFileError. The reading is readBoundedFile's. */
+export function readBoundedText(path: string, maxBytes: number): string {
+  const read = readBoundedFile(path, maxBytes);
+  if ("content" in read) return read.content.toString("utf8");
+  switch (read.problem) {
+    case "not-a-file":
+      throw new BoundedFileError({ kind: "not-regular" });
+    case "too-large":
+      throw new BoundedFileError({ kind: "too-large", maxBytes });
+    case "error":
+      throw new BoundedFileError({ kind: "unreadable", code: read.code });
   }
 }

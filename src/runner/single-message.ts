@@ -14,7 +14,7 @@ import type { VarValue } from "../compiler/message.js";
 import { normalizePhone } from "../compiler/phone.js";
 import { InputError, UsageError } from "../errors.js";
 import type { Project } from "../project/project.js";
-import { BoundedFileError, readBoundedFile } from "./bounded-file.js";
+import { BoundedFileError, readBoundedText } from "./bounded-file.js";
 import { canonicalJson } from "./fingerprint.js";
 import { maskWrittenNumber } from "../mask.js";
 import { compileProject } from "./plan.js";
@@ -92,7 +92,7 @@ export function gatherValues(file: { path: string; shownAs: string } | undefined
   if (file !== undefined) {
     let parsed: unknown;
     try {
-      parsed = parseYaml(readBoundedFile(file.path, MAX_VARS_FILE_BYTES));
+      parsed = parseYaml(readBoundedText(file.path, MAX_VARS_FILE_BYTES));
     } catch (e) {
       throw new InputError(`--vars ${file.shownAs}: ${e instanceof BoundedFileError ? e.message : "not valid JSON or YAML"}`);
     }

@@ -27,7 +27,7 @@ import {
   summaryExitCode,
 } from "../../runner/send/index.js";
 import { sendsKeyInClear } from "../../runner/send/transport.js";
-import { BoundedFileError, readBoundedFile } from "../../runner/bounded-file.js";
+import { BoundedFileError, readBoundedText } from "../../runner/bounded-file.js";
 import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
 import { campaignFingerprint } from "../../runner/fingerprint.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
@@ -143,7 +143,7 @@ function readApiKey(io: CliIo, file: string | undefined): string | undefined {
 
 function readKeyFile(path: string, shown: string): string {
   try {
-    return readBoundedFile(path, MAX_API_KEY_FILE_BYTES);
+    return readBoundedText(path, MAX_API_KEY_FILE_BYTES);
   } catch (e) {
     if (!(e instanceof BoundedFileError)) throw e;
     const { problem } = e;
