@@ -111,6 +111,7 @@ describe("spec files that are not UTF-8", () => {
       severity: "error",
       code: "encoding-invalid",
       message: "The file is not UTF-8 (byte 0xE7); it looks like windows-1252 (Excel on Windows)",
+      hint: "Save it as UTF-8",
     });
   });
 });

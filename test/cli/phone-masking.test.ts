@@ -21,9 +21,9 @@ describe("phone-invalid masks the number", () => {
     const r = msgc(["validate", "--format", "json"], { cwd: dir });
     expect(r.code).toBe(1);
     expect((JSON.parse(r.stdout) as { diagnostics: unknown[] }).diagnostics).toEqual([
-      { file: "specs/a.csv", row: 1, severity: "error", code: "phone-invalid", message: '"•••31" is not in international format: start it with + and the country code' },
-      { file: "specs/a.csv", row: 2, severity: "error", code: "phone-invalid", message: '"+1555•••5555" is not a valid phone number for its country code' },
-      { file: "specs/a.csv", row: 3, severity: "error", code: "phone-invalid", message: '"•••31" is not in international format: start it with + and the country code' },
+      { file: "specs/a.csv", row: 1, line: 2, severity: "error", code: "phone-invalid", message: '"•••31" is not in international format: start it with + and the country code' },
+      { file: "specs/a.csv", row: 2, line: 3, severity: "error", code: "phone-invalid", message: '"+1555•••5555" is not a valid phone number for its country code' },
+      { file: "specs/a.csv", row: 3, line: 4, severity: "error", code: "phone-invalid", message: '"•••31" is not in international format: start it with + and the country code' },
     ]);
   });
 

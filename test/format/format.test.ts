@@ -168,7 +168,7 @@ describe("diagnosticToJson", () => {
   test("the hint that text output shows is kept, last; path and field never leak into the machine shape", () => {
     expect(Object.keys(diagnosticToJson(warning))).toEqual(["file", "line", "column", "severity", "code", "message", "hint"]);
     expect(diagnosticToJson(warning)).toMatchObject({ hint: "Add a template form, or set window: session" });
-    expect(Object.keys(diagnosticToJson({ ...rowProblem, field: "phone", path: ["audience"] }))).toEqual(["file", "row", "severity", "code", "message"]);
+    expect(Object.keys(diagnosticToJson({ ...rowProblem, field: "phone", path: ["audience"] }))).toEqual(["file", "row", "line", "severity", "code", "message"]);
   });
 });
 
