@@ -21,8 +21,9 @@
  */
 import { isUtf8 } from "node:buffer";
 import { existsSync } from "node:fs";
-import { open, stat } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { close, open, read } from "node:fs";
+import { stat } from "node:fs/promises";
+import { promisify } from "node:util";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -120,6 +121,27 @@ function workerFileExists(): boolean {
   return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL));
 }
 
+const openFile = promisify(open);
+const readFile = promisify(read);
+const closeFile = promisify(close);
+
+/**
+ * The audience file by its descriptor, not a FileHandle: a caller that drops the plan without
+ * finishing it (a library caller) leaves no FileHandle for the garbage collector to close with a
+ * warning on stderr; the descriptor goes with the process.
+ */
+class AudienceFile {
+  constructor(private readonly fd: number) {}
+
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    return readFile(this.fd, buffer, offset, length, position);
+  }
+
+  close(): Promise<void> {
+    return closeFile(this.fd);
+  }
+}
+
 export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions = {}): AsyncGenerator<Uint8Array, ParallelEnd> {
   const format = audienceFormatOf(pass.audiencePath);
   const threads = opts.threads ?? defaultThreads();
@@ -131,9 +153,9 @@ export async function* planInParallel(pass: ParallelPass, opts: ParallelOptions 
     () => -1,
   );
   if (size < 1 || size < (opts.minBytes ?? DEFAULT_MIN_BYTES)) return { done: false };
-  let handle: FileHandle;
+  let handle: AudienceFile;
   try {
-    handle = await open(pass.audiencePath, "r");
+    handle = new AudienceFile(await openFile(pass.audiencePath, "r"));
   } catch {
     return { done: false }; // the one-thread reader reports why
   }
@@ -301,7 +323,7 @@ class TaskCutter {
 
   constructor(
     private readonly pass: ParallelPass,
-    private readonly handle: FileHandle,
+    private readonly handle: AudienceFile,
     private readonly format: "csv" | "ndjson",
     private readonly taskBytes: number,
   ) {
