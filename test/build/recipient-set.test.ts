@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RecipientSet } from "../../src/runner/plan.js";
 
@@ -40,12 +41,86 @@ describe("RecipientSet", () => {
   it("reserve: room made at once keeps every number and row; rows past 2^32 - 1 come back as 0", () => {
     const seen = new RecipientSet();
     seen.reserve(50_000);
-    for (let i = 0; i < 50_000; i++) expect(seen.firstRowOf(`+4474${10_000_000 + i}`, i + 1)).toBeUndefined();
+    const repeats: number[] = [];
+    for (let i = 0; i < 50_000; i++) if (seen.firstRowOf(`+4474${10_000_000 + i}`, i + 1) !== undefined) repeats.push(i);
+    expect(repeats).toEqual([]);
     seen.reserve(10); // never shrinks
     expect(seen.firstRowOf("+447410000000", 0)).toBe(1);
     expect(seen.firstRowOf("+447410049999", 0)).toBe(50_000);
     expect(seen.firstRowOfValue(16045550100, 2 ** 32 + 5)).toBeUndefined();
     expect(seen.firstRowOfValue(16045550100, 7)).toBe(0);
     expect(seen.size).toBe(50_001);
+  });
+});
+
+describe("RecipientSet against a plain Map", () => {
+  /** What RecipientSet promises, done the obvious way. */
+  const firstRowIn = (map: Map<number, number>, key: number, row: number): number | undefined => {
+    const first = map.get(key);
+    if (first === undefined) map.set(key, row >= 1 && row <= 0xffffffff ? row : 0);
+    return first;
+  };
+
+  it("property: any mix of new and repeated numbers, through the tables' growth, gives the Map's answers", () => {
+    // Keys from a narrow range repeat often; keys from the whole 15-digit range test the bits kept.
+    const key = fc.oneof(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 999_999_999_999_999 }), fc.constantFrom(1, 999_999_999_999_999, 2 ** 49, 2 ** 49 + 1));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, fc.integer({ min: 1, max: 2 ** 32 + 10 })), { maxLength: 6000 }), (steps) => {
+        const seen = new RecipientSet();
+        const map = new Map<number, number>();
+        for (const [k, row] of steps) {
+          const expected = firstRowIn(map, k, row);
+          if (seen.firstRowOfValue(k, row) !== expected) return false;
+        }
+        return seen.size === map.size;
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("200,000 numbers that share all but their first digits or all but their last stay distinct, each with its row", () => {
+    // Keys that differ only in a few high or low bits are where a scrambled key could collide.
+    const seen = new RecipientSet();
+    const keys: number[] = [];
+    for (let i = 0; i < 100_000; i++) keys.push(447_400_000_000 + i, (i + 1) * 2 ** 30 + 7);
+    const repeats = keys.filter((key, i) => seen.firstRowOfValue(key, i + 1) !== undefined);
+    expect(repeats).toEqual([]);
+    expect(seen.size).toBe(200_000);
+    const wrong = keys.filter((key, i) => seen.firstRowOfValue(key, 1) !== i + 1);
+    expect(wrong).toEqual([]);
+  });
+
+  it("600,000 numbers take at most 14 bytes each, and the set grows by a small table at a time", () => {
+    const seen = new RecipientSet();
+    let largestStep = 0;
+    let bytes = seen.tableBytes;
+    for (let i = 0; i < 600_000; i++) {
+      seen.firstRowOfValue(4_915_120_000_000 + i * 13, i + 1);
+      if ((i & 1023) === 0) {
+        largestStep = Math.max(largestStep, seen.tableBytes - bytes);
+        bytes = seen.tableBytes;
+      }
+    }
+    expect(seen.size).toBe(600_000);
+    expect(seen.tableBytes / 600_000).toBeLessThan(14);
+    // 1,024 numbers at a time never make it grow by more than a few hundred small tables' worth.
+    expect(largestStep).toBeLessThan(seen.tableBytes / 20);
+  });
+
+  it("rows from 2^26 - 1 on are kept exactly, rows past 2^32 - 1 and row 0 come back as 0", () => {
+    const seen = new RecipientSet();
+    const rows = [2 ** 26 - 2, 2 ** 26 - 1, 2 ** 26, 2 ** 32 - 1, 2 ** 32, 0];
+    rows.forEach((row, i) => expect(seen.firstRowOfValue(16_045_550_100 + i, row)).toBeUndefined());
+    expect(rows.map((_, i) => seen.firstRowOfValue(16_045_550_100 + i, 5))).toEqual([2 ** 26 - 2, 2 ** 26 - 1, 2 ** 26, 2 ** 32 - 1, 0, 0]);
+  });
+
+  it("a key that is no e164Value (too big, not whole, negative) is kept apart, exactly", () => {
+    const seen = new RecipientSet();
+    const odd = [2 ** 50, 2 ** 53 + 2, 1.5, -3, Number.NaN];
+    odd.forEach((key, i) => expect(seen.firstRowOfValue(key, i + 1)).toBeUndefined());
+    expect(seen.firstRowOfValue(0, 9)).toBeUndefined();
+    expect(odd.map((key) => seen.firstRowOfValue(key, 99))).toEqual([1, 2, 3, 4, 5]);
+    expect(seen.firstRowOfValue(2 ** 50 - 1, 10)).toBeUndefined();
+    expect(seen.size).toBe(7);
   });
 });
