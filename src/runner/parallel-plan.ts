@@ -87,7 +87,7 @@ const DEFAULT_MIN_BYTES = 4 * 1024 * 1024;
 const DEFAULT_TASK_BYTES = 64 * 1024;
 const WORKER_YOUNG_MB = 16;
 const WORKER_OLD_MB = 1024;
-/** At most this many recipients are reserved for up front (about 21 MB of table; the table grows in small steps past it). */
+/** At most this many recipients are reserved for up front (about 21 MB of table; it grows a small table at a time past it). */
 const MAX_RESERVED = 1 << 21;
 /** Tasks in flight per worker: one being compiled, one waiting. */
 const TASKS_PER_WORKER = 2;

@@ -4,7 +4,7 @@
  */
 
 /** 2^SHARD_BITS small tables: only one of them is ever held twice while it grows. */
-const SHARD_BITS = 12;
+const SHARD_BITS = 14;
 const SHARDS = 1 << SHARD_BITS;
 /** A 50-bit number in two halves of this many bits. */
 const HALF_BITS = 25;
@@ -12,9 +12,16 @@ const HALF = 2 ** HALF_BITS;
 const HALF_MASK = HALF - 1;
 /** 10^15 (a 15-digit number) is below 2^50. */
 const KEY_LIMIT = HALF * HALF;
-/** The row field of an entry: 26 bits; this value says the row is in `bigRows`. */
-const ROW_BITS = 26;
-const ROW_ELSEWHERE = 2 ** ROW_BITS - 1;
+/** The row field of an entry: 28 bits; this value says the row is not kept (2^28 - 1 or later). */
+const ROW_BITS = 28;
+const ROW_NOT_KEPT = 2 ** ROW_BITS - 1;
+/** The key's bits in an entry's second word, below its row. */
+const SECOND_KEY_BITS = 32 - ROW_BITS;
+const SECOND_KEY_MASK = (1 << SECOND_KEY_BITS) - 1;
+/** The bits of `high` that are stored (the rest pick the table); the first word has room for 7. */
+const REST_MASK = (1 << (HALF_BITS - SHARD_BITS)) - 1;
+const FIRST_REST_BITS = 32 - HALF_BITS;
+const FIRST_REST_MASK = (1 << FIRST_REST_BITS) - 1;
 /** A table grows by half when it is this full: linear probes stay short, and the mean load is about 0.66. */
 const MAX_LOAD = 0.8;
 const GROWTH = 1.5;
@@ -26,12 +33,13 @@ const EMPTY = new Int32Array(0);
  * The numbers already planned, with the row each was first seen at, in 8 bytes per slot.
  *
  * An E.164 number has at most 15 digits, so it is an integer below 2^50. It is scrambled by a
- * bijection on 50 bits (a Feistel network); the first 12 bits of the result pick one of 4,096
- * small open-addressing tables, so they need not be stored, and the other 38 bits are stored
- * beside a 26-bit row: 64 bits per entry. A scrambled value and its table give back exactly one
+ * bijection on 50 bits (a Feistel network); the first 14 bits of the result pick one of 16,384
+ * small open-addressing tables, so they need not be stored, and the other 36 bits are stored
+ * beside a 28-bit row: 64 bits per entry. A scrambled value and its table give back exactly one
  * number, so there are no false duplicates. Tables are at most 80% full and grow by half, one at
  * a time: about 12 bytes per number (10,000,000 numbers in about 120 MB), never a second copy of
- * the whole set. Rows from 2^26 - 1 (67 million) on are kept in a Map beside it.
+ * the whole set. A row from 2^28 - 1 (268 million) on is not kept: a repeat of its number is
+ * then "in an earlier row", as it was past 2^32 - 1 before, and nothing grows beside the tables.
  */
 export class RecipientSet {
   /**
@@ -41,8 +49,6 @@ export class RecipientSet {
   private readonly tables: Int32Array[] = Array.from({ length: SHARDS }, () => EMPTY);
   private readonly counts = new Int32Array(SHARDS);
   private count = 0;
-  /** Rows that do not fit an entry's row field, by number (0: past 2^32 - 1, not kept). */
-  private readonly bigRows = new Map<number, number>();
   /** Anything that is not `+` and 1..15 digits (never expected from the compiler). */
   private readonly others = new Map<string, number>();
 
@@ -60,6 +66,8 @@ export class RecipientSet {
   /** Makes room for `n` numbers in all at once (at most 2^24 are reserved; a hint, not a limit). */
   reserve(n: number): void {
     const perShard = Math.ceil(Math.min(Math.max(n, 0), 1 << 24) / SHARDS / MAX_LOAD) + 1;
+    // Tables start at FIRST_CAPACITY when they get their first number anyway.
+    if (perShard <= FIRST_CAPACITY) return;
     for (let s = 0; s < SHARDS; s++) if (this.tables[s]!.length < perShard * 2) this.tables[s] = rehash(this.tables[s]!, perShard);
   }
 
@@ -88,10 +96,10 @@ export class RecipientSet {
     high = (high ^ mix32(low ^ 0x27d4eb2f)) & HALF_MASK;
     low = (low ^ mix32(high ^ 0x165667b1)) & HALF_MASK;
     const s = high >>> (HALF_BITS - SHARD_BITS);
-    // The 38 bits left: `low` and 13 bits of `high`, 7 of them in the first word.
-    const rest = high & ((1 << (HALF_BITS - SHARD_BITS)) - 1);
-    const first = low | ((rest & 0x7f) << HALF_BITS);
-    const second = rest >>> 7;
+    // The 36 bits left: `low` and 11 bits of `high`, 7 of them in the first word.
+    const rest = high & REST_MASK;
+    const first = low | ((rest & FIRST_REST_MASK) << HALF_BITS);
+    const second = rest >>> FIRST_REST_BITS;
     let slots = this.tables[s]!;
     if (slots === EMPTY) slots = this.tables[s] = new Int32Array(FIRST_CAPACITY * 2);
     const capacity = slots.length >>> 1;
@@ -100,19 +108,14 @@ export class RecipientSet {
       const word = slots[2 * slot + 1]!;
       // An entry's second word is never 0: its row field is at least 1.
       if (word === 0) break;
-      if (slots[2 * slot] === first && (word & 0x3f) === second) {
-        const stored = word >>> 6;
-        return stored === ROW_ELSEWHERE ? this.bigRows.get(key) : stored;
+      if (slots[2 * slot] === first && (word & SECOND_KEY_MASK) === second) {
+        const stored = word >>> SECOND_KEY_BITS;
+        return stored === ROW_NOT_KEPT ? 0 : stored;
       }
       if (++slot === capacity) slot = 0;
     }
-    let stored = row;
-    if (!(row >= 1 && row < ROW_ELSEWHERE)) {
-      stored = ROW_ELSEWHERE;
-      this.bigRows.set(key, row >= 1 && row <= 0xffffffff ? row : 0);
-    }
     slots[2 * slot] = first;
-    slots[2 * slot + 1] = second | (stored << 6);
+    slots[2 * slot + 1] = second | ((row >= 1 && row < ROW_NOT_KEPT ? row : ROW_NOT_KEPT) << SECOND_KEY_BITS);
     this.count++;
     if (++this.counts[s]! > capacity * MAX_LOAD) this.tables[s] = rehash(slots, Math.ceil(capacity * GROWTH));
     return undefined;
