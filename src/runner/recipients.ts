@@ -104,9 +104,7 @@ export class RecipientSet {
     const first = low | ((rest & FIRST_REST_MASK) << HALF_BITS);
     const second = rest >>> FIRST_REST_BITS;
     let slots = this.tables[s]!;
-    // Tables of four first sizes spread over one growth step grow at different times: the old
-    // tables that await the garbage collector are a few at a time, not all of them at once.
-    if (slots === EMPTY) slots = this.tables[s] = new Int32Array((FIRST_CAPACITY + (s & 3)) * 2);
+    if (slots === EMPTY) slots = this.tables[s] = new Int32Array(FIRST_CAPACITY * 2);
     const capacity = slots.length >>> 1;
     let slot = homeOf(low, capacity);
     for (;;) {
