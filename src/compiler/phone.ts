@@ -4,7 +4,8 @@
  *
  * libphonenumber-js builds a new RegExp for every pattern it tests, which costs about 12 µs per
  * number: too slow for a million-row audience. Numbers written in international form take a fast
- * path that runs the same validity rules (see `isValidNational`) with regexes compiled once;
+ * path that runs the same validity rules (see `isValidNational`) with regexes compiled once,
+ * national prefix included (`+44 (0)7400 000016`, see `withoutNationalPrefix`);
  * anything unusual, and every number the fast path rejects, goes through the library itself, so
  * that a rejection always carries the library's verdict.
  */
@@ -30,6 +31,8 @@ interface TypeRule {
 
 interface Plan {
   nationalNumber: RegExp;
+  /** The plan's possible lengths of a national number, when it has them. */
+  possibleLengths: readonly number[] | undefined;
   leadingDigits: RegExp | undefined;
   fixedLine: TypeRule | undefined;
   /** MOBILE exists with a pattern: a fixed-line match then does not need a mobile check. */
@@ -51,6 +54,7 @@ const metadata = new Metadata(METADATA) as unknown as {
     nationalNumberPattern(): string;
     leadingDigits(): string | undefined;
     nationalPrefixForParsing(): string | undefined;
+    possibleLengths(): number[] | undefined;
     type(type: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
   };
 };
@@ -74,6 +78,7 @@ function planFor(selector: string): Plan {
   const leading = plan.leadingDigits();
   return {
     nationalNumber: entire(plan.nationalNumberPattern()),
+    possibleLengths: plan.possibleLengths(),
     leadingDigits: leading ? new RegExp(`^(?:${leading})`) : undefined,
     fixedLine: typeRule("FIXED_LINE"),
     others: NON_FIXED_LINE_TYPES.map(typeRule).filter((rule): rule is TypeRule => rule !== undefined),
@@ -130,12 +135,33 @@ function fastValid(e164: string): string | undefined {
   for (let length = 1; length <= 3; length++) {
     const entry = callingCode(e164.slice(1, 1 + length));
     if (entry === null) continue;
-    const national = e164.slice(1 + length);
+    let national = e164.slice(1 + length);
     const prefix = entry.prefixForParsing?.exec(national);
-    if (prefix && (prefix[0] !== "" || prefix.length > 1)) return undefined;
-    return national.length >= 2 && national.length <= 17 && isValidNational(entry, national) ? e164 : undefined;
+    if (prefix && (prefix[0] !== "" || prefix.length > 1)) {
+      national = withoutNationalPrefix(entry, national, prefix);
+      if (national === "") return undefined;
+    }
+    return national.length >= 2 && national.length <= 17 && isValidNational(entry, national) ? `+${e164.slice(1, 1 + length)}${national}` : undefined;
   }
   return undefined;
+}
+
+/**
+ * `national` without the national prefix written after the country code (`+44 (0)7400 000016`),
+ * as libphonenumber strips it (its extractNationalNumber); "" when that takes more than a plain
+ * prefix (a carrier code, a transform rule) or may keep the prefix: the slow path decides then.
+ */
+function withoutNationalPrefix(entry: CallingCode, national: string, prefix: RegExpExecArray): string {
+  // A captured group means a carrier code or a transform rule.
+  if (prefix[0] === "" || (prefix.length > 1 && prefix[prefix.length - 1])) return "";
+  const stripped = national.slice(prefix[0].length);
+  // libphonenumber keeps the prefix when only the number with it fits the main plan's pattern...
+  const main = entry.plans[0];
+  if (!main || (main.nationalNumber.test(national) && !main.nationalNumber.test(stripped))) return "";
+  // ...or when the number without it has a length that the country it is then in does not have.
+  // Whichever plan that is, a length that every plan allows passes.
+  for (const plan of entry.plans) if (plan.possibleLengths && !plan.possibleLengths.includes(stripped.length)) return "";
+  return stripped;
 }
 
 /**
@@ -145,12 +171,14 @@ function fastValid(e164: string): string | undefined {
 export function normalizePhone(raw: string): { number?: string; problem?: string } {
   const trimmed = raw.trim();
   if (trimmed === "") return { problem: "phone number is empty" };
-  const compact = HAS_FORMATTING.test(trimmed) ? trimmed.replace(FORMATTING, "") : trimmed;
-  if (INTERNATIONAL.test(compact)) {
-    const number = fastValid(compact);
-    if (number) return { number };
-  }
-  return slowPath(trimmed);
+  const number = fastPathNumber(trimmed);
+  return number ? { number } : slowPath(trimmed);
+}
+
+/** The E.164 number when the fast path finds `text` (trimmed) valid; undefined when libphonenumber must decide. */
+export function fastPathNumber(text: string): string | undefined {
+  const compact = HAS_FORMATTING.test(text) ? text.replace(FORMATTING, "") : text;
+  return INTERNATIONAL.test(compact) ? fastValid(compact) : undefined;
 }
 
 function slowPath(text: string): { number?: string; problem?: string } {

@@ -305,7 +305,7 @@ class CampaignPass implements ParallelPass {
     return firstRow === undefined ? this.admitted() : this.duplicate(number!, row, line, firstRow);
   }
 
-  /** Room for about `n` recipients, so that the duplicate table does not grow (and is not held twice) as they come. */
+  /** Room for about `n` recipients at once, so that the duplicate table does not grow step by step as they come. */
   expectRecipients(n: number): void {
     this.seen.reserve(n);
   }
