@@ -90,8 +90,21 @@ export class RecipientSet {
 
   /** `firstRowOf` for a number given as its `e164Value` (what the plan workers send back). */
   firstRowOfValue(key: number, row: number): number | undefined {
+    return this.probe(key, row);
+  }
+
+  /** The row `number` was added at (0: not kept), or undefined when it was never added. */
+  rowOf(number: string): number | undefined {
+    const key = e164Value(number);
+    return key === undefined ? this.others.get(number) : this.probe(key, undefined);
+  }
+
+  /** Finds `key`; adds it at `row` when it is not there and a row is given. */
+  private probe(key: number, row: number | undefined): number | undefined {
     // Only what `e164Value` gives fits an entry; anything else is kept exactly all the same.
-    if (!(key >= 0 && key < KEY_LIMIT && Number.isInteger(key))) return this.firstRowOf(`+${key}`, row);
+    if (!(key >= 0 && key < KEY_LIMIT && Number.isInteger(key))) {
+      return row === undefined ? this.others.get(`+${key}`) : this.firstRowOf(`+${key}`, row);
+    }
     // The Feistel rounds: each half is changed by a hash of the other, which any round undoes.
     let high = Math.floor(key / HALF);
     let low = key - high * HALF;
@@ -104,7 +117,10 @@ export class RecipientSet {
     const first = low | ((rest & FIRST_REST_MASK) << HALF_BITS);
     const second = rest >>> FIRST_REST_BITS;
     let slots = this.tables[s]!;
-    if (slots === EMPTY) slots = this.tables[s] = new Int32Array(FIRST_CAPACITY * 2);
+    if (slots === EMPTY) {
+      if (row === undefined) return undefined;
+      slots = this.tables[s] = new Int32Array(FIRST_CAPACITY * 2);
+    }
     const capacity = slots.length >>> 1;
     let slot = homeOf(low, capacity);
     for (;;) {
@@ -117,6 +133,7 @@ export class RecipientSet {
       }
       if (++slot === capacity) slot = 0;
     }
+    if (row === undefined) return undefined;
     slots[2 * slot] = first;
     slots[2 * slot + 1] = second | ((row >= 1 && row < ROW_NOT_KEPT ? row : ROW_NOT_KEPT) << SECOND_KEY_BITS);
     this.count++;
@@ -156,13 +173,6 @@ export function e164Value(number: string): number | undefined {
     value = value * 10 + digit;
   }
   return value;
-}
-
-/** MurmurHash3's finalizer, applied to both 32-bit halves of an integer below 2^53 (the send journal's key table). */
-export function hashNumber(key: number): number {
-  const high = Math.floor(key / 4294967296);
-  const low = (key - high * 4294967296) >>> 0;
-  return mix32(mix32(low) ^ Math.imul(high, 0x9e3779b1));
 }
 
 /** MurmurHash3's finalizer. */

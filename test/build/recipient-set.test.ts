@@ -19,6 +19,18 @@ describe("RecipientSet", () => {
     expect(seen.firstRowOf("+999999999999999", 3)).toBe(1);
   });
 
+  it("rowOf: finds what was added and adds nothing itself", () => {
+    const set = new RecipientSet();
+    expect(set.rowOf("+16045852331")).toBeUndefined();
+    expect(set.rowOf("not a number")).toBeUndefined();
+    expect(set.size).toBe(0);
+    set.firstRowOf("+16045852331", 7);
+    set.firstRowOf("not a number", 9);
+    expect([set.rowOf("+16045852331"), set.rowOf("not a number"), set.rowOf("+16045852332"), set.size]).toEqual([7, 9, undefined, 2]);
+    // A lookup that misses leaves the set as it was: the number is still new afterwards.
+    expect(set.firstRowOf("+16045852332", 11)).toBeUndefined();
+  });
+
   it("firstRowOf: anything that is not E.164 is still tracked exactly", () => {
     const seen = new RecipientSet();
     expect(seen.firstRowOf("+0123", 1)).toBeUndefined();

@@ -16,7 +16,6 @@ import { JournalState } from "../../src/runner/send/journal-replay.js";
 import type { KeyHistory } from "../../src/runner/send/journal-replay.js";
 import { JournalWriter } from "../../src/runner/send/journal.js";
 import type { OutcomeEntry } from "../../src/runner/send/journal.js";
-import { hashNumber } from "../../src/runner/recipients.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError } from "../../src/errors.js";
@@ -294,11 +293,13 @@ function plainReplay(lines: readonly string[]): Map<string, KeyHistory & { lastO
   return keys;
 }
 
-/** Numbers whose hashes share a slot of the 1024-slot table: they probe past one another. */
+/**
+ * Numbers that differ in one digit, first or last: the key table scrambles them apart, and a
+ * table that did not would put them side by side.
+ */
 const collidingNumbers = ((): string[] => {
   const found: string[] = [];
-  const slot = hashNumber(16045550000) & 1023;
-  for (let n = 16045550000; found.length < 12; n++) if ((hashNumber(n) & 1023) === slot) found.push(`+${n}`);
+  for (let d = 0; d < 6; d++) found.push(`+1604555000${d}`, `+${d + 2}6045550000`);
   return found;
 })();
 

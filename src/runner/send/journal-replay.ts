@@ -12,7 +12,7 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, readSync } from "node:fs";
 import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
-import { e164Value, hashNumber } from "../recipients.js";
+import { e164Value, RecipientSet } from "../recipients.js";
 import { openJournalFile, parseJournalEntry } from "./journal.js";
 import type { AttemptResult, HeaderEntry, OutcomeEntry } from "./journal.js";
 
@@ -60,61 +60,38 @@ const INVALID_REQUEST = 32;
 const FILE_STRIDE = 2 ** 40;
 
 /**
- * Keys to dense ids. A campaign's keys are `<campaign>/<E.164 number>`: the number is kept as a
- * double in an open-addressing table of ids (4 bytes a slot, at most 70% full) with the numbers
- * beside them by id; any other key goes to a Map.
+ * Keys to dense ids. A campaign's keys are `<campaign>/<E.164 number>`: the number goes to a
+ * RecipientSet (the planner's duplicate table, about 10.5 bytes a number) with its id + 1 as its
+ * "row"; any other key to a Map.
  */
+const MAX_TABLE_ID = 2 ** 28 - 1;
+
 class KeyIds {
   private prefix: string | undefined;
-  private slots = new Uint32Array(1024);
-  private numbers = new Float64Array(1024);
-  private used = 0;
+  private readonly numbers = new RecipientSet();
   private readonly others = new Map<string, number>();
   size = 0;
 
   /** The key's id, or -1 (after adding it as the next id when `add`). */
   id(key: string, add: boolean): number {
-    const value = this.numberOf(key);
-    if (value === undefined) {
-      const id = this.others.get(key);
-      if (id !== undefined || !add) return id ?? -1;
-      this.others.set(key, this.size);
-      return this.size++;
-    }
-    const mask = this.slots.length - 1;
-    let slot = hashNumber(value) & mask;
-    for (;;) {
-      const entry = this.slots[slot]!;
-      if (entry === 0) break;
-      if (this.numbers[entry - 1] === value) return entry - 1;
-      slot = (slot + 1) & mask;
-    }
-    if (!add) return -1;
-    const id = this.size++;
-    if (id >= this.numbers.length) this.numbers = grow(this.numbers, id + 1);
-    this.numbers[id] = value;
-    this.slots[slot] = id + 1;
-    if (++this.used * 10 > this.slots.length * 7) this.rehash();
-    return id;
+    const number = this.numberOf(key);
+    const row = number === undefined ? undefined : this.numbers.rowOf(number);
+    if (row !== undefined) return row - 1;
+    const id = this.others.get(key);
+    if (id !== undefined || !add) return id ?? -1;
+    // The table keeps rows below 2^28 - 1: ids past that (268 million keys) go to the Map.
+    if (number !== undefined && this.size + 1 < MAX_TABLE_ID) this.numbers.firstRowOf(number, this.size + 1);
+    else this.others.set(key, this.size);
+    return this.size++;
   }
 
-  private numberOf(key: string): number | undefined {
+  /** The E.164 number of a key with the journal's prefix (the first key's), or undefined. */
+  private numberOf(key: string): string | undefined {
     const cut = key.lastIndexOf("/") + 1;
     this.prefix ??= key.slice(0, cut);
     if (cut !== this.prefix.length || !key.startsWith(this.prefix)) return undefined;
-    return e164Value(cut === 0 ? key : key.slice(cut));
-  }
-
-  private rehash(): void {
-    const slots = new Uint32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (const entry of this.slots) {
-      if (entry === 0) continue;
-      let slot = hashNumber(this.numbers[entry - 1]!) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = entry;
-    }
-    this.slots = slots;
+    const number = cut === 0 ? key : key.slice(cut);
+    return e164Value(number) === undefined ? undefined : number;
   }
 }
 
