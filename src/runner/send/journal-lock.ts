@@ -88,6 +88,9 @@ export function tryLock(journalPath: string): ReleaseLock | undefined {
     }
     try {
       db.pragma("locking_mode = EXCLUSIVE");
+      // Nothing is ever written: no rollback journal file beside the lock (a killed run would
+      // leave it behind).
+      db.pragma("journal_mode = MEMORY");
       db.exec("BEGIN EXCLUSIVE");
     } catch (e) {
       db.close();
