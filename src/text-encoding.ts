@@ -2,6 +2,7 @@
  * Finding bytes that are not UTF-8, and guessing what they are, for spec files (src/project) and
  * audience files (src/runner) alike.
  */
+import type { Diagnostic } from "./diagnostics.js";
 
 /** What bytes that are not UTF-8 most likely are, for the message. */
 export function likelyEncoding(data: Uint8Array): string {
@@ -57,4 +58,20 @@ export function notUtf8Position(data: Buffer): { line: number; column: number; b
     lineStart = at + 1;
   }
   return { line, column: data.toString("utf8", lineStart, bad).length, byte: data[bad]! };
+}
+
+/** A spec or config file that is not UTF-8 (saved by an editor in windows-1252, say), at its first bad byte. */
+export function notUtf8Diagnostic(bytes: Buffer, file: string): Diagnostic {
+  const at = notUtf8Position(bytes)!;
+  const position = { line: at.line, column: at.column };
+  const byte = `0x${at.byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  return {
+    code: "encoding-invalid",
+    severity: "error",
+    message: `The file is not UTF-8 (byte ${byte}); it looks like ${likelyEncoding(bytes)}`,
+    file,
+    path: [],
+    range: { start: position, end: position },
+    hint: "Save it as UTF-8",
+  };
 }

@@ -14,6 +14,7 @@ import type { Confinement } from "./confine.js";
 import { locateProblems, sortByPosition } from "./load.js";
 import { checkSchema } from "./schema-check.js";
 import { MAX_SPEC_BYTES, parseYamlSource } from "./yaml-source.js";
+import { notUtf8Diagnostic } from "../text-encoding.js";
 
 export const CONFIG_FILE_NAME = "msgc.config.yaml";
 
@@ -106,9 +107,7 @@ export async function loadConfig(opts: { cwd: string; configPath?: string }): Pr
     const why = read.problem === "not-a-file" ? "it is not a regular file" : read.code === "ENOENT" ? "it does not exist" : read.code;
     return { ...fallback, diagnostics: [wholeFile("file-unreadable", `Cannot read the config file ${configFile} (${why})`, file)] };
   }
-  if (!isUtf8(read.content)) {
-    return { ...fallback, diagnostics: [wholeFile("encoding-invalid", `The config file ${file} is not UTF-8; save it as UTF-8`, file)] };
-  }
+  if (!isUtf8(read.content)) return { ...fallback, diagnostics: [notUtf8Diagnostic(read.content, file)] };
   const source = read.content.toString("utf8");
 
   // An empty config file (or one with only comments) is a config with every default.

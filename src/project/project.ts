@@ -15,7 +15,7 @@ import { loadSpecSourceWithDeclaration, sortByPosition } from "./load.js";
 import type { DeclaredSpec, LoadedSpec } from "./load.js";
 import { confinement, projectRelative, readBoundedFile, realPathOf } from "./confine.js";
 import { MAX_SPEC_BYTES } from "./yaml-source.js";
-import { likelyEncoding, notUtf8Position } from "../text-encoding.js";
+import { notUtf8Diagnostic } from "../text-encoding.js";
 
 export type { LoadedSpec } from "./load.js";
 export { projectRelative } from "./confine.js";
@@ -110,7 +110,7 @@ async function readSpecFile(absPath: string, file: string, bounds: Bounds): Prom
     return { diagnostic: problem("path-outside-project", `The file is outside the project${describeConfinement(where)}`, file, START) };
   }
   const read = readBoundedFile(absPath, MAX_SPEC_BYTES);
-  if ("content" in read) return isUtf8(read.content) ? { source: read.content.toString("utf8") } : { diagnostic: notUtf8Problem(read.content, file) };
+  if ("content" in read) return isUtf8(read.content) ? { source: read.content.toString("utf8") } : { diagnostic: notUtf8Diagnostic(read.content, file) };
   if (read.problem === "too-large") {
     return {
       diagnostic: problem("file-too-large", `The file is ${read.bytes} bytes; msgc reads YAML files of at most ${MAX_SPEC_BYTES} bytes (1 MiB)`, file, START),
@@ -120,16 +120,6 @@ async function readSpecFile(absPath: string, file: string, bounds: Bounds): Prom
   return { diagnostic: problem("file-unreadable", `Cannot read the file (${why})`, file, START) };
 }
 
-/** A spec file that is not UTF-8 (saved by an editor in windows-1252, say), at its first bad byte. */
-function notUtf8Problem(bytes: Buffer, file: string): Diagnostic {
-  const at = notUtf8Position(bytes)!;
-  const position = { line: at.line, column: at.column };
-  const byte = `0x${at.byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  return {
-    ...problem("encoding-invalid", `The file is not UTF-8 (byte ${byte}); it looks like ${likelyEncoding(bytes)}`, file, { start: position, end: position }),
-    hint: "Save it as UTF-8",
-  };
-}
 
 function lineOf(spec: LoadedSpec): number {
   return (spec.locate(["name"])?.start.line ?? 0) + 1;

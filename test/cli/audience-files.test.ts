@@ -98,6 +98,25 @@ describe("where audience problems point", () => {
 });
 
 describe("spec files that are not UTF-8", () => {
+  it("a config file saved in windows-1252 is one error at its first bad byte", () => {
+    const dir = makeProject({ "msgc.config.yaml": Buffer.concat([Buffer.from("businessId: caf"), Buffer.from([0xe9]), Buffer.from("\n")]), "specs/messages/hi.yaml": MESSAGE });
+    made.push(dir);
+    const r = msgc(["validate", "--format", "json"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect((JSON.parse(r.stdout) as { diagnostics: unknown[] }).diagnostics).toEqual([
+      {
+        file: "msgc.config.yaml",
+        line: 1,
+        column: 16,
+        severity: "error",
+        code: "encoding-invalid",
+        message: "The file is not UTF-8 (byte 0xE9); it looks like windows-1252 (Excel on Windows)",
+        hint: "Save it as UTF-8",
+      },
+    ]);
+  });
+
+
   it("a spec saved in windows-1252 is an error at the line and column of the first bad byte", () => {
     const message = Buffer.concat([Buffer.from(MESSAGE.replace("Hi {{first_name}}!", "Salut {{first_name}}, ")), Buffer.from([0xe7, 0x61])]);
     const dir = makeProject({ "msgc.config.yaml": "specs: specs\n", "specs/messages/hi.yaml": message });
