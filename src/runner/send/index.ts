@@ -849,7 +849,7 @@ class Run {
   /** One request for one recipient; says whether it is done, or goes again now or after a backoff. */
   private async attempt(state: Attempting): Promise<"done" | "again-now" | "again-later"> {
     const { item } = state;
-    const request = state.form === "session" ? item.session : item.template;
+    const request = state.form === "session" ? (item.sms ?? item.session) : item.template;
     if (!request) throw new Error(`plan item ${item.key} has no ${state.form} form`);
     const journal = this.ctx.journal;
     if (journal) {
