@@ -8,7 +8,7 @@ import type { Diagnostic, DiagnosticCode } from "../diagnostics.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { Channel, PlanItem, WindowMode } from "./plan.js";
 import { renderMessage, type CompiledMessage, type RenderInput } from "./message.js";
-import type { SmsInfo } from "./sms.js";
+import { describeLookalikes, type SmsInfo } from "./sms.js";
 import { normalizePhone } from "./phone.js";
 import { checkPartialValues, checkVarValues, type VarValue } from "./vars.js";
 import { formatPath } from "./words.js";
@@ -190,7 +190,11 @@ export function compileRow(
     });
     return { number, diagnostics: problems };
   }
-  return rendered.sms ? { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS, sms: rendered.sms } : { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS };
+  if (!rendered.sms) return { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS };
+  if (!rendered.sms.lookalikes) return { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS, sms: rendered.sms };
+  // A warning per row; the campaign pass reports them as one.
+  const lookalike: Diagnostic = { ...rowProblem(campaign, rowNumber, "sms-unicode-lookalike", describeLookalikes(rendered.sms)), severity: "warning" };
+  return { item: rendered.item, number, diagnostics: [lookalike], sms: rendered.sms };
 }
 
 function columnOf(campaign: CompiledCampaign, variable: string): string {
