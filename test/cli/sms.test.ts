@@ -6,6 +6,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, makeProject, msgc, STACK_TRACE } from "./helpers.js";
+import { PICKUP_CAMPAIGN } from "../sms/specs.js";
 
 beforeAll(ensureBuilt, 120_000);
 
@@ -28,13 +29,7 @@ sms:
   maxSegments: 2
 `;
 
-const CAMPAIGN = `kind: Campaign
-name: pickup-day
-message: pickup
-audience:
-  file: ../audiences/pickup.csv
-  channel: channel
-`;
+const CAMPAIGN = PICKUP_CAMPAIGN;
 
 function project(audience: string, files: Record<string, string> = {}): string {
   const dir = makeProject({

@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, sourcesOf, writeReport } from "../common.js";
+import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, smsPart, sourcesOf, writeReport } from "../common.js";
 import { diagnosticToJson } from "../../diagnostics.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors, isError } from "../../diagnostics.js";
@@ -227,7 +227,7 @@ function confirmer(io: CliIo, yes: boolean, preflight: () => void, signal: Abort
         signal.addEventListener("abort", cancel, { once: true });
         rl.once("SIGINT", cancel);
         rl.once("close", () => resolveAnswer(""));
-        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer);
+        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"}${smsPart(info.sms)} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer);
       });
       return /^y(es)?$/i.test(answer.trim());
     } finally {
@@ -332,6 +332,7 @@ export const run: CommandHandler = async (args, io) => {
     let planNdjson: SendOptions["planNdjson"];
     let preflight = (): void => undefined;
     let campaignRate: number | undefined;
+    let smsTotals: SendOptions["smsTotals"];
     let journal: string;
     let singleSend: { recipient: string } | undefined;
     if (values.sandbox && values.journal === undefined) tempJournalDir = mkdtempSync(join(tmpdir(), "msgc-sandbox-journal-"));
@@ -343,6 +344,7 @@ export const run: CommandHandler = async (args, io) => {
       // sends, reads the same plan again and has nothing new to say.
       planNdjson = () => planCampaignNdjson(project, name, { stats, onDiagnostic: (d) => diagnostics.push(d) });
       plan = () => planCampaign(project, name, { onDiagnostic: () => undefined });
+      smsTotals = () => stats.sms;
       preflight = () => {
         if (stats.aborted || diagnostics.some((d) => isError(d) && d.row === undefined)) {
           throw new SpecProblems();
@@ -377,6 +379,7 @@ export const run: CommandHandler = async (args, io) => {
       summary = await send({
         plan,
         ...(planNdjson ? { planNdjson } : {}),
+        ...(smsTotals ? { smsTotals } : {}),
         campaign: name,
         baseUrl: target.baseUrl,
         businessId: target.businessId,

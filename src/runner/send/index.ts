@@ -39,6 +39,7 @@ import { ReportWriter } from "./report.js";
 import type { RecipientReport, RecipientStatus } from "./report.js";
 import { createTransport, sendsKeyInClear } from "./transport.js";
 import type { Transport } from "./transport.js";
+import type { SmsTotals } from "../sms-totals.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
 export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
@@ -64,6 +65,8 @@ export interface ConfirmInfo {
   /** Host (and port) of the target; never the key. */
   host: string;
   dryRun: boolean;
+  /** Recipients by channel and SMS segments, when the message has an sms form. */
+  sms?: SmsTotals;
 }
 
 export interface ProgressSnapshot {
@@ -104,6 +107,11 @@ export interface SendOptions {
    * request leaves sooner. The plan hash is the same either way.
    */
   planNdjson?: () => AsyncIterable<Uint8Array>;
+  /**
+   * The campaign's SMS totals, read once the plan has been gone through (before the
+   * confirmation): shown in the confirmation, the summary and the report.
+   */
+  smsTotals?: () => SmsTotals | undefined;
   /** The campaign (or message) name: journal header, summary, confirmation. */
   campaign: string;
   baseUrl: string;
@@ -167,6 +175,10 @@ export interface SendSummary {
   planHash: string;
   /** Plan items in this shard. */
   total: number;
+  /** The whole campaign's recipients by channel and SMS segments, when the message has an sms form. */
+  sms?: SmsTotals;
+  /** Of `forms.session`, the SMS items (they go to the session endpoint). */
+  smsItems?: number;
   sent: number;
   failed: number;
   /** Failed recipients by error code (the API's `code`, `HTTP_<status>`, or a network code). */
@@ -469,10 +481,12 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     const scan = await scanPlan(options, replay, choices);
     summary.planHash = scan.planHash;
     summary.total = scan.inShard;
+    const sms = options.smsTotals?.();
+    if (sms) summary.sms = sms;
     if (replay) checkReplayedHeaders(replay, { campaign: options.campaign, journalPath: journalPath!, shard: shardLabel, origin, businessId: options.businessId, planHash: scan.planHash, force: options.force === true });
 
     if (options.confirm) {
-      const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target, dryRun });
+      const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target, dryRun, ...(sms ? { sms } : {}) });
       if (!ok) {
         // Every recipient is in one number: what the journal settles, as it settles it.
         summary.cancelled = true;
@@ -818,6 +832,7 @@ class Run {
     };
     if (this.options.dryRun) {
       this.summary.forms[state.form]++;
+      if (item.sms) this.summary.smsItems = (this.summary.smsItems ?? 0) + 1;
       this.record(item.key, state.form, "dry-run", { ...state, lastErrorCode: null }, {});
       return;
     }
