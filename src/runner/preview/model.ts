@@ -264,6 +264,37 @@ export function renderTemplate(body: SendTemplateBody, opts: RenderOptions): Tem
   return view;
 }
 
+/** `SMS · 2 segments · GSM-7 · 187 characters` */
+export function smsCostLine(view: SmsView): string {
+  return `SMS · ${view.segments} segment${view.segments === 1 ? "" : "s"} · ${view.encoding} · ${view.characters} character${view.characters === 1 ? "" : "s"}`;
+}
+
+/** `UCS-2 because of: ’ (U+2019), 🙂 (U+1F642)`, when the text is UCS-2. */
+export function ucs2Note(view: SmsView): string | undefined {
+  if (view.ucs2.length === 0) return undefined;
+  const shown = view.ucs2.slice(0, 10).map((c) => `${c} (${[...c].map((p) => `U+${p.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join(" ")})`);
+  return `UCS-2 because of: ${shown.join(", ")}${view.ucs2.length > 10 ? ` and ${view.ucs2.length - 10} more` : ""}`;
+}
+
+/** The text cut where the characters that forced UCS-2 are, so that renderers can mark them. */
+export function smsPieces(view: SmsView): Array<{ text: string; ucs2: boolean }> {
+  if (view.ucs2.length === 0) return [{ text: view.text, ucs2: false }];
+  const culprits = new Set(view.ucs2);
+  const pieces: Array<{ text: string; ucs2: boolean }> = [];
+  for (const char of view.text) {
+    const ucs2 = culprits.has(char);
+    const last = pieces.at(-1);
+    if (last && last.ucs2 === ucs2) last.text += char;
+    else pieces.push({ text: char, ucs2 });
+  }
+  return pieces;
+}
+
+/** What goes out, in words: `the SMS` or `the session form`. */
+export function sentWhat(message: RenderedMessage): string {
+  return message.sms ? "the SMS" : `the ${message.form} form`;
+}
+
 function renderSms(body: SendSmsBody, opts: RenderOptions): SmsView {
   const count = countSegments(body.message.text);
   const view: SmsView = {
