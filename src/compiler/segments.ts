@@ -26,11 +26,20 @@ for (const c of GSM_BASIC) SEPTETS[c.charCodeAt(0)] = 1;
 for (const c of GSM_EXTENDED) SEPTETS[c.charCodeAt(0)] = 2;
 
 /**
- * Code units that may join the next or the previous one into a grapheme (marks, joiners,
- * variation selectors, Hangul jamo, prepended and spacing marks), or that are half of a pair:
- * texts with one go to the library, which knows the grapheme rules.
+ * BMP code units that may join the next or the previous one into a grapheme (marks, joiners,
+ * variation selectors, Hangul jamo and syllables, prepended and spacing marks), and lone
+ * surrogates: texts with one go to the library, which knows the grapheme rules.
  */
-const MAY_JOIN = /[\p{M}\p{Cf}\p{Cn}\p{Co}\u1100-\u11FF\uA960-\uA97F\uAC00-\uDFFF\u0E33\u0EB3\uFF9E\uFF9F\u{10000}-\u{10FFFF}]/u;
+const MAY_JOIN = /[\p{M}\p{Cf}\p{Cn}\p{Co}\u1100-\u11FF\uA960-\uA97F\uAC00-\uDFFF\u0E33\u0EB3\uFF9E\uFF9F]/u;
+
+/**
+ * An astral code point that is a grapheme of its own: the emoji and symbol blocks, less the
+ * regional indicators (they pair into flags) and the skin-tone modifiers (they join the emoji
+ * before them). Anything else astral goes to the library.
+ */
+function isLoneAstral(cp: number): boolean {
+  return cp >= 0x1f000 && cp <= 0x1faff && !(cp >= 0x1f1e6 && cp <= 0x1f1ff) && !(cp >= 0x1f3fb && cp <= 0x1f3ff);
+}
 
 const GSM_SINGLE = 160;
 const GSM_PART = 153;
@@ -81,11 +90,37 @@ export function countFast(text: string): SegmentCount | undefined {
 }
 
 function countUcs2(text: string): SegmentCount | undefined {
-  // Whatever the graphemes, a text that fits one segment's 140 bytes is one segment; beyond
-  // that a grapheme of several code units could straddle a boundary.
-  if (MAY_JOIN.test(text)) return undefined;
   const units = text.length;
-  return { segments: units <= UCS2_SINGLE ? 1 : Math.ceil(units / UCS2_PART), encoding: "UCS-2", characters: units };
+  let pairs = 0;
+  for (let i = 0; i < units; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xd800 || code > 0xdbff) continue;
+    const cp = text.codePointAt(i) as number;
+    if (cp <= 0xffff || !isLoneAstral(cp)) return undefined;
+    pairs++;
+    i++;
+  }
+  // The pairs were checked above; what is left must not join (MAY_JOIN sees pairs as one code
+  // point, outside its class, and a lone surrogate inside it).
+  if (MAY_JOIN.test(text)) return undefined;
+  const characters = units - pairs;
+  // Whatever the graphemes, a text that fits one segment's 140 bytes is one segment.
+  if (units <= UCS2_SINGLE) return { segments: 1, encoding: "UCS-2", characters };
+  if (pairs === 0) return { segments: Math.ceil(units / UCS2_PART), encoding: "UCS-2", characters };
+  // A pair is never split: pack greedily.
+  let segments = 1;
+  let used = 0;
+  for (let i = 0; i < units; i++) {
+    const code = text.charCodeAt(i);
+    const size = code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+    if (used + size > UCS2_PART) {
+      segments++;
+      used = 0;
+    }
+    used += size;
+    i += size - 1;
+  }
+  return { segments, encoding: "UCS-2", characters };
 }
 
 /** The GSM-7 look-alikes that switch a text to UCS-2 for nothing a reader would notice. */

@@ -191,7 +191,7 @@ describe("msgc validate", () => {
     const r = msgc(["validate", "--format", "json"], { cwd: goodProject("tel,first_name,order_id\n+16045852331,Ana,10001\n") });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).diagnostics).toEqual([
-      { file: "specs/audiences/spring.csv", severity: "error", code: "audience-missing-column", message: 'The header of specs/audiences/spring.csv has no column "phone"', hint: 'The header has: "tel", "first_name", "order_id"' },
+      { file: "specs/audiences/spring.csv", severity: "error", code: "audience-missing-column", message: 'The header of specs/audiences/spring.csv has no column "phone"', hint: 'The header has: "tel", "first_name", "order_id"; name the column with audience.phone in the campaign' },
     ]);
   });
 

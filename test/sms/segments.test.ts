@@ -4,7 +4,7 @@ import { countFast, countSegments, countWithLibrary, lookalikesOnly } from "../.
 
 const basic = "abcXYZ019 @£$_ΔΩ!?\n\r.,'\"";
 const extended = "[]{}|^~€\\\f";
-const ucs2 = "’“”–—…\u00a0éÇçñ中文Яж🙂👍🏽é\u0301\u200d가각\u1100\u11a8";
+const ucs2 = "’“”–—…\u00a0éÇçñ中文Яж🙂👍🏽é\u0301\u200d가각\u1100\u11a8🌷🫠🇫🇷👩‍💻\ufe0f🀄𝄞";
 
 function textFrom(alphabet: string, maxLength: number): fc.Arbitrary<string> {
   const chars = [...alphabet];
@@ -35,6 +35,7 @@ describe("countSegments", () => {
       textFrom(basic, 400),
       textFrom(basic + extended, 400),
       textFrom(basic + extended + ucs2, 250),
+      textFrom("я🙂🌷a", 200),
       fc.string({ unit: "binary", maxLength: 200 }),
       fc.string({ unit: "grapheme", maxLength: 150 }),
     );
@@ -51,6 +52,7 @@ describe("countSegments", () => {
     expect(countFast("Hi Ana! Your order is ready at Main St. Reply STOP to opt out.")).toBeDefined();
     expect(countFast("Привет, Анна! Ваш заказ готов.")).toBeDefined();
     expect(countFast("{code} is your code €")).toBeDefined();
+    expect(countFast("Zoë 🌷 " + "я".repeat(80) + " 🙂")).toBeDefined();
   });
 });
 
