@@ -48,6 +48,12 @@ describe("countSegments", () => {
     );
   });
 
+  it("a huge text that needs the grapheme rules is counted without the library (no quadratic time)", () => {
+    const text = "👍🏽".repeat(50_000);
+    expect(countFast(text)).toBeUndefined();
+    expect(countSegments(text)).toEqual({ segments: Math.ceil(200_000 / 66), encoding: "UCS-2", characters: 100_000 });
+  });
+
   it("common texts take the fast path", () => {
     expect(countFast("Hi Ana! Your order is ready at Main St. Reply STOP to opt out.")).toBeDefined();
     expect(countFast("Привет, Анна! Ваш заказ готов.")).toBeDefined();
