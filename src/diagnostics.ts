@@ -84,6 +84,11 @@ export const DIAGNOSTIC_CODES = [
   "too-many-body-params",
   "template-param-invalid",
   "callback-data-too-large",
+  // SMS (checked on rendered text)
+  "channel-needs-form",
+  "sms-text-empty",
+  "sms-too-many-segments",
+  "sms-unicode-lookalike",
   // audiences
   "audience-not-found",
   "audience-unreadable",

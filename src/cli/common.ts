@@ -10,6 +10,7 @@ import { formatDiagnosticsGithub, formatDiagnosticsJson, formatDiagnosticsText, 
 import { loadProject } from "../project/project.js";
 import type { Project } from "../project/project.js";
 import type { CliIo } from "./io.js";
+import { describeSmsTotals, type SmsTotals } from "../runner/sms-totals.js";
 import { UsageError } from "./io.js";
 
 export type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
@@ -184,6 +185,11 @@ export function writeReport(io: CliIo, input: ReportInput): void {
       return;
     }
   }
+}
+
+/** ` (2 WhatsApp, 3 SMS (4 segments, 1 UCS-2))` after the recipients, when there are SMS totals. */
+export function smsPart(totals: SmsTotals | undefined): string {
+  return totals ? ` (${describeSmsTotals(totals)})` : "";
 }
 
 export function plural(n: number, word: string): string {

@@ -6,11 +6,14 @@ import { diagnosticLocation, diagnosticToJson } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { markdownCode, markdownText, visibleControls } from "../runner/preview/escape.js";
 import stringWidth from "string-width";
+import type { SmsTotals } from "../runner/sms-totals.js";
 
 export interface DiagnosticSummary {
   specs: number;
   errors: number;
   warnings: number;
+  /** A campaign's SMS totals, when a message has an sms form. */
+  sms?: SmsTotals;
 }
 
 const ANSI = {
@@ -123,7 +126,7 @@ export function formatDiagnosticsJson(diagnostics: readonly Diagnostic[], summar
   return JSON.stringify({
     ok,
     diagnostics: diagnostics.map(diagnosticToJson),
-    summary: { specs: summary.specs, errors: summary.errors, warnings: summary.warnings },
+    summary: { specs: summary.specs, errors: summary.errors, warnings: summary.warnings, ...(summary.sms ? { sms: summary.sms } : {}) },
   });
 }
 

@@ -6,8 +6,9 @@
 import { posix } from "node:path";
 import type { Diagnostic, DiagnosticCode } from "../diagnostics.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
-import type { PlanItem, WindowMode } from "./plan.js";
+import type { Channel, PlanItem, WindowMode } from "./plan.js";
 import { renderMessage, type CompiledMessage, type RenderInput } from "./message.js";
+import { describeLookalikes, type SmsInfo } from "./sms.js";
 import { normalizePhone } from "./phone.js";
 import { checkPartialValues, checkVarValues, type VarValue } from "./vars.js";
 import { formatPath } from "./words.js";
@@ -18,6 +19,9 @@ export interface CompiledCampaign {
   campaignName: string;
   message: CompiledMessage;
   window: WindowMode;
+  /** The campaign's channel, else the message's; a row's `audience.channel` cell overrides it. */
+  channel: Channel;
+  channelColumn?: string;
   sender?: string;
   /** Project-relative POSIX path of the audience file: the `file` of row diagnostics. */
   audienceFile: string;
@@ -44,6 +48,12 @@ export function compileCampaign(
     diagnostics.push({ code, severity, message: text, file, path });
   };
   const window = spec.window ?? message.window;
+  const channel = spec.channel ?? message.channel;
+  if (channel === "sms" && !message.hasSms) {
+    report("channel-needs-form", `channel is sms but message ${message.name} has no sms form`, ["channel"]);
+  } else if (spec.channel === "whatsapp" && !message.hasSession && !message.hasTemplate) {
+    report("channel-needs-form", `channel is whatsapp but message ${message.name} has only an sms form`, ["channel"]);
+  }
   if (spec.window === "session" && !message.hasSession) {
     report("window-needs-session", `window is session but message ${message.name} has no session form`, ["window"]);
   } else if (spec.window === "template" && !message.hasTemplate) {
@@ -66,6 +76,7 @@ export function compileCampaign(
     campaignName: spec.campaignName ?? spec.name,
     message,
     window,
+    channel,
     audienceFile: opts.audienceFile ?? posix.normalize(posix.join(posix.dirname(file), spec.audience.file)),
     phoneColumn: spec.audience.phone ?? "phone",
     columns: message.vars.names.map((variable) => [variable, renames[variable] ?? variable] as const),
@@ -76,6 +87,7 @@ export function compileCampaign(
   if (sender !== undefined) campaign.sender = sender;
   if (spec.audience.locale !== undefined) campaign.localeColumn = spec.audience.locale;
   if (spec.audience.lastInboundAt !== undefined) campaign.lastInboundAtColumn = spec.audience.lastInboundAt;
+  if (spec.audience.channel !== undefined) campaign.channelColumn = spec.audience.channel;
   return { campaign, diagnostics };
 }
 
@@ -105,7 +117,7 @@ export function compileRow(
   row: Record<string, unknown>,
   rowNumber: number,
   opts: { fromStrings: boolean },
-): { item?: PlanItem; number?: string; diagnostics: Diagnostic[] } {
+): { item?: PlanItem; number?: string; diagnostics: Diagnostic[]; sms?: SmsInfo } {
   let diagnostics: Diagnostic[] | undefined;
 
   const phone = row[campaign.phoneColumn];
@@ -132,6 +144,21 @@ export function compileRow(
     }
   }
 
+  let channel = campaign.channel;
+  const channelColumn = campaign.channelColumn;
+  if (channelColumn !== undefined) {
+    const value = row[channelColumn];
+    if (!isAbsent(value)) {
+      const text = typeof value === "string" ? value.trim() : String(value);
+      if (text === "whatsapp" || text === "sms") channel = text;
+      else (diagnostics ??= []).push(rowProblem(campaign, rowNumber, "audience-row-invalid", `${channelColumn} ${JSON.stringify(value)} is not a channel: whatsapp or sms`, channelColumn));
+    }
+  }
+  if (channel === "sms" ? !campaign.message.hasSms : !campaign.message.hasSession && !campaign.message.hasTemplate) {
+    const problem = `channel is ${channel} but message ${campaign.message.name} has no ${channel === "sms" ? "sms" : "session or template"} form`;
+    (diagnostics ??= []).push(rowProblem(campaign, rowNumber, "channel-needs-form", problem, channelColumn));
+  }
+
   const message = campaign.message;
   const checked = checkVarValues(message.vars, row, opts.fromStrings, { columns: campaign.varColumns, fallback: campaign.constants });
   for (const problem of checked.problems) {
@@ -148,6 +175,7 @@ export function compileRow(
     lastInboundAt,
     campaignName: campaign.campaignName,
     window: campaign.window,
+    channel,
   };
   if (campaign.localeColumn !== undefined) {
     const locale = row[campaign.localeColumn];
@@ -162,7 +190,11 @@ export function compileRow(
     });
     return { number, diagnostics: problems };
   }
-  return { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS };
+  if (!rendered.sms) return { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS };
+  if (!rendered.sms.lookalikes) return { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS, sms: rendered.sms };
+  // A warning per row; the campaign pass reports them as one.
+  const lookalike: Diagnostic = { ...rowProblem(campaign, rowNumber, "sms-unicode-lookalike", describeLookalikes(rendered.sms)), severity: "warning" };
+  return { item: rendered.item, number, diagnostics: [lookalike], sms: rendered.sms };
 }
 
 function columnOf(campaign: CompiledCampaign, variable: string): string {

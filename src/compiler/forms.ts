@@ -45,7 +45,7 @@ export interface CompileContext {
 /** Maps a path relative to the form to the spec path it came from (base or locale override). */
 export type Origin = (relative: JsonPath) => JsonPath;
 
-interface Field {
+export interface Field {
   path: JsonPath;
   text: CompiledText;
   check: Check | undefined;
@@ -88,7 +88,7 @@ export class FieldRenderError extends Error {
   }
 }
 
-function renderText(f: Field, rc: RenderContext): string {
+export function renderText(f: Field, rc: RenderContext): string {
   try {
     return f.text.render(rc.values, rc.locale);
   } catch (cause) {
@@ -96,7 +96,7 @@ function renderText(f: Field, rc: RenderContext): string {
   }
 }
 
-function render(f: Field, rc: RenderContext): string {
+export function render(f: Field, rc: RenderContext): string {
   const value = renderText(f, rc);
   if (!f.text.literal && f.check) f.check(value, f.path, rc.report);
   return value;
@@ -112,7 +112,7 @@ function renderOptional(f: Field | undefined, rc: RenderContext): string | undef
 }
 
 /** Fields that failed to compile make the whole form unusable; a builder is only made if all did. */
-class Fields {
+export class Fields {
   ok = true;
   constructor(private readonly cc: CompileContext) {}
   required(source: string, path: JsonPath, label: string, ...checks: Check[]): Field {
@@ -391,7 +391,7 @@ function compileButtonsHeader(header: Session["header"], origin: Origin, cc: Com
 }
 
 /** callbackData is any JSON; its strings are templates too. */
-function compileCallbackData(data: unknown, path: JsonPath, cc: CompileContext, fields: Fields): ((rc: RenderContext) => unknown) | undefined {
+export function compileCallbackData(data: unknown, path: JsonPath, cc: CompileContext, fields: Fields): ((rc: RenderContext) => unknown) | undefined {
   if (data === undefined) return undefined;
   let dynamic = false;
   const build = (value: unknown, at: JsonPath): ((rc: RenderContext) => unknown) => {

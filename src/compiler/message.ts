@@ -3,11 +3,12 @@
  * rendered per sample or recipient into plan items.
  */
 import type { Diagnostic, DiagnosticCode, JsonPath } from "../diagnostics.js";
-import type { MessageSpec, Session, TemplateOverride } from "../types/message.generated.js";
+import type { MessageSpec, Session, SmsOverride, TemplateOverride } from "../types/message.generated.js";
 import {
   RECIPIENT_PLACEHOLDER,
   SESSION_PATH,
   TEMPLATE_PATH,
+  type Channel,
   type PlanItem,
   type SendMessageBody,
   type SendTemplateBody,
@@ -17,6 +18,7 @@ import { compileSession, compileTemplate, FieldRenderError, type CompileContext,
 import { HelperError } from "./helpers.js";
 import { MissingValueError, type VarInfo } from "./interpolation.js";
 import { mergeOverride, originIn } from "./locales.js";
+import { compileSms, describeLookalikes, smsBody, type SmsBuilder, type SmsInfo } from "./sms.js";
 import { checkVarValues, compileVars, isOptional, type CompiledVars, type VarProblem, type VarValue } from "./vars.js";
 import { formatPath } from "./words.js";
 
@@ -27,6 +29,7 @@ interface Variant {
   locale: string | null;
   session?: SessionBuilder;
   template?: TemplateBuilder;
+  sms?: SmsBuilder;
   /** Locale for the helpers when the recipient has none: the template language. */
   defaultLocale: string | undefined;
 }
@@ -36,8 +39,11 @@ export interface CompiledMessage {
   file: string;
   spec: MessageSpec;
   window: WindowMode;
+  /** The message's channel: its `channel`, else whatsapp when it has a WhatsApp form. */
+  channel: Channel;
   hasSession: boolean;
   hasTemplate: boolean;
+  hasSms: boolean;
   /** @internal */
   vars: CompiledVars;
   /** @internal base first, then each locale in spec order */
@@ -58,6 +64,15 @@ export interface RenderInput {
   campaignName?: string;
   sender?: string;
   window?: WindowMode;
+  /** The row's or campaign's channel; the message's by default. */
+  channel?: Channel;
+}
+
+/** A rendered send, with what its SMS costs when it is one. */
+export interface RenderResult {
+  item?: PlanItem;
+  diagnostics: Diagnostic[];
+  sms?: SmsInfo;
 }
 
 function diagnostic(code: DiagnosticCode, message: string, file: string, path: JsonPath, severity: Diagnostic["severity"] = "error"): Diagnostic {
@@ -70,8 +85,15 @@ export function compileMessage(spec: MessageSpec, file: string): { message?: Com
   const compiledVars = compileVars(spec.vars, file);
   diagnostics.push(...compiledVars.diagnostics);
 
-  if (!spec.session && !spec.template) {
+  if (!spec.session && !spec.template && !spec.sms) {
     diagnostics.push(diagnostic("missing-content", "A message needs a session form, a template form, or both", file, []));
+  }
+  const hasWhatsApp = spec.session !== undefined || spec.template !== undefined;
+  const channel: Channel = spec.channel ?? (hasWhatsApp || !spec.sms ? "whatsapp" : "sms");
+  if (spec.channel === "sms" && !spec.sms) {
+    diagnostics.push(diagnostic("channel-needs-form", "channel is sms but the message has no sms form", file, ["channel"]));
+  } else if (spec.channel === "whatsapp" && !hasWhatsApp && spec.sms) {
+    diagnostics.push(diagnostic("channel-needs-form", "channel is whatsapp but the message has only an sms form", file, ["channel"]));
   }
   const window = spec.window ?? (spec.session && spec.template ? "auto" : spec.session ? "session" : "template");
   if (spec.window === "session" && !spec.session) {
@@ -89,11 +111,12 @@ export function compileMessage(spec: MessageSpec, file: string): { message?: Com
   for (const [name, def] of compiledVars.vars.defs) varInfo.set(name, { optional: isOptional(def) });
   const cc: CompileContext = { file, vars: varInfo, diagnostics, textCache: new Map(), used: new Set() };
 
-  const variants: Variant[] = [compileVariant(spec.session, spec.template, null, (form) => (rel) => [form, ...rel], cc)];
+  const variants: Variant[] = [compileVariant(spec.session, spec.template, spec.sms, null, (form) => (rel) => [form, ...rel], cc)];
   for (const [locale, override] of Object.entries(spec.locales ?? {})) {
-    const base: Array<["session" | "template", unknown]> = [
+    const base: Array<["session" | "template" | "sms", unknown]> = [
       ["session", spec.session],
       ["template", spec.template],
+      ["sms", spec.sms],
     ];
     for (const [form, baseForm] of base) {
       if (override[form] !== undefined && baseForm === undefined) {
@@ -104,8 +127,9 @@ export function compileMessage(spec: MessageSpec, file: string): { message?: Com
     }
     const session = spec.session && mergeOverride(spec.session, override.session) as Session;
     const template = spec.template && (mergeOverride(spec.template, override.template) as TemplateOverride);
-    const origins = (form: "session" | "template"): Origin => (rel) => originIn(override[form], rel, [form], ["locales", locale, form]);
-    variants.push(compileVariant(session, template, locale, origins, cc));
+    const sms = spec.sms && (mergeOverride(spec.sms, override.sms) as SmsOverride);
+    const origins = (form: "session" | "template" | "sms"): Origin => (rel) => originIn(override[form], rel, [form], ["locales", locale, form]);
+    variants.push(compileVariant(session, template, sms, locale, origins, cc));
   }
 
   const deduped = dedupe(diagnostics);
@@ -124,8 +148,10 @@ export function compileMessage(spec: MessageSpec, file: string): { message?: Com
     file,
     spec,
     window,
+    channel,
     hasSession: spec.session !== undefined,
     hasTemplate: spec.template !== undefined,
+    hasSms: spec.sms !== undefined,
     vars: compiledVars.vars,
     variants,
     variantCache: new Map(),
@@ -136,8 +162,9 @@ export function compileMessage(spec: MessageSpec, file: string): { message?: Com
 function compileVariant(
   session: Session | undefined,
   template: TemplateOverride | undefined,
+  sms: SmsOverride | undefined,
   locale: string | null,
-  origins: (form: "session" | "template") => Origin,
+  origins: (form: "session" | "template" | "sms") => Origin,
   cc: CompileContext,
 ): Variant {
   const variant: Variant = { locale, defaultLocale: template?.language };
@@ -148,6 +175,10 @@ function compileVariant(
   if (template) {
     const builder = compileTemplate(template, origins("template"), cc);
     if (builder) variant.template = builder;
+  }
+  if (sms) {
+    const builder = compileSms(sms, origins("sms"), cc);
+    if (builder) variant.sms = builder;
   }
   return variant;
 }
@@ -179,11 +210,11 @@ function variantFor(message: CompiledMessage, locale: string | null | undefined)
 }
 
 /** Render one send: the forms its window may need, with every limit checked on the result. */
-export function renderMessage(message: CompiledMessage, input: RenderInput): { item?: PlanItem; diagnostics: Diagnostic[] } {
+export function renderMessage(message: CompiledMessage, input: RenderInput): RenderResult {
   return renderVariant(message, variantFor(message, input.locale), input);
 }
 
-function renderVariant(message: CompiledMessage, variant: Variant, input: RenderInput): { item?: PlanItem; diagnostics: Diagnostic[] } {
+function renderVariant(message: CompiledMessage, variant: Variant, input: RenderInput): RenderResult {
   let diagnostics: Diagnostic[] | undefined;
   const file = message.file;
   const rc: BodyContext = {
@@ -194,6 +225,7 @@ function renderVariant(message: CompiledMessage, variant: Variant, input: Render
       (diagnostics ??= []).push({ code, severity: "error", message: text, file, path });
     },
   };
+  if ((input.channel ?? message.channel) === "sms") return renderSms(message, variant, input, rc, () => diagnostics);
   const window = input.window ?? message.window;
   const item: PlanItem = { key: input.key, spec: input.spec, window, lastInboundAt: input.lastInboundAt ?? null };
   try {
@@ -203,6 +235,25 @@ function renderVariant(message: CompiledMessage, variant: Variant, input: Render
     rc.report(...renderFailure(error, message));
   }
   return diagnostics ? { diagnostics } : { item, diagnostics: [] };
+}
+
+/** An SMS item: no window, no template fallback; the sms form only. */
+function renderSms(message: CompiledMessage, variant: Variant, input: RenderInput, rc: BodyContext, collected: () => Diagnostic[] | undefined): RenderResult {
+  if (!variant.sms) {
+    rc.report("channel-needs-form", `channel is sms but message ${message.name} has no sms form`, []);
+    return { diagnostics: collected() ?? [] };
+  }
+  const item: PlanItem = { key: input.key, spec: input.spec, channel: "sms" };
+  let info: SmsInfo | undefined;
+  try {
+    const rendered = smsBody(variant.sms, rc, input);
+    item.sms = { method: "POST", path: SESSION_PATH, body: rendered.body };
+    info = rendered.info;
+  } catch (error) {
+    rc.report(...renderFailure(error, message));
+  }
+  const diagnostics = collected();
+  return diagnostics || !info ? { diagnostics: diagnostics ?? [] } : { item, diagnostics: [], sms: info };
 }
 
 function renderFailure(error: unknown, message: CompiledMessage): [DiagnosticCode, string, JsonPath] {
@@ -281,16 +332,35 @@ export function compileSamples(message: CompiledMessage): { items: PlanItem[]; d
       lastInboundAt: null,
     };
     message.variants.forEach((variant, index) => {
-      const rendered = renderVariant(message, variant, { ...input, locale: variant.locale });
       const context = variant.locale ? `sample ${sample}, locale ${variant.locale}` : `sample ${sample}`;
-      for (const d of rendered.diagnostics) diagnostics.push({ ...d, message: `${d.message} (${context})` });
-      if (index === 0 && rendered.item) {
-        // The base item carries no locale: the helpers format with the template language.
-        items.push(rendered.item);
+      // Every form is checked on every sample; the item is the one of the message's channel.
+      for (const channel of sampleChannels(message)) {
+        const rendered = renderVariant(message, variant, { ...input, locale: variant.locale, channel });
+        for (const d of rendered.diagnostics) diagnostics.push({ ...d, message: `${d.message} (${context})` });
+        if (rendered.sms?.lookalikes && !isLiteralSms(variant)) {
+          const path = variant.locale && message.spec.locales?.[variant.locale]?.sms?.text !== undefined ? ["locales", variant.locale, "sms", "text"] : ["sms", "text"];
+          diagnostics.push(diagnostic("sms-unicode-lookalike", `${describeLookalikes(rendered.sms)} (${context})`, message.file, path, "warning"));
+        }
+        if (index === 0 && rendered.item && channel === message.channel) {
+          // The base item carries no locale: the helpers format with the template language.
+          items.push(rendered.item);
+        }
       }
     });
   }
   return { items, diagnostics: dedupeSampleDiagnostics(diagnostics) };
+}
+
+function sampleChannels(message: CompiledMessage): Channel[] {
+  const channels: Channel[] = [];
+  if (message.hasSession || message.hasTemplate) channels.push("whatsapp");
+  if (message.hasSms) channels.push("sms");
+  return channels;
+}
+
+/** A literal sms text had its look-alikes reported at compile time, at their column. */
+function isLiteralSms(variant: Variant): boolean {
+  return variant.sms?.literal === true;
 }
 
 function dedupeSampleDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {

@@ -26,6 +26,7 @@ import { InputError } from "../errors.js";
 import { firstEvent } from "./audience.js";
 import { compileProject, newCampaignStats, planCampaign, planCampaignNdjson } from "./plan.js";
 import type { CampaignStats, CompiledProject } from "./plan.js";
+import { addSmsTotals, newSmsTotals, type SmsTotals } from "./sms-totals.js";
 
 export interface BuildOptions {
   /** Write files into this (absolute) directory. */
@@ -53,6 +54,8 @@ export interface CampaignEntry {
   /** False when the audience could not be read to its end. */
   complete: boolean;
   sha256: string;
+  /** Recipients by channel, segments and UCS-2 rows: only when the message has an sms form. */
+  sms?: SmsTotals;
 }
 
 export interface BuildManifest {
@@ -68,6 +71,8 @@ export interface BuildSummary {
   recipients: number;
   errors: number;
   warnings: number;
+  /** Summed over the campaigns whose message has an sms form; absent when none has. */
+  sms?: SmsTotals;
 }
 
 export interface BuildResult {
@@ -133,7 +138,7 @@ export class BufferedWriter {
 }
 
 
-function summarize(project: Project, compiled: CompiledProject, diagnostics: Diagnostic[], recipients: number): BuildSummary {
+function summarize(project: Project, compiled: CompiledProject, diagnostics: Diagnostic[], recipients: number, sms: SmsTotals | undefined): BuildSummary {
   let samples = 0;
   for (const items of compiled.samples.values()) samples += items.length;
   const errors = diagnostics.filter(isError).length;
@@ -145,6 +150,7 @@ function summarize(project: Project, compiled: CompiledProject, diagnostics: Dia
     recipients,
     errors,
     warnings: diagnostics.length - errors,
+    ...(sms ? { sms } : {}),
   };
 }
 
@@ -163,6 +169,7 @@ export async function build(project: Project, opts: BuildOptions): Promise<Build
   };
 
   let recipients = 0;
+  let sms: SmsTotals | undefined;
   for (const spec of project.specs) {
     if (spec.kind === "Message") {
       const items = compiled.samples.get(spec.name);
@@ -180,13 +187,14 @@ export async function build(project: Project, opts: BuildOptions): Promise<Build
       await output.campaign(spec.name, spec.file, lines, stats);
     }
     recipients += stats.items;
+    if (stats.sms) addSmsTotals((sms ??= newSmsTotals()), stats.sms);
   }
   const manifest = await output.finish();
   return {
     ok: !hasErrors(diagnostics),
     written: write,
     diagnostics,
-    summary: summarize(project, compiled, diagnostics, recipients),
+    summary: summarize(project, compiled, diagnostics, recipients, sms),
     ...(manifest ? { manifest } : {}),
   };
 }
@@ -293,6 +301,7 @@ class DirectoryOutput implements PlanOutput {
       duplicates: stats.duplicates,
       complete: !stats.aborted,
       sha256: hash.digest("hex"),
+      ...(stats.sms ? { sms: stats.sms } : {}),
     });
   }
 

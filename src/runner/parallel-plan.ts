@@ -83,6 +83,8 @@ export interface ParallelPass {
   /** True when the item goes into the plan; false for a duplicate (reported). */
   admitValue(key: number, row: number, line: number): boolean;
   admit(number: string | undefined, row: number, line: number): boolean;
+  /** An admitted item's channel and segments (`smsCode`). */
+  countSms(code: number): void;
 }
 
 /**
@@ -287,7 +289,10 @@ function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): {
       const line = itemLines[i]!;
       const admitted = key !== 0 ? pass.admitValue(key, row, line) : pass.admit(others.get(i), row, line);
       decided = ends[i]!;
-      if (admitted) continue;
+      if (admitted) {
+        pass.countSms(result.itemSms[i]!);
+        continue;
+      }
       const lineStart = i === 0 ? 0 : ends[i - 1]!;
       if (lineStart > kept) pieces.push(lines.subarray(kept, lineStart));
       kept = ends[i]!;

@@ -22,6 +22,7 @@ import type { SourceEncoding } from "./audience-encoding.js";
 import { recordEnd } from "./csv-records.js";
 import type { CsvShape } from "./csv-records.js";
 import { e164Value } from "./recipients.js";
+import { smsCode } from "./sms-totals.js";
 import { createShapeWriter, NO_ROOM } from "./shape-serializer.js";
 
 export interface PlanWorkerSetup {
@@ -85,6 +86,8 @@ export interface PlanTaskResult {
   itemLines: Float64Array;
   /** The number as `e164Value`, or 0 when it has none: then it is in `otherNumbers`. */
   keys: Float64Array;
+  /** Per item: its channel and segments as `smsCode` (0 for WhatsApp). */
+  itemSms: Float64Array;
   otherNumbers: Array<[item: number, number: string]>;
   /** Rows read (good and bad) and rows left out as invalid, as CampaignStats counts them. */
   rows: number;
@@ -161,6 +164,7 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
     const itemRows: number[] = [];
     const itemLines: number[] = [];
     const keys: number[] = [];
+    const itemSms: number[] = [];
     const otherNumbers: Array<[number, string]> = [];
     const diagnostics: Diagnostic[] = [];
     let rows = 0;
@@ -185,6 +189,7 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
       keys.push(key ?? 0);
       itemRows.push(row);
       itemLines.push(line);
+      itemSms.push(smsCode(compiled.sms));
       ends.push(out.add(compiled.item));
     };
 
@@ -266,6 +271,7 @@ export function taskRunner(setup: PlanWorkerSetup): (task: PlanTask) => PlanTask
       itemRows: Float64Array.from(itemRows),
       itemLines: Float64Array.from(itemLines),
       keys: Float64Array.from(keys),
+      itemSms: Float64Array.from(itemSms),
       otherNumbers,
       rows,
       invalidRows,
@@ -286,6 +292,7 @@ function handOver(task: PlanTask): PlanTaskResult {
     itemRows: none,
     itemLines: none,
     keys: none,
+    itemSms: none,
     otherNumbers: [],
     rows: 0,
     invalidRows: 0,

@@ -24,6 +24,7 @@ import type { ParallelOptions, ParallelPass } from "./parallel-plan.js";
 import { maskNumber } from "../mask.js";
 import { NdjsonChunks } from "./ndjson-chunks.js";
 import { RecipientSet } from "./recipients.js";
+import { addSmsCode, LookalikeRows, newSmsTotals, smsCode, type SmsTotals } from "./sms-totals.js";
 
 export { RecipientSet };
 
@@ -106,6 +107,8 @@ export interface CampaignStats {
   duplicates: number;
   /** Reading stopped early (the file could not be read further, or the campaign did not compile). */
   aborted: boolean;
+  /** The planned items by channel, with SMS segments: only when the message has an sms form. */
+  sms?: SmsTotals;
 }
 
 export interface PlanCampaignOptions {
@@ -185,6 +188,7 @@ class CampaignPass implements ParallelPass {
   private suppressed = 0;
   private suppressedErrors = false;
   private readonly seen = new RecipientSet();
+  private readonly lookalikes = new LookalikeRows();
 
   private constructor(
     readonly spec: LoadedSpec<CampaignSpec>,
@@ -200,6 +204,7 @@ class CampaignPass implements ParallelPass {
     this.requiredColumns = requiredColumnsOf(campaign);
     this.encoding = spec.data.audience.encoding ?? "utf-8";
     this.delimiter = spec.data.audience.delimiter ?? ",";
+    if (campaign.message.hasSms) this.stats.sms ??= newSmsTotals();
   }
 
   /** What a plan worker compiles the campaign from: the same spec data as this thread. */
@@ -283,13 +288,23 @@ class CampaignPass implements ParallelPass {
         continue;
       }
       if (!this.admit(compiled.number, row, line)) continue;
+      this.countSms(smsCode(compiled.sms));
       if (!emit(compiled.item)) return false;
     }
     while (p < problems.length) this.readerProblem(problems[p++]!);
     return true;
   }
 
+  /** An admitted item's channel and segments (`smsCode`). */
+  countSms(code: number): void {
+    if (this.stats.sms) addSmsCode(this.stats.sms, code);
+  }
+
   reportRow(d: Diagnostic): void {
+    if (d.code === "sms-unicode-lookalike") {
+      this.lookalikes.add(d);
+      return;
+    }
     if (this.rowDiagnostics < this.maxRowDiagnostics) {
       this.rowDiagnostics++;
       this.report(d);
@@ -357,6 +372,8 @@ class CampaignPass implements ParallelPass {
   }
 
   finish(): void {
+    const lookalikes = this.lookalikes.take();
+    if (lookalikes) this.report(lookalikes);
     if (this.suppressed === 0) return;
     const n = this.suppressed;
     this.suppressed = 0;

@@ -13,6 +13,7 @@ import { createRequestHandler } from "./server.js";
 import type { AcceptedMessage, SandboxState, SandboxStats } from "./server.js";
 import { buildTemplateRegistry, loadTemplates } from "./templates.js";
 import { getValidators } from "./validate.js";
+import { SANDBOX_CHANNELS, type SandboxChannel } from "./sms.js";
 import type { TemplateDefinition, TemplateRegistry } from "./templates.js";
 
 export { SandboxConfigError } from "./config-error.js";
@@ -59,6 +60,8 @@ export interface SandboxOptions {
   onLogError?: (message: string) => void;
   /** Epoch ms; drives the 24-hour window and `receivedAt`. Default Date.now. */
   now?: () => number;
+  /** The channels the business has a number on; default both. Without sms, SMS requests fail. */
+  channels?: readonly SandboxChannel[];
 }
 
 export interface Sandbox {
@@ -164,7 +167,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     limiter: new RateLimiter(rate),
     faults,
     messages: [],
-    stats: { requests: 0, byStatus: {}, accepted: 0, resets: 0, hangs: 0 },
+    stats: { requests: 0, byStatus: {}, accepted: 0, resets: 0, hangs: 0, sms: { accepted: 0, segments: 0 } },
+    channels: new Set(options.channels ?? SANDBOX_CHANNELS),
     now,
     // Math.random is enough for an id's random part and costs far less than crypto's per id.
     nextId: monotonicFactory(Math.random),

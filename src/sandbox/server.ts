@@ -10,6 +10,7 @@ import type { RateLimiter } from "./rate-limit.js";
 import { checkTemplate } from "./templates.js";
 import type { TemplateRegistry } from "./templates.js";
 import { validateBody } from "./validate.js";
+import { checkSmsBody, isSmsRequest, segmentsOf, type SandboxChannel } from "./sms.js";
 import type { Endpoint } from "./validate.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -39,6 +40,8 @@ export interface SandboxStats {
   resets: number;
   /** Requests left without an answer on purpose (`hangRate`). */
   hangs: number;
+  /** SMS accepted, and the segments they are billed as. */
+  sms: { accepted: number; segments: number };
 }
 
 export interface SandboxState {
@@ -49,6 +52,8 @@ export interface SandboxState {
   faults: FaultPlan;
   messages: AcceptedMessage[];
   stats: SandboxStats;
+  /** The channels the business has a number on. */
+  channels: ReadonlySet<SandboxChannel>;
   now: () => number;
   nextId: () => string;
   onAccepted: ((message: AcceptedMessage) => void) | undefined;
@@ -182,17 +187,29 @@ function processSend(state: SandboxState, res: ServerResponse, businessId: strin
   const parsed = parseJson(raw);
   if ("rejection" in parsed) return writeCounted(state, res, parsed.rejection);
   const body = parsed.value;
+  if (endpoint === "messages" && isSmsRequest(body)) {
+    // No window for an SMS: checked, recorded and counted in segments.
+    const checked = checkSmsBody(body as Record<string, unknown>, state.channels);
+    if ("status" in checked) return writeCounted(state, res, checked);
+    state.stats.sms.accepted += 1;
+    state.stats.sms.segments += segmentsOf(checked.text);
+    return accept(state, res, businessId, endpoint, body as SendMessageBody, draw);
+  }
   const problem =
     validateBody(endpoint, body) ??
     (endpoint === "messages"
       ? windowRejection(state, (body as SendMessageBody).recipient.id)
       : checkTemplate(state.templates, body as SendTemplateBody));
   if (problem) return writeCounted(state, res, problem);
+  accept(state, res, businessId, endpoint, body as SendMessageBody | SendTemplateBody, draw);
+}
+
+function accept(state: SandboxState, res: ServerResponse, businessId: string, endpoint: Endpoint, body: SendMessageBody | SendTemplateBody, draw: FaultDraw): void {
   const message: AcceptedMessage = {
     id: state.nextId(),
     businessId,
     endpoint,
-    body: body as SendMessageBody | SendTemplateBody,
+    body,
     receivedAt: new Date(state.now()).toISOString(),
   };
   state.messages.push(message);

@@ -126,7 +126,7 @@ function checkAttachmentUrl(url: string, field: string): Rejection | undefined {
   return undefined;
 }
 
-function checkCallbackData(body: { callbackData?: unknown }): Rejection | undefined {
+export function checkCallbackData(body: { callbackData?: unknown }): Rejection | undefined {
   if (body.callbackData === undefined) return undefined;
   const size = Buffer.byteLength(JSON.stringify(body.callbackData) ?? "", "utf8");
   if (size <= CALLBACK_DATA_MAX_BYTES) return undefined;

@@ -45,6 +45,10 @@ export interface CampaignSpec {
      */
     locale?: string;
     /**
+     * The column with each recipient's channel, whatsapp or sms; overrides the campaign's and the message's channel.
+     */
+    channel?: string;
+    /**
      * The column with when each recipient last wrote to you (decides the 24-hour window).
      */
     lastInboundAt?: string;
@@ -73,6 +77,10 @@ export interface CampaignSpec {
    * Which form goes out, overriding the message's window: auto, session or template.
    */
   window?: "auto" | "session" | "template";
+  /**
+   * The channel every recipient gets, overriding the message's: whatsapp or sms.
+   */
+  channel?: "whatsapp" | "sms";
   /**
    * Messages per second.
    */

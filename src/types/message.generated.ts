@@ -13,6 +13,11 @@ export type Text = string;
 export type Template = TemplateOverride;
 export type Locale = string;
 export type Window = "auto" | "session" | "template";
+/**
+ * The SMS form: plain text, billed per segment.
+ */
+export type Sms = SmsOverride;
+export type Channel = "whatsapp" | "sms";
 
 /**
  * A msgc Message spec: one WhatsApp message, as a session (free-form) form and/or an approved template form.
@@ -43,6 +48,8 @@ export interface MessageSpec {
   session?: Session;
   template?: Template;
   window?: Window;
+  sms?: Sms;
+  channel?: Channel;
   /**
    * Per-language overrides, chosen by the recipient's locale. Objects are merged over the base, arrays replace.
    */
@@ -50,6 +57,7 @@ export interface MessageSpec {
     [k: string]: {
       session?: Session;
       template?: TemplateOverride;
+      sms?: SmsOverride;
     };
   };
 }
@@ -268,4 +276,16 @@ export interface TemplateHeader {
   video?: Text;
   document?: Text;
   filename?: Text;
+}
+export interface SmsOverride {
+  /**
+   * The SMS text (plain: no formatting). Billed per segment: 160 GSM-7 characters (153 per part), or 70 (67) once one character is outside GSM-7.
+   */
+  text?: string;
+  sender?: E164;
+  /**
+   * The most segments one rendered text may take: 1 to 10, default 3.
+   */
+  maxSegments?: number;
+  callbackData?: CallbackData;
 }

@@ -49,6 +49,7 @@ const COMPILER_CODES = [
   "row-title-too-long", "row-description-too-long", "row-id-too-long", "duplicate-row-id", "too-many-buttons",
   "button-title-too-long", "button-id-too-long", "duplicate-button-title", "duplicate-button-id",
   "too-many-body-params", "template-param-invalid", "callback-data-too-large",
+  "channel-needs-form", "sms-text-empty", "sms-too-many-segments", "sms-unicode-lookalike",
 ];
 
 describe("golden fixtures", () => {

@@ -112,6 +112,32 @@ export const CONTENT_KINDS: Record<string, PlanItem> = {
     session: session({ text: "Hi Bo, 20% off this week" }, { recipient: { id: "+16045852331", channelType: "whatsapp" }, campaignName: "spring_sale" }),
     template: template({ number: "+16045852331", templateName: "spring_sale", language: "en", parameters: [{ name: "body_1", value: "Bo" }], campaignName: "spring_sale" }),
   },
+  sms: {
+    key: "pickup-day/+16045852331",
+    spec: "specs/campaigns/pickup-day.yaml",
+    channel: "sms",
+    sms: {
+      method: "POST",
+      path: "/v1/businesses/{businessId}/send/messages",
+      body: {
+        sender: { id: "+14155550100", channelType: "sms" },
+        recipient: { id: "+16045852331", channelType: "sms" },
+        message: { text: "Hi *Bo*, it’s ready at “Main St” — _today_ only. Reply STOP to opt out of these messages from our store, thanks!" },
+        campaignName: "pickup_day",
+        callbackData: { kind: "pickup" },
+      },
+    },
+  },
+  "sms-gsm": {
+    key: "otp/sample:one",
+    spec: "specs/messages/otp.yaml",
+    channel: "sms",
+    sms: {
+      method: "POST",
+      path: "/v1/businesses/{businessId}/send/messages",
+      body: { recipient: { id: "{recipient}", channelType: "sms" }, message: { text: "123456 is your *code* [valid 10 min] ~ msgc" } },
+    },
+  },
   hostile: sample("hostile", "attack", {
     session: session({
       text: "<script>alert(1)</script> \"><img src=x onerror=alert(2)> \u001b[31mred\u001b[0m @everyone [link](javascript:alert(3))",

@@ -81,7 +81,7 @@ describe("GET /__sandbox/stats", () => {
     await call(box, TEMPLATE_PATH, { body: template() });
     await call(box, "/__sandbox/messages", { method: "GET" });
     const stats = await call(box, "/__sandbox/stats", { method: "GET", headers: noKey });
-    expect(stats.json).toEqual({ requests: 5, byStatus: { "200": 1, "400": 1, "401": 1, "404": 1, "429": 1 }, accepted: 1, resets: 0, hangs: 0 });
+    expect(stats.json).toEqual({ requests: 5, byStatus: { "200": 1, "400": 1, "401": 1, "404": 1, "429": 1 }, accepted: 1, resets: 0, hangs: 0, sms: { accepted: 0, segments: 0 } });
     expect(box.stats()).toEqual(stats.json);
   });
 });

@@ -68,7 +68,7 @@ const SESSION_CASES: [string, unknown, string, string][] = [
   ["no recipient", { message: { text: "hi" } }, "ERROR_CODE_PHONE_NUMBER_BAD_FORMAT", "recipient"],
   ["recipient id a number", { recipient: { id: 16045852331, channelType: "whatsapp" }, message: { text: "hi" } }, "ERROR_CODE_PHONE_NUMBER_BAD_FORMAT", "recipient.id"],
   ["bad sender", { sender: { id: "main-line", channelType: "whatsapp" }, ...session() }, "ERROR_CODE_INVALID_SENDER_ID", "sender.id"],
-  ["sms channel", { recipient: { id: NUMBER, channelType: "sms" }, message: { text: "hi" } }, "ERROR_CODE_BUSINESS_MISSES_MATCHING_CHANNEL", "recipient.channelType"],
+  ["a channel the business has no number on", { recipient: { id: NUMBER, channelType: "telegram" }, message: { text: "hi" } }, "ERROR_CODE_BUSINESS_MISSES_MATCHING_CHANNEL", "recipient.channelType"],
   ["empty text", session({ text: "" }), "ERROR_CODE_MESSAGE_TEXT_EMPTY", "message.text"],
   ["blank text", session({ text: "  \n " }), "ERROR_CODE_MESSAGE_TEXT_EMPTY", "message.text"],
   ["empty message", session({}), "ERROR_CODE_MESSAGE_TEXT_EMPTY", "message"],

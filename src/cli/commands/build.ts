@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, writeReport } from "../common.js";
+import { COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, smsPart, writeReport } from "../common.js";
 import { build } from "../../runner/build.js";
 import { isError } from "../../diagnostics.js";
 import { formatDiagnosticsMarkdown } from "../format.js";
@@ -41,7 +41,7 @@ export const run: CommandHandler = async (args, io) => {
   const result = await build(project, toStdout ? { stream: io.stdout } : { outDir: outDir! });
   const { summary } = result;
   const written = result.written ? (toStdout ? "written to stdout" : `written to ${outDir}`) : "nothing written";
-  const what = `${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")} ${written}`;
+  const what = `${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")}${smsPart(summary.sms)} ${written}`;
   const quiet = values.quiet === true;
   const target = toStdout ? "stderr" : "stdout";
   if (format === "markdown") {

@@ -4,6 +4,7 @@ import { EXIT_OK, InputError, UsageError } from "../io.js";
 import { helpRequested, parseCommand } from "../common.js";
 import { DEFAULT_API_KEY, DEFAULT_RATE, SandboxConfigError, startSandbox } from "../../sandbox/index.js";
 import type { Sandbox, SandboxOptions } from "../../sandbox/index.js";
+import { SANDBOX_CHANNELS, type SandboxChannel } from "../../sandbox/sms.js";
 
 const HELP = `Usage: msgc sandbox [options]
 
@@ -25,6 +26,8 @@ Options:
   --hang-rate P          never answer a fraction P of requests
   --accept-then-fail[=P] record a fraction P (default 1) of accepted messages but answer 500
   --log FILE             append every accepted message to FILE as NDJSON
+  --channels LIST        the channels the business has a number on: whatsapp, sms or
+                         whatsapp,sms (default); without sms, SMS requests fail
   --help, -h             show this help
 `;
 
@@ -43,6 +46,7 @@ const OPTIONS = {
   "hang-rate": { type: "string" },
   "accept-then-fail": { type: "string" },
   log: { type: "string" },
+  channels: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -89,6 +93,7 @@ function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: bo
     `  templates: ${options.templates === undefined ? "any (no --templates file)" : String(options.templates)}`,
     `  rate:      ${rate}`,
     `  faults:    ${describeFaults(options)}`,
+    ...(options.channels ? [`  channels:  ${options.channels.join(", ")}`] : []),
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
@@ -105,6 +110,17 @@ function untilTerminated(): Promise<void> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+/** `whatsapp,sms` -> the channels; anything else is a usage error. */
+function parseChannels(raw: string | undefined): SandboxChannel[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw.split(",").map((name) => name.trim());
+  const known = (name: string): name is SandboxChannel => (SANDBOX_CHANNELS as readonly string[]).includes(name);
+  if (names.length === 0 || !names.every(known)) {
+    throw new UsageError(`msgc sandbox: --channels must be whatsapp, sms or whatsapp,sms, got "${raw}"`, USAGE_HINT);
+  }
+  return [...new Set(names)] as SandboxChannel[];
 }
 
 /** Parses the flags into sandbox options; `keyFromEnv` says whether the key must stay unprinted. */
@@ -132,6 +148,7 @@ export function parseSandboxArgs(args: string[], env: NodeJS.ProcessEnv, cwd: st
     hangRate: probability("hang-rate", values["hang-rate"]),
     acceptThenFail: probability("accept-then-fail", values["accept-then-fail"]),
     logFile: values.log === undefined ? undefined : resolve(cwd, values.log),
+    channels: parseChannels(values.channels),
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (options as Record<string, unknown>)[key] = value;

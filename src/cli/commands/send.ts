@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, sourcesOf, writeReport } from "../common.js";
+import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, smsPart, sourcesOf, writeReport } from "../common.js";
 import { diagnosticToJson } from "../../diagnostics.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors, isError } from "../../diagnostics.js";
@@ -228,7 +228,7 @@ function confirmer(io: CliIo, yes: boolean, preflight: () => void, signal: Abort
         signal.addEventListener("abort", cancel, { once: true });
         rl.once("SIGINT", cancel);
         rl.once("close", () => resolveAnswer(""));
-        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer);
+        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"}${smsPart(info.sms)} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer);
       });
       return /^y(es)?$/i.test(answer.trim());
     } finally {
@@ -336,6 +336,7 @@ export const run: CommandHandler = async (args, io) => {
     const streaming = values.yes === true && !dryRun;
     let preflight = (): void => undefined;
     let campaignRate: number | undefined;
+    let smsTotals: SendOptions["smsTotals"];
     let journal: string;
     let singleSend: { recipient: string } | undefined;
     if (values.sandbox && values.journal === undefined) tempJournalDir = mkdtempSync(join(tmpdir(), "msgc-sandbox-journal-"));
@@ -344,6 +345,8 @@ export const run: CommandHandler = async (args, io) => {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
       const stats = newCampaignStats();
       planHash = await campaignFingerprint(project, name);
+      // Whichever pass collects the stats: the first when it is waited for, else the send itself.
+      smsTotals = () => stats.sms;
       if (streaming) {
         // With --yes nobody waits on a count: the send starts at once, once the specs compile,
         // the audience opens and its header has the columns (its first row is planned). Its rows'
@@ -396,6 +399,7 @@ export const run: CommandHandler = async (args, io) => {
       summary = await send({
         plan,
         ...(planNdjson ? { planNdjson } : {}),
+        ...(smsTotals ? { smsTotals } : {}),
         campaign: name,
         baseUrl: target.baseUrl,
         businessId: target.businessId,

@@ -1,6 +1,6 @@
 import type { CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, writeReport } from "../common.js";
+import { COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, smsPart, writeReport } from "../common.js";
 import { validateProject } from "../../runner/build.js";
 import { isError } from "../../diagnostics.js";
 import { formatDiagnosticsMarkdown } from "../format.js";
@@ -30,7 +30,7 @@ export const run: CommandHandler = async (args, io) => {
   const project = await loadProjectFor(io, values.config, positionals);
   const result = await validateProject(project);
   const { summary } = result;
-  const what = `${plural(summary.specs, "spec")}, ${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")}`;
+  const what = `${plural(summary.specs, "spec")}, ${plural(summary.samples, "sample")}, ${plural(summary.recipients, "recipient")}${smsPart(summary.sms)}`;
   const quiet = values.quiet === true;
   if (format === "markdown") {
     io.stdout.write(formatDiagnosticsMarkdown(quiet ? result.diagnostics.filter(isError) : result.diagnostics, { what, ...summary }));

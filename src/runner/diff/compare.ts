@@ -14,6 +14,7 @@ import { renderPlanItem } from "../preview/model.js";
 import { formatTranscript } from "../preview/text.js";
 import type { FieldChange } from "./json-changes.js";
 import { jsonChanges } from "./json-changes.js";
+import type { SmsTotals } from "../sms-totals.js";
 
 export type Side = "base" | "head";
 export type ChangeStatus = "added" | "removed" | "changed" | "unchanged";
@@ -74,6 +75,8 @@ export interface AudienceDiff {
   invalidRows: { base: number; head: number };
   /** The first few added, removed or changed recipients, in audience order. */
   rows: RowDiff[];
+  /** Recipients by channel and SMS segments on each side, when a side's message has an sms form. */
+  sms?: { base: SmsTotals | null; head: SmsTotals | null };
 }
 
 export interface CampaignDiff {
@@ -288,20 +291,26 @@ async function* noItems(): AsyncGenerator<PlanItem> {}
  */
 async function diffAudience(name: string, base: SideInput | undefined, head: SideInput | undefined, opts: CompareOptions): Promise<AudienceDiff> {
   const invalid = { base: 0, head: 0 };
+  const stats = { base: newCampaignStats(), head: newCampaignStats() };
   const stream = (side: Side): AsyncGenerator<PlanItem> => {
     const input = side === "base" ? base : head;
     if (!input) return noItems();
     const onDiagnostic = (d: Diagnostic): void => {
       if (isError(d)) invalid[side]++;
     };
-    return planCampaign(input.project, name, { stats: newCampaignStats(), onDiagnostic });
+    // The base's second pass counts nothing new: its totals are the first pass's.
+    const sideStats = stats[side];
+    stats[side] = newCampaignStats();
+    return planCampaign(input.project, name, { stats: sideStats, onDiagnostic });
   };
   const baseHashes = new Map<string, string>();
+  const baseStats = stats.base;
   for await (const item of stream("base")) baseHashes.set(item.key, hashItem(item));
   const baseInvalid = invalid.base;
   const diff: AudienceDiff = { before: baseHashes.size, after: 0, added: 0, removed: 0, changed: 0, unchanged: 0, invalidRows: invalid, rows: [] };
   const seen = new Set<string>();
   const shown = new Map<string, { after: PlanItem; status: "added" | "changed" }>();
+  const headStats = stats.head;
   for await (const item of stream("head")) {
     diff.after++;
     seen.add(item.key);
@@ -315,6 +324,9 @@ async function diffAudience(name: string, base: SideInput | undefined, head: Sid
     if (shown.size < opts.rowsShown) shown.set(item.key, { after: item, status: before === undefined ? "added" : "changed" });
   }
   for (const key of baseHashes.keys()) if (!seen.has(key)) diff.removed++;
+  const baseSms = baseStats.sms ?? null;
+  const headSms = headStats.sms ?? null;
+  if (baseSms || headSms) diff.sms = { base: baseSms, head: headSms };
 
   const beforeItems = new Map<string, PlanItem>();
   const removedShown: PlanItem[] = [];

@@ -10,6 +10,7 @@ import type { AudienceDiff, CampaignDiff, MessageDiff, ReportedProblem, SampleDi
 import type { DiffReport, StatusCounts } from "./index.js";
 import type { FieldChange } from "./json-changes.js";
 import { diffLines } from "./line-diff.js";
+import { describeSmsTotals, type SmsTotals } from "../sms-totals.js";
 
 /** GitHub rejects comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -70,6 +71,15 @@ function audiencePhrase(a: AudienceDiff): string {
   return text;
 }
 
+/** `SMS: 2 WhatsApp, 3 SMS (3 segments, 1 UCS-2) → 1 WhatsApp, 4 SMS (8 segments, 4 UCS-2)` */
+function smsPhrase(a: AudienceDiff): string | undefined {
+  if (!a.sms) return undefined;
+  const side = (t: SmsTotals | null): string => (t ? describeSmsTotals(t) : "no sms form");
+  const before = side(a.sms.base);
+  const after = side(a.sms.head);
+  return before === after ? `channels: ${after}` : `channels: ${before} → ${after}`;
+}
+
 // ---------------------------------------------------------------- text
 
 const STATUS_MARK = { added: "+", removed: "-", changed: "~", unchanged: " ", broken: "!" } as const;
@@ -95,6 +105,8 @@ function textSpec(d: MessageDiff | CampaignDiff, kind: "message" | "campaign", c
   if ("audience" in d && d.audience) {
     const a = d.audience;
     if (a.added + a.removed + a.changed > 0 || d.status !== "unchanged") lines.push(`  ${audiencePhrase(a)}`);
+    const sms = smsPhrase(a);
+    if (sms && (a.added + a.removed + a.changed > 0 || d.status !== "unchanged")) lines.push(`  ${sms}`);
     for (const row of a.rows) {
       lines.push(paint({ text: `    ${STATUS_MARK[row.status]} ${safeTerminalText(row.key)}`, color: STATUS_COLOR[row.status] }, color));
       for (const f of row.fields) lines.push(`        ${safeTerminalText(fieldLine(f))}`);
@@ -183,6 +195,8 @@ function markdownSection(d: MessageDiff | CampaignDiff, kind: "message" | "campa
   if ("audience" in d && d.audience) {
     const a = d.audience;
     out.push(markdownText(audiencePhrase(a)), "");
+    const sms = smsPhrase(a);
+    if (sms) out.push(markdownText(sms), "");
     if (full && a.rows.length > 0) {
       out.push("| recipient | change | fields |", "|---|---|---|");
       for (const row of a.rows) {

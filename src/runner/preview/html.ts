@@ -1,7 +1,8 @@
 import type { Diagnostic } from "../../diagnostics.js";
 import { escapeHtml } from "./escape.js";
 import { failureLines, summarizeFailures } from "./failures.js";
-import type { MediaCard, RenderedMessage, RichText, SessionView, TemplateView } from "./model.js";
+import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateView } from "./model.js";
+import { smsCostLine, smsPieces, ucs2Note } from "./model.js";
 import { subjectTitle } from "./text.js";
 
 /**
@@ -83,7 +84,17 @@ function templateHtml(view: TemplateView): string {
   return html;
 }
 
-function formSection(kind: "session" | "template", sent: boolean, title: string, meta: string, chat: string): string {
+/** Plain text (asterisks stay asterisks); the characters that forced UCS-2 marked. */
+function smsHtml(view: SmsView): string {
+  const text = smsPieces(view).map((p) => (p.ucs2 ? `<mark class="ucs2">${escapeHtml(p.text)}</mark>` : escapeHtml(p.text))).join("");
+  const note = ucs2Note(view);
+  return `<div class="bubble sms"><div class="body">${text}</div></div>` +
+    `<p class="sms-cost">${escapeHtml(smsCostLine(view))}</p>` +
+    (note ? `<p class="sms-cost">${escapeHtml(note)}</p>` : "") +
+    (view.callbackData === undefined ? "" : `<p class="sms-cost">callbackData: <code>${escapeHtml(JSON.stringify(view.callbackData))}</code></p>`);
+}
+
+function formSection(kind: "session" | "template" | "sms", sent: boolean, title: string, meta: string, chat: string): string {
   const badge = sent ? ` <span class="badge">goes out</span>` : "";
   return `<section class="form form-${kind}${sent ? " sent" : ""}"><h3>${title}${badge}</h3><p class="to">${meta}</p><div class="chat">${chat}</div></section>`;
 }
@@ -97,6 +108,10 @@ function envelope(recipient: string, sender: string | undefined, campaign: strin
 
 function messageHtml(message: RenderedMessage, index: number): string {
   const forms: string[] = [];
+  if (message.sms) {
+    const s = message.sms;
+    forms.push(formSection("sms", true, "SMS", envelope(s.recipient, s.sender, s.campaignName), smsHtml(s)));
+  }
   if (message.session) {
     const s = message.session;
     forms.push(formSection("session", message.form === "session", "Session form", envelope(s.recipient, s.sender, s.campaignName), sessionHtml(s)));
@@ -107,7 +122,7 @@ function messageHtml(message: RenderedMessage, index: number): string {
   }
   return `<article class="message" id="message-${index + 1}" data-key="${escapeHtml(message.key)}">` +
     `<header><h2>${escapeHtml(subjectTitle(message))}</h2><p class="meta"><code>${escapeHtml(message.spec)}</code></p>` +
-    `<p class="reason">Sends the <b>${message.form}</b> form: ${escapeHtml(message.reason)}</p></header>` +
+    `<p class="reason">Sends ${message.sms ? "the <b>SMS</b>" : `the <b>${message.form}</b> form`}: ${escapeHtml(message.reason)}</p></header>` +
     `<div class="forms">${forms.join("")}</div></article>`;
 }
 
@@ -129,6 +144,8 @@ main{max-width:1200px;margin:0 auto;padding:16px}
 .bubble:before{content:"";position:absolute;left:-8px;top:0;border-width:0 8px 10px 0;border-style:solid;border-color:transparent #fff transparent transparent}
 .header-text{font-weight:700;margin:2px 0 4px}
 .body{white-space:pre-wrap}
+mark.ucs2{background:#ffd7a8;color:inherit;border-radius:2px}
+.sms-cost{margin:4px 0 0;font-size:12px;color:#54656f}
 .body code,.caption code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 .footer{color:#667781;font-size:13px;margin-top:4px}
 .media{background:#d1d7db;border-radius:6px;margin-bottom:6px;padding:10px}

@@ -1,7 +1,8 @@
 import type { Diagnostic } from "../../diagnostics.js";
 import { escapeHtml, markdownCode, markdownFence, markdownText } from "./escape.js";
 import { failureLines, summarizeFailures } from "./failures.js";
-import type { MediaCard, RenderedMessage, RichText, SessionView, TemplateView } from "./model.js";
+import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateView } from "./model.js";
+import { smsCostLine, smsPieces, ucs2Note } from "./model.js";
 import { subjectTitle } from "./text.js";
 
 /** `--format markdown`: the preview as a pull-request comment. */
@@ -67,6 +68,16 @@ function sessionMarkdown(view: SessionView): string[] {
   return out;
 }
 
+/** Plain text (no WhatsApp formatting); the characters that forced UCS-2 in <mark>. */
+function smsMarkdown(view: SmsView): string[] {
+  const text = smsPieces(view).map((p) => (p.ucs2 ? `<mark>${markdownText(p.text)}</mark>` : markdownText(p.text))).join("");
+  const out = [quote([text]), "", `<sub>${markdownText(smsCostLine(view))}</sub>`];
+  const note = ucs2Note(view);
+  if (note) out.push("", `⚠️ ${markdownText(note)}`);
+  if (view.callbackData !== undefined) out.push("", `callbackData: ${markdownCode(JSON.stringify(view.callbackData))}`);
+  return out;
+}
+
 function templateMarkdown(view: TemplateView): string[] {
   const rows: string[] = [];
   if (view.header?.kind === "text") rows.push(`| header | ${markdownText(view.header.text)} |`);
@@ -89,8 +100,12 @@ export function formatMessageMarkdown(message: RenderedMessage, headingLevel = 3
   const out = [
     `${"#".repeat(headingLevel)} ${markdownText(subjectTitle(message))}`,
     "",
-    `${markdownCode(message.spec)} · sends the **${message.form}** form: ${markdownText(message.reason)}`,
+    `${markdownCode(message.spec)} · sends ${message.sms ? "the **SMS**" : `the **${message.form}** form`}: ${markdownText(message.reason)}`,
   ];
+  if (message.sms) {
+    const s = message.sms;
+    out.push("", formHeading(`SMS · to ${markdownCode(s.recipient)}${s.sender === undefined ? "" : ` · from ${markdownCode(s.sender)}`}${s.campaignName === undefined ? "" : ` · campaign ${markdownCode(s.campaignName)}`}`, true), "", ...smsMarkdown(s));
+  }
   if (message.session) {
     const s = message.session;
     out.push("", formHeading(`Session form · to ${markdownCode(s.recipient)}${s.sender === undefined ? "" : ` · from ${markdownCode(s.sender)}`}${s.campaignName === undefined ? "" : ` · campaign ${markdownCode(s.campaignName)}`}`, message.form === "session"), "", ...sessionMarkdown(s));

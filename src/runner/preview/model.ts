@@ -1,4 +1,6 @@
-import type { Form, PlanItem, SendMessageBody, SendTemplateBody, WindowMode } from "../../compiler/plan.js";
+import type { Form, PlanItem, SendMessageBody, SendSmsBody, SendTemplateBody, WindowMode } from "../../compiler/plan.js";
+import { countSegments, type SmsEncoding } from "../../compiler/segments.js";
+import { ucs2Culprits } from "../../compiler/sms.js";
 import { chooseForm, RECIPIENT_PLACEHOLDER } from "../../compiler/plan.js";
 import type { Attachment, Header } from "../../types/send-message.generated.js";
 import { maskNumber, maskNumbersIn } from "../../mask.js";
@@ -95,13 +97,29 @@ export interface RenderedMessage {
   key: string;
   spec: string;
   subject: Subject;
-  window: WindowMode;
-  lastInboundAt: string | null;
+  /** Absent on SMS items: no window applies to them. */
+  window?: WindowMode;
+  lastInboundAt?: string | null;
   /** The form that goes out at `now`, and why. */
   form: Form;
   reason: string;
   session?: SessionView;
   template?: TemplateView;
+  sms?: SmsView;
+}
+
+/** An SMS: plain text (no WhatsApp formatting), what it costs, and what made it UCS-2. */
+export interface SmsView {
+  recipient: string;
+  sender?: string;
+  campaignName?: string;
+  text: string;
+  segments: number;
+  encoding: SmsEncoding;
+  characters: number;
+  /** The distinct characters outside GSM-7, in order of appearance. */
+  ucs2: string[];
+  callbackData?: unknown;
 }
 
 export interface RenderOptions {
@@ -143,11 +161,12 @@ function describeAge(ms: number): string {
 
 /** Why `chooseForm` picked what it picked, in words. */
 export function explainForm(item: PlanItem, form: Form, now: number): string {
+  if (item.sms) return "channel: sms, no 24-hour window";
   if (item.window === "session") return "window: session, so always the session form";
   if (item.window === "template") return "window: template, so always the template form";
   if (!item.template) return "window: auto, but the message has only a session form";
   if (!item.session) return "window: auto, but the message has only a template form";
-  if (item.lastInboundAt === null) return "window: auto and no lastInboundAt, so outside the 24-hour window";
+  if (item.lastInboundAt === null || item.lastInboundAt === undefined) return "window: auto and no lastInboundAt, so outside the 24-hour window";
   const last = Date.parse(item.lastInboundAt);
   if (Number.isNaN(last)) return `window: auto and lastInboundAt "${item.lastInboundAt}" is not a date, so the template form`;
   if (last > now) return `window: auto and lastInboundAt ${item.lastInboundAt} is in the future, so the template form`;
@@ -245,18 +264,67 @@ export function renderTemplate(body: SendTemplateBody, opts: RenderOptions): Tem
   return view;
 }
 
+/** `SMS · 2 segments · GSM-7 · 187 characters` */
+export function smsCostLine(view: SmsView): string {
+  return `SMS · ${view.segments} segment${view.segments === 1 ? "" : "s"} · ${view.encoding} · ${view.characters} character${view.characters === 1 ? "" : "s"}`;
+}
+
+/** `UCS-2 because of: ’ (U+2019), 🙂 (U+1F642)`, when the text is UCS-2. */
+export function ucs2Note(view: SmsView): string | undefined {
+  if (view.ucs2.length === 0) return undefined;
+  const shown = view.ucs2.slice(0, 10).map((c) => `${c} (${[...c].map((p) => `U+${p.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join(" ")})`);
+  return `UCS-2 because of: ${shown.join(", ")}${view.ucs2.length > 10 ? ` and ${view.ucs2.length - 10} more` : ""}`;
+}
+
+/** The text cut where the characters that forced UCS-2 are, so that renderers can mark them. */
+export function smsPieces(view: SmsView): Array<{ text: string; ucs2: boolean }> {
+  if (view.ucs2.length === 0) return [{ text: view.text, ucs2: false }];
+  const culprits = new Set(view.ucs2);
+  const pieces: Array<{ text: string; ucs2: boolean }> = [];
+  for (const char of view.text) {
+    const ucs2 = culprits.has(char);
+    const last = pieces.at(-1);
+    if (last && last.ucs2 === ucs2) last.text += char;
+    else pieces.push({ text: char, ucs2 });
+  }
+  return pieces;
+}
+
+/** What goes out, in words: `the SMS` or `the session form`. */
+export function sentWhat(message: RenderedMessage): string {
+  return message.sms ? "the SMS" : `the ${message.form} form`;
+}
+
+function renderSms(body: SendSmsBody, opts: RenderOptions): SmsView {
+  const count = countSegments(body.message.text);
+  const view: SmsView = {
+    recipient: showNumber(body.recipient.id, opts),
+    text: body.message.text,
+    segments: count.segments,
+    encoding: count.encoding,
+    characters: count.characters,
+    ucs2: ucs2Culprits(body.message.text),
+  };
+  if (body.sender !== undefined) view.sender = body.sender.id;
+  if (body.campaignName !== undefined) view.campaignName = body.campaignName;
+  if (body.callbackData !== undefined) view.callbackData = body.callbackData;
+  return view;
+}
+
 /** The render model of one plan item. */
 export function renderPlanItem(item: PlanItem, opts: RenderOptions): RenderedMessage {
   const form = chooseForm(item, opts.now);
-  const rendered: RenderedMessage = {
+  const rendered = {
     key: opts.showNumbers ? item.key : maskNumbersIn(item.key),
     spec: item.spec,
     subject: subjectOf(item.key, opts),
-    window: item.window,
-    lastInboundAt: item.lastInboundAt,
-    form,
-    reason: explainForm(item, form, opts.now),
-  };
+  } as RenderedMessage;
+  // Key order as before for WhatsApp items: the JSON preview is compared byte for byte.
+  if (item.window !== undefined) rendered.window = item.window;
+  if (item.lastInboundAt !== undefined) rendered.lastInboundAt = item.lastInboundAt;
+  rendered.form = form;
+  rendered.reason = explainForm(item, form, opts.now);
+  if (item.sms) rendered.sms = renderSms(item.sms.body, opts);
   if (item.session) rendered.session = renderSession(item.session.body, opts);
   if (item.template) rendered.template = renderTemplate(item.template.body, opts);
   return rendered;

@@ -1,4 +1,5 @@
-import type { MediaCard, RenderedMessage, RichText, SessionView, TemplateView } from "./model.js";
+import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateView } from "./model.js";
+import { sentWhat, smsCostLine, smsPieces, ucs2Note } from "./model.js";
 import type { Styled, StyledLine } from "./terminal.js";
 import { displayWidth, padLine, paintLine, safeTerminalText, wrapStyled } from "./terminal.js";
 
@@ -122,6 +123,24 @@ function sessionTitle(view: SessionView): string {
   return title;
 }
 
+function smsTitle(view: SmsView): string {
+  let title = `SMS · to ${view.recipient}`;
+  if (view.sender !== undefined) title += ` · from ${view.sender}`;
+  if (view.campaignName !== undefined) title += ` · campaign ${view.campaignName}`;
+  return title;
+}
+
+/** Plain text: asterisks stay asterisks. The characters that forced UCS-2 are marked. */
+function smsBlock(view: SmsView, mode: Mode, color: boolean): Block {
+  const text: StyledLine = [...label(mode, "text")];
+  for (const piece of smsPieces(view)) text.push(t(piece.text, piece.ucs2 && color ? { color: "red", bold: true } : {}));
+  const below: StyledLine[] = [[t(smsCostLine(view), { dim: true })]];
+  const note = ucs2Note(view);
+  if (note) below.push([t(note, { color: "yellow" })]);
+  if (view.callbackData !== undefined) below.push([t("callbackData: ", { dim: true }), t(JSON.stringify(view.callbackData), { dim: true })]);
+  return { inside: [text], below };
+}
+
 function templateTitle(view: TemplateView): string {
   let title = `template form · ${view.name} (${view.language}) · to ${view.recipient}`;
   if (view.sender !== undefined) title += ` · from ${view.sender}`;
@@ -161,8 +180,12 @@ export function formatMessageText(message: RenderedMessage, opts: TextOptions): 
   const lines: string[] = [
     paintLine([{ text: `━━${title}${"━".repeat(Math.max(3, layout.rule - 2 - displayWidth(title)))}`, bold: true }], color),
     paintLine([{ text: safeTerminalText(message.spec), dim: true }], color),
-    paintLine([{ text: `sends the ${message.form} form: `, dim: false }, { text: message.reason, dim: true }], color),
+    paintLine([{ text: `sends ${sentWhat(message)}: `, dim: false }, { text: message.reason, dim: true }], color),
   ];
+  if (message.sms) {
+    lines.push("", formHeading(smsTitle(message.sms), true, color));
+    lines.push(...drawBox(smsBlock(message.sms, "view", color), color, layout.inner));
+  }
   if (message.session) {
     lines.push("", formHeading(sessionTitle(message.session), message.form === "session", color));
     lines.push(...drawBox(sessionBlock(message.session, "view", color), color, layout.inner));
@@ -185,10 +208,14 @@ export function formatPreviewText(messages: readonly RenderedMessage[], opts: Te
  * Key and spec path are left out: they are the diff's headings.
  */
 export function formatTranscript(message: RenderedMessage): string[] {
-  const lines: string[] = [`form sent: ${message.form} (${message.reason})`];
+  const lines: string[] = [message.sms ? `sent: SMS (${message.reason})` : `form sent: ${message.form} (${message.reason})`];
   const emit = (block: Block): void => {
     for (const line of [...block.inside, ...block.below]) lines.push(paintLine(line, false));
   };
+  if (message.sms) {
+    lines.push(`[${smsTitle(message.sms)}]`);
+    emit(smsBlock(message.sms, "transcript", false));
+  }
   if (message.session) {
     lines.push(`[${sessionTitle(message.session)}]`);
     emit(sessionBlock(message.session, "transcript", false));

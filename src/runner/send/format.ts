@@ -3,6 +3,7 @@
  * snapshots and summaries; keys in them are already masked unless numbers are shown.
  */
 import type { ProgressSnapshot, SendSummary } from "./index.js";
+import { describeSmsTotals } from "../sms-totals.js";
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms)) return "?";
@@ -66,7 +67,10 @@ export function formatSummary(s: SendSummary): string {
   const where = `${s.campaign} -> ${s.target}${s.shard ? ` (shard ${s.shard})` : ""}`;
   if (s.dryRun) {
     lines.push(`Dry run: ${where}, nothing sent`);
-    lines.push(`  would send  ${s.forms.session + s.forms.template}  (${s.forms.session} session, ${s.forms.template} template)`);
+    const sms = s.smsItems ?? 0;
+    const smsForm = sms > 0 ? `, ${sms} SMS` : "";
+    lines.push(`  would send  ${s.forms.session + s.forms.template}  (${s.forms.session - sms} session, ${s.forms.template} template${smsForm})`);
+    if (s.sms) lines.push(`  channels    ${describeSmsTotals(s.sms)}`);
     if (s.skipped > 0) lines.push(`  skipped     ${s.skipped}  already sent (journal)`);
     if (s.unknown > 0) lines.push(`  unknown     ${s.unknown}  outcome unknown from an earlier run; not resent without --retry-unknown`);
     if (s.failedEarlier > 0) lines.push(`  failed earlier (final)  ${s.failedEarlier}  not resent without --retry-failed`);
@@ -82,6 +86,7 @@ export function formatSummary(s: SendSummary): string {
     lines.push(...listCodes(s.failedEarlierByCode));
   }
   lines.push(`  fallbacks   ${s.fallbacks}`);
+  if (s.sms) lines.push(`  channels    ${describeSmsTotals(s.sms)}`);
   lines.push(`  unknown     ${s.unknown}${s.unknown > 0 ? "  outcome unknown (the run that sent them died); not resent, add --resume --retry-unknown to send them anyway" : ""}`);
   lines.push(...listKeys(s.unknownKeys, s.unknown));
   lines.push(`  skipped     ${s.skipped}  already sent (journal)`);

@@ -39,6 +39,7 @@ import { ReportWriter } from "./report.js";
 import type { RecipientReport, RecipientStatus } from "./report.js";
 import { createTransport, sendsKeyInClear } from "./transport.js";
 import type { Transport } from "./transport.js";
+import type { SmsTotals } from "../sms-totals.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
 export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
@@ -64,6 +65,8 @@ export interface ConfirmInfo {
   /** Host (and port) of the target; never the key. */
   host: string;
   dryRun: boolean;
+  /** Recipients by channel and SMS segments, when the message has an sms form. */
+  sms?: SmsTotals;
 }
 
 export interface ProgressSnapshot {
@@ -113,6 +116,11 @@ export interface SendOptions {
    * Without it, the plan's hash (sha256 over its items) is computed first.
    */
   planHash?: string;
+  /**
+   * The campaign's SMS totals, read once the plan has been gone through (before the
+   * confirmation): shown in the confirmation, the summary and the report.
+   */
+  smsTotals?: () => SmsTotals | undefined;
   /** The campaign (or message) name: journal header, summary, confirmation. */
   campaign: string;
   baseUrl: string;
@@ -176,6 +184,10 @@ export interface SendSummary {
   planHash: string;
   /** Plan items in this shard. */
   total: number;
+  /** The whole campaign's recipients by channel and SMS segments, when the message has an sms form. */
+  sms?: SmsTotals;
+  /** Of `forms.session`, the SMS items (they go to the session endpoint). */
+  smsItems?: number;
   sent: number;
   failed: number;
   /** Failed recipients by error code (the API's `code`, `HTTP_<status>`, or a network code). */
@@ -500,10 +512,13 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     summary.planHash = planHash;
     summary.total = scan?.inShard ?? 0;
     progressTotal = scan?.inShard;
+    // Counted first: the totals of the SMS rows are known before the confirmation.
+    const sms = scan ? options.smsTotals?.() : undefined;
+    if (sms) summary.sms = sms;
     if (replay) checkReplayedHeaders(replay, { campaign: options.campaign, journalPath: journalPath!, shard: shardLabel, origin, businessId: options.businessId, planHash, force: options.force === true });
 
     if (options.confirm && scan) {
-      const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target, dryRun });
+      const ok = await options.confirm({ campaign: options.campaign, count: scan.toSend, host: summary.target, dryRun, ...(sms ? { sms } : {}) });
       if (!ok) {
         // Every recipient is in one number: what the journal settles, as it settles it.
         summary.cancelled = true;
@@ -550,8 +565,13 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       total: () => progressTotal,
     });
     await run.execute();
-    // Not counted first: the run saw every item of its shard (what it did not send it counted).
-    if (!scan) summary.total = run.seen;
+    // Not counted first: the run saw every item of its shard (what it did not send it counted),
+    // and its own pass over the plan gathered the SMS totals.
+    if (!scan) {
+      summary.total = run.seen;
+      const sms = options.smsTotals?.();
+      if (sms) summary.sms = sms;
+    }
   } finally {
     stopCounting.abort();
     await counting;
@@ -861,6 +881,7 @@ class Run {
     };
     if (this.options.dryRun) {
       this.summary.forms[state.form]++;
+      if (item.sms) this.summary.smsItems = (this.summary.smsItems ?? 0) + 1;
       this.record(item.key, state.form, "dry-run", { ...state, lastErrorCode: null }, {});
       return;
     }
@@ -892,7 +913,7 @@ class Run {
   /** One request for one recipient; says whether it is done, or goes again now or after a backoff. */
   private async attempt(state: Attempting): Promise<"done" | "again-now" | "again-later"> {
     const { item } = state;
-    const request = state.form === "session" ? item.session : item.template;
+    const request = state.form === "session" ? (item.sms ?? item.session) : item.template;
     if (!request) throw new Error(`plan item ${item.key} has no ${state.form} form`);
     const journal = this.ctx.journal;
     if (journal) {
