@@ -15,7 +15,7 @@ import type { ProgressSnapshot, SendOptions, SendSummary } from "../../src/runne
 import { formatProgress } from "../../src/runner/send/format.js";
 import { MAX_ANSWER_BYTES, readAnswerBody } from "../../src/runner/send/policy.js";
 import { scrubOutput, scrubValue } from "../../src/runner/send/scrub.js";
-import { createTransport, isLoopbackHost, sendsKeyInClear } from "../../src/runner/send/transport.js";
+import { createTransport, isLoopbackHost, sendsKeyInClear } from "../../src/connectly/transport.js";
 import { InputError, UsageError } from "../../src/errors.js";
 import { loadProject } from "../../src/project/project.js";
 import { gatherValues, MAX_VARS_FILE_BYTES, planSingleMessage } from "../../src/runner/single-message.js";

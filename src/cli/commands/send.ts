@@ -26,7 +26,7 @@ import {
   send,
   summaryExitCode,
 } from "../../runner/send/index.js";
-import { sendsKeyInClear } from "../../runner/send/transport.js";
+import { sendsKeyInClear } from "../../connectly/transport.js";
 import { BoundedFileError, readBoundedFile } from "../../runner/bounded-file.js";
 import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
