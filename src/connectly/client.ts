@@ -188,6 +188,14 @@ function optionalString(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
+/** Meta's free text, bound for a terminal: bounded, control characters replaced. */
+function reasonOf(template: unknown): string | null {
+  const reason =
+    optionalString(field(template, "rejectionReason")) ??
+    optionalString(field(field(field(template, "externalTemplate"), "whatsapp"), "rejectedReason"));
+  return reason === null ? null : sanitizeAnswerText(reason, [], MAX_STORED_MESSAGE);
+}
+
 /** A group in the typed form, or what is wrong with it (with its place in the answer). */
 function parseGroup(group: unknown, where: string): RemoteTemplateGroup | string {
   const name = field(group, "name");
@@ -207,9 +215,7 @@ function parseGroup(group: unknown, where: string): RemoteTemplateGroup | string
       id: optionalString(field(template, "id")),
       language,
       status,
-      rejectionReason:
-        optionalString(field(template, "rejectionReason")) ??
-        optionalString(field(field(field(template, "externalTemplate"), "whatsapp"), "rejectedReason")),
+      rejectionReason: reasonOf(template),
       templateComponents: components,
       createdAt: optionalString(field(template, "createdAt")),
       updatedAt: optionalString(field(template, "updatedAt")),

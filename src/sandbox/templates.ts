@@ -25,7 +25,7 @@ const MAX_BUTTONS = 2;
 
 export type TemplateRegistry = Map<string, TemplateDefinition>;
 
-function registryKey(name: string, language: string): string {
+export function registryKey(name: string, language: string): string {
   return `${name}\u0000${language}`;
 }
 
@@ -125,6 +125,11 @@ export function checkTemplate(registry: TemplateRegistry | undefined, body: Send
       { field: "templateName" },
     );
   }
+  return checkParameters(definition, body);
+}
+
+/** Checks a template send's parameters against those its (approved) template takes. */
+export function checkParameters(definition: TemplateDefinition, body: SendTemplateBody): Rejection | undefined {
   const expected = expectedParameters(definition);
   const seen = new Set<string>();
   for (const parameter of body.parameters ?? []) {

@@ -168,9 +168,9 @@ describe("Connectly client: answers that are not what the reference documents", 
     expect(await client(target.url).getTemplates()).toEqual({ ok: false, failure: { kind: "unreadable", status: 200, reason } });
   });
 
-  it("Meta's rejectedReason is read when Connectly's rejectionReason is absent", async () => {
-    const group = { name: "a", category: "MARKETING", templates: [{ language: { code: "en" }, status: "MESSAGE_TEMPLATE_STATUS_REJECTED", externalTemplate: { whatsapp: { rejectedReason: "TAG_CONTENT_MISMATCH" } } }] };
+  it("Meta's rejectedReason is read when Connectly's rejectionReason is absent, fit for a terminal", async () => {
+    const group = { name: "a", category: "MARKETING", templates: [{ language: { code: "en" }, status: "MESSAGE_TEMPLATE_STATUS_REJECTED", externalTemplate: { whatsapp: { rejectedReason: "TAG_CONTENT_MISMATCH\u001b[2J" } } }] };
     const target = await server((_req, res) => res.end(JSON.stringify({ entity: { templateGroups: [group] } })));
-    expect(await client(target.url).getTemplates()).toMatchObject({ ok: true, value: [{ name: "a", templates: [{ rejectionReason: "TAG_CONTENT_MISMATCH", templateComponents: [] }] }] });
+    expect(await client(target.url).getTemplates()).toMatchObject({ ok: true, value: [{ name: "a", templates: [{ rejectionReason: "TAG_CONTENT_MISMATCH?[2J", templateComponents: [] }] }] });
   });
 });
