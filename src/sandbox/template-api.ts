@@ -5,12 +5,13 @@
  * send is then checked against the approved templates' components.
  */
 import type { SendTemplateBody } from "../compiler/plan.js";
+import { asRecord as record, componentText as textOf, MEDIA_TYPE_NAMES, mediaKindOf, parametersTakenBy, pick, variablesIn } from "../connectly/components.js";
 import { invalidRequest } from "./errors.js";
 import type { Rejection } from "./errors.js";
 import { createRandom } from "./prng.js";
 import type { Random } from "./prng.js";
 import { checkParameters, registryKey } from "./templates.js";
-import type { TemplateDefinition, TemplateHeader, TemplateRegistry } from "./templates.js";
+import type { TemplateDefinition, TemplateRegistry } from "./templates.js";
 
 export const PENDING = "MESSAGE_TEMPLATE_STATUS_PENDING";
 export const APPROVED = "MESSAGE_TEMPLATE_STATUS_APPROVED";
@@ -31,12 +32,6 @@ const MAX_FOOTER_CHARS = 60;
 const MAX_BUTTONS = 10;
 /** Every request body may be 1 MiB: a bound on how many are kept bounds the sandbox's memory. */
 export const MAX_TEMPLATES = 1000;
-const VARIABLE = /\{\{\s*(\d+)\s*\}\}/g;
-const MEDIA_TYPES = new Map<string, TemplateHeader>([
-  ["TYPE_IMAGE", "image"],
-  ["TYPE_VIDEO", "video"],
-  ["TYPE_DOCUMENT", "document"],
-]);
 
 export interface StoredTemplate {
   id: string;
@@ -191,29 +186,6 @@ function invalidArgument(field: string, message: string): Rejection {
   return invalidRequest("ERROR_CODE_INVALID_ARGUMENT", message, { field });
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-/** A key in the request's snake_case, or the camelCase a protobuf gateway also reads. */
-function pick(object: Record<string, unknown> | undefined, snake: string): unknown {
-  if (!object) return undefined;
-  const camel = snake.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-  return object[snake] ?? object[camel];
-}
-
-function textOf(component: Record<string, unknown> | undefined): string | undefined {
-  const text = pick(component, "text");
-  if (typeof text === "string") return text;
-  const inner = pick(record(text), "text");
-  return typeof inner === "string" ? inner : undefined;
-}
-
-/** The numbers of the `{{N}}` in a text, in order. */
-function variablesIn(text: string): number[] {
-  return [...text.matchAll(VARIABLE)].map((match) => Number(match[1]));
-}
-
 function sequential(numbers: number[]): boolean {
   return numbers.every((n, i) => n === i + 1);
 }
@@ -243,7 +215,6 @@ export function readCreateRequest(body: unknown): CreateRequest | { rejection: R
   if (!category) return fail("category", `category must be one of ${[...CATEGORIES.keys()].join(", ")}`);
   const components = pick(request, "template_components");
   if (!Array.isArray(components) || components.length === 0) return fail("template_components", "template_components must be a non-empty list");
-  const definition: TemplateDefinition = { name, language, body: 0, buttons: 0 };
   let bodies = 0;
   for (const [index, raw] of components.entries()) {
     const at = `template_components[${index}]`;
@@ -259,13 +230,10 @@ export function readCreateRequest(body: unknown): CreateRequest | { rejection: R
       if (text.length > MAX_BODY_CHARS) return fail(`${at}.body.text.text`, `the body is ${text.length} characters; at most ${MAX_BODY_CHARS}`);
       const variables = variablesIn(text);
       if (!sequential(variables)) return fail(`${at}.body.text.text`, "body variables must be numbered {{1}}, {{2}}, … in order, without gaps or repeats");
-      definition.body = variables.length;
     } else if (kind === "header") {
       const media = record(pick(value, "media"));
       if (media) {
-        const header = MEDIA_TYPES.get(String(pick(media, "type")));
-        if (!header) return fail(`${at}.header.media.type`, `header media type must be one of ${[...MEDIA_TYPES.keys()].join(", ")}`);
-        definition.header = header;
+        if (!mediaKindOf(pick(media, "type"))) return fail(`${at}.header.media.type`, `header media type must be one of ${MEDIA_TYPE_NAMES.join(", ")}`);
         continue;
       }
       const text = textOf(value);
@@ -273,7 +241,6 @@ export function readCreateRequest(body: unknown): CreateRequest | { rejection: R
       if (text.length > MAX_HEADER_CHARS) return fail(`${at}.header.text.text`, `the header is ${text.length} characters; at most ${MAX_HEADER_CHARS}`);
       const variables = variablesIn(text);
       if (variables.length > 1 || !sequential(variables)) return fail(`${at}.header.text.text`, "a header takes at most one variable, {{1}}");
-      if (variables.length === 1) definition.header = "text";
     } else if (kind === "footer") {
       const text = textOf(value);
       if (text === undefined || text.length > MAX_FOOTER_CHARS || variablesIn(text).length > 0) {
@@ -282,16 +249,13 @@ export function readCreateRequest(body: unknown): CreateRequest | { rejection: R
     } else if (kind === "buttons") {
       const buttons = pick(value, "buttons");
       if (!Array.isArray(buttons) || buttons.length === 0 || buttons.length > MAX_BUTTONS) return fail(`${at}.buttons.buttons`, `buttons must be a list of 1 to ${MAX_BUTTONS}`);
-      for (const button of buttons) {
-        const url = pick(record(pick(record(button), "url")), "url");
-        if (typeof url === "string" && variablesIn(url).length > 0) definition.buttons = (definition.buttons ?? 0) + 1;
-      }
     } else {
       return fail(at, `${at} must be an object with one of body, header, footer, buttons`);
     }
   }
   if (bodies !== 1) return fail("template_components", "a template has exactly one body component");
-  return { name, language, category, components, definition };
+  // What a send must fill is read as the preflight reads a remote template: one reader for both.
+  return { name, language, category, components, definition: { name, language, ...parametersTakenBy(components) } };
 }
 
 /** The components a `--templates` list entry stands for: placeholders with its variables. */
