@@ -18,6 +18,8 @@ export const MAX_TEMPLATE_LIST_BYTES = 32 * 1024 * 1024;
 export const MAX_CREATE_ANSWER_BYTES = 1024 * 1024;
 /** Without a Retry-After header a 429 is waited out this long. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 1000;
+/** A read that failed (no answer, a 5xx) is tried again after this, then twice this, … */
+export const FAILED_READ_WAIT_MS = 250;
 
 export type TemplateStatus =
   | "MESSAGE_TEMPLATE_STATUS_PENDING"
@@ -88,7 +90,7 @@ export interface ConnectlyClientOptions {
   connections?: number;
   /** Per request, as `send --timeout`. Default 30 s. */
   timeoutMs?: number;
-  /** How many times a 429 is waited out before it is returned. Default 3. */
+  /** How many times a 429 (or, for a read, a failure) is tried again before it is returned. Default 3. */
   rateLimitRetries?: number;
   /** A Retry-After longer than this is waited only this long. Default 60 s. */
   maxRateLimitWaitMs?: number;
@@ -99,7 +101,7 @@ export interface ConnectlyClientOptions {
 export interface ConnectlyClient {
   /** The pool every call goes through; `msgc send` posts its messages on it. */
   readonly transport: Transport;
-  /** `POST …/get/templates` (no body; the reference documents no paging). */
+  /** `POST …/get/templates` (no body; the reference documents no paging); failures tried again. */
   getTemplates(): Promise<ConnectlyResult<RemoteTemplateGroup[]>>;
   /** `POST …/create/template`; a 429 is retried (it was not processed), a lost answer is not. */
   createTemplate(request: CreateTemplateRequest): Promise<ConnectlyResult<RemoteTemplateGroup>>;
@@ -123,12 +125,22 @@ export function createConnectlyClient(options: ConnectlyClientOptions): Connectl
   const sleep = options.sleep ?? ((ms: number) => sleepFor(ms).then(() => undefined));
   const secrets = [options.apiKey];
 
-  const call = async (template: string, body: string, maxAnswerBytes: number): Promise<HttpOutcome> => {
+  /**
+   * A 429 was not processed: it is waited out and tried again, for any call. A lost answer or a
+   * 5xx is tried again only for a read (`idempotent`): a create may have happened.
+   */
+  const call = async (template: string, body: string, maxAnswerBytes: number, idempotent: boolean): Promise<HttpOutcome> => {
     const path = businessPath(template, options.businessId);
     for (let attempt = 0; ; attempt++) {
       const outcome = await transport.post(path, body, { maxAnswerBytes });
-      if (outcome.kind !== "answer" || outcome.status !== 429 || attempt >= retries) return outcome;
-      await sleep(Math.min(outcome.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, maxWait));
+      if (attempt >= retries) return outcome;
+      if (outcome.kind === "answer" && outcome.status === 429) {
+        await sleep(Math.min(outcome.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, maxWait));
+      } else if (idempotent && ((outcome.kind === "error" && !outcome.final) || (outcome.kind === "answer" && outcome.status >= 500))) {
+        await sleep(FAILED_READ_WAIT_MS * (attempt + 1));
+      } else {
+        return outcome;
+      }
     }
   };
 
@@ -155,7 +167,7 @@ export function createConnectlyClient(options: ConnectlyClientOptions): Connectl
   return {
     transport,
     async getTemplates() {
-      const answer = read(await call(GET_TEMPLATES_PATH, "{}", MAX_TEMPLATE_LIST_BYTES));
+      const answer = read(await call(GET_TEMPLATES_PATH, "{}", MAX_TEMPLATE_LIST_BYTES, true));
       if ("kind" in answer) return { ok: false, failure: answer };
       const groups = field(field(answer.json, "entity"), "templateGroups");
       // An account with no templates may answer without the list at all.
@@ -170,7 +182,7 @@ export function createConnectlyClient(options: ConnectlyClientOptions): Connectl
       return { ok: true, value };
     },
     async createTemplate(request) {
-      const answer = read(await call(CREATE_TEMPLATE_PATH, JSON.stringify(request), MAX_CREATE_ANSWER_BYTES));
+      const answer = read(await call(CREATE_TEMPLATE_PATH, JSON.stringify(request), MAX_CREATE_ANSWER_BYTES, false));
       if ("kind" in answer) return { ok: false, failure: answer };
       const parsed = parseGroup(field(answer.json, "entity"), "entity");
       if (typeof parsed === "string") return unreadable(answer.status, parsed);

@@ -125,11 +125,32 @@ describe("Connectly client: templates against the sandbox over HTTP", () => {
     expect(waits).toEqual([]);
   });
 
-  it("nothing listening: a network failure that certainly did not arrive", async () => {
+  it("nothing listening: tried again three times, then a network failure that certainly did not arrive", async () => {
     const sandbox = await box();
     const url = sandbox.url;
     await sandbox.close();
-    expect(await client(url).getTemplates()).toEqual({ ok: false, failure: { kind: "network", code: "connection-refused", ambiguous: false } });
+    const waits: number[] = [];
+    expect(await client(url, { sleep: async (ms) => void waits.push(ms) }).getTemplates()).toEqual({ ok: false, failure: { kind: "network", code: "connection-refused", ambiguous: false } });
+    expect(waits).toEqual([250, 500, 750]);
+  });
+
+  it("a read that gets a 500 is tried again; the last answer counts", async () => {
+    const sandbox = await box({ failRate: 0.5, seed: 3 });
+    const connectly = client(sandbox.url, { sleep: async () => undefined });
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await connectly.getTemplates());
+    const stats = sandbox.stats();
+    // More requests than calls: the 500s were tried again, and each call ended on its last answer.
+    expect(stats.requests).toBeGreaterThan(5);
+    expect(stats.requests).toBe((stats.byStatus["200"] ?? 0) + (stats.byStatus["500"] ?? 0));
+    expect(results.filter((r) => r.ok).length).toBe(stats.byStatus["200"]);
+  });
+
+  it("a create that gets a 500 is not tried again: it may have happened", async () => {
+    const sandbox = await box({ failRate: 1 });
+    const result = await client(sandbox.url, { sleep: async () => undefined }).createTemplate(REQUEST);
+    expect(result).toMatchObject({ ok: false, failure: { kind: "refused", status: 500, code: "ERROR_CODE_UNSPECIFIED" } });
+    expect(sandbox.stats().requests).toBe(1);
   });
 
   it("no answer in time: a timeout that may have arrived (a create is not retried)", async () => {

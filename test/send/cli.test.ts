@@ -265,7 +265,7 @@ describe("msgc send: campaigns against the sandbox", () => {
   it("--max-failures stops a run whose every request fails with a 400", async () => {
     const box = await sandboxWith({ templates: [{ name: "another_template", language: "en" }] as never });
     const dir = notesProject(120);
-    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--concurrency", "2", "--max-failures", "10", "--report", "report.json"], dir);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--no-preflight", "--concurrency", "2", "--max-failures", "10", "--report", "report.json"], dir);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("  stopped early: 10 recipients failed\n");
     expect(box.stats().requests).toBeLessThanOrEqual(11);
