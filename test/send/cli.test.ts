@@ -7,11 +7,11 @@ import type { PlanItem } from "../../src/compiler/plan.js";
 import { ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli, startCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
-import { countByRecipient, recipientOf, useSandbox, whenRequests } from "./helpers.js";
+import { countByRecipient, NOTE_TEMPLATE, recipientOf, useSandbox, whenRequests } from "./helpers.js";
 
 const KEY = "ck_live_9f8e7d6c5b4a3210";
 const outputs: string[] = [];
-const sandboxWith = useSandbox(KEY);
+const sandboxWith = useSandbox(KEY, { templates: [NOTE_TEMPLATE] });
 
 beforeAll(() => ensureBuilt());
 

@@ -22,10 +22,10 @@ import { gatherValues, MAX_VARS_FILE_BYTES, planSingleMessage } from "../../src/
 import { cliPath, ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
-import { makeItems, tempDir, useSandbox } from "./helpers.js";
+import { makeItems, NOTE_TEMPLATE, tempDir, useSandbox } from "./helpers.js";
 
 const KEY = "ck_live_edge_5e4d3c2b1a09";
-const sandboxWith = useSandbox(KEY);
+const sandboxWith = useSandbox(KEY, { templates: [NOTE_TEMPLATE] });
 
 beforeAll(() => ensureBuilt(), 180_000);
 

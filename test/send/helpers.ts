@@ -81,10 +81,13 @@ export function countByRecipient(sandbox: Sandbox): Map<string, number> {
  * One sandbox per test, closed after it: `const start = useSandbox(KEY)` in a test file, then
  * `await start({ latencyMs: 20 })` in a test. Unlimited rate unless a test asks for one.
  */
-/** The template the send tests' `note` message sends: approved, so the CLI's preflight passes. */
+/**
+ * The template the CLI tests' `note` message sends: a sandbox that lists it approved lets the
+ * CLI's preflight pass (`useSandbox(KEY, { templates: [NOTE_TEMPLATE] })`).
+ */
 export const NOTE_TEMPLATE = { name: "order_shipped", language: "en", body: 2 };
 
-export function useSandbox(apiKey: string): (options?: SandboxOptions) => Promise<Sandbox> {
+export function useSandbox(apiKey: string, defaults: SandboxOptions = {}): (options?: SandboxOptions) => Promise<Sandbox> {
   let current: Sandbox | undefined;
   afterEach(async () => {
     await current?.close();
@@ -92,7 +95,7 @@ export function useSandbox(apiKey: string): (options?: SandboxOptions) => Promis
   });
   return async (options = {}) => {
     await current?.close();
-    current = await startSandbox({ apiKey, rate: 0, templates: [NOTE_TEMPLATE], ...options });
+    current = await startSandbox({ apiKey, rate: 0, ...defaults, ...options });
     return current;
   };
 }
