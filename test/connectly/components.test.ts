@@ -38,4 +38,14 @@ describe("what a template's components make a send fill in", () => {
       { code: "template-not-approved", severity: "error", message: 'Template "t" (en) is paused, not approved', file: "specs/m.yaml", path: ["template"] },
     ]);
   });
+
+  it("what the list says is bounded and fit for a terminal: ten languages named, control characters replaced", () => {
+    const use = { templateName: "t", language: "en", parameters: [], file: "specs/m.yaml", path: ["template"] };
+    const languages = ["es\u001b]0;x\u0007", ...Array.from({ length: 11 }, (_v, i) => `l${i}`)];
+    const templates = languages.map((language) => ({ id: null, language, status: "S\u001b[2J", rejectionReason: null, templateComponents: [], createdAt: null, updatedAt: null }));
+    const [missing] = checkTemplateUse(use, [{ id: null, name: "t", category: null, templates }]);
+    expect(missing!.hint).toBe("It exists in es?]0;x?, l0, l1, l2, l3, l4, l5, l6, l7, l8 and 2 more.");
+    const [pending] = checkTemplateUse({ ...use, language: "l0" }, [{ id: null, name: "t", category: null, templates }]);
+    expect(pending!.message).toBe('Template "t" (l0) is s?[2j, not approved');
+  });
 });

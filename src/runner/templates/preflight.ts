@@ -4,6 +4,7 @@
  * template form, not one refusal per recipient.
  */
 import type { ConnectlyClient, RemoteTemplate, RemoteTemplateGroup } from "../../connectly/client.js";
+import { sanitizeAnswerText } from "../../connectly/answer.js";
 import { parameterNames, parametersTakenBy } from "../../connectly/components.js";
 import { templateUses } from "../../compiler/template-uses.js";
 import type { TemplateUse } from "../../compiler/template-uses.js";
@@ -14,10 +15,23 @@ import type { Project } from "../../project/project.js";
 import { compileOneCampaign } from "../plan.js";
 
 const APPROVED = "MESSAGE_TEMPLATE_STATUS_APPROVED";
+/** A hint names this many of the languages a template has; a list could hold thousands. */
+const MAX_LANGUAGES_NAMED = 10;
+
+/** Text from the list, fit for one line: bounded, control characters replaced. */
+function remoteText(text: string, max = 64): string {
+  return sanitizeAnswerText(text, [], max);
+}
 
 /** `MESSAGE_TEMPLATE_STATUS_PENDING` → `pending`; another status as it came. */
 function statusWord(status: string): string {
-  return status.replace(/^MESSAGE_TEMPLATE_STATUS_/, "").toLowerCase();
+  return remoteText(status.replace(/^MESSAGE_TEMPLATE_STATUS_/, "").toLowerCase());
+}
+
+function namedLanguages(languages: string[]): string {
+  const named = languages.slice(0, MAX_LANGUAGES_NAMED).map((language) => remoteText(language)).join(", ");
+  const more = languages.length - MAX_LANGUAGES_NAMED;
+  return more > 0 ? `${named} and ${more} more` : named;
 }
 
 function problem(use: TemplateUse, code: DiagnosticCode, message: string, hint?: string): Diagnostic {
@@ -36,7 +50,7 @@ export function checkTemplateUse(use: TemplateUse, groups: readonly RemoteTempla
         use,
         "template-not-found-remote",
         `${named} in language "${use.language}" is not among the business's templates`,
-        languages.length > 0 ? `It exists in ${languages.join(", ")}.` : undefined,
+        languages.length > 0 ? `It exists in ${namedLanguages(languages)}.` : undefined,
       ),
     ];
   }
