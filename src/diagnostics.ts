@@ -98,6 +98,10 @@ export const DIAGNOSTIC_CODES = [
   "phone-invalid",
   "duplicate-recipient",
   "encoding-invalid",
+  // templates at Connectly (the send preflight)
+  "template-not-found-remote",
+  "template-not-approved",
+  "template-params-mismatch-remote",
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

@@ -28,6 +28,8 @@ export interface SessionBuilder {
 export interface TemplateBuilder {
   templateName: string;
   language: string;
+  /** The names `parameters` fills, in order: every one is always sent. */
+  parameterNames: readonly string[];
   parameters: (rc: RenderContext) => TemplateParameter[] | undefined;
   callbackData?: (rc: RenderContext) => unknown;
 }
@@ -490,6 +492,7 @@ export function compileTemplate(template: TemplateOverride, origin: Origin, cc: 
   const builder: TemplateBuilder = {
     templateName: template.name as string,
     language: template.language as string,
+    parameterNames: params.map((p) => p.name),
     parameters,
   };
   if (callbackData) builder.callbackData = callbackData;

@@ -69,7 +69,7 @@ export function compileProject(project: Project): CompiledProject {
 }
 
 /** Compiles one campaign and its message, reusing compileProject's work when there is some. */
-function compileOneCampaign(project: Project, spec: LoadedSpec<CampaignSpec>): {
+export function compileOneCampaign(project: Project, spec: LoadedSpec<CampaignSpec>): {
   campaign?: CompiledCampaign;
   diagnostics: Diagnostic[];
 } {

@@ -34,7 +34,8 @@ export type ErrorCode =
   | "ERROR_CODE_METHOD_NOT_ALLOWED"
   | "ERROR_CODE_FORBIDDEN"
   | "ERROR_CODE_UNAUTHENTICATED"
-  | "ERROR_CODE_RATE_LIMIT_EXCEEDED";
+  | "ERROR_CODE_RATE_LIMIT_EXCEEDED"
+  | "ERROR_CODE_MESSAGE_TEMPLATE_ALREADY_EXISTS";
 
 /** A rejection before it is given a trace id and serialized. */
 export interface Rejection {

@@ -10,6 +10,7 @@ import { InboundBook, loadInbound, parseInboundEntry } from "./inbound.js";
 import type { InboundEntry } from "./inbound.js";
 import { RateLimiter } from "./rate-limit.js";
 import { createRequestHandler } from "./server.js";
+import { TemplateStore } from "./template-api.js";
 import type { AcceptedMessage, SandboxState, SandboxStats } from "./server.js";
 import { buildTemplateRegistry, loadTemplates } from "./templates.js";
 import { getValidators } from "./validate.js";
@@ -32,8 +33,15 @@ export interface SandboxOptions {
   port?: number;
   /** Default `CONNECTLY_API_KEY` from the environment, else "sandbox". */
   apiKey?: string;
-  /** Known templates: a YAML/JSON file or the list itself. Without it any template is accepted. */
+  /**
+   * Known templates, approved: a YAML/JSON file or the list itself. Without it a template that was
+   * not created through `create/template` is accepted as is.
+   */
   templates?: string | TemplateDefinition[];
+  /** How long a created template stays PENDING before its review ends. Default 0. */
+  reviewMs?: number;
+  /** Probability that a created template's review rejects it (seeded by `seed`). Default 0. */
+  rejectRate?: number;
   /** Customers who wrote: a CSV/NDJSON file or the entries themselves. */
   inbound?: string | InboundEntry[];
   /** Requests per second per business (token bucket); 0 or Infinity: unlimited. Default 200. */
@@ -138,8 +146,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (apiKey === "") throw new SandboxConfigError("the API key must not be empty");
   const acceptThenFail = options.acceptThenFail === true ? 1 : options.acceptThenFail === false ? 0 : options.acceptThenFail;
   const now = options.now ?? Date.now;
+  const seed = checkNonNegative("seed", options.seed, 1);
   const faults = new FaultPlan({
-    seed: checkNonNegative("seed", options.seed, 1),
+    seed,
     latencyMs: checkNonNegative("latencyMs", options.latencyMs, 0),
     jitterMs: checkNonNegative("jitterMs", options.jitterMs, 0),
     failRate: checkProbability("failRate", options.failRate),
@@ -148,7 +157,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     acceptThenFailRate: checkProbability("acceptThenFail", acceptThenFail),
   });
   const rate = checkNonNegative("rate", options.rate, DEFAULT_RATE);
-  const templates = await resolveTemplates(options.templates);
+  const reviewMs = checkNonNegative("reviewMs", options.reviewMs, 0);
+  const rejectRate = checkProbability("rejectRate", options.rejectRate);
+  // Ids of templates and of messages come from one generator: all are ULIDs, all distinct.
+  // Math.random is enough for an id's random part and costs far less than crypto's per id.
+  const nextId = monotonicFactory(Math.random);
+  const templates = TemplateStore.fromRegistry(await resolveTemplates(options.templates), { reviewMs, rejectRate, seed, now, nextId });
   const inbound = await resolveInbound(options.inbound, now());
   const log = options.logFile === undefined ? undefined : await openLog(options.logFile);
   let logFailed = false;
@@ -170,8 +184,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stats: { requests: 0, byStatus: {}, accepted: 0, resets: 0, hangs: 0, sms: { accepted: 0, segments: 0 } },
     channels: new Set(options.channels ?? SANDBOX_CHANNELS),
     now,
-    // Math.random is enough for an id's random part and costs far less than crypto's per id.
-    nextId: monotonicFactory(Math.random),
+    nextId,
     onAccepted: log
       ? (message) => {
           if (!logFailed) log.write(`${JSON.stringify(message)}\n`);

@@ -7,8 +7,7 @@ import type { FaultDraw, FaultPlan } from "./faults.js";
 import { parseInboundEntry } from "./inbound.js";
 import type { InboundBook } from "./inbound.js";
 import type { RateLimiter } from "./rate-limit.js";
-import { checkTemplate } from "./templates.js";
-import type { TemplateRegistry } from "./templates.js";
+import type { TemplateStore } from "./template-api.js";
 import { validateBody } from "./validate.js";
 import { checkSmsBody, isSmsRequest, segmentsOf, type SandboxChannel } from "./sms.js";
 import type { Endpoint } from "./validate.js";
@@ -17,7 +16,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Past this a too-large body is no longer drained for keep-alive: the connection is dropped. */
 const MAX_DRAIN_BYTES = 16 * MAX_BODY_BYTES;
 const WINDOW_MS = 24 * 60 * 60 * 1000;
-const SEND_PATH = /^\/v1\/businesses\/([^/]+)\/send\/(messages|whatsapp_templated_messages)$/;
+const SEND_PATH = /^\/v1\/businesses\/([^/]+)\/(send\/messages|send\/whatsapp_templated_messages|get\/templates|create\/template)$/;
 const JSON_CONTENT_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
 /** One message the sandbox accepted, as `GET /__sandbox/messages` lists it. */
@@ -46,7 +45,7 @@ export interface SandboxStats {
 
 export interface SandboxState {
   apiKey: Buffer;
-  templates: TemplateRegistry | undefined;
+  templates: TemplateStore;
   inbound: InboundBook;
   limiter: RateLimiter;
   faults: FaultPlan;
@@ -199,7 +198,7 @@ function processSend(state: SandboxState, res: ServerResponse, businessId: strin
     validateBody(endpoint, body) ??
     (endpoint === "messages"
       ? windowRejection(state, (body as SendMessageBody).recipient.id)
-      : checkTemplate(state.templates, body as SendTemplateBody));
+      : state.templates.checkSend(body as SendTemplateBody));
   if (problem) return writeCounted(state, res, problem);
   accept(state, res, businessId, endpoint, body as SendMessageBody | SendTemplateBody, draw);
 }
@@ -218,6 +217,20 @@ function accept(state: SandboxState, res: ServerResponse, businessId: string, en
   if (draw.acceptThenFail) return writeCounted(state, res, INTERNAL_ERROR);
   countStatus(state, 200);
   writeJson(res, 200, `{"id":"${message.id}"}`);
+}
+
+/** `get/templates` (its body, if any, is not read) and `create/template`. */
+function processTemplateCall(state: SandboxState, res: ServerResponse, route: string, raw: Buffer): void {
+  if (route === "get/templates") {
+    countStatus(state, 200);
+    return writeJson(res, 200, JSON.stringify(state.templates.list()));
+  }
+  const parsed = parseJson(raw);
+  if ("rejection" in parsed) return writeCounted(state, res, parsed.rejection);
+  const created = state.templates.create(parsed.value);
+  if ("rejection" in created) return writeCounted(state, res, created.rejection);
+  countStatus(state, 200);
+  writeJson(res, 200, JSON.stringify(created.json));
 }
 
 function countStatus(state: SandboxState, status: number): void {
@@ -266,7 +279,7 @@ function handleSend(state: SandboxState, req: IncomingMessage, res: ServerRespon
     });
   }
   const businessId = match[1]!;
-  const endpoint = match[2] as Endpoint;
+  const route = match[2]!;
   const allowed = state.limiter.take(businessId);
   if (!allowed.ok) {
     req.resume();
@@ -290,8 +303,11 @@ function handleSend(state: SandboxState, req: IncomingMessage, res: ServerRespon
   }
   readBody(req, (rejection, headers) => writeCounted(state, res, rejection, headers), (raw) => {
     const draw = state.faults.draw();
-    const respond = (): void =>
-      guard(state, res, () => applyFault(state, res, draw, () => processSend(state, res, businessId, endpoint, raw, draw)));
+    const process = (): void =>
+      route.startsWith("send/")
+        ? processSend(state, res, businessId, route.slice("send/".length) as Endpoint, raw, draw)
+        : processTemplateCall(state, res, route, raw);
+    const respond = (): void => guard(state, res, () => applyFault(state, res, draw, process));
     if (draw.delayMs > 0) setTimeout(respond, draw.delayMs);
     else respond();
   });

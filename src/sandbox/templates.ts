@@ -1,4 +1,5 @@
 import { parse as parseYaml } from "yaml";
+import { parameterNames } from "../connectly/components.js";
 import type { SendTemplateBody } from "../compiler/plan.js";
 import { readInputFile, SandboxConfigError } from "./config-error.js";
 import { invalidRequest } from "./errors.js";
@@ -25,7 +26,7 @@ const MAX_BUTTONS = 2;
 
 export type TemplateRegistry = Map<string, TemplateDefinition>;
 
-function registryKey(name: string, language: string): string {
+export function registryKey(name: string, language: string): string {
   return `${name}\u0000${language}`;
 }
 
@@ -102,14 +103,6 @@ export async function loadTemplates(file: string): Promise<TemplateRegistry> {
   return buildTemplateRegistry(entries, file);
 }
 
-function expectedParameters(definition: TemplateDefinition): string[] {
-  const names: string[] = [];
-  if (definition.header) names.push(`header_${definition.header}`);
-  for (let i = 1; i <= (definition.body ?? 0); i++) names.push(`body_${i}`);
-  for (let i = 1; i <= (definition.buttons ?? 0); i++) names.push(`button_${i}_url`);
-  return names;
-}
-
 function inputInvalid(message: string): Rejection {
   return invalidRequest("ERROR_CODE_MESSAGE_TEMPLATE_INPUT_INVALID", message, { field: "parameters" });
 }
@@ -125,7 +118,12 @@ export function checkTemplate(registry: TemplateRegistry | undefined, body: Send
       { field: "templateName" },
     );
   }
-  const expected = expectedParameters(definition);
+  return checkParameters(definition, body);
+}
+
+/** Checks a template send's parameters against those its (approved) template takes. */
+export function checkParameters(definition: TemplateDefinition, body: SendTemplateBody): Rejection | undefined {
+  const expected = parameterNames(definition);
   const seen = new Set<string>();
   for (const parameter of body.parameters ?? []) {
     if (seen.has(parameter.name)) return inputInvalid(`parameter ${parameter.name} is given more than once`);

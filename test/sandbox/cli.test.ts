@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runSandbox } from "../../src/cli/commands/sandbox.js";
+import { parseSandboxArgs, runSandbox } from "../../src/cli/commands/sandbox.js";
 import type { CliIo } from "../../src/cli/io.js";
 import { InputError, UsageError } from "../../src/cli/io.js";
 import { cliPath, ensureBuilt } from "../cli/helpers.js";
@@ -54,8 +54,10 @@ describe("msgc sandbox (in-process)", () => {
         "  API key:   k1",
         `  send:      POST ${url}/v1/businesses/<businessId>/send/messages`,
         `             POST ${url}/v1/businesses/<businessId>/send/whatsapp_templated_messages`,
+        `  templates: POST ${url}/v1/businesses/<businessId>/get/templates, …/create/template`,
         `  inspect:   GET ${url}/__sandbox/messages, GET /__sandbox/stats, POST /__sandbox/inbound`,
-        "  templates: any (no --templates file)",
+        "  known:     any (no --templates file)",
+        "  review:    created templates approved after 0 ms",
         "  rate:      50 requests/s per business",
         "  faults:    none",
         "Press Ctrl-C to stop.",
@@ -89,15 +91,22 @@ describe("msgc sandbox (in-process)", () => {
       dir,
     );
     expect(output).toContain("  API key:   sandbox\n");
-    expect(output).toContain(`  templates: ${join(dir, "templates.yaml")}\n`);
+    expect(output).toContain(`  known:     ${join(dir, "templates.yaml")}\n`);
     expect(output).toContain("  rate:      unlimited\n");
     expect(output).toContain("  faults:    latency 1±1 ms, fail-rate 0.1, reset-rate 0.01, accept-then-fail 1 (seed 2)\n");
+  });
+
+  it("--review-ms and --reject-rate are shown; a bad value is a usage error", async () => {
+    const { output } = await runUntil(["--review-ms", "250", "--reject-rate", "0.5", "--seed", "3"], {}, async () => undefined);
+    expect(output).toContain("  review:    created templates approved after 250 ms, 0.5 of them rejected (seed 3)\n");
+    expect(() => parseSandboxArgs(["--reject-rate", "2"], {}, "/")).toThrow('msgc sandbox: --reject-rate must be a probability from 0 to 1, got "2"');
+    expect(() => parseSandboxArgs(["--review-ms=soon"], {}, "/")).toThrow('msgc sandbox: --review-ms must be a number of at least 0, got "soon"');
   });
 
   it("--help prints the options and exits 0", async () => {
     const { io, output } = fakeIo();
     expect(await runSandbox(["--help"], io, () => Promise.reject(new Error("must not wait")))).toBe(0);
-    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log"]) {
+    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log", "--review-ms MS", "--reject-rate P"]) {
       expect(output()).toContain(`  ${flag} `);
     }
   });

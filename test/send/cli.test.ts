@@ -7,11 +7,11 @@ import type { PlanItem } from "../../src/compiler/plan.js";
 import { ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli, startCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
-import { countByRecipient, recipientOf, useSandbox, whenRequests } from "./helpers.js";
+import { countByRecipient, NOTE_TEMPLATE, recipientOf, useSandbox, whenRequests } from "./helpers.js";
 
 const KEY = "ck_live_9f8e7d6c5b4a3210";
 const outputs: string[] = [];
-const sandboxWith = useSandbox(KEY);
+const sandboxWith = useSandbox(KEY, { templates: [NOTE_TEMPLATE] });
 
 beforeAll(() => ensureBuilt());
 
@@ -265,7 +265,7 @@ describe("msgc send: campaigns against the sandbox", () => {
   it("--max-failures stops a run whose every request fails with a 400", async () => {
     const box = await sandboxWith({ templates: [{ name: "another_template", language: "en" }] as never });
     const dir = notesProject(120);
-    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--concurrency", "2", "--max-failures", "10", "--report", "report.json"], dir);
+    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--no-preflight", "--concurrency", "2", "--max-failures", "10", "--report", "report.json"], dir);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("  stopped early: 10 recipients failed\n");
     expect(box.stats().requests).toBeLessThanOrEqual(11);

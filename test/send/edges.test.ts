@@ -15,17 +15,17 @@ import type { ProgressSnapshot, SendOptions, SendSummary } from "../../src/runne
 import { formatProgress } from "../../src/runner/send/format.js";
 import { MAX_ANSWER_BYTES, readAnswerBody } from "../../src/runner/send/policy.js";
 import { scrubOutput, scrubValue } from "../../src/runner/send/scrub.js";
-import { createTransport, isLoopbackHost, sendsKeyInClear } from "../../src/runner/send/transport.js";
+import { createTransport, isLoopbackHost, sendsKeyInClear } from "../../src/connectly/transport.js";
 import { InputError, UsageError } from "../../src/errors.js";
 import { loadProject } from "../../src/project/project.js";
 import { gatherValues, MAX_VARS_FILE_BYTES, planSingleMessage } from "../../src/runner/single-message.js";
 import { cliPath, ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
-import { makeItems, tempDir, useSandbox } from "./helpers.js";
+import { makeItems, NOTE_TEMPLATE, tempDir, useSandbox } from "./helpers.js";
 
 const KEY = "ck_live_edge_5e4d3c2b1a09";
-const sandboxWith = useSandbox(KEY);
+const sandboxWith = useSandbox(KEY, { templates: [NOTE_TEMPLATE] });
 
 beforeAll(() => ensureBuilt(), 180_000);
 
@@ -143,8 +143,8 @@ describe("item 9: the key is in no output, file or report", () => {
     try {
       const dir = notesProject(6);
       const env = { CONNECTLY_API_KEY: key };
-      const json = await msgc(["notes", "--base-url", server.url, "--yes", "--format", "json", "--report", "r.json", "--max-attempts", "1"], dir, env);
-      const text = await msgc(["notes", "--base-url", server.url, "--yes", "--journal", "j2.ndjson", "--max-attempts", "1"], dir, env);
+      const json = await msgc(["notes", "--base-url", server.url, "--yes", "--no-preflight", "--format", "json", "--report", "r.json", "--max-attempts", "1"], dir, env);
+      const text = await msgc(["notes", "--base-url", server.url, "--yes", "--no-preflight", "--journal", "j2.ndjson", "--max-attempts", "1"], dir, env);
       expect([json.code, text.code]).toEqual([1, 1]);
       const files = [readFileSync(join(dir, "r.json"), "utf8"), readFileSync(join(dir, ".msgc/journal/notes.ndjson"), "utf8"), readFileSync(join(dir, "j2.ndjson"), "utf8")];
       const escaped = JSON.stringify(key).slice(1, -1);
@@ -296,7 +296,9 @@ describe("item 12: a report that cannot be written", () => {
     execFileSync("mkfifo", [join(dir, "r.fifo")]);
     const result = await msgc(["notes", "--base-url", box.url, "--yes", "--report", "r.fifo"], dir);
     expect([result.code, result.stdout, result.stderr]).toEqual([1, "", `msgc send: cannot write the report ${join(dir, "r.fifo")}: ENXIO\n`]);
-    expect(box.stats().requests).toBe(0);
+    // The one request is the preflight's read of the template list; no message was sent.
+    expect(box.stats().requests).toBe(1);
+    expect(box.messages()).toEqual([]);
   });
 });
 

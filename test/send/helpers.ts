@@ -81,7 +81,13 @@ export function countByRecipient(sandbox: Sandbox): Map<string, number> {
  * One sandbox per test, closed after it: `const start = useSandbox(KEY)` in a test file, then
  * `await start({ latencyMs: 20 })` in a test. Unlimited rate unless a test asks for one.
  */
-export function useSandbox(apiKey: string): (options?: SandboxOptions) => Promise<Sandbox> {
+/**
+ * The template the CLI tests' `note` message sends: a sandbox that lists it approved lets the
+ * CLI's preflight pass (`useSandbox(KEY, { templates: [NOTE_TEMPLATE] })`).
+ */
+export const NOTE_TEMPLATE = { name: "order_shipped", language: "en", body: 2 };
+
+export function useSandbox(apiKey: string, defaults: SandboxOptions = {}): (options?: SandboxOptions) => Promise<Sandbox> {
   let current: Sandbox | undefined;
   afterEach(async () => {
     await current?.close();
@@ -89,7 +95,7 @@ export function useSandbox(apiKey: string): (options?: SandboxOptions) => Promis
   });
   return async (options = {}) => {
     await current?.close();
-    current = await startSandbox({ apiKey, rate: 0, ...options });
+    current = await startSandbox({ apiKey, rate: 0, ...defaults, ...options });
     return current;
   };
 }

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli, startCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
-import { countByRecipient, useSandbox, whenRequests } from "./helpers.js";
+import { countByRecipient, NOTE_TEMPLATE, useSandbox, whenRequests } from "./helpers.js";
 
 const KEY = "ck_live_kill_test_5a4b3c2d1e";
-const sandboxWith = useSandbox(KEY);
+const sandboxWith = useSandbox(KEY, { templates: [NOTE_TEMPLATE] });
 const env = { CONNECTLY_API_KEY: KEY };
 
 beforeAll(() => ensureBuilt());

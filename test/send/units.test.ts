@@ -11,7 +11,7 @@ import {
   shardOf,
   tooManyFailures,
 } from "../../src/runner/send/policy.js";
-import { classifyError, createTransport, parseRetryAfter } from "../../src/runner/send/transport.js";
+import { classifyError, createTransport, parseRetryAfter } from "../../src/connectly/transport.js";
 import { createServer } from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
 import { once } from "node:events";

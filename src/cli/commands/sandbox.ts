@@ -15,7 +15,10 @@ Options:
   --port N               port to listen on (default 0: a free port)
   --host H               address to bind (default 127.0.0.1, loopback only)
   --api-key K            the X-API-Key it expects (default $CONNECTLY_API_KEY, else "sandbox")
-  --templates FILE       YAML/JSON list of known templates; without it any template is accepted
+  --templates FILE       YAML/JSON list of approved templates; without it any template not
+                         created through create/template is accepted
+  --review-ms MS         a created template stays pending this long (default 0)
+  --reject-rate P        reject a fraction P of created templates, seeded by --seed (0 to 1)
   --inbound FILE         CSV or NDJSON of (number, time): customers who wrote, for the 24-hour window
   --rate N               requests per second per business, token bucket (default 200; 0: unlimited)
   --seed N               seed of every random fault (default 1)
@@ -36,6 +39,8 @@ const OPTIONS = {
   host: { type: "string" },
   "api-key": { type: "string" },
   templates: { type: "string" },
+  "review-ms": { type: "string" },
+  "reject-rate": { type: "string" },
   inbound: { type: "string" },
   rate: { type: "string" },
   seed: { type: "string" },
@@ -82,6 +87,11 @@ function describeFaults(options: SandboxOptions): string {
   return parts.length === 0 ? "none" : `${parts.join(", ")} (seed ${options.seed ?? 1})`;
 }
 
+function describeReview(options: SandboxOptions): string {
+  const reject = options.rejectRate ? `, ${options.rejectRate} of them rejected (seed ${options.seed ?? 1})` : "";
+  return `created templates approved after ${options.reviewMs ?? 0} ms${reject}`;
+}
+
 function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: boolean): string {
   const rate = options.rate === 0 ? "unlimited" : `${options.rate ?? DEFAULT_RATE} requests/s per business`;
   return [
@@ -89,8 +99,10 @@ function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: bo
     `  API key:   ${keyFromEnv ? "(from CONNECTLY_API_KEY)" : sandbox.apiKey}`,
     `  send:      POST ${sandbox.url}/v1/businesses/<businessId>/send/messages`,
     `             POST ${sandbox.url}/v1/businesses/<businessId>/send/whatsapp_templated_messages`,
+    `  templates: POST ${sandbox.url}/v1/businesses/<businessId>/get/templates, …/create/template`,
     `  inspect:   GET ${sandbox.url}/__sandbox/messages, GET /__sandbox/stats, POST /__sandbox/inbound`,
-    `  templates: ${options.templates === undefined ? "any (no --templates file)" : String(options.templates)}`,
+    `  known:     ${options.templates === undefined ? "any (no --templates file)" : String(options.templates)}`,
+    `  review:    ${describeReview(options)}`,
     `  rate:      ${rate}`,
     `  faults:    ${describeFaults(options)}`,
     ...(options.channels ? [`  channels:  ${options.channels.join(", ")}`] : []),
@@ -139,6 +151,8 @@ export function parseSandboxArgs(args: string[], env: NodeJS.ProcessEnv, cwd: st
   const optional: Partial<SandboxOptions> = {
     templates: values.templates === undefined ? undefined : resolve(cwd, values.templates),
     inbound: values.inbound === undefined ? undefined : resolve(cwd, values.inbound),
+    reviewMs: parseNumber("review-ms", values["review-ms"], {}),
+    rejectRate: probability("reject-rate", values["reject-rate"]),
     rate: parseNumber("rate", values.rate, {}),
     seed: parseNumber("seed", values.seed, { integer: true }),
     latencyMs: parseNumber("latency", values.latency, {}),

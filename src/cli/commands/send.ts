@@ -26,7 +26,11 @@ import {
   send,
   summaryExitCode,
 } from "../../runner/send/index.js";
-import { sendsKeyInClear } from "../../runner/send/transport.js";
+import { createConnectlyClient } from "../../connectly/client.js";
+import { sendsKeyInClear } from "../../connectly/transport.js";
+import type { PlanItem } from "../../compiler/plan.js";
+import type { TemplateUse } from "../../compiler/template-uses.js";
+import { campaignTemplateUses, preflightTemplates } from "../../runner/templates/preflight.js";
 import { BoundedFileError, readBoundedText } from "../../runner/bounded-file.js";
 import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
 import { campaignFingerprint } from "../../runner/fingerprint.js";
@@ -59,6 +63,7 @@ What to send:
 Sending:
   --yes, -y              send without asking
   --dry-run              do everything but the HTTP requests (no key needed, no journal)
+  --no-preflight         do not check the templates against Connectly's list before sending
   --rate N               requests per second, at most ${MAX_RATE} (default: the campaign's, else the config's, else 50;
                          divided by N with --shard unless given)
   --concurrency N        requests in flight (default: the config's, else 16)
@@ -94,6 +99,7 @@ const OPTIONS = {
   var: { type: "string", multiple: true },
   vars: { type: "string" },
   "dry-run": { type: "boolean" },
+  "no-preflight": { type: "boolean" },
   yes: { type: "boolean", short: "y" },
   rate: { type: "string" },
   concurrency: { type: "string" },
@@ -195,6 +201,27 @@ async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl
   return { baseUrl, businessId, apiKey };
 }
 
+function singleTemplateUse(item: PlanItem, file: string): TemplateUse[] {
+  const body = item.template?.body;
+  if (!body || item.window === "session") return [];
+  return [{ templateName: body.templateName, language: body.language, parameters: (body.parameters ?? []).map((p) => p.name), file, path: ["template"] }];
+}
+
+async function checkTemplatesBeforeSend(project: Project, target: Target, uses: TemplateUse[], timeoutMs: number | undefined): Promise<Diagnostic[]> {
+  if (uses.length === 0) return [];
+  const client = createConnectlyClient({
+    baseUrl: target.baseUrl,
+    apiKey: target.apiKey ?? "",
+    businessId: target.businessId,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+  try {
+    return await preflightTemplates(project, client, uses);
+  } finally {
+    await client.close();
+  }
+}
+
 type ParsedValues = ReturnType<typeof parseCommand<typeof OPTIONS>>["values"];
 
 /** Ctrl-C (or SIGINT, SIGTERM) at the confirmation: nothing was sent, and nothing is left behind. */
@@ -208,9 +235,25 @@ export const EXIT_INTERRUPTED = 130;
  * (`signal`), else the question would wait for ever (or the process end with the lock behind).
  * The end of input (Ctrl-D) is a no.
  */
-function confirmer(io: CliIo, yes: boolean, preflight: () => void, signal: AbortSignal): (info: ConfirmInfo) => Promise<boolean> {
+function confirmer(
+  io: CliIo,
+  yes: boolean,
+  preflight: () => void,
+  checkTemplates: () => Promise<void>,
+  signal: AbortSignal,
+): (info: ConfirmInfo) => Promise<boolean> {
+  const ask = askToSend(io, yes, signal);
   return async (info) => {
     preflight();
+    const go = await ask(info);
+    // Last, right before the first request: a run that is not going ahead reads nothing.
+    if (go && !info.dryRun && info.count > 0) await checkTemplates();
+    return go;
+  };
+}
+
+function askToSend(io: CliIo, yes: boolean, signal: AbortSignal): (info: ConfirmInfo) => Promise<boolean> {
+  return async (info) => {
     if (info.dryRun || yes || info.count === 0) return true;
     if (!io.stdin?.isTTY || !io.stderr.isTTY) {
       throw new UsageError(
@@ -339,6 +382,7 @@ export const run: CommandHandler = async (args, io) => {
     let smsTotals: SendOptions["smsTotals"];
     let journal: string;
     let singleSend: { recipient: string } | undefined;
+    let templateForms: () => TemplateUse[] = () => campaignTemplateUses(project, name);
     if (values.sandbox && values.journal === undefined) tempJournalDir = mkdtempSync(join(tmpdir(), "msgc-sandbox-journal-"));
     const campaignSpec = project.campaigns.get(name);
     if (campaignSpec) {
@@ -385,17 +429,30 @@ export const run: CommandHandler = async (args, io) => {
       const { item, recipient, sendId } = planned.plan;
       plan = () => [item];
       singleSend = { recipient };
+      templateForms = () => singleTemplateUse(item, project.messages.get(name)!.file);
       journal =
         values.journal !== undefined
           ? resolve(io.cwd, values.journal)
           : journalFile(project.config.outDir, name, { suffix: `.to-${sendId}`, tempDir: tempJournalDir });
     }
 
+    // Before the first request: every template form the run may send is on Connectly's list,
+    // approved, and takes what the plan fills. The in-process sandbox knows no templates yet, and
+    // a dry run may have no key: both go without it.
+    const checkTemplates = async (): Promise<void> => {
+      if (values["no-preflight"] === true || dryRun || target.sandboxUrl) return;
+      const problems = await checkTemplatesBeforeSend(project, target, templateForms(), timeoutMs);
+      if (problems.length > 0) throw new TemplateProblems(problems);
+    };
+
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
     const baseRate = rate ?? campaignRate ?? project.config.rate;
     const effectiveRate = rate ?? (shard ? baseRate / shard.count : baseRate);
     let summary: SendSummary;
+    // Nobody to ask and no count to wait for: the templates are checked before send() starts.
+    const startsAtOnce = streaming && planHash !== undefined;
     try {
+      if (startsAtOnce) await checkTemplates();
       summary = await send({
         plan,
         ...(planNdjson ? { planNdjson } : {}),
@@ -418,7 +475,7 @@ export const run: CommandHandler = async (args, io) => {
         force: values.force === true,
         dryRun,
         ...(planHash !== undefined ? { planHash } : {}),
-        ...(streaming && planHash !== undefined ? {} : { confirm: confirmer(io, values.yes === true, preflight, controller.signal) }),
+        ...(startsAtOnce ? {} : { confirm: confirmer(io, values.yes === true, preflight, checkTemplates, controller.signal) }),
         ...(values.report !== undefined ? { report: resolve(io.cwd, values.report) } : {}),
         showNumbers,
         ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),
@@ -427,6 +484,7 @@ export const run: CommandHandler = async (args, io) => {
     } catch (e) {
       // In text, the load warnings were printed before the send already.
       if (e instanceof SpecProblems) return reportDiagnostics(io, project, format === "json" ? [...loadDiagnostics, ...diagnostics] : diagnostics, format, quiet, scrub);
+      if (e instanceof TemplateProblems) return reportDiagnostics(io, project, e.diagnostics, format, quiet, scrub);
       if (e instanceof PromptCancelled) {
         io.stderr.write("\nCancelled, nothing sent\n");
         return EXIT_INTERRUPTED;
@@ -516,6 +574,13 @@ function fromLibraryCall<T>(call: () => T): T {
 
 /** The campaign could not be read or compiled: its diagnostics are the answer, nothing is sent. */
 class SpecProblems extends Error {}
+
+/** The preflight found templates that Connectly would refuse: nothing is sent. */
+class TemplateProblems extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super("template problems");
+  }
+}
 
 function reportDiagnostics(io: CliIo, project: Project, diagnostics: Diagnostic[], format: "text" | "json", quiet: boolean, scrub: (text: string) => string): number {
   const errors = diagnostics.filter(isError).length;

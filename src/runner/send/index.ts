@@ -37,8 +37,9 @@ import type { Backoff, MaxFailures, Shard } from "./policy.js";
 import { RateGovernor } from "./rate-governor.js";
 import { ReportWriter } from "./report.js";
 import type { RecipientReport, RecipientStatus } from "./report.js";
-import { createTransport, sendsKeyInClear } from "./transport.js";
-import type { Transport } from "./transport.js";
+import { businessPath } from "../../connectly/client.js";
+import { createTransport, sendsKeyInClear } from "../../connectly/transport.js";
+import type { Transport } from "../../connectly/transport.js";
 import type { SmsTotals } from "../sms-totals.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
@@ -926,7 +927,7 @@ class Run {
     }
     state.attempts++;
     this.summary.requests++;
-    const path = request.path.replace("{businessId}", encodeURIComponent(this.options.businessId));
+    const path = businessPath(request.path, this.options.businessId);
     const http = await this.ctx.transport!.post(path, JSON.stringify(request.body));
 
     /**

@@ -2,7 +2,7 @@
  * Keeping the API key out of what a person or a program reads. Two lines of defence:
  *
  * 1. Everything read from the server (an answer's code, id, message) is scrubbed of the key
- *    when it is read, whatever the key's length (`readAnswerBody` in policy.ts), before it is
+ *    when it is read, whatever the key's length (`readAnswerBody` in src/connectly/answer.ts), before it is
  *    journaled, reported or counted. That text is not ours, so replacing in it mangles nothing.
  * 2. What is printed (text, and JSON value by value before it is serialized, so that escaping
  *    cannot hide the key) is scrubbed again, but only of keys of at least

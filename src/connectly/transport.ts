@@ -1,10 +1,11 @@
 /**
- * The HTTP side of sending: one keep-alive undici Pool for the target origin, and answers turned
- * into plain values. Nothing here retries or decides; the sender does.
+ * The HTTP side of talking to Connectly: one keep-alive undici Pool for the target origin, and
+ * answers turned into plain values. Nothing here retries or decides; the sender and the template
+ * client (client.ts) do.
  */
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
-import { MAX_ANSWER_BYTES } from "./policy.js";
+import { MAX_ANSWER_BYTES } from "./answer.js";
 
 export type HttpOutcome =
   | {
@@ -26,8 +27,13 @@ export type HttpOutcome =
       final: boolean;
     };
 
+export interface PostOptions {
+  /** Default MAX_ANSWER_BYTES: a send's answer is small; a template list is not. */
+  maxAnswerBytes?: number;
+}
+
 export interface Transport {
-  post(path: string, body: string): Promise<HttpOutcome>;
+  post(path: string, body: string, options?: PostOptions): Promise<HttpOutcome>;
   close(): Promise<void>;
 }
 
@@ -140,7 +146,8 @@ export function createTransport(options: TransportOptions): Transport {
     accept: "application/json",
   };
   return {
-    post(path, body) {
+    post(path, body, postOptions) {
+      const maxAnswerBytes = postOptions?.maxAnswerBytes ?? MAX_ANSWER_BYTES;
       // dispatch with a plain handler rather than pool.request: no body stream per response,
       // which is most of the client's CPU time per message at thousands of messages a second.
       return new Promise<HttpOutcome>((resolve) => {
@@ -180,7 +187,7 @@ export function createTransport(options: TransportOptions): Transport {
               if (settled) return false;
               // An answer is a few hundred bytes; one without end (a hostile or broken server)
               // must cost neither memory nor time: the status is known, the rest is dropped.
-              const room = MAX_ANSWER_BYTES - received;
+              const room = maxAnswerBytes - received;
               if (chunk.length > room) {
                 if (room > 0) chunks.push(chunk.subarray(0, room));
                 answer(true);

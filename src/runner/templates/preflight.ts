@@ -1,0 +1,102 @@
+/**
+ * The send preflight: one read of Connectly's template list before the first request, and every
+ * (template, language) the run may send held against it. A problem is one diagnostic per
+ * template form, not one refusal per recipient.
+ */
+import type { ConnectlyClient, RemoteTemplate, RemoteTemplateGroup } from "../../connectly/client.js";
+import { sanitizeAnswerText } from "../../connectly/answer.js";
+import { parameterNames, parametersTakenBy } from "../../connectly/components.js";
+import { templateUses } from "../../compiler/template-uses.js";
+import type { TemplateUse } from "../../compiler/template-uses.js";
+import type { Diagnostic, DiagnosticCode } from "../../diagnostics.js";
+import { InputError } from "../../errors.js";
+import { locateDiagnostics } from "../../project/project.js";
+import type { Project } from "../../project/project.js";
+import { compileOneCampaign } from "../plan.js";
+
+const APPROVED = "MESSAGE_TEMPLATE_STATUS_APPROVED";
+/** A hint names this many of the languages a template has; a list could hold thousands. */
+const MAX_LANGUAGES_NAMED = 10;
+
+/** Text from the list, fit for one line: bounded, control characters replaced. */
+function remoteText(text: string, max = 64): string {
+  return sanitizeAnswerText(text, [], max);
+}
+
+/** `MESSAGE_TEMPLATE_STATUS_PENDING` → `pending`; another status as it came. */
+function statusWord(status: string): string {
+  return remoteText(status.replace(/^MESSAGE_TEMPLATE_STATUS_/, "").toLowerCase());
+}
+
+function namedLanguages(languages: string[]): string {
+  const named = languages.slice(0, MAX_LANGUAGES_NAMED).map((language) => remoteText(language)).join(", ");
+  const more = languages.length - MAX_LANGUAGES_NAMED;
+  return more > 0 ? `${named} and ${more} more` : named;
+}
+
+function problem(use: TemplateUse, code: DiagnosticCode, message: string, hint?: string): Diagnostic {
+  return { code, severity: "error", message, file: use.file, path: use.path, ...(hint ? { hint } : {}) };
+}
+
+/** The problems of one use against the list; empty when it will not be refused for its template. */
+export function checkTemplateUse(use: TemplateUse, groups: readonly RemoteTemplateGroup[]): Diagnostic[] {
+  const group = groups.find((g) => g.name === use.templateName);
+  const remote: RemoteTemplate | undefined = group?.templates.find((t) => t.language === use.language);
+  const named = `Template "${use.templateName}"`;
+  if (!group || !remote) {
+    const languages = group?.templates.map((t) => t.language) ?? [];
+    return [
+      problem(
+        use,
+        "template-not-found-remote",
+        `${named} in language "${use.language}" is not among the business's templates`,
+        languages.length > 0 ? `It exists in ${namedLanguages(languages)}.` : undefined,
+      ),
+    ];
+  }
+  if (remote.status !== APPROVED) {
+    const reason = remote.rejectionReason ? `: ${remote.rejectionReason}` : "";
+    return [problem(use, "template-not-approved", `${named} (${use.language}) is ${statusWord(remote.status)}, not approved${reason}`)];
+  }
+  const taken = parametersTakenBy(remote.templateComponents);
+  // Components in a shape this reader does not know are not held against the message.
+  if (!taken) return [];
+  const expected = parameterNames(taken);
+  const filled = [...use.parameters];
+  const same = expected.length === filled.length && expected.every((name) => filled.includes(name));
+  if (same) return [];
+  const list = (names: string[]): string => (names.length === 0 ? "no parameters" : names.join(", "));
+  return [problem(use, "template-params-mismatch-remote", `${named} (${use.language}) takes ${list(expected)}; the message fills ${list(filled)}`)];
+}
+
+/**
+ * The template forms a campaign may send: its message's, unless its window is `session`; the
+ * locales' only when the audience has a locale column. None when it does not compile (the plan
+ * says why).
+ */
+export function campaignTemplateUses(project: Project, name: string): TemplateUse[] {
+  const spec = project.campaigns.get(name);
+  const campaign = spec && compileOneCampaign(project, spec).campaign;
+  if (!campaign) return [];
+  return templateUses(campaign.message, { window: campaign.window, locales: campaign.localeColumn !== undefined });
+}
+
+/**
+ * Reads the list once and checks every use. A list that cannot be read is an InputError: the
+ * run cannot be proven safe, and `--no-preflight` is the way past it.
+ */
+export async function preflightTemplates(project: Project, client: ConnectlyClient, uses: readonly TemplateUse[]): Promise<Diagnostic[]> {
+  if (uses.length === 0) return [];
+  const list = await client.getTemplates();
+  if (!list.ok) {
+    const failure = list.failure;
+    const what =
+      failure.kind === "refused"
+        ? `HTTP ${failure.status}${failure.code ? ` ${failure.code}` : ""}${failure.message ? `: ${failure.message}` : ""}`
+        : failure.kind === "network"
+          ? failure.code
+          : `HTTP ${failure.status}: ${failure.reason}`;
+    throw new InputError(`msgc send: the preflight could not read the business's templates (${what}); nothing sent (--no-preflight sends without checking them)`);
+  }
+  return locateDiagnostics(project, uses.flatMap((use) => checkTemplateUse(use, list.value)));
+}
