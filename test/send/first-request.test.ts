@@ -11,10 +11,10 @@ import { campaignFingerprint } from "../../src/runner/fingerprint.js";
 import { formatProgress } from "../../src/runner/send/format.js";
 import { ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli } from "./cli-helpers.js";
-import { countByRecipient, useSandbox } from "./helpers.js";
+import { countByRecipient, NOTE_TEMPLATE, useSandbox } from "./helpers.js";
 
 const KEY = "ck_live_first_request_0a1b2c3d";
-const sandboxWith = useSandbox(KEY);
+const sandboxWith = useSandbox(KEY, { templates: [NOTE_TEMPLATE] });
 const env = { CONNECTLY_API_KEY: KEY };
 
 beforeAll(() => ensureBuilt());

@@ -13,7 +13,8 @@ import { useSandbox } from "./helpers.js";
 import { PICKUP_CAMPAIGN } from "../sms/specs.js";
 
 const KEY = "ck_live_5a4b3c2d1e0f9876";
-const sandboxWith = useSandbox(KEY);
+// The template the WhatsApp row may send, listed for the CLI's template preflight.
+const sandboxWith = useSandbox(KEY, { templates: [{ name: "pickup_ready_v1", language: "en_US", body: 2 }] });
 
 beforeAll(() => ensureBuilt());
 
