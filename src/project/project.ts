@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import type { Diagnostic, Range } from "../diagnostics.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { MessageSpec } from "../types/message.generated.js";
+import type { TemplateSpec } from "../types/template.generated.js";
 import { closest } from "../compiler/words.js";
 import { describeConfinement, loadConfig } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
@@ -22,10 +23,15 @@ export { projectRelative } from "./confine.js";
 
 export interface Project {
   config: ResolvedConfig;
-  /** Loaded (schema-valid) specs, sorted by file. */
+  /** Loaded (schema-valid) Message and Campaign specs, sorted by file. */
   specs: LoadedSpec[];
   messages: Map<string, LoadedSpec<MessageSpec>>;
   campaigns: Map<string, LoadedSpec<CampaignSpec>>;
+  /**
+   * Loaded Template specs by Meta's name. Kept out of `specs`: they are never built, previewed
+   * or sent, only linted and held against the Messages that send them.
+   */
+  templates: Map<string, LoadedSpec<TemplateSpec>>;
   /** Config, load, schema, duplicate-name and reference diagnostics, in file order. */
   diagnostics: Diagnostic[];
   /**
@@ -156,6 +162,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const declared: Array<DeclaredSpec & { file: string; absPath: string }> = [];
   const messages = new Map<string, LoadedSpec<MessageSpec>>();
   const campaigns = new Map<string, LoadedSpec<CampaignSpec>>();
+  const templates = new Map<string, LoadedSpec<TemplateSpec>>();
   // Files that could not say what they are (not YAML, no kind, no name): any of them may be the
   // message a campaign names. Those met while looking for a campaign's message wait in `maybe`.
   const unidentified: Unidentified[] = [];
@@ -179,7 +186,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     if (loaded.declared) declared.push({ ...loaded.declared, file, absPath });
     const spec = loaded.spec;
     if (!spec) return;
-    const byName = (spec.kind === "Message" ? messages : campaigns) as Map<string, LoadedSpec>;
+    const byName = (spec.kind === "Message" ? messages : spec.kind === "Template" ? templates : campaigns) as Map<string, LoadedSpec>;
     const first = byName.get(spec.name);
     if (first) {
       diagnostics.push(
@@ -194,7 +201,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
       return;
     }
     byName.set(spec.name, spec);
-    specs.push(spec);
+    if (spec.kind !== "Template") specs.push(spec);
   };
   for (const entry of entries) await addEntry(entry);
 
@@ -245,7 +252,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     diagnostics.push(problem("no-specs", `No spec files (*.yaml, *.yml) found in ${searched}`, opts.paths?.length ? (opts.paths[0] as string) : where, undefined));
   }
 
-  return { config, specs, messages, campaigns, diagnostics: [...sortByPlace(diagnostics), ...sortByPlace(unchecked)], sources };
+  return { config, specs, messages, campaigns, templates, diagnostics: [...sortByPlace(diagnostics), ...sortByPlace(unchecked)], sources };
 }
 
 /** Stable order for output: by file, then position; whole-file problems first in their file. */
@@ -329,14 +336,17 @@ async function checkAudiencePath(given: string, campaign: { file: string; absPat
   return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, range, ["audience", "file"]);
 }
 
+/** Codes about a mapping's key rather than its value. */
+const AT_KEY: ReadonlySet<Diagnostic["code"]> = new Set(["unused-variable", "template-language-unknown"]);
+
 /** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */
 export function locateDiagnostics(project: Project, diagnostics: Diagnostic[]): Diagnostic[] {
-  const byFile = new Map<string, LoadedSpec>(project.specs.map((spec) => [spec.file, spec]));
+  const byFile = new Map<string, LoadedSpec>([...project.specs, ...project.templates.values()].map((spec) => [spec.file, spec]));
   return diagnostics.map((d) => {
     if (d.range !== undefined || d.row !== undefined) return d;
     const spec = byFile.get(d.file);
-    // An unused var is the name under vars:, not its definition.
-    const range = d.code === "unused-variable" ? spec?.locateKey(d.path) : spec?.locate(d.path, d.offset);
+    // An unused var is the name under vars:, not its definition; a language code is its key.
+    const range = AT_KEY.has(d.code) ? spec?.locateKey(d.path) : spec?.locate(d.path, d.offset);
     return range ? { ...d, range } : d;
   });
 }

@@ -11,6 +11,8 @@ import { compileMessage, compileSamples } from "../compiler/message.js";
 import type { CompiledMessage } from "../compiler/message.js";
 import { compileCampaign, compileRow } from "../compiler/campaign.js";
 import type { CompiledCampaign } from "../compiler/campaign.js";
+import { checkMessageTemplates, renderedBodyProblem } from "../compiler/template-check.js";
+import { lintTemplate } from "../compiler/template-lint.js";
 import { locateDiagnostics } from "../project/project.js";
 import type { LoadedSpec, Project } from "../project/project.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
@@ -47,12 +49,18 @@ export function compileProject(project: Project): CompiledProject {
   for (const [name, spec] of project.messages) {
     const compiled = compileMessage(spec.data, spec.file);
     diagnostics.push(...compiled.diagnostics);
+    diagnostics.push(...checkMessageTemplates(spec.data, spec.file, project.templates, { require: project.config.requireTemplates }));
     if (!compiled.message) continue;
     messages.set(name, compiled.message);
     const sampled = compileSamples(compiled.message);
     diagnostics.push(...sampled.diagnostics);
+    for (const item of sampled.items) {
+      const problem = renderedBodyProblem(item, project.templates);
+      if (problem) diagnostics.push({ code: "template-rendered-too-long", severity: "error", message: `Sample "${item.key.slice(item.key.indexOf("/sample:") + 8)}": ${problem}`, file: spec.file, path: ["template", "body"] });
+    }
     samples.set(name, sampled.items);
   }
+  for (const spec of project.templates.values()) diagnostics.push(...lintTemplate(spec.data, spec.file));
   for (const [name, spec] of project.campaigns) {
     // A missing message is the loader's unknown-message; a message that failed to compile has
     // its own diagnostics. Neither needs a second report here.
