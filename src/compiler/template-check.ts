@@ -126,15 +126,61 @@ export function renderTemplateBody(text: string, parameters: readonly { name: st
 }
 
 /**
- * A plan item's template body once its values are in, against Meta's 1024 characters (132005).
- * Undefined when the item sends no template, its Template is unknown, or it fits.
+ * The Template body texts a campaign may send, by template name and language: plain data, so that
+ * plan workers receive it with the specs.
  */
-export function renderedBodyProblem(item: PlanItem, templates: ReadonlyMap<string, { data: TemplateSpec }>): string | undefined {
-  const body = item.template?.body;
-  if (!body) return undefined;
-  const text = templates.get(body.templateName)?.data.languages[body.language]?.body?.text;
-  if (text === undefined) return undefined;
-  const length = renderTemplateBody(text, body.parameters ?? []).length;
-  if (length <= TEMPLATE_BODY_MAX) return undefined;
+export type TemplateBodies = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+export function templateBodiesOf(templates: Iterable<{ data: TemplateSpec }>): TemplateBodies {
+  const bodies: Record<string, Record<string, string>> = {};
+  for (const { data } of templates) {
+    const languages: Record<string, string> = {};
+    for (const [code, language] of Object.entries(data.languages)) if (language.body) languages[code] = language.body.text;
+    bodies[data.name] = languages;
+  }
+  return bodies;
+}
+
+/** A body's length once filled, without building it: its fixed text plus each parameter's value. */
+interface BodyShape {
+  fixed: number;
+  /** Each `{{N}}`'s parameter name and its own length (kept when no value fills it), in order. */
+  parameters: { name: string; raw: number }[];
+}
+
+function bodyShape(text: string): BodyShape {
+  const variables = templateVariables(text).filter((v) => v.n !== undefined);
+  return { fixed: text.length - variables.reduce((sum, v) => sum + v.raw.length, 0), parameters: variables.map((v) => ({ name: `body_${v.n}`, raw: v.raw.length })) };
+}
+
+/**
+ * A per-campaign checker of rendered template bodies: compiled once, then called per plan item.
+ * Returns the rendered length when it is over Meta's limit, else undefined.
+ */
+export function renderedBodyChecker(bodies: TemplateBodies): (item: PlanItem) => number | undefined {
+  const shapes = new Map<string, BodyShape | undefined>();
+  return (item) => {
+    const body = item.template?.body;
+    if (!body) return undefined;
+    const key = `${body.templateName}\0${body.language}`;
+    let shape = shapes.get(key);
+    if (shape === undefined && !shapes.has(key)) {
+      const text = bodies[body.templateName]?.[body.language];
+      shape = text === undefined ? undefined : bodyShape(text);
+      shapes.set(key, shape);
+    }
+    if (!shape) return undefined;
+    let length = shape.fixed;
+    // Few parameters (at most 15): a linear look-up beats building a map per item.
+    const parameters = body.parameters ?? [];
+    for (const { name, raw } of shape.parameters) {
+      const value = parameters.find((p) => p.name === name)?.value;
+      length += value === undefined ? raw : value.length;
+    }
+    return length > TEMPLATE_BODY_MAX ? length : undefined;
+  };
+}
+
+export function renderedTooLongMessage(length: number): string {
   return `The template body with its values put in is ${length} characters; Meta refuses more than ${TEMPLATE_BODY_MAX} (132005)`;
 }

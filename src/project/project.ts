@@ -341,7 +341,7 @@ const AT_KEY: ReadonlySet<Diagnostic["code"]> = new Set(["unused-variable", "tem
 
 /** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */
 export function locateDiagnostics(project: Project, diagnostics: Diagnostic[]): Diagnostic[] {
-  const byFile = new Map<string, LoadedSpec>([...project.specs, ...project.templates.values()].map((spec) => [spec.file, spec]));
+  const byFile = new Map<string, LoadedSpec>([...project.specs, ...(project.templates?.values() ?? [])].map((spec) => [spec.file, spec]));
   return diagnostics.map((d) => {
     if (d.range !== undefined || d.row !== undefined) return d;
     const spec = byFile.get(d.file);
