@@ -113,16 +113,16 @@ export function checkMessageTemplates(
   return out;
 }
 
-/** The body as the customer reads it: `{{N}}` replaced by the item's body_N parameter. */
-export function renderTemplateBody(text: string, parameters: readonly { name: string; value: string }[]): string {
-  let rendered = "";
+/** A Template text as the customer reads it: each `{{N}}` replaced by its value (kept when there is none). */
+export function fillTemplateText(text: string, valueOf: (n: number) => string | undefined): string {
+  let filled = "";
   let from = 0;
   for (const variable of templateVariables(text)) {
-    const value = variable.n === undefined ? undefined : parameters.find((p) => p.name === `body_${variable.n}`)?.value;
-    rendered += text.slice(from, variable.offset) + (value ?? variable.raw);
+    const value = variable.n === undefined ? undefined : valueOf(variable.n);
+    filled += text.slice(from, variable.offset) + (value ?? variable.raw);
     from = variable.end;
   }
-  return rendered + text.slice(from);
+  return filled + text.slice(from);
 }
 
 /**
