@@ -6,6 +6,7 @@ import type { TextSpan } from "./whatsapp-format.js";
 import { parseWhatsAppFormatting } from "./whatsapp-format.js";
 import type { TemplateSpec } from "../../types/template.generated.js";
 import { fillTemplateText } from "../../compiler/template-check.js";
+import { OTP_BODY_TEXT } from "../../compiler/template-create.js";
 
 /**
  * The render model: everything a customer would see, derived from the payload bodies alone
@@ -269,8 +270,7 @@ export function renderTemplate(body: SendTemplateBody, opts: RenderOptions): Tem
   return view;
 }
 
-/** Meta's fixed texts of authentication templates (English; Meta translates them per language). */
-const OTP_BODY = "{{1}} is your verification code.";
+/** Meta's fixed security sentence of authentication templates (English; Meta translates it). */
 const OTP_SECURITY = " For your security, do not share this code.";
 
 function customerView(
@@ -281,7 +281,7 @@ function customerView(
 ): TemplateCustomerView {
   const value = (name: string) => parameters.find((p) => p.name === name)?.value;
   const otp = language.otp;
-  const bodyText = otp ? OTP_BODY + (otp.addSecurityRecommendation ? OTP_SECURITY : "") : (language.body?.text ?? "");
+  const bodyText = otp ? OTP_BODY_TEXT + (otp.addSecurityRecommendation ? OTP_SECURITY : "") : (language.body?.text ?? "");
   const view: TemplateCustomerView = { category: spec.category, body: richText(fillTemplateText(bodyText, (n) => value(`body_${n}`))), buttons: [] };
   const header = language.header;
   if (header?.text !== undefined) view.header = { kind: "text", text: fillTemplateText(header.text, () => value("header_text")) };
