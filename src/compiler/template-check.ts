@@ -159,22 +159,40 @@ function bodyShape(text: string): BodyShape {
  */
 export function renderedBodyChecker(bodies: TemplateBodies): (item: PlanItem) => number | undefined {
   const shapes = new Map<string, BodyShape | undefined>();
-  return (item) => {
-    const body = item.template?.body;
-    if (!body) return undefined;
-    const key = `${body.templateName}\0${body.language}`;
+  // Items of one campaign mostly send one (template, language): the last one is kept at hand.
+  let lastName: string | undefined;
+  let lastLanguage: string | undefined;
+  let lastShape: BodyShape | undefined;
+  const shapeOf = (name: string, language: string): BodyShape | undefined => {
+    if (name === lastName && language === lastLanguage) return lastShape;
+    const key = `${name}\0${language}`;
     let shape = shapes.get(key);
     if (shape === undefined && !shapes.has(key)) {
-      const text = bodies[body.templateName]?.[body.language];
+      const text = bodies[name]?.[language];
       shape = text === undefined ? undefined : bodyShape(text);
       shapes.set(key, shape);
     }
+    lastName = name;
+    lastLanguage = language;
+    lastShape = shape;
+    return shape;
+  };
+  return (item) => {
+    const body = item.template?.body;
+    if (!body) return undefined;
+    const shape = shapeOf(body.templateName, body.language);
     if (!shape) return undefined;
     let length = shape.fixed;
     // Few parameters (at most 15): a linear look-up beats building a map per item.
     const parameters = body.parameters ?? [];
     for (const { name, raw } of shape.parameters) {
-      const value = parameters.find((p) => p.name === name)?.value;
+      let value: string | undefined;
+      for (const p of parameters) {
+        if (p.name === name) {
+          value = p.value;
+          break;
+        }
+      }
       length += value === undefined ? raw : value.length;
     }
     return length > TEMPLATE_BODY_MAX ? length : undefined;
