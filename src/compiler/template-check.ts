@@ -132,9 +132,10 @@ export function fillTemplateText(text: string, valueOf: (n: number) => string | 
 export type TemplateBodies = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
 export function templateBodiesOf(templates: Iterable<{ data: TemplateSpec }>): TemplateBodies {
-  const bodies: Record<string, Record<string, string>> = {};
+  // No prototype: a template named __proto__ or constructor is a name like any other.
+  const bodies: Record<string, Record<string, string>> = Object.create(null);
   for (const { data } of templates) {
-    const languages: Record<string, string> = {};
+    const languages: Record<string, string> = Object.create(null);
     for (const [code, language] of Object.entries(data.languages)) if (language.body) languages[code] = language.body.text;
     bodies[data.name] = languages;
   }
@@ -168,7 +169,8 @@ export function renderedBodyChecker(bodies: TemplateBodies): (item: PlanItem) =>
     const key = `${name}\0${language}`;
     let shape = shapes.get(key);
     if (shape === undefined && !shapes.has(key)) {
-      const text = bodies[name]?.[language];
+      const languages = Object.hasOwn(bodies, name) ? bodies[name] : undefined;
+      const text = languages && Object.hasOwn(languages, language) ? languages[language] : undefined;
       shape = text === undefined ? undefined : bodyShape(text);
       shapes.set(key, shape);
     }

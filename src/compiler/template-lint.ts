@@ -43,7 +43,9 @@ export interface TemplateVariable {
 /** Every `{{…}}` of a Template text, in order. */
 export function templateVariables(text: string): TemplateVariable[] {
   const found: TemplateVariable[] = [];
-  for (const match of text.matchAll(/\{\{(.*?)\}\}/g)) {
+  // No braces inside: each `{{` is scanned up to the next brace only, so a text of a million `{{`
+  // stays linear (a lazy `.*?` would scan to the end from each of them).
+  for (const match of text.matchAll(/\{\{([^{}\n]*)\}\}/g)) {
     const inner = match[1]!;
     const n = /^[0-9]{1,3}$/.test(inner) ? Number(inner) : undefined;
     found.push({ ...(n !== undefined ? { n } : {}), raw: match[0], offset: match.index, end: match.index + match[0].length });
@@ -244,7 +246,7 @@ function lintButton(spec: TemplateSpec, at: JsonPath, button: TemplateButton, re
     return;
   }
   const urlPath = [...at, "url"];
-  if (!isHttps(button.url.replace(/\{\{.*?\}\}/g, "x"))) report("template-button-invalid", urlPath, "A button URL must be https://");
+  if (!isHttps(button.url.replace(/\{\{[^{}\n]*\}\}/g, "x"))) report("template-button-invalid", urlPath, "A button URL must be https://");
   if (button.url.length > TEMPLATE_BUTTON_URL_MAX) report("template-button-invalid", urlPath, `The URL is ${button.url.length} characters; at most ${TEMPLATE_BUTTON_URL_MAX}`);
   const variables = lintVariables(button.url, urlPath, "URL", report);
   if (variables.length > 1) report("template-button-invalid", urlPath, `The URL has ${variables.length} variables; at most 1, at its end`, variables[1]!.offset);
