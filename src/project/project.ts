@@ -10,6 +10,7 @@ import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { MessageSpec } from "../types/message.generated.js";
 import type { TemplateSpec } from "../types/template.generated.js";
 import { closest } from "../compiler/words.js";
+import { messageTemplateForms } from "../compiler/template-check.js";
 import { describeConfinement, loadConfig } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
 import { loadSpecSourceWithDeclaration, sortByPosition } from "./load.js";
@@ -167,7 +168,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   // message a campaign names. Those met while looking for a campaign's message wait in `maybe`.
   const unidentified: Unidentified[] = [];
   const maybe: Unidentified[] = [];
-  const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: ReadonlySet<string>): Promise<void> => {
+  const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: { kind: "Message" | "Template"; names: ReadonlySet<string> }): Promise<void> => {
     const read = await readSpecFile(absPath, file, bounds);
     if (read.source === undefined) {
       if (read.diagnostic && !only) diagnostics.push(read.diagnostic);
@@ -180,7 +181,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
       (only ? maybe : unidentified).push({ file, source: read.source, diagnostics: loaded.diagnostics });
       if (only) return;
     }
-    if (only && !(identity?.kind === "Message" && only.has(identity.name))) return;
+    if (only && !(identity?.kind === only.kind && only.names.has(identity.name))) return;
     sources.set(file, read.source);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.declared) declared.push({ ...loaded.declared, file, absPath });
@@ -207,15 +208,19 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
 
   // `msgc preview specs/campaigns/x.yaml`: the campaign's message lives elsewhere in the spec
   // tree; load it too, so that naming a campaign is enough.
+  let others: { absPath: string; file: string }[] | undefined;
+  const otherEntries = async (): Promise<{ absPath: string; file: string }[]> => {
+    const loadedPaths = new Set(absPaths);
+    others ??= ((await findSpecFiles(config, bounds, cwd, undefined, [])) ?? [])
+      .filter((absPath) => absPath !== config.configFile && !loadedPaths.has(absPath))
+      .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    return others;
+  };
   if (opts.paths?.length) {
     const wanted = new Set([...campaigns.values()].map((c) => c.data.message).filter((name) => !messages.has(name)));
     if (wanted.size > 0) {
-      const loadedPaths = new Set(absPaths);
-      const others = ((await findSpecFiles(config, bounds, cwd, undefined, [])) ?? [])
-        .filter((absPath) => absPath !== config.configFile && !loadedPaths.has(absPath))
-        .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
-        .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-      for (const entry of others) await addEntry(entry, wanted);
+      for (const entry of await otherEntries()) await addEntry(entry, { kind: "Message", names: wanted });
       specs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
       // A wanted message still not found may be in a file that failed to load: show its errors.
       const missing = [...wanted].filter((name) => !messages.has(name) && !declared.some((d) => d.kind === "Message" && d.name === name));
@@ -225,6 +230,16 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
         diagnostics.push(...u.diagnostics);
         unidentified.push(u);
       }
+    }
+  }
+
+  // `msgc validate specs/messages/x.yaml`: the Template specs its messages send live elsewhere in
+  // the spec tree; load them too, so that the message is held against them as in a full run.
+  if (opts.paths?.length) {
+    const wanted = new Set([...messages.values()].flatMap((m) => messageTemplateForms(m.data).map((form) => form.name)).filter((name) => !templates.has(name)));
+    if (wanted.size > 0) {
+      const loadedPaths = new Set(specs.map((spec) => spec.absPath));
+      for (const entry of await otherEntries()) if (!loadedPaths.has(entry.absPath)) await addEntry(entry, { kind: "Template", names: wanted });
     }
   }
 

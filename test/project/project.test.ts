@@ -263,6 +263,19 @@ describe("loadProject", () => {
     expect(result.specs.map((s) => s.file)).toEqual(["specs/m.yaml"]);
   });
 
+  test("a message named by path brings the Template specs it sends, and only those", async () => {
+    const template = (name: string) => `kind: Template\nname: ${name}\ncategory: utility\nlanguages:\n  en:\n    body: { text: Hello there }\n`;
+    const root = project({
+      "specs/templates/hello.yaml": template("hello_v1"),
+      "specs/templates/other.yaml": template("other_v1"),
+      "specs/messages/m.yaml": "kind: Message\nname: m\ntemplate: { name: hello_v1, language: en }\nlocales:\n  es:\n    template: { name: hola_v1, language: es }\n",
+    });
+    const result = await loadProject({ cwd: root, paths: ["specs/messages/m.yaml"] });
+    expect(result.diagnostics).toEqual([]);
+    expect([...result.templates.keys()]).toEqual(["hello_v1"]);
+    expect(result.specs.map((s) => s.file)).toEqual(["specs/messages/m.yaml"]);
+  });
+
   test("no-specs: an error, naming the folder searched", async () => {
     const root = project({ "msgc.config.yaml": "specs: messages\n" });
     const result = await loadProject({ cwd: root });
