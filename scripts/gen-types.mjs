@@ -12,6 +12,7 @@ export const targets = [
   ["schema/message.schema.json", "src/types/message.generated.ts"],
   ["schema/campaign.schema.json", "src/types/campaign.generated.ts"],
   ["schema/config.schema.json", "src/types/config.generated.ts"],
+  ["schema/template.schema.json", "src/types/template.generated.ts"],
   ["schema/connectly/send-message.schema.json", "src/types/send-message.generated.ts"],
   ["schema/connectly/send-template.schema.json", "src/types/send-template.generated.ts"],
 ];

@@ -14,7 +14,7 @@ import { withoutEditorHints } from "./editor-hints.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const outPath = "src/project/schema-validators.generated.ts";
 /** Export name -> schema file; the names are schema-check.ts's SchemaName. */
-const SCHEMAS = { message: "schema/message.schema.json", campaign: "schema/campaign.schema.json", config: "schema/config.schema.json" };
+const SCHEMAS = { message: "schema/message.schema.json", campaign: "schema/campaign.schema.json", config: "schema/config.schema.json", template: "schema/template.schema.json" };
 
 // Both packages are CommonJS: their default import is the module object.
 const standaloneCode = standaloneModule.default ?? standaloneModule;

@@ -12,6 +12,8 @@ import { describeLookalikes, type SmsInfo } from "./sms.js";
 import { normalizePhone } from "./phone.js";
 import { checkPartialValues, checkVarValues, type VarValue } from "./vars.js";
 import { formatPath } from "./words.js";
+import { renderedBodyChecker, renderedTooLongMessage } from "./template-check.js";
+import type { TemplateBodies } from "./template-check.js";
 
 export interface CompiledCampaign {
   name: string;
@@ -34,6 +36,10 @@ export interface CompiledCampaign {
   varColumns: readonly string[];
   /** Campaign `vars`: used when a row has no value (or an empty cell) for that var. */
   constants: Readonly<Record<string, VarValue>>;
+  /** The Template bodies the campaign is checked against, passed on to plan workers. */
+  templates?: TemplateBodies;
+  /** @internal the rendered template body's length when it is over Meta's limit (known Templates only) */
+  renderedBodyTooLong?: (item: PlanItem) => number | undefined;
 }
 
 /** `file` is the campaign spec; the audience path is resolved against its folder. */
@@ -41,7 +47,7 @@ export function compileCampaign(
   spec: CampaignSpec,
   file: string,
   message: CompiledMessage,
-  opts: { audienceFile?: string } = {},
+  opts: { audienceFile?: string; templates?: TemplateBodies } = {},
 ): { campaign?: CompiledCampaign; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const report = (code: DiagnosticCode, text: string, path: (string | number)[], severity: Diagnostic["severity"] = "error"): void => {
@@ -88,6 +94,10 @@ export function compileCampaign(
   if (spec.audience.locale !== undefined) campaign.localeColumn = spec.audience.locale;
   if (spec.audience.lastInboundAt !== undefined) campaign.lastInboundAtColumn = spec.audience.lastInboundAt;
   if (spec.audience.channel !== undefined) campaign.channelColumn = spec.audience.channel;
+  if (opts.templates !== undefined && message.hasTemplate) {
+    campaign.templates = opts.templates;
+    campaign.renderedBodyTooLong = renderedBodyChecker(opts.templates);
+  }
   return { campaign, diagnostics };
 }
 
@@ -190,6 +200,8 @@ export function compileRow(
     });
     return { number, diagnostics: problems };
   }
+  const tooLong = campaign.renderedBodyTooLong?.(rendered.item);
+  if (tooLong !== undefined) return { number, diagnostics: [rowProblem(campaign, rowNumber, "template-rendered-too-long", renderedTooLongMessage(tooLong))] };
   if (!rendered.sms) return { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS };
   if (!rendered.sms.lookalikes) return { item: rendered.item, number, diagnostics: NO_DIAGNOSTICS, sms: rendered.sms };
   // A warning per row; the campaign pass reports them as one.

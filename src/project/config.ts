@@ -32,6 +32,8 @@ export interface ResolvedConfig {
   rate: number;
   concurrency: number;
   window: WindowMode;
+  /** true: every Message's template must have a Template spec (template-not-defined). */
+  requireTemplates: boolean;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -54,6 +56,7 @@ function resolveConfig(root: string, values: MsgcConfig, configFile?: string): R
     rate: values.rate ?? CONFIG_DEFAULTS.rate,
     concurrency: values.concurrency ?? CONFIG_DEFAULTS.concurrency,
     window: values.window ?? CONFIG_DEFAULTS.window,
+    requireTemplates: values.templates?.require ?? false,
   };
 }
 

@@ -5,18 +5,19 @@
 import type { Diagnostic, JsonPath, Range } from "../diagnostics.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { MessageSpec } from "../types/message.generated.js";
+import type { TemplateSpec } from "../types/template.generated.js";
 import { closest } from "../compiler/words.js";
 import type { SpecLocator } from "./locate.js";
 import { checkSchema } from "./schema-check.js";
 import type { SchemaName, SchemaProblem } from "./schema-check.js";
 import { parseYamlSource } from "./yaml-source.js";
 
-export interface LoadedSpec<T = MessageSpec | CampaignSpec> {
+export interface LoadedSpec<T = MessageSpec | CampaignSpec | TemplateSpec> {
   /** Project-relative POSIX path. */
   file: string;
   absPath: string;
   source: string;
-  kind: T extends MessageSpec ? "Message" : "Campaign";
+  kind: T extends MessageSpec ? "Message" : T extends TemplateSpec ? "Template" : "Campaign";
   name: string;
   /** Plain JS value, schema-valid. */
   data: T;
@@ -26,7 +27,7 @@ export interface LoadedSpec<T = MessageSpec | CampaignSpec> {
   locateKey(path: JsonPath): Range | undefined;
 }
 
-const KINDS = { Message: "message", Campaign: "campaign" } as const satisfies Record<string, SchemaName>;
+const KINDS = { Message: "message", Campaign: "campaign", Template: "template" } as const satisfies Record<string, SchemaName>;
 type Kind = keyof typeof KINDS;
 
 /** Schema problems as located error diagnostics. */
@@ -115,7 +116,7 @@ export function loadSpecSourceWithDeclaration(
     source,
     kind: kind as Kind,
     name: String(record.name),
-    data: data as MessageSpec | CampaignSpec,
+    data: data as MessageSpec | CampaignSpec | TemplateSpec,
     locate: locator.locate,
     locateKey: locator.locateKey,
   };

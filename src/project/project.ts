@@ -8,7 +8,9 @@ import { dirname, resolve } from "node:path";
 import type { Diagnostic, Range } from "../diagnostics.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { MessageSpec } from "../types/message.generated.js";
+import type { TemplateSpec } from "../types/template.generated.js";
 import { closest } from "../compiler/words.js";
+import { messageTemplateForms } from "../compiler/template-check.js";
 import { describeConfinement, loadConfig } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
 import { loadSpecSourceWithDeclaration, sortByPosition } from "./load.js";
@@ -22,10 +24,15 @@ export { projectRelative } from "./confine.js";
 
 export interface Project {
   config: ResolvedConfig;
-  /** Loaded (schema-valid) specs, sorted by file. */
+  /** Loaded (schema-valid) Message and Campaign specs, sorted by file. */
   specs: LoadedSpec[];
   messages: Map<string, LoadedSpec<MessageSpec>>;
   campaigns: Map<string, LoadedSpec<CampaignSpec>>;
+  /**
+   * Loaded Template specs by Meta's name. Kept out of `specs`: they are never built, previewed
+   * or sent, only linted and held against the Messages that send them.
+   */
+  templates: Map<string, LoadedSpec<TemplateSpec>>;
   /** Config, load, schema, duplicate-name and reference diagnostics, in file order. */
   diagnostics: Diagnostic[];
   /**
@@ -146,11 +153,12 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const declared: Array<DeclaredSpec & { file: string; absPath: string }> = [];
   const messages = new Map<string, LoadedSpec<MessageSpec>>();
   const campaigns = new Map<string, LoadedSpec<CampaignSpec>>();
+  const templates = new Map<string, LoadedSpec<TemplateSpec>>();
   // Files that could not say what they are (not YAML, no kind, no name): any of them may be the
   // message a campaign names. Those met while looking for a campaign's message wait in `maybe`.
   const unidentified: Unidentified[] = [];
   const maybe: Unidentified[] = [];
-  const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: ReadonlySet<string>): Promise<void> => {
+  const addEntry = async ({ absPath, file }: { absPath: string; file: string }, only?: { kind: "Message" | "Template"; names: ReadonlySet<string> }): Promise<void> => {
     const read = await readSpecFile(absPath, file, bounds);
     if (read.source === undefined) {
       if (read.diagnostic && !only) diagnostics.push(read.diagnostic);
@@ -163,13 +171,13 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
       (only ? maybe : unidentified).push({ file, source: read.source, diagnostics: loaded.diagnostics });
       if (only) return;
     }
-    if (only && !(identity?.kind === "Message" && only.has(identity.name))) return;
+    if (only && !(identity?.kind === only.kind && only.names.has(identity.name))) return;
     sources.set(file, read.source);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.declared) declared.push({ ...loaded.declared, file, absPath });
     const spec = loaded.spec;
     if (!spec) return;
-    const byName = (spec.kind === "Message" ? messages : campaigns) as Map<string, LoadedSpec>;
+    const byName = (spec.kind === "Message" ? messages : spec.kind === "Template" ? templates : campaigns) as Map<string, LoadedSpec>;
     const first = byName.get(spec.name);
     if (first) {
       diagnostics.push(
@@ -184,21 +192,25 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
       return;
     }
     byName.set(spec.name, spec);
-    specs.push(spec);
+    if (spec.kind !== "Template") specs.push(spec);
   };
   for (const entry of entries) await addEntry(entry);
 
   // `msgc preview specs/campaigns/x.yaml`: the campaign's message lives elsewhere in the spec
   // tree; load it too, so that naming a campaign is enough.
+  let others: { absPath: string; file: string }[] | undefined;
+  const otherEntries = async (): Promise<{ absPath: string; file: string }[]> => {
+    const loadedPaths = new Set(absPaths);
+    others ??= ((await findSpecFiles(config, bounds, cwd, undefined, [])) ?? [])
+      .filter((absPath) => absPath !== config.configFile && !loadedPaths.has(absPath))
+      .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    return others;
+  };
   if (opts.paths?.length) {
     const wanted = new Set([...campaigns.values()].map((c) => c.data.message).filter((name) => !messages.has(name)));
     if (wanted.size > 0) {
-      const loadedPaths = new Set(absPaths);
-      const others = ((await findSpecFiles(config, bounds, cwd, undefined, [])) ?? [])
-        .filter((absPath) => absPath !== config.configFile && !loadedPaths.has(absPath))
-        .map((absPath) => ({ absPath, file: projectRelative(config.root, absPath) ?? absPath }))
-        .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-      for (const entry of others) await addEntry(entry, wanted);
+      for (const entry of await otherEntries()) await addEntry(entry, { kind: "Message", names: wanted });
       specs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
       // A wanted message still not found may be in a file that failed to load: show its errors.
       const missing = [...wanted].filter((name) => !messages.has(name) && !declared.some((d) => d.kind === "Message" && d.name === name));
@@ -208,6 +220,16 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
         diagnostics.push(...u.diagnostics);
         unidentified.push(u);
       }
+    }
+  }
+
+  // `msgc validate specs/messages/x.yaml`: the Template specs its messages send live elsewhere in
+  // the spec tree; load them too, so that the message is held against them as in a full run.
+  if (opts.paths?.length) {
+    const wanted = new Set([...messages.values()].flatMap((m) => messageTemplateForms(m.data).map((form) => form.name)).filter((name) => !templates.has(name)));
+    if (wanted.size > 0) {
+      const loadedPaths = new Set(specs.map((spec) => spec.absPath));
+      for (const entry of await otherEntries()) if (!loadedPaths.has(entry.absPath)) await addEntry(entry, { kind: "Template", names: wanted });
     }
   }
 
@@ -235,7 +257,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
     diagnostics.push(problem("no-specs", `No spec files (*.yaml, *.yml) found in ${searched}`, opts.paths?.length ? (opts.paths[0] as string) : where, undefined));
   }
 
-  return { config, specs, messages, campaigns, diagnostics: [...sortByPlace(diagnostics), ...sortByPlace(unchecked)], sources };
+  return { config, specs, messages, campaigns, templates, diagnostics: [...sortByPlace(diagnostics), ...sortByPlace(unchecked)], sources };
 }
 
 /** Stable order for output: by file, then position; whole-file problems first in their file. */
@@ -319,14 +341,17 @@ async function checkAudiencePath(given: string, campaign: { file: string; absPat
   return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, range, ["audience", "file"]);
 }
 
+/** Codes about a mapping's key rather than its value. */
+const AT_KEY: ReadonlySet<Diagnostic["code"]> = new Set(["unused-variable", "template-language-unknown"]);
+
 /** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */
 export function locateDiagnostics(project: Project, diagnostics: Diagnostic[]): Diagnostic[] {
-  const byFile = new Map<string, LoadedSpec>(project.specs.map((spec) => [spec.file, spec]));
+  const byFile = new Map<string, LoadedSpec>([...project.specs, ...(project.templates?.values() ?? [])].map((spec) => [spec.file, spec]));
   return diagnostics.map((d) => {
     if (d.range !== undefined || d.row !== undefined) return d;
     const spec = byFile.get(d.file);
-    // An unused var is the name under vars:, not its definition.
-    const range = d.code === "unused-variable" ? spec?.locateKey(d.path) : spec?.locate(d.path, d.offset);
+    // An unused var is the name under vars:, not its definition; a language code is its key.
+    const range = AT_KEY.has(d.code) ? spec?.locateKey(d.path) : spec?.locate(d.path, d.offset);
     return range ? { ...d, range } : d;
   });
 }

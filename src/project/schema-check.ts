@@ -8,7 +8,7 @@ import type { DiagnosticCode, JsonPath } from "../diagnostics.js";
 import { closest, formatPath, quote } from "../compiler/words.js";
 import * as generated from "./schema-validators.generated.js";
 
-export type SchemaName = "message" | "campaign" | "config";
+export type SchemaName = "message" | "campaign" | "config" | "template";
 
 /** A translated schema error; `at: "key"` points at the offending key rather than its value. */
 export interface SchemaProblem {

@@ -13,6 +13,7 @@ import { parse as parseCsvSync } from "csv-parse/sync";
 import type { Diagnostic } from "../diagnostics.js";
 import { compileMessage } from "../compiler/message.js";
 import { compileCampaign, compileRow } from "../compiler/campaign.js";
+import type { TemplateBodies } from "../compiler/template-check.js";
 import type { CompiledCampaign } from "../compiler/campaign.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
 import type { MessageSpec } from "../types/message.generated.js";
@@ -27,7 +28,7 @@ import { createShapeWriter, NO_ROOM } from "./shape-serializer.js";
 
 export interface PlanWorkerSetup {
   message: { spec: MessageSpec; file: string };
-  campaign: { spec: CampaignSpec; file: string; audienceFile: string };
+  campaign: { spec: CampaignSpec; file: string; audienceFile: string; templates?: TemplateBodies };
   format: "csv" | "ndjson";
   /** CSV: the header, already checked by the main thread. */
   header: string[];
@@ -137,7 +138,10 @@ class TaskOutput {
 function compiledCampaign(setup: PlanWorkerSetup): CompiledCampaign {
   const message = compileMessage(setup.message.spec, setup.message.file).message;
   const campaign =
-    message && compileCampaign(setup.campaign.spec, setup.campaign.file, message, { audienceFile: setup.campaign.audienceFile }).campaign;
+    message && compileCampaign(setup.campaign.spec, setup.campaign.file, message, {
+      audienceFile: setup.campaign.audienceFile,
+      ...(setup.campaign.templates ? { templates: setup.campaign.templates } : {}),
+    }).campaign;
   // The main thread compiled the same specs without errors before it started the workers.
   if (!campaign) throw new Error("the campaign does not compile in the plan worker");
   return campaign;

@@ -11,6 +11,9 @@ import { compileMessage, compileSamples } from "../compiler/message.js";
 import type { CompiledMessage } from "../compiler/message.js";
 import { compileCampaign, compileRow } from "../compiler/campaign.js";
 import type { CompiledCampaign } from "../compiler/campaign.js";
+import { checkMessageTemplates, messageTemplateForms, renderedBodyChecker, renderedTooLongMessage, templateBodiesOf } from "../compiler/template-check.js";
+import type { TemplateBodies } from "../compiler/template-check.js";
+import { lintTemplate } from "../compiler/template-lint.js";
 import { locateDiagnostics } from "../project/project.js";
 import type { LoadedSpec, Project } from "../project/project.js";
 import type { CampaignSpec } from "../types/campaign.generated.js";
@@ -40,20 +43,36 @@ export interface CompiledProject {
 const compiledProjects = new WeakMap<Project, CompiledProject>();
 
 /** Compiles every message (with its samples) and every campaign; diagnostics are located. */
+const NO_TEMPLATES: Project["templates"] = new Map();
+
+/** A project's Template specs; none in one put together by hand before Templates existed. */
+function templatesOf(project: Project): Project["templates"] {
+  return project.templates ?? NO_TEMPLATES;
+}
+
 export function compileProject(project: Project): CompiledProject {
   const messages = new Map<string, CompiledMessage>();
   const campaigns = new Map<string, CompiledCampaign>();
   const samples = new Map<string, PlanItem[]>();
   const diagnostics: Diagnostic[] = [];
+  const renderedBodyTooLong = renderedBodyChecker(templateBodiesOf(templatesOf(project).values()));
   for (const [name, spec] of project.messages) {
     const compiled = compileMessage(spec.data, spec.file);
     diagnostics.push(...compiled.diagnostics);
+    diagnostics.push(...checkMessageTemplates(spec.data, spec.file, templatesOf(project), { require: project.config.requireTemplates === true }));
     if (!compiled.message) continue;
     messages.set(name, compiled.message);
     const sampled = compileSamples(compiled.message);
     diagnostics.push(...sampled.diagnostics);
+    for (const item of sampled.items) {
+      const tooLong = renderedBodyTooLong(item);
+      if (tooLong === undefined) continue;
+      const sample = item.key.slice(item.key.indexOf("/sample:") + "/sample:".length);
+      diagnostics.push({ code: "template-rendered-too-long", severity: "error", message: `Sample "${sample}": ${renderedTooLongMessage(tooLong)}`, file: spec.file, path: ["template", "body"] });
+    }
     samples.set(name, sampled.items);
   }
+  for (const spec of templatesOf(project).values()) diagnostics.push(...lintTemplate(spec.data, spec.file));
   for (const [name, spec] of project.campaigns) {
     // A missing message is the loader's unknown-message; a message that failed to compile has
     // its own diagnostics. Neither needs a second report here.
@@ -143,9 +162,10 @@ function audienceOf(project: Project, spec: LoadedSpec<CampaignSpec>): { absPath
   return { absPath, file: insideProject(project.config.root, absPath) };
 }
 
-function audienceOptions(project: Project, spec: LoadedSpec<CampaignSpec>): { audienceFile?: string } {
+function audienceOptions(project: Project, spec: LoadedSpec<CampaignSpec>): { audienceFile?: string; templates?: TemplateBodies } {
   const { file } = audienceOf(project, spec);
-  return file === undefined ? {} : { audienceFile: file };
+  const templates = templatesOf(project).size > 0 ? { templates: templateBodiesOf(templatesOf(project).values()) } : {};
+  return file === undefined ? templates : { audienceFile: file, ...templates };
 }
 
 /** Project-relative POSIX path, or undefined when `absPath` is outside the root. */
@@ -189,6 +209,9 @@ class CampaignPass implements ParallelPass {
   private suppressedErrors = false;
   private readonly seen = new RecipientSet();
   private readonly lookalikes = new LookalikeRows();
+  /** The marketing Template the campaign sends, when its Template spec says so; +1 recipients counted. */
+  private readonly marketingTemplate: string | undefined;
+  private usRecipients = 0;
 
   private constructor(
     readonly spec: LoadedSpec<CampaignSpec>,
@@ -196,7 +219,7 @@ class CampaignPass implements ParallelPass {
     private readonly messageSpec: LoadedSpec<MessageSpec>,
     readonly audiencePath: string,
     readonly audienceFile: string,
-    opts: PlanCampaignOptions,
+    opts: PlanCampaignOptions & { marketingTemplate?: string },
   ) {
     this.report = opts.onDiagnostic ?? throwOnError;
     this.stats = opts.stats ?? newCampaignStats();
@@ -205,13 +228,14 @@ class CampaignPass implements ParallelPass {
     this.encoding = spec.data.audience.encoding ?? "utf-8";
     this.delimiter = spec.data.audience.delimiter ?? ",";
     if (campaign.message.hasSms) this.stats.sms ??= newSmsTotals();
+    this.marketingTemplate = opts.marketingTemplate;
   }
 
   /** What a plan worker compiles the campaign from: the same spec data as this thread. */
   get setup(): ParallelPass["setup"] {
     return {
       message: { spec: this.messageSpec.data, file: this.messageSpec.file },
-      campaign: { spec: this.spec.data, file: this.spec.file, audienceFile: this.audienceFile },
+      campaign: { spec: this.spec.data, file: this.spec.file, audienceFile: this.audienceFile, ...(this.campaign.templates ? { templates: this.campaign.templates } : {}) },
     };
   }
 
@@ -252,7 +276,8 @@ class CampaignPass implements ParallelPass {
       return undefined;
     }
     const messageSpec = project.messages.get(spec.data.message)!;
-    return new CampaignPass(spec, campaign, messageSpec, absPath, file, { ...opts, stats });
+    const marketing = messageTemplateForms(messageSpec.data).find((form) => templatesOf(project).get(form.name)?.data.category === "marketing");
+    return new CampaignPass(spec, campaign, messageSpec, absPath, file, { ...opts, stats, ...(marketing ? { marketingTemplate: marketing.name } : {}) });
   }
 
   /** The audience in batches, from the start or from where a parallel run handed over. */
@@ -317,6 +342,7 @@ class CampaignPass implements ParallelPass {
   /** True when the item for `number` at `row` goes into the plan; false for a duplicate (reported). */
   admit(number: string | undefined, row: number, line: number): boolean {
     const firstRow = number === undefined ? undefined : this.seen.firstRowOf(number, row);
+    if (firstRow === undefined && this.marketingTemplate !== undefined && number?.startsWith("+1")) this.usRecipients++;
     return firstRow === undefined ? this.admitted() : this.duplicate(number!, row, line, firstRow);
   }
 
@@ -328,6 +354,8 @@ class CampaignPass implements ParallelPass {
   /** `admit` for a number given as its `e164Value` (a plan worker's key). */
   admitValue(key: number, row: number, line: number): boolean {
     const firstRow = this.seen.firstRowOfValue(key, row);
+    // +1 and ten digits: the only E.164 numbers of 11 digits that start with 1.
+    if (firstRow === undefined && this.marketingTemplate !== undefined && key >= 1e10 && key < 2e10) this.usRecipients++;
     return firstRow === undefined ? this.admitted() : this.duplicate(`+${key}`, row, line, firstRow);
   }
 
@@ -349,6 +377,13 @@ class CampaignPass implements ParallelPass {
       field: this.campaign.phoneColumn,
     });
     return false;
+  }
+
+  private warnMarketingToUs(): void {
+    if (this.marketingTemplate === undefined || this.usRecipients === 0) return;
+    const count = this.usRecipients;
+    this.usRecipients = 0;
+    this.report(marketingWarning(this, this.marketingTemplate, count));
   }
 
   /** An unreadable audience ends the pass with its diagnostic; anything else is rethrown. */
@@ -374,6 +409,7 @@ class CampaignPass implements ParallelPass {
   finish(): void {
     const lookalikes = this.lookalikes.take();
     if (lookalikes) this.report(lookalikes);
+    this.warnMarketingToUs();
     if (this.suppressed === 0) return;
     const n = this.suppressed;
     this.suppressed = 0;
@@ -385,6 +421,22 @@ class CampaignPass implements ParallelPass {
       path: [],
     });
   }
+}
+
+/**
+ * Meta has not delivered marketing templates to US numbers since 2025-04-01: one warning per
+ * campaign, with the count, rather than one failed send per recipient.
+ */
+function marketingWarning(pass: { spec: LoadedSpec<CampaignSpec> }, template: string, count: number): Diagnostic {
+  const range = pass.spec.locate(["message"]);
+  return {
+    code: "marketing-to-us-numbers",
+    severity: "warning",
+    message: `${count} recipient${count === 1 ? "" : "s"} with a +1 number would get marketing template "${template}"; Meta has not delivered marketing templates to US numbers since 2025-04-01`,
+    file: pass.spec.file,
+    path: ["message"],
+    ...(range ? { range } : {}),
+  };
 }
 
 /**

@@ -32,4 +32,13 @@ export interface MsgcConfig {
    * Which form goes out by default: auto (session inside the 24-hour window, else template), session or template.
    */
   window?: "auto" | "session" | "template";
+  /**
+   * How Messages are held against the project's Template specs.
+   */
+  templates?: {
+    /**
+     * true: a Message whose template has no Template spec is an error (template-not-defined).
+     */
+    require?: boolean;
+  };
 }

@@ -62,11 +62,13 @@ function bigReport(messages: number, textLength: number): DiffReport {
     baseCommit: "0123456789abcdef0123456789abcdef01234567",
     messages: diffs,
     campaigns: [],
+    templates: [],
     otherProblems: [],
     diagnostics: [],
     summary: {
       messages: { added: 0, removed: 0, changed: messages, unchanged: 0, broken: 0 },
       campaigns: { added: 0, removed: 0, changed: 0, unchanged: 0, broken: 0 },
+      templates: { added: 0, removed: 0, changed: 0, unchanged: 0, broken: 0 },
       samples: { added: 0, removed: 0, changed: messages, },
       recipients: { added: 0, removed: 0, changed: 0 },
       otherProblems: 0,

@@ -33,7 +33,7 @@ function propertiesOf(node: unknown, path: string, out: { path: string; schema: 
 
 describe("schemas for editors", () => {
   test("every property of every spec and config schema has its own description", () => {
-    expect(SCHEMA_FILES).toEqual(["campaign.schema.json", "config.schema.json", "message.schema.json", "spec.schema.json"]);
+    expect(SCHEMA_FILES).toEqual(["campaign.schema.json", "config.schema.json", "message.schema.json", "spec.schema.json", "template.schema.json"]);
     const undescribed: string[] = [];
     let count = 0;
     for (const file of SCHEMA_FILES) {

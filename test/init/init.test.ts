@@ -8,6 +8,7 @@ import { ensureBuilt, msgc, repoRoot } from "../cli/helpers.js";
 const FILES = [
   "msgc.config.yaml",
   "specs/messages/welcome.yaml",
+  "specs/templates/welcome.yaml",
   "specs/campaigns/welcome-campaign.yaml",
   "specs/audiences/welcome.csv",
   ".github/workflows/msgc.yml",
@@ -30,7 +31,7 @@ describe("msgc init", () => {
     const r = msgc(["init", "shop"], { cwd: parent });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n").slice(0, 9)).toEqual([
+    expect(r.stdout.split("\n").slice(0, 10)).toEqual([
       "Created a msgc project in shop:",
       ...FILES.map((f) => `  ${f}`),
       "  .vscode/settings.json (created)",

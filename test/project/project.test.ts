@@ -44,12 +44,13 @@ describe("loadConfig", () => {
       rate: 50,
       concurrency: 16,
       window: "auto",
+      requireTemplates: false,
     });
   });
 
   test("config: found by walking up from a subfolder, values resolved against its folder", async () => {
     const root = project({
-      "msgc.config.yaml": "specs: messages\nout: build\nbusinessId: biz-1\nrate: 20\nconcurrency: 4\nwindow: template\nbaseUrl: http://127.0.0.1:9\n",
+      "msgc.config.yaml": "specs: messages\nout: build\nbusinessId: biz-1\nrate: 20\nconcurrency: 4\nwindow: template\nbaseUrl: http://127.0.0.1:9\ntemplates: { require: true }\n",
       "a/b/c/.keep": "",
     });
     const { config, diagnostics } = await loadConfig({ cwd: join(root, "a", "b", "c") });
@@ -64,6 +65,7 @@ describe("loadConfig", () => {
       rate: 20,
       concurrency: 4,
       window: "template",
+      requireTemplates: true,
     });
   });
 
@@ -243,6 +245,35 @@ describe("loadProject", () => {
     const result = await loadProject({ cwd: root });
     expect(brief(result.diagnostics)).toEqual(["specs/big.yaml:1:1 file-too-large"]);
     expect(result.diagnostics[0]!.message).toBe("The file is 1048614 bytes; msgc reads YAML files of at most 1048576 bytes (1 MiB)");
+  });
+
+  test("Template specs: loaded by Meta's name, kept out of specs; a second Template of a name is duplicate-name", async () => {
+    const template = (name: string) => `kind: Template\nname: ${name}\ncategory: utility\nlanguages:\n  en:\n    body: { text: Hello there }\n`;
+    const root = project({
+      "specs/a.yaml": template("order_shipped"),
+      "specs/b.yaml": template("order_shipped"),
+      // Names are per kind: a Message may share a Template's name.
+      "specs/m.yaml": message("order_shipped"),
+    });
+    const result = await loadProject({ cwd: root });
+    expect(brief(result.diagnostics)).toEqual(["specs/b.yaml:2:7 duplicate-name"]);
+    expect(result.diagnostics[0]!.message).toBe('Template name "order_shipped" is already used by specs/a.yaml:2');
+    expect([...result.templates.keys()]).toEqual(["order_shipped"]);
+    expect(result.templates.get("order_shipped")!.file).toBe("specs/a.yaml");
+    expect(result.specs.map((s) => s.file)).toEqual(["specs/m.yaml"]);
+  });
+
+  test("a message named by path brings the Template specs it sends, and only those", async () => {
+    const template = (name: string) => `kind: Template\nname: ${name}\ncategory: utility\nlanguages:\n  en:\n    body: { text: Hello there }\n`;
+    const root = project({
+      "specs/templates/hello.yaml": template("hello_v1"),
+      "specs/templates/other.yaml": template("other_v1"),
+      "specs/messages/m.yaml": "kind: Message\nname: m\ntemplate: { name: hello_v1, language: en }\nlocales:\n  es:\n    template: { name: hola_v1, language: es }\n",
+    });
+    const result = await loadProject({ cwd: root, paths: ["specs/messages/m.yaml"] });
+    expect(result.diagnostics).toEqual([]);
+    expect([...result.templates.keys()]).toEqual(["hello_v1"]);
+    expect(result.specs.map((s) => s.file)).toEqual(["specs/messages/m.yaml"]);
   });
 
   test("no-specs: an error, naming the folder searched", async () => {

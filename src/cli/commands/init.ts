@@ -63,6 +63,21 @@ template:
 window: auto
 `;
 
+const TEMPLATE = `kind: Template
+name: welcome_v1
+category: utility
+description: The template form of the welcome message, as Meta reviews it (msgc templates plan / apply)
+languages:
+  en_US:
+    body:
+      text: "Hi {{1}}! Welcome to *Lucky Shrub*. What can we help you with?"
+      examples: ["Ana"]
+    footer: Reply STOP to opt out
+    buttons:
+      - { type: quick_reply, text: Browse plants }
+      - { type: quick_reply, text: Talk to us }
+`;
+
 const CAMPAIGN = `kind: Campaign
 name: welcome-campaign
 message: welcome
@@ -93,6 +108,7 @@ function scaffold(): ScaffoldFile[] {
   return [
     yaml("msgc.config.yaml", "config.schema.json", CONFIG),
     yaml("specs/messages/welcome.yaml", "message.schema.json", MESSAGE),
+    yaml("specs/templates/welcome.yaml", "template.schema.json", TEMPLATE),
     yaml("specs/campaigns/welcome-campaign.yaml", "campaign.schema.json", CAMPAIGN),
     { path: "specs/audiences/welcome.csv", content: async () => AUDIENCE },
     { path: ".github/workflows/msgc.yml", content: () => readFile(WORKFLOW_EXAMPLE, "utf8") },
@@ -103,7 +119,7 @@ function scaffold(): ScaffoldFile[] {
  * The YAML extension's schema mapping, by glob, so that a spec in any nested folder gets
  * completion and checks without a modeline. The paths go into node_modules/msgc whatever msgc
  * ran from: the file is committed and shared, so it must not name this machine's install.
- * spec.schema.json picks the Message or Campaign schema by `kind`.
+ * spec.schema.json picks the Message, Campaign or Template schema by `kind`.
  */
 export const EDITOR_SCHEMAS: Readonly<Record<string, string[]>> = {
   [`./${SCHEMA_DIR}/spec.schema.json`]: ["specs/**/*.yaml", "specs/**/*.yml"],

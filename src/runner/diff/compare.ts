@@ -88,6 +88,17 @@ export interface CampaignDiff {
   audience?: AudienceDiff;
 }
 
+/** A Template spec on both sides: a changed one that Meta approved cannot be changed in place. */
+export interface TemplateDiff {
+  name: string;
+  file: string;
+  status: SpecStatus;
+  broken: SpecProblems[];
+  specFields: FieldChange[];
+  /** For a changed template: what to do instead of editing it. */
+  hint?: string;
+}
+
 export interface SideInput {
   project: Project;
   compiled: CompiledProject;
@@ -108,6 +119,7 @@ export type SidedDiagnostic = Diagnostic & { side: Side };
 export interface Comparison {
   messages: MessageDiff[];
   campaigns: CampaignDiff[];
+  templates: TemplateDiff[];
   /** Errors in files that are not a (named) spec on that side: YAML that does not parse, say. */
   otherProblems: SpecProblems[];
   /**
@@ -160,8 +172,10 @@ function payloadOf(item: PlanItem): Omit<PlanItem, "key"> {
   return rest;
 }
 
-function transcript(item: PlanItem, opts: CompareOptions): string[] {
-  return formatTranscript(renderPlanItem(item, { showNumbers: opts.showNumbers, now: opts.now })).flatMap((l) => l.split("\n"));
+/** What the customer sees, with the Template specs of the side the item comes from. */
+function transcript(item: PlanItem, opts: CompareOptions, side: SideInput): string[] {
+  const templates = side.project.templates;
+  return formatTranscript(renderPlanItem(item, { showNumbers: opts.showNumbers, now: opts.now, ...(templates ? { templates } : {}) })).flatMap((l) => l.split("\n"));
 }
 
 function sampleName(item: PlanItem): string {
@@ -169,18 +183,21 @@ function sampleName(item: PlanItem): string {
   return at === -1 ? item.key : item.key.slice(at + "/sample:".length);
 }
 
-function diffSamples(before: PlanItem[], after: PlanItem[], opts: CompareOptions): SampleDiff[] {
+function diffSamples(before: PlanItem[], after: PlanItem[], opts: CompareOptions, sides: Record<Side, SideInput>): SampleDiff[] {
   const beforeByName = new Map(before.map((i) => [sampleName(i), i]));
   const afterByName = new Map(after.map((i) => [sampleName(i), i]));
   const names = [...afterByName.keys(), ...[...beforeByName.keys()].filter((n) => !afterByName.has(n))];
   return names.map((sample) => {
     const b = beforeByName.get(sample);
     const a = afterByName.get(sample);
-    if (!b) return { sample, status: "added", after: transcript(a!, opts), fields: [] };
-    if (!a) return { sample, status: "removed", before: transcript(b, opts), fields: [] };
+    if (!b) return { sample, status: "added", after: transcript(a!, opts, sides.head), fields: [] };
+    if (!a) return { sample, status: "removed", before: transcript(b, opts, sides.base), fields: [] };
     const fields = jsonChanges(payloadOf(b), payloadOf(a));
-    if (fields.length === 0) return { sample, status: "unchanged", fields: [] };
-    return { sample, status: "changed", before: transcript(b, opts), after: transcript(a, opts), fields: maskFields(fields, opts.showNumbers) };
+    const beforeText = transcript(b, opts, sides.base);
+    const afterText = transcript(a, opts, sides.head);
+    // The same payload reads differently when its Template spec changed.
+    if (fields.length === 0 && beforeText.join("\n") === afterText.join("\n")) return { sample, status: "unchanged", fields: [] };
+    return { sample, status: "changed", before: beforeText, after: afterText, fields: maskFields(fields, opts.showNumbers) };
   });
 }
 
@@ -213,13 +230,15 @@ function stateOf<T>(
   return { file, broken };
 }
 
-function specData(project: Project, kind: "messages" | "campaigns", name: string): unknown {
-  return project[kind].get(name)?.data;
+type SpecKind = "messages" | "campaigns" | "templates";
+
+function specData(project: Project, kind: SpecKind, name: string): unknown {
+  return project[kind]?.get(name)?.data;
 }
 
 /** Names of a kind on a side, with their files; files with errors but no name are kept apart. */
-function namedFiles(project: Project, kind: "messages" | "campaigns"): Map<string, string> {
-  return new Map([...project[kind]].map(([name, spec]) => [name, spec.file]));
+function namedFiles(project: Project, kind: SpecKind): Map<string, string> {
+  return new Map([...(project[kind] ?? [])].map(([name, spec]) => [name, spec.file]));
 }
 
 function statusOf(base: SpecState<unknown>, head: SpecState<unknown>, same: boolean): SpecStatus {
@@ -244,7 +263,7 @@ interface SpecPair<T> {
 
 /** Every spec of a kind on either side (in scope), with its state on each side. */
 function pairSpecs<T>(
-  kind: "messages" | "campaigns",
+  kind: SpecKind,
   sides: Record<Side, SideInput>,
   errs: Record<Side, Map<string, Diagnostic[]>>,
   opts: CompareOptions,
@@ -273,9 +292,28 @@ function compareMessages(sides: Record<Side, SideInput>, errs: Record<Side, Map<
     side.compiled.messages.has(name) ? (side.compiled.samples.get(name) ?? []) : undefined;
   const pairs = pairSpecs("messages", sides, errs, opts, samplesOf, (_side, name) => `message "${name}" does not compile`);
   return pairs.map(({ name, file, base: b, head: h, specFields }) => {
-    const samples = diffSamples(b.value ?? [], h.value ?? [], opts);
+    const samples = diffSamples(b.value ?? [], h.value ?? [], opts, sides);
     const same = specFields.length === 0 && samples.every((s) => s.status === "unchanged") && b.file === h.file;
     return { name, file, status: statusOf(b, h, same), broken: brokenSides(b, h), samples, specFields };
+  });
+}
+
+/** The name to give a changed template: its `_vN` suffix counted up, or `_v2`. */
+export function nextTemplateName(name: string): string {
+  const versioned = /^(.*_v)([0-9]+)$/.exec(name);
+  return versioned ? `${versioned[1]}${Number(versioned[2]) + 1}` : `${name}_v2`;
+}
+
+function compareTemplates(sides: Record<Side, SideInput>, errs: Record<Side, Map<string, Diagnostic[]>>, opts: CompareOptions): TemplateDiff[] {
+  const dataOf = (side: SideInput, name: string) => side.project.templates?.get(name)?.data;
+  const pairs = pairSpecs("templates", sides, errs, opts, dataOf, (_side, name) => `template "${name}" does not lint`);
+  return pairs.map(({ name, file, base: b, head: h, specFields }) => {
+    const status = statusOf(b, h, specFields.length === 0 && b.file === h.file);
+    const diff: TemplateDiff = { name, file, status, broken: brokenSides(b, h), specFields };
+    if (status === "changed" && specFields.some((f) => f.path !== "description" && f.path !== "")) {
+      diff.hint = `Connectly cannot update a template and Meta limits edits: if "${name}" is live, give the new content a new name (${nextTemplateName(name)})`;
+    }
+    return diff;
   });
 }
 
@@ -369,9 +407,10 @@ export async function compareProjects(base: SideInput, head: SideInput, opts: Co
   const sides = { base, head };
   const messages = compareMessages(sides, errs, opts);
   const campaigns = await compareCampaigns(sides, errs, opts);
-  const claimed = new Set([...messages, ...campaigns].map((d) => d.file));
+  const templates = compareTemplates(sides, errs, opts);
+  const claimed = new Set([...messages, ...campaigns, ...templates].map((d) => d.file));
   for (const side of [base, head]) {
-    for (const spec of side.project.specs) claimed.add(spec.file);
+    for (const spec of [...side.project.specs, ...(side.project.templates?.values() ?? [])]) claimed.add(spec.file);
   }
   const otherProblems: SpecProblems[] = [];
   for (const side of ["base", "head"] as const) {
@@ -380,13 +419,13 @@ export async function compareProjects(base: SideInput, head: SideInput, opts: Co
       otherProblems.push({ side, problems: list.map((d) => reportProblem(d, opts.showNumbers)) });
     }
   }
-  return { messages, campaigns, otherProblems, diagnostics: reportedDiagnostics(errs, [...messages, ...campaigns], otherProblems, opts.showNumbers) };
+  return { messages, campaigns, templates, otherProblems, diagnostics: reportedDiagnostics(errs, [...messages, ...campaigns, ...templates], otherProblems, opts.showNumbers) };
 }
 
 /** The diagnostics behind the problems the report shows, in report order, each file once per side. */
 function reportedDiagnostics(
   errs: Record<Side, Map<string, Diagnostic[]>>,
-  specs: readonly (MessageDiff | CampaignDiff)[],
+  specs: readonly (MessageDiff | CampaignDiff | TemplateDiff)[],
   otherProblems: readonly SpecProblems[],
   showNumbers: boolean,
 ): SidedDiagnostic[] {

@@ -6,7 +6,7 @@ import { diagnosticToJson } from "../../diagnostics.js";
 import { escapeHtml, markdownCode, markdownFence, markdownText } from "../preview/escape.js";
 import { paint } from "../preview/terminal.js";
 import { safeTerminalText } from "../preview/terminal.js";
-import type { AudienceDiff, CampaignDiff, MessageDiff, ReportedProblem, SampleDiff, SpecProblems } from "./compare.js";
+import type { AudienceDiff, CampaignDiff, MessageDiff, ReportedProblem, SampleDiff, SpecProblems, TemplateDiff } from "./compare.js";
 import type { DiffReport, StatusCounts } from "./index.js";
 import type { FieldChange } from "./json-changes.js";
 import { diffLines } from "./line-diff.js";
@@ -34,7 +34,7 @@ function countsPhrase(counts: StatusCounts, noun: string): string | undefined {
 /** One line: what changed, in counts. */
 export function summaryLine(report: DiffReport): string {
   const s = report.summary;
-  const parts = [countsPhrase(s.messages, "message"), countsPhrase(s.campaigns, "campaign")].filter((p) => p !== undefined);
+  const parts = [countsPhrase(s.messages, "message"), countsPhrase(s.campaigns, "campaign"), countsPhrase(s.templates, "template")].filter((p) => p !== undefined);
   const r = s.recipients;
   if (r.added + r.removed + r.changed > 0) parts.push(`recipients +${r.added} −${r.removed} ~${r.changed}`);
   if (s.otherProblems > 0) parts.push(`${plural(s.otherProblems, "file")} that ${s.otherProblems === 1 ? "does" : "do"} not load`);
@@ -89,7 +89,10 @@ export interface DiffTextOptions {
   color: boolean;
 }
 
-function textSpec(d: MessageDiff | CampaignDiff, kind: "message" | "campaign", color: boolean): string[] {
+type SpecDiff = MessageDiff | CampaignDiff | TemplateDiff;
+type Kind = "message" | "campaign" | "template";
+
+function textSpec(d: SpecDiff, kind: Kind, color: boolean): string[] {
   const lines: string[] = [];
   const c = STATUS_COLOR[d.status];
   const title = `${STATUS_MARK[d.status]} ${kind} ${d.name} (${d.file}): ${d.status === "broken" ? brokenPhrase(d.broken) : d.status}`;
@@ -99,6 +102,7 @@ function textSpec(d: MessageDiff | CampaignDiff, kind: "message" | "campaign", c
     for (const p of b.problems) lines.push(`    ${sideName(b.side)}: ${safeTerminalText(problemLine(p))}`);
   }
   for (const f of d.specFields) lines.push(`    spec ${safeTerminalText(fieldLine(f))}`);
+  if ("hint" in d && d.hint !== undefined) lines.push(`    hint: ${safeTerminalText(d.hint)}`);
   if ("samples" in d) {
     for (const s of d.samples) if (s.status !== "unchanged") lines.push(...textSample(s, color));
   }
@@ -147,6 +151,7 @@ export function formatDiffText(report: DiffReport, opts: DiffTextOptions): strin
   const lines = [`msgc diff ${safeTerminalText(report.base)} (${shortCommit(report)}) → working tree: ${summaryLine(report)}`];
   for (const d of report.messages) if (d.status !== "unchanged") lines.push("", ...textSpec(d, "message", opts.color));
   for (const d of report.campaigns) if (d.status !== "unchanged") lines.push("", ...textSpec(d, "campaign", opts.color));
+  for (const d of report.templates) if (d.status !== "unchanged") lines.push("", ...textSpec(d, "template", opts.color));
   for (const p of report.otherProblems) {
     lines.push("", paint({ text: `! does not load on ${sideName(p.side)}:`, bold: true, color: "red" }, opts.color));
     for (const problem of p.problems) lines.push(`    ${safeTerminalText(problemLine(problem))}`);
@@ -184,11 +189,12 @@ function markdownProblems(broken: SpecProblems[]): string[] {
 }
 
 /** One `<details>` section; `full` false gives the short form used when space runs out. */
-function markdownSection(d: MessageDiff | CampaignDiff, kind: "message" | "campaign", full: boolean): string {
+function markdownSection(d: SpecDiff, kind: Kind, full: boolean): string {
   const status = d.status === "broken" ? `⚠️ ${brokenPhrase(d.broken)}` : d.status;
   const out = [`<details><summary>${kind} <b>${escapeHtml(d.name)}</b>: ${escapeHtml(status)} · <code>${escapeHtml(d.file)}</code></summary>`, ""];
   out.push(...markdownProblems(d.broken));
   if (d.specFields.length > 0) out.push("Spec fields changed:", "", ...fieldsTable(d.specFields), "");
+  if ("hint" in d && d.hint !== undefined) out.push(`⚠️ ${markdownText(d.hint)}`, "");
   if ("samples" in d) {
     for (const s of d.samples) if (s.status !== "unchanged") out.push(...markdownSample(s, full), "");
   }
@@ -231,6 +237,7 @@ export function formatDiffMarkdown(report: DiffReport, opts: DiffMarkdownOptions
   const sections = [
     ...report.messages.filter((d) => d.status !== "unchanged").map((d) => ({ d, kind: "message" as const })),
     ...report.campaigns.filter((d) => d.status !== "unchanged").map((d) => ({ d, kind: "campaign" as const })),
+    ...report.templates.filter((d) => d.status !== "unchanged").map((d) => ({ d, kind: "template" as const })),
   ];
   // Room kept for the note that says what was left out.
   const reserve = 1200;

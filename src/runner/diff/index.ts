@@ -36,6 +36,7 @@ export type StatusCounts = Record<SpecStatus, number>;
 export interface DiffSummary {
   messages: StatusCounts;
   campaigns: StatusCounts;
+  templates: StatusCounts;
   samples: { added: number; removed: number; changed: number };
   recipients: { added: number; removed: number; changed: number };
   /** Files that do not load as a spec, on either side. */
@@ -64,6 +65,7 @@ function summarize(c: Comparison): DiffSummary {
   const summary: DiffSummary = {
     messages: emptyCounts(),
     campaigns: emptyCounts(),
+    templates: emptyCounts(),
     samples: { added: 0, removed: 0, changed: 0 },
     recipients: { added: 0, removed: 0, changed: 0 },
     otherProblems: c.otherProblems.length,
@@ -72,6 +74,7 @@ function summarize(c: Comparison): DiffSummary {
     summary.messages[m.status]++;
     for (const s of m.samples) if (s.status !== "unchanged") summary.samples[s.status]++;
   }
+  for (const template of c.templates) summary.templates[template.status]++;
   for (const campaign of c.campaigns) {
     summary.campaigns[campaign.status]++;
     if (!campaign.audience) continue;
@@ -120,7 +123,7 @@ export async function diff(opts: DiffOptions): Promise<DiffReport> {
         inScope: scopeOf(opts.cwd, root, opts.paths),
       },
     );
-    const all = [...comparison.messages, ...comparison.campaigns];
+    const all = [...comparison.messages, ...comparison.campaigns, ...comparison.templates];
     return {
       base: opts.base,
       baseCommit: repo.commit,

@@ -1,9 +1,9 @@
 import type { Diagnostic } from "../../diagnostics.js";
 import { escapeHtml } from "./escape.js";
 import { failureLines, summarizeFailures } from "./failures.js";
-import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateView } from "./model.js";
+import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateCustomerView, TemplateView } from "./model.js";
 import { smsCostLine, smsPieces, ucs2Note } from "./model.js";
-import { subjectTitle } from "./text.js";
+import { subjectTitle, templateButtonFace } from "./text.js";
 
 /**
  * `--format html`: one self-contained page. Inline CSS only, no script, no external URL is ever
@@ -67,7 +67,26 @@ function sessionHtml(view: SessionView): string {
   return html;
 }
 
+function customerHtml(view: TemplateView, customer: TemplateCustomerView): string {
+  const parts: string[] = [`<div class="tpl-name">template ${escapeHtml(view.name)} <span class="lang">${escapeHtml(view.language)} · ${escapeHtml(customer.category)}</span></div>`];
+  if (customer.header?.kind === "text") parts.push(`<div class="header-text">${escapeHtml(customer.header.text)}</div>`);
+  if (customer.header?.kind === "media") parts.push(mediaHtml(customer.header.media));
+  parts.push(`<div class="body">${richHtml(customer.body)}</div>`);
+  if (customer.footer !== undefined) parts.push(`<div class="footer">${escapeHtml(customer.footer)}</div>`);
+  let html = `<div class="bubble template">${parts.join("")}</div>`;
+  if (customer.buttons.length > 0) {
+    html += `<div class="replies">${customer.buttons.map((b) => {
+      const face = templateButtonFace(b);
+      const target = face.target === undefined ? "" : `<span class="param-value">${escapeHtml(face.target)}</span>`;
+      return `<div class="reply tpl-button tpl-${b.type}"><span>${face.icon} ${escapeHtml(face.text)}</span>${target}</div>`;
+    }).join("")}</div>`;
+  }
+  if (view.callbackData !== undefined) html += `<div class="callback">callbackData: <code>${escapeHtml(JSON.stringify(view.callbackData))}</code></div>`;
+  return html;
+}
+
 function templateHtml(view: TemplateView): string {
+  if (view.customer) return customerHtml(view, view.customer);
   const parts: string[] = [`<div class="tpl-name">template ${escapeHtml(view.name)} <span class="lang">${escapeHtml(view.language)}</span></div>`];
   if (view.header?.kind === "text") parts.push(`<div class="param"><span class="param-label">header</span><span class="header-text">${escapeHtml(view.header.text)}</span></div>`);
   if (view.header?.kind === "media") parts.push(mediaHtml(view.header.media));

@@ -37,7 +37,7 @@ export const DEFAULT_PREVIEW_ROWS = 3;
 export async function preview(project: Project, opts: PreviewOptions = {}): Promise<PreviewResult> {
   const compiled = compileProject(project);
   const diagnostics = [...project.diagnostics, ...compiled.diagnostics];
-  const render = { showNumbers: opts.showNumbers ?? false, now: opts.now ?? Date.now() };
+  const render = { showNumbers: opts.showNumbers ?? false, now: opts.now ?? Date.now(), ...(project.templates ? { templates: project.templates } : {}) };
   const rows = opts.rows ?? DEFAULT_PREVIEW_ROWS;
   const messages: RenderedMessage[] = [];
   for (const spec of project.specs) {

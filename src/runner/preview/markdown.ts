@@ -1,9 +1,9 @@
 import type { Diagnostic } from "../../diagnostics.js";
 import { escapeHtml, markdownCode, markdownFence, markdownText } from "./escape.js";
 import { failureLines, summarizeFailures } from "./failures.js";
-import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateView } from "./model.js";
+import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateCustomerView, TemplateView } from "./model.js";
 import { smsCostLine, smsPieces, ucs2Note } from "./model.js";
-import { subjectTitle } from "./text.js";
+import { subjectTitle, templateButtonFace } from "./text.js";
 
 /** `--format markdown`: the preview as a pull-request comment. */
 
@@ -78,7 +78,25 @@ function smsMarkdown(view: SmsView): string[] {
   return out;
 }
 
+function customerMarkdown(view: TemplateCustomerView, callbackData: unknown): string[] {
+  const bubble: string[] = [];
+  if (view.header?.kind === "text") bubble.push(`**${markdownText(view.header.text)}**`);
+  if (view.header?.kind === "media") bubble.push(...mediaMarkdown(view.header.media));
+  bubble.push(markdownRich(view.body));
+  if (view.footer !== undefined) bubble.push(`<sub>${markdownText(view.footer)}</sub>`);
+  if (view.buttons.length > 0) {
+    bubble.push("", view.buttons.map((b) => {
+      const face = templateButtonFace(b);
+      return `\`[\` ${face.icon} ${markdownText(face.text)} \`]\`${face.target === undefined ? "" : ` <sub>${markdownCode(face.target)}</sub>`}`;
+    }).join(" "));
+  }
+  const out = [quote(bubble)];
+  if (callbackData !== undefined) out.push("", `callbackData: ${markdownCode(JSON.stringify(callbackData))}`);
+  return out;
+}
+
 function templateMarkdown(view: TemplateView): string[] {
+  if (view.customer) return customerMarkdown(view.customer, view.callbackData);
   const rows: string[] = [];
   if (view.header?.kind === "text") rows.push(`| header | ${markdownText(view.header.text)} |`);
   if (view.header?.kind === "media") {

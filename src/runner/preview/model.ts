@@ -6,6 +6,9 @@ import type { Attachment, Header } from "../../types/send-message.generated.js";
 import { maskNumber, maskNumbersIn } from "../../mask.js";
 import type { TextSpan } from "./whatsapp-format.js";
 import { parseWhatsAppFormatting } from "./whatsapp-format.js";
+import type { TemplateSpec } from "../../types/template.generated.js";
+import { fillTemplateText } from "../../compiler/template-check.js";
+import { OTP_BODY_TEXT } from "../../compiler/template-create.js";
 
 /**
  * The render model: everything a customer would see, derived from the payload bodies alone
@@ -86,7 +89,24 @@ export interface TemplateView {
   buttons: TemplateParam[];
   /** Parameters whose name msgc does not know (kept so nothing sent is hidden). */
   other: TemplateParam[];
+  /** The template as the customer sees it, when its Template spec is known. */
+  customer?: TemplateCustomerView;
   callbackData?: unknown;
+}
+
+/** A template button as shown: its label and what tapping it does (the URL with its value in, the number, the code). */
+export interface TemplateButtonView {
+  type: "url" | "quick_reply" | "phone" | "copy_code" | "otp";
+  text: string;
+  target?: string;
+}
+
+export interface TemplateCustomerView {
+  category: TemplateSpec["category"];
+  header?: TemplateHeader;
+  body: RichText;
+  footer?: string;
+  buttons: TemplateButtonView[];
 }
 
 export type Subject =
@@ -128,6 +148,8 @@ export interface RenderOptions {
   now: number;
   /** 1-based audience row, when the item comes from a campaign. */
   row?: number;
+  /** The project's Template specs by name: template forms are then shown as the customer sees them. */
+  templates?: ReadonlyMap<string, { data: TemplateSpec }>;
 }
 
 export function richText(raw: string): RichText {
@@ -260,6 +282,9 @@ export function renderTemplate(body: SendTemplateBody, opts: RenderOptions): Tem
       view.other.push({ name: p.name, label: p.name, value: p.value });
     }
   }
+  const spec = opts.templates?.get(body.templateName)?.data;
+  const language = spec?.languages[body.language];
+  if (spec && language) view.customer = customerView(spec, language, body.parameters ?? [], view.header);
   if (body.callbackData !== undefined) view.callbackData = body.callbackData;
   return view;
 }
@@ -308,6 +333,42 @@ function renderSms(body: SendSmsBody, opts: RenderOptions): SmsView {
   if (body.sender !== undefined) view.sender = body.sender.id;
   if (body.campaignName !== undefined) view.campaignName = body.campaignName;
   if (body.callbackData !== undefined) view.callbackData = body.callbackData;
+  return view;
+}
+
+/** Meta's fixed security sentence of authentication templates (English; Meta translates it). */
+const OTP_SECURITY = " For your security, do not share this code.";
+
+function customerView(
+  spec: TemplateSpec,
+  language: TemplateSpec["languages"][string],
+  parameters: readonly { name: string; value: string }[],
+  sentHeader: TemplateHeader | undefined,
+): TemplateCustomerView {
+  const value = (name: string) => parameters.find((p) => p.name === name)?.value;
+  const otp = language.otp;
+  const bodyText = otp ? OTP_BODY_TEXT + (otp.addSecurityRecommendation ? OTP_SECURITY : "") : (language.body?.text ?? "");
+  const view: TemplateCustomerView = { category: spec.category, body: richText(fillTemplateText(bodyText, (n) => value(`body_${n}`))), buttons: [] };
+  const header = language.header;
+  if (header?.text !== undefined) view.header = { kind: "text", text: fillTemplateText(header.text, () => value("header_text")) };
+  else if (header && sentHeader?.kind === "media") view.header = sentHeader;
+  const footer = otp?.codeExpirationMinutes !== undefined ? `This code expires in ${otp.codeExpirationMinutes} minutes.` : language.footer;
+  if (footer !== undefined) view.footer = footer;
+  let urlIndex = 0;
+  for (const button of language.buttons ?? []) {
+    if (button.type === "url" && button.url !== undefined) {
+      const takes = /\{\{1\}\}/.test(button.url);
+      const filled = takes ? fillTemplateText(button.url, () => value(`button_${++urlIndex}_url`)) : button.url;
+      view.buttons.push({ type: "url", text: button.text ?? "", target: filled });
+    } else if (button.type === "phone") {
+      view.buttons.push({ type: "phone", text: button.text ?? "", ...(button.phone !== undefined ? { target: button.phone } : {}) });
+    } else if (button.type === "copy_code") {
+      view.buttons.push({ type: "copy_code", text: button.text ?? "Copy offer code", ...(button.example !== undefined ? { target: button.example } : {}) });
+    } else {
+      view.buttons.push({ type: "quick_reply", text: button.text ?? "" });
+    }
+  }
+  if (otp) view.buttons.push({ type: "otp", text: otp.text ?? (otp.type === "one_tap" ? "Autofill" : "Copy code"), ...(value("body_1") !== undefined ? { target: value("body_1")! } : {}) });
   return view;
 }
 

@@ -1,4 +1,4 @@
-import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateView } from "./model.js";
+import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateButtonView, TemplateCustomerView, TemplateView } from "./model.js";
 import { sentWhat, smsCostLine, smsPieces, ucs2Note } from "./model.js";
 import type { Styled, StyledLine } from "./terminal.js";
 import { displayWidth, padLine, paintLine, safeTerminalText, wrapStyled } from "./terminal.js";
@@ -104,7 +104,32 @@ function sessionBlock(view: SessionView, mode: Mode, color: boolean): Block {
   return { inside, below };
 }
 
+/** A template button's face: an icon for what tapping it does, and where it goes. */
+export function templateButtonFace(button: TemplateButtonView): { icon: string; text: string; target?: string } {
+  const icon = { url: "↗", quick_reply: "↩", phone: "☎", copy_code: "⧉", otp: "⧉" }[button.type];
+  return { icon, text: button.text, ...(button.target !== undefined ? { target: button.target } : {}) };
+}
+
+/** A template form as the customer sees it: header, body and footer with the values in, then the buttons. */
+function customerBlock(view: TemplateCustomerView, callbackData: unknown, mode: Mode, color: boolean): Block {
+  const inside: StyledLine[] = [];
+  const below: StyledLine[] = [];
+  if (view.header?.kind === "text") inside.push([...label(mode, "header"), t(view.header.text, { bold: true })]);
+  if (view.header?.kind === "media") inside.push(...mediaLines(view.header.media, mode, color, "header"));
+  inside.push([...label(mode, "text"), ...rich(view.body, color)]);
+  if (view.footer !== undefined) inside.push([...label(mode, "footer"), t(view.footer, { dim: true })]);
+  for (const button of view.buttons) {
+    const face = templateButtonFace(button);
+    const line: StyledLine = [...label(mode, "button"), t(`[ ${face.icon} ${face.text} ]`, { color: "cyan" })];
+    if (face.target !== undefined) line.push(t(` ${face.target}`, { dim: true }));
+    below.push(line);
+  }
+  if (callbackData !== undefined) below.push([t("callbackData: ", { dim: true }), t(JSON.stringify(callbackData), { dim: true })]);
+  return { inside, below };
+}
+
 function templateBlock(view: TemplateView, mode: Mode, color: boolean): Block {
+  if (view.customer) return customerBlock(view.customer, view.callbackData, mode, color);
   const inside: StyledLine[] = [];
   const below: StyledLine[] = [];
   if (view.header?.kind === "text") inside.push([t("header: ", { dim: true }), t(view.header.text, { bold: true })]);
@@ -142,7 +167,8 @@ function smsBlock(view: SmsView, mode: Mode, color: boolean): Block {
 }
 
 function templateTitle(view: TemplateView): string {
-  let title = `template form · ${view.name} (${view.language}) · to ${view.recipient}`;
+  const category = view.customer ? ` ${view.customer.category}` : "";
+  let title = `template form · ${view.name} (${view.language}${category}) · to ${view.recipient}`;
   if (view.sender !== undefined) title += ` · from ${view.sender}`;
   if (view.campaignName !== undefined) title += ` · campaign ${view.campaignName}`;
   return title;
