@@ -20,7 +20,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { extname } from "node:path";
-import type { Readable } from "node:stream";
 import { parse as parseCsv } from "csv-parse";
 import type { Diagnostic, DiagnosticCode } from "../diagnostics.js";
 import { closest } from "../compiler/words.js";

@@ -217,7 +217,7 @@ class NoOutput implements PlanOutput {
 
 class StreamOutput implements PlanOutput {
   private readonly writer: BufferedWriter;
-  constructor(private readonly stream: NodeJS.WritableStream) {
+  constructor(stream: NodeJS.WritableStream) {
     this.writer = new BufferedWriter(stream);
   }
   async message(_name: string, _spec: string, items: PlanItem[]): Promise<void> {
