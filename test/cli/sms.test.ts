@@ -125,6 +125,30 @@ describe("SMS campaigns in validate and build", () => {
   });
 });
 
+describe("SMS totals in preview", () => {
+  it("every format shows the campaign's totals over its whole audience, beside its first rows", () => {
+    const dir = project(MIXED);
+    const campaign = "specs/campaigns/pickup-day.yaml";
+    const text = msgc(["preview", campaign, "--rows", "1"], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout.split("\n").slice(0, 2)).toEqual(['Campaign "pickup-day": 2 WhatsApp, 3 SMS (3 segments, 2 UCS-2)', ""]);
+    const markdown = msgc(["preview", campaign, "--rows", "1", "--format", "markdown"], { cwd: dir });
+    expect(markdown.stdout.split("\n").slice(0, 5)).toEqual(["## msgc preview", "", "2 messages rendered.", "", "- Campaign `pickup-day`: 2 WhatsApp, 3 SMS \\(3 segments, 2 UCS\\-2\\)"]);
+    const html = msgc(["preview", campaign, "--rows", "1", "--format", "html"], { cwd: dir });
+    expect(html.stdout).toContain('<section class="totals"><p>Campaign <code>pickup-day</code>: 2 WhatsApp, 3 SMS (3 segments, 2 UCS-2)</p></section>');
+    const json = JSON.parse(msgc(["preview", campaign, "--rows", "1", "--format", "json"], { cwd: dir }).stdout) as { campaigns: unknown; messages: unknown[] };
+    // The message's sample (its spec comes with the campaign) and the campaign's first row.
+    expect(json.messages).toHaveLength(2);
+    expect(json.campaigns).toEqual([{ campaign: "pickup-day", spec: campaign, sms: { recipients: { whatsapp: 2, sms: 3 }, segments: 3, ucs2: 2 } }]);
+  });
+
+  it("a campaign whose message has no SMS form shows no totals", () => {
+    const dir = project("phone,first_name,store,channel\n+16045852331,Ana,Main St,\n", { "specs/messages/pickup.yaml": MESSAGE.slice(0, MESSAGE.indexOf("sms:")) });
+    const json = JSON.parse(msgc(["preview", "--format", "json"], { cwd: dir }).stdout) as { campaigns: unknown };
+    expect(json.campaigns).toEqual([]);
+  });
+});
+
 describe("SMS samples", () => {
   it("a literal look-alike is reported at its line and column", () => {
     const dir = project("phone,first_name,store,channel\n", {

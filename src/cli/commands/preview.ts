@@ -53,13 +53,13 @@ interface Terminal {
 function render(result: PreviewResult, format: "text" | "markdown" | "html" | "json", terminal: Terminal): string {
   switch (format) {
     case "text":
-      return formatPreviewText(result.messages, terminal);
+      return formatPreviewText(result.messages, terminal, result.campaigns);
     case "markdown":
-      return formatPreviewMarkdown(result.messages, result.diagnostics);
+      return formatPreviewMarkdown(result.messages, result.diagnostics, result.campaigns);
     case "html":
-      return formatPreviewHtml(result.messages, result.diagnostics);
+      return formatPreviewHtml(result.messages, result.diagnostics, result.campaigns);
     case "json":
-      return `${JSON.stringify({ ok: result.ok, messages: result.messages, diagnostics: result.diagnostics.map(diagnosticToJson) })}\n`;
+      return `${JSON.stringify({ ok: result.ok, messages: result.messages, campaigns: result.campaigns.map(({ campaign, spec, sms }) => ({ campaign, spec, sms })), diagnostics: result.diagnostics.map(diagnosticToJson) })}\n`;
   }
 }
 

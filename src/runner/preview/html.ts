@@ -199,6 +199,7 @@ mark.ucs2{background:#ffd7a8;color:inherit;border-radius:2px}
 .note{font-size:11px;color:#8696a0;margin-top:6px}
 .callback{font-size:12px;color:#54656f;margin-top:8px;overflow-wrap:anywhere}
 .empty{color:#54656f}
+.totals{margin:0 0 16px}.totals p{margin:0 0 4px}
 .failures{background:#fff4e5;border:1px solid #f0b429;border-radius:8px;padding:8px 12px;margin:0 0 16px}
 .failures p{margin:0 0 6px;font-weight:600}
 .failures pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
@@ -211,9 +212,10 @@ function failuresHtml(diagnostics: readonly Diagnostic[]): string {
   return `<section class="failures"><p>⚠️ ${escapeHtml(failures.headline)}</p><pre>${escapeHtml(failureLines(failures).join("\n"))}</pre></section>\n`;
 }
 
-export function formatPreviewHtml(messages: readonly RenderedMessage[], diagnostics: readonly Diagnostic[] = []): string {
+export function formatPreviewHtml(messages: readonly RenderedMessage[], diagnostics: readonly Diagnostic[] = [], totals: readonly { campaign: string; summary: string }[] = []): string {
   const count = messages.length;
-  const body = failuresHtml(diagnostics) + (count === 0
+  const totalsHtml = totals.length === 0 ? "" : `<section class="totals">${totals.map((t) => `<p>Campaign <code>${escapeHtml(t.campaign)}</code>: ${escapeHtml(t.summary)}</p>`).join("")}</section>\n`;
+  const body = failuresHtml(diagnostics) + totalsHtml + (count === 0
     ? `<p class="empty">Nothing to preview: no message samples and no campaign rows.</p>`
     : messages.map(messageHtml).join("\n"));
   return `<!doctype html>

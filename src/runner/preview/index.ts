@@ -5,7 +5,9 @@
 import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors } from "../../diagnostics.js";
 import type { Project } from "../../project/project.js";
-import { compileProject, planCampaign } from "../plan.js";
+import { compileProject, newCampaignStats, planCampaign, planCampaignNdjson } from "../plan.js";
+import { describeSmsTotals } from "../sms-totals.js";
+import type { SmsTotals } from "../sms-totals.js";
 import type { RenderedMessage } from "./model.js";
 import { renderPlanItem } from "./model.js";
 
@@ -24,11 +26,22 @@ export interface PreviewOptions {
   now?: number;
 }
 
+/** A campaign that sends SMS: what its whole audience costs, beside the first rows shown. */
+export interface CampaignTotals {
+  campaign: string;
+  spec: string;
+  sms: SmsTotals;
+  /** `14 WhatsApp, 6 SMS (6 segments, 0 UCS-2)` */
+  summary: string;
+}
+
 export interface PreviewResult {
   /** No error diagnostics. */
   ok: boolean;
   /** Messages' samples and campaigns' rows, in spec-path order. */
   messages: RenderedMessage[];
+  /** Campaigns whose message has an SMS form, with their totals over the whole audience. */
+  campaigns: CampaignTotals[];
   diagnostics: Diagnostic[];
 }
 
@@ -40,14 +53,27 @@ export async function preview(project: Project, opts: PreviewOptions = {}): Prom
   const render = { showNumbers: opts.showNumbers ?? false, now: opts.now ?? Date.now(), ...(project.templates ? { templates: project.templates } : {}) };
   const rows = opts.rows ?? DEFAULT_PREVIEW_ROWS;
   const messages: RenderedMessage[] = [];
+  const campaigns: CampaignTotals[] = [];
   for (const spec of project.specs) {
     if (spec.kind === "Message") {
       for (const item of compiled.samples.get(spec.name) ?? []) messages.push(renderPlanItem(item, render));
       continue;
     }
-    if (!compiled.campaigns.has(spec.name) || rows <= 0) continue;
-    const items = planCampaign(project, spec.name, { limit: rows, onDiagnostic: (d) => diagnostics.push(d) });
-    for await (const item of items) messages.push(renderPlanItem(item, render));
+    const campaign = compiled.campaigns.get(spec.name);
+    if (!campaign) continue;
+    if (rows > 0) {
+      const items = planCampaign(project, spec.name, { limit: rows, onDiagnostic: (d) => diagnostics.push(d) });
+      for await (const item of items) messages.push(renderPlanItem(item, render));
+    }
+    // An SMS bill is the whole audience's: counted over every row (on worker threads), though only
+    // the first rows are shown. Its row problems are validate's to list.
+    if (campaign.message.hasSms) {
+      const stats = newCampaignStats();
+      for await (const chunk of planCampaignNdjson(project, spec.name, { stats, onDiagnostic: () => undefined })) void chunk;
+      if (stats.sms && !stats.aborted) {
+        campaigns.push({ campaign: spec.name, spec: spec.file, sms: stats.sms, summary: describeSmsTotals(stats.sms) });
+      }
+    }
   }
-  return { ok: !hasErrors(diagnostics), messages, diagnostics };
+  return { ok: !hasErrors(diagnostics), messages, campaigns, diagnostics };
 }

@@ -135,9 +135,10 @@ export function formatMessageMarkdown(message: RenderedMessage, headingLevel = 3
   return out.join("\n");
 }
 
-export function formatPreviewMarkdown(messages: readonly RenderedMessage[], diagnostics: readonly Diagnostic[] = []): string {
+export function formatPreviewMarkdown(messages: readonly RenderedMessage[], diagnostics: readonly Diagnostic[] = [], totals: readonly { campaign: string; summary: string }[] = []): string {
   const count = messages.length;
   let head = `## msgc preview\n\n${count} message${count === 1 ? "" : "s"} rendered.`;
+  if (totals.length > 0) head += `\n\n${totals.map((t) => `- Campaign ${markdownCode(t.campaign)}: ${markdownText(t.summary)}`).join("\n")}`;
   const failures = summarizeFailures(diagnostics);
   if (failures) head += `\n\n⚠️ ${markdownText(failures.headline)}\n\n${markdownFence(failureLines(failures).join("\n"))}`;
   if (count === 0) return `${head}\n`;

@@ -224,9 +224,10 @@ export function formatMessageText(message: RenderedMessage, opts: TextOptions): 
 }
 
 /** Every message, one after another; ends with a newline. */
-export function formatPreviewText(messages: readonly RenderedMessage[], opts: TextOptions): string {
-  if (messages.length === 0) return "Nothing to preview: no message samples and no campaign rows.\n";
-  return `${messages.map((m) => formatMessageText(m, opts)).join("\n\n")}\n`;
+export function formatPreviewText(messages: readonly RenderedMessage[], opts: TextOptions, totals: readonly { campaign: string; summary: string }[] = []): string {
+  const head = totals.map((t) => `${safeTerminalText(`Campaign "${t.campaign}": ${t.summary}`)}\n`).join("") + (totals.length > 0 ? "\n" : "");
+  if (messages.length === 0) return `${head}Nothing to preview: no message samples and no campaign rows.\n`;
+  return `${head}${messages.map((m) => formatMessageText(m, opts)).join("\n\n")}\n`;
 }
 
 /**
