@@ -5,6 +5,8 @@ import { join } from "node:path";
 import type { PlanItem, WindowMode } from "../../src/compiler/plan.js";
 import { SESSION_PATH, TEMPLATE_PATH } from "../../src/compiler/plan.js";
 import { afterEach } from "vitest";
+import { send } from "../../src/runner/send/index.js";
+import type { SendOptions, SendSummary } from "../../src/runner/send/index.js";
 import { startSandbox } from "../../src/sandbox/index.js";
 import type { AcceptedMessage, Sandbox, SandboxOptions } from "../../src/sandbox/index.js";
 
@@ -131,4 +133,24 @@ export function useTmpfs(): (size: string) => string {
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", mountPoint]);
     return mountPoint;
   };
+}
+
+/**
+ * send() of `items` as campaign "spring" (business biz-1) to the sandbox, unpaced, with a fresh
+ * journal and fast backoff; `extra` overrides any of it.
+ */
+export function sendToSandbox(box: Sandbox, items: PlanItem[], extra: Partial<SendOptions> = {}): Promise<SendSummary> {
+  return send({
+    plan: () => items,
+    campaign: "spring",
+    baseUrl: box.url,
+    businessId: "biz-1",
+    apiKey: API_KEY,
+    rate: Infinity,
+    concurrency: 16,
+    journal: join(tempDir(), "spring.ndjson"),
+    backoff: { baseMs: 2, capMs: 20 },
+    showNumbers: true,
+    ...extra,
+  });
 }

@@ -19,24 +19,12 @@ import type { OutcomeEntry } from "../../src/runner/send/journal.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError } from "../../src/errors.js";
-import { API_KEY, canMount, countByRecipient, makeItems, tempDir, useSandbox, useTmpfs } from "./helpers.js";
+import { API_KEY, canMount, countByRecipient, makeItems, sendToSandbox, tempDir, useSandbox, useTmpfs } from "./helpers.js";
 
 const sandboxWith = useSandbox(API_KEY);
 
 function sendTo(box: Sandbox, items: PlanItem[], extra: Partial<SendOptions>): Promise<SendSummary> {
-  return send({
-    plan: () => items,
-    campaign: "spring",
-    baseUrl: box.url,
-    businessId: "biz-1",
-    apiKey: API_KEY,
-    rate: Infinity,
-    concurrency: 8,
-    journal: false,
-    backoff: { baseMs: 1, capMs: 5 },
-    showNumbers: true,
-    ...extra,
-  });
+  return sendToSandbox(box, items, { concurrency: 8, journal: false, backoff: { baseMs: 1, capMs: 5 }, ...extra });
 }
 
 const HEADER = JSON.stringify({

@@ -13,24 +13,12 @@ import { JournalState } from "../../src/runner/send/journal-replay.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError, UsageError } from "../../src/errors.js";
-import { API_KEY, canMount, countByRecipient, makeItems, numberOf, tempDir, useSandbox, useTmpfs } from "./helpers.js";
+import { API_KEY, canMount, countByRecipient, makeItems, numberOf, sendToSandbox, tempDir, useSandbox, useTmpfs } from "./helpers.js";
 
 const sandboxWith = useSandbox(API_KEY);
 
 function sendTo(box: Sandbox, items: PlanItem[], extra: Partial<SendOptions> = {}): Promise<SendSummary> {
-  return send({
-    plan: () => items,
-    campaign: "spring",
-    baseUrl: box.url,
-    businessId: "biz-1",
-    apiKey: API_KEY,
-    rate: Infinity,
-    concurrency: 8,
-    journal: join(tempDir(), "spring.ndjson"),
-    backoff: { baseMs: 1, capMs: 5 },
-    showNumbers: true,
-    ...extra,
-  });
+  return sendToSandbox(box, items, { concurrency: 8, backoff: { baseMs: 1, capMs: 5 }, ...extra });
 }
 
 async function planHashOf(items: PlanItem[]): Promise<string> {

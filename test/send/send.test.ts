@@ -13,27 +13,13 @@ import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError, UsageError } from "../../src/cli/io.js";
 import { ensureBuilt, repoRoot } from "../cli/helpers.js";
-import { API_KEY, countByRecipient, makeItem, makeItems, numberOf, tempDir, useSandbox } from "./helpers.js";
+import { API_KEY, countByRecipient, makeItem, makeItems, numberOf, sendToSandbox, tempDir, useSandbox } from "./helpers.js";
 
 const sandboxWith = useSandbox(API_KEY);
 
 beforeAll(() => ensureBuilt());
 
-function sendTo(box: Sandbox, items: PlanItem[], extra: Partial<SendOptions> = {}): Promise<SendSummary> {
-  return send({
-    plan: () => items,
-    campaign: "spring",
-    baseUrl: box.url,
-    businessId: "biz-1",
-    apiKey: API_KEY,
-    rate: Infinity,
-    concurrency: 16,
-    journal: join(tempDir(), "spring.ndjson"),
-    backoff: { baseMs: 2, capMs: 20 },
-    showNumbers: true,
-    ...extra,
-  });
-}
+const sendTo = sendToSandbox;
 
 function readReport(path: string): { recipients: Array<Record<string, unknown>>; summary: SendSummary } {
   return JSON.parse(readFileSync(path, "utf8")) as { recipients: Array<Record<string, unknown>>; summary: SendSummary };
