@@ -10,56 +10,23 @@
 // Targets: >= 250,000 rows/s and peak RSS < 200 MB at 1M rows (issue 2); < 300 MB at 10M
 // (issue 14); validate < 400 ms.
 //   node bench/compile.bench.mjs [rows]      (needs `npm run build` first)
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, closeSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeAudience, writeProject } from "./data.mjs";
+import { cli, root, runMeasured } from "./harness.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist", "cli", "main.js");
-if (!existsSync(cli)) {
-  console.log("dist/cli/main.js is missing: run `npm run build` first");
-  process.exit(1);
-}
 const rows = Number(process.argv[2] ?? 1_000_000);
 const cpus = availableParallelism();
 const raw = join(dirname(fileURLToPath(import.meta.url)), "raw-limit.mjs");
 let work;
 
-// The child reports its own peak RSS and CPU time on exit: no dependency on /usr/bin/time.
-const REPORT_USAGE =
-  'data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("\\nmsgc-bench-usage "+u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+"\\n")})';
-
 /** msgc build --out - (threads: undefined for the default), or with `script` that script on the audience. */
 function runBuild(threads, script) {
-  return new Promise((resolve) => {
-    const devNull = openSync("/dev/null", "w");
-    const started = process.hrtime.bigint();
-    const args = script ? [script, join(work, "specs", "audiences", "big.csv")] : [cli, "build", "--out", "-"];
-    const child = spawn(process.execPath, ["--import", REPORT_USAGE, ...args], {
-      cwd: work,
-      env: threads === undefined ? process.env : { ...process.env, MSGC_THREADS: String(threads) },
-      stdio: ["ignore", devNull, "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      if (stderr.length < 1 << 20) stderr += d;
-    });
-    child.on("close", (code) => {
-      closeSync(devNull);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const usage = /msgc-bench-usage (\d+) (\d+)/.exec(stderr);
-      resolve({
-        code,
-        seconds,
-        maxRssMb: usage ? Number(usage[1]) / 1024 : NaN,
-        cpuSeconds: usage ? Number(usage[2]) / 1e6 : NaN,
-        stderr,
-      });
-    });
-  });
+  const args = script ? [script, join(work, "specs", "audiences", "big.csv")] : [cli, "build", "--out", "-"];
+  return runMeasured(args, { cwd: work, env: threads === undefined ? process.env : { ...process.env, MSGC_THREADS: String(threads) } });
 }
 
 function timeValidate(runs) {

@@ -5,19 +5,12 @@
 // times; runs alternate, 3 of each, medians compared. Prints figures; never asserts.
 // Target: the quoted file keeps >= 90% of the plain file's rows/s.
 //   node bench/quoted-csv.bench.mjs [rows]      (needs `npm run build` first)
-import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { cli, runMeasured } from "./harness.mjs";
 import { once } from "node:events";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist", "cli", "main.js");
-if (!existsSync(cli)) {
-  console.log("dist/cli/main.js is missing: run `npm run build` first");
-  process.exit(1);
-}
 const rows = Number(process.argv[2] ?? 1_000_000);
 
 /** A project whose one campaign reads `audience.csv`; `quoted`: every 1,000th row from row 1,000 has a quoted cell. */
@@ -46,15 +39,7 @@ async function writeProject(quoted) {
 }
 
 function timeBuild(cwd) {
-  return new Promise((resolve) => {
-    const devNull = openSync("/dev/null", "w");
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [cli, "build", "--out", "-"], { cwd, stdio: ["ignore", devNull, "ignore"] });
-    child.on("close", (code) => {
-      closeSync(devNull);
-      resolve({ code, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
-    });
-  });
+  return runMeasured([cli, "build", "--out", "-"], { cwd });
 }
 
 const plain = await writeProject(false);

@@ -4,24 +4,14 @@
 // alternated, in the same process run. Prints rows/s, CPU time and peak RSS of both and the SMS
 // figure as a share of the WhatsApp one. Never asserts. Target: SMS >= 80% of WhatsApp, memory flat.
 //   node bench/sms.bench.mjs [rows]      (needs `npm run build` first)
-import { spawn } from "node:child_process";
-import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { availableParallelism, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { cli, runMeasured } from "./harness.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist", "cli", "main.js");
-if (!existsSync(cli)) {
-  console.log("dist/cli/main.js is missing: run `npm run build` first");
-  process.exit(1);
-}
 const rows = Number(process.argv[2] ?? 1_000_000);
 const work = mkdtempSync(join(tmpdir(), "msgc-bench-sms-"));
-
-const REPORT_USAGE =
-  'data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("\\nmsgc-bench-usage "+u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+"\\n")})';
 
 const MESSAGE = `kind: Message
 name: pickup
@@ -61,21 +51,7 @@ async function writeProject(channel) {
 }
 
 function runBuild(cwd) {
-  return new Promise((resolve) => {
-    const devNull = openSync("/dev/null", "w");
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ["--import", REPORT_USAGE, cli, "build", "--out", "-", "--quiet"], { cwd, stdio: ["ignore", devNull, "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      if (stderr.length < 1 << 20) stderr += d;
-    });
-    child.on("close", (code) => {
-      closeSync(devNull);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const usage = /msgc-bench-usage (\d+) (\d+)/.exec(stderr);
-      resolve({ code, seconds, maxRssMb: usage ? Number(usage[1]) / 1024 : NaN, cpuSeconds: usage ? Number(usage[2]) / 1e6 : NaN, stderr });
-    });
-  });
+  return runMeasured([cli, "build", "--out", "-", "--quiet"], { cwd });
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
