@@ -3,9 +3,11 @@
  * `msgc send` is a thin shell over this; benchmarks and programs call it directly.
  *
  * The plan is read twice: once to hash it (a resumed run must be sending the same campaign) and
- * count what will go out (the confirmation and the ETA need it), once to send. Items stream
- * through both passes, so a campaign of millions of recipients sends in constant memory apart
- * from the replayed journal.
+ * count what will go out (the confirmation and the ETA need it), once to send. The first pass may
+ * read the plan as NDJSON (`planNdjson`, compiled on worker threads); given a `planHash` and no
+ * confirmation, it runs beside the send instead of before it, for the progress line only. Items
+ * stream through both passes, so a campaign of millions of recipients sends in constant memory
+ * apart from the replayed journal (about 30 bytes a recipient).
  */
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";

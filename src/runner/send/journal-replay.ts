@@ -2,7 +2,7 @@
  * Reading journals back. A journal of millions of recipients is streamed a chunk at a time (never
  * read whole: a string has a size limit, and a Map of an object per key costs hundreds of bytes
  * a recipient) into compact per-recipient state: typed arrays indexed by a dense recipient id,
- * about 35 bytes a recipient. What is rarely needed (a message id, an error code) is not kept:
+ * about 30 bytes a recipient. What is rarely needed (a message id, an error code) is not kept:
  * each recipient keeps where its last outcome line starts, and those are read again on demand.
  *
  * Several journals of one campaign (other shard layouts) replay into one state, in the order they
