@@ -35,7 +35,9 @@ export type ErrorCode =
   | "ERROR_CODE_FORBIDDEN"
   | "ERROR_CODE_UNAUTHENTICATED"
   | "ERROR_CODE_RATE_LIMIT_EXCEEDED"
-  | "ERROR_CODE_MESSAGE_TEMPLATE_ALREADY_EXISTS";
+  | "ERROR_CODE_MESSAGE_TEMPLATE_ALREADY_EXISTS"
+  // only in a delivery_failed webhook (--undeliverable-rate)
+  | "ERROR_CODE_MESSAGE_UNDELIVERABLE";
 
 /** A rejection before it is given a trace id and serialized. */
 export interface Rejection {

@@ -11,6 +11,7 @@ import type { TemplateStore } from "./template-api.js";
 import { validateBody } from "./validate.js";
 import { checkSmsBody, isSmsRequest, segmentsOf, type SandboxChannel } from "./sms.js";
 import type { Endpoint } from "./validate.js";
+import type { WebhookStats } from "./webhooks.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Past this a too-large body is no longer drained for keep-alive: the connection is dropped. */
@@ -41,6 +42,8 @@ export interface SandboxStats {
   hangs: number;
   /** SMS accepted, and the segments they are billed as. */
   sms: { accepted: number; segments: number };
+  /** Only when the sandbox sends webhooks. */
+  webhooks?: WebhookStats;
 }
 
 export interface SandboxState {
@@ -56,12 +59,14 @@ export interface SandboxState {
   now: () => number;
   nextId: () => string;
   onAccepted: ((message: AcceptedMessage) => void) | undefined;
+  /** A customer wrote through `POST /__sandbox/inbound` (already recorded for the window). */
+  onInbound: ((from: string, at: number, text: string, name: string) => void) | undefined;
 }
 
 let traceCounter = 0;
 
 /** Numeric like Connectly's trace ids, and unique within the process so a log line finds one. */
-function nextTraceId(): string {
+export function nextTraceId(): string {
   traceCounter += 1;
   return String(1_000_000_000_000_000 + traceCounter);
 }
@@ -341,9 +346,8 @@ function handleInspection(state: SandboxState, req: IncomingMessage, res: Server
       guard(state, res, () => {
         const parsed = parseJson(raw);
         if ("rejection" in parsed) return writeRejection(res, parsed.rejection);
-        const entry = parseInboundEntry(parsed.value, state.now());
+        const entry = recordInbound(state, parsed.value);
         if ("problem" in entry) return writeRejection(res, invalidRequest("ERROR_CODE_INVALID_ARGUMENT", entry.problem));
-        state.inbound.record(entry.from, entry.at);
         writeJson(res, 200, JSON.stringify({ from: entry.from, at: new Date(entry.at).toISOString() }));
       }),
     );
@@ -351,6 +355,21 @@ function handleInspection(state: SandboxState, req: IncomingMessage, res: Server
   req.resume();
   const known = ["/__sandbox/messages", "/__sandbox/stats", "/__sandbox/inbound"].includes(path);
   return writeRejection(res, known ? methodNotAllowed(method, path) : notFound(path));
+}
+
+/**
+ * A customer wrote (`{ from, text?, name?, at? }`): the window opens, and a `messages` webhook
+ * goes out when the sandbox sends webhooks. Says what is wrong with an entry instead.
+ */
+export function recordInbound(state: SandboxState, value: unknown): { from: string; at: number } | { problem: string } {
+  const entry = parseInboundEntry(value, state.now());
+  if ("problem" in entry) return entry;
+  const { text = "", name = "" } = value as { text?: unknown; name?: unknown };
+  if (typeof text !== "string") return { problem: `"text" must be a string` };
+  if (typeof name !== "string") return { problem: `"name" must be a string` };
+  state.inbound.record(entry.from, entry.at);
+  state.onInbound?.(entry.from, entry.at, text, name);
+  return entry;
 }
 
 /** The sandbox must never crash on a request: anything unexpected becomes a 500. */
