@@ -20,6 +20,7 @@ import {
   DEFAULT_BUSINESS_NUMBER,
   DEFAULT_DELIVER_MS,
   DEFAULT_MAX_PENDING_WEBHOOKS,
+  DEFAULT_MAX_PENDING_WEBHOOK_BYTES,
   DEFAULT_READ_RATE,
   DEFAULT_RETRY_BASE_MS,
   DEFAULT_WEBHOOK_TIMEOUT_MS,
@@ -103,6 +104,8 @@ export interface SandboxOptions {
   webhookTimeoutMs?: number;
   /** Webhooks pending at most; past it new ones are dropped and counted. Default 10000. */
   maxPendingWebhooks?: number;
+  /** Bytes of webhook bodies pending at most, likewise. Default 64 MiB. */
+  maxPendingWebhookBytes?: number;
   /** The business's number: the sender of statuses when a request names none, the recipient of inbound. */
   businessNumber?: string;
   /** Told once when webhooks start being dropped and once when one is first given up. */
@@ -196,7 +199,6 @@ function resolveWebhooks(options: SandboxOptions, seed: number, now: () => numbe
   const url = options.webhookUrl;
   const secret = options.webhookSecret ?? process.env["CONNECTLY_WEBHOOK_SECRET"] ?? "";
   if (secret === "") throw new SandboxConfigError("webhookUrl needs a webhook secret (webhookSecret or CONNECTLY_WEBHOOK_SECRET)");
-  const maxPending = checkNonNegative("maxPendingWebhooks", options.maxPendingWebhooks, DEFAULT_MAX_PENDING_WEBHOOKS);
   const settings: WebhookSettings = {
     url,
     secret,
@@ -208,7 +210,8 @@ function resolveWebhooks(options: SandboxOptions, seed: number, now: () => numbe
     reorderRate: checkProbability("webhookReorderRate", options.webhookReorderRate),
     retryBaseMs: checkNonNegative("webhookRetryBaseMs", options.webhookRetryBaseMs, DEFAULT_RETRY_BASE_MS),
     timeoutMs: checkNonNegative("webhookTimeoutMs", options.webhookTimeoutMs, DEFAULT_WEBHOOK_TIMEOUT_MS),
-    maxPending,
+    maxPending: checkNonNegative("maxPendingWebhooks", options.maxPendingWebhooks, DEFAULT_MAX_PENDING_WEBHOOKS),
+    maxPendingBytes: checkNonNegative("maxPendingWebhookBytes", options.maxPendingWebhookBytes, DEFAULT_MAX_PENDING_WEBHOOK_BYTES),
     businessNumber: options.businessNumber ?? DEFAULT_BUSINESS_NUMBER,
     now,
     onWarning: options.onWebhookWarning,

@@ -25,6 +25,8 @@ export const DEFAULT_READ_RATE = 0.6;
 export const DEFAULT_RETRY_BASE_MS = 250;
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_PENDING_WEBHOOKS = 10_000;
+/** A campaign name or an inbound text may be large: the bytes pending are bounded too. */
+export const DEFAULT_MAX_PENDING_WEBHOOK_BYTES = 64 * 1024 * 1024;
 /** The business's own number, where a request names no sender (fictional: 555-01xx). */
 export const DEFAULT_BUSINESS_NUMBER = "+15550100000";
 
@@ -42,6 +44,8 @@ export interface WebhookSettings {
   retryBaseMs: number;
   timeoutMs: number;
   maxPending: number;
+  /** The bodies pending may take this many bytes at most, whatever their number. */
+  maxPendingBytes: number;
   businessNumber: string;
   now: () => number;
   /** Told once when webhooks are first dropped, and once when one is first given up. */
@@ -81,9 +85,10 @@ interface Party {
   channelType: string;
 }
 
-/** The statuses of one message, with when each is due after the message was accepted. */
+/** One webhook of a message (or of an inbound message), when it is due after acceptance. */
 interface Step {
-  status: WebhookStatus;
+  body: string;
+  bytes: number;
   afterMs: number;
   duplicate: boolean;
 }
@@ -158,6 +163,10 @@ export function describeWebhookUrl(url: string): string {
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search === "" ? "" : "?…"}`;
 }
 
+function step(body: string, afterMs: number, duplicate: boolean): Step {
+  return { body, bytes: Buffer.byteLength(body, "utf8"), afterMs, duplicate };
+}
+
 const UNDELIVERABLE = {
   status: 400,
   type: "ERROR_TYPE_UNSPECIFIED",
@@ -173,6 +182,7 @@ export class WebhookDispatcher {
   private readonly headers: Record<string, string>;
   private drainWaiters: (() => void)[] = [];
   private warnedDrop = false;
+  private pendingBytes = 0;
   private warnedGiveUp = false;
 
   constructor(private readonly settings: WebhookSettings) {
@@ -196,20 +206,25 @@ export class WebhookDispatcher {
     const isSms = partiesOf(message, this.settings.businessNumber).recipient.channelType !== "whatsapp";
     const statuses: WebhookStatus[] = failed ? ["sent", "delivery_failed"] : read && !isSms ? ["sent", "delivered", "read"] : ["sent", "delivered"];
     if (reorder) statuses.splice(0, 2, statuses[1]!, statuses[0]!);
-    const steps = statuses.map((status, index): Step => ({ status, afterMs: index * deliverMs, duplicate: duplicates[index]! }));
+    // Built now, so that what they hold is counted; each is stamped with when it is due, and
+    // a retry sends the same bytes.
+    const acceptedAt = this.settings.now();
+    const steps = statuses.map((status, index): Step => {
+      const afterMs = index * deliverMs;
+      const error = status === "delivery_failed" ? toErrorBody(UNDELIVERABLE, this.settings.nextTraceId()) : null;
+      return step(statusWebhookBody(message, status, acceptedAt + afterMs, this.settings.businessNumber, error), afterMs, duplicates[index]!);
+    });
     if (!this.admit(steps)) return;
     if (reorder) this.stats.reordered += 1;
-    const error = (status: WebhookStatus): ConnectlyErrorBody | null =>
-      status === "delivery_failed" ? toErrorBody(UNDELIVERABLE, this.settings.nextTraceId()) : null;
-    void this.run(steps, (status) => statusWebhookBody(message, status, this.settings.now(), this.settings.businessNumber, error(status)));
+    void this.run(steps);
   }
 
   /** A customer wrote: one `messages` webhook at once (duplicated at the seeded rate too). */
   onInbound(from: string, at: number, text: string, name: string): void {
     const duplicate = this.random() < this.settings.duplicateRate;
-    const steps: Step[] = [{ status: "sent", afterMs: 0, duplicate }];
+    const steps = [step(inboundWebhookBody(from, at, text, name, this.settings.businessNumber), 0, duplicate)];
     if (!this.admit(steps)) return;
-    void this.run(steps, () => inboundWebhookBody(from, at, text, name, this.settings.businessNumber));
+    void this.run(steps);
   }
 
   /** Resolves once no webhook is pending: every one delivered, given up or cancelled. */
@@ -227,43 +242,52 @@ export class WebhookDispatcher {
   /** Counts the webhooks in as pending, or drops them all when the queue has no room. */
   private admit(steps: Step[]): boolean {
     const count = steps.reduce((sum, step) => sum + (step.duplicate ? 2 : 1), 0);
+    const bytes = steps.reduce((sum, step) => sum + step.bytes, 0);
     if (this.stopping.signal.aborted) return false;
-    if (this.stats.pending + count > this.settings.maxPending) {
+    if (this.stats.pending + count > this.settings.maxPending || this.pendingBytes + bytes > this.settings.maxPendingBytes) {
       this.stats.dropped += count;
       if (!this.warnedDrop) {
         this.warnedDrop = true;
-        this.settings.onWarning?.(`more than ${this.settings.maxPending} webhooks pending: new ones are dropped (counted in the stats) until the receiver catches up`);
+        const { maxPending, maxPendingBytes } = this.settings;
+        this.settings.onWarning?.(
+          `more than ${maxPending} webhooks (or ${maxPendingBytes} bytes of them) pending: new ones are dropped (counted in the stats) until the receiver catches up`,
+        );
       }
       return false;
     }
     this.stats.pending += count;
+    this.pendingBytes += bytes;
     return true;
   }
 
-  private async run(steps: Step[], bodyOf: (status: WebhookStatus) => string): Promise<void> {
+  private async run(steps: Step[]): Promise<void> {
     const started = Date.now();
     let left = steps.reduce((sum, step) => sum + (step.duplicate ? 2 : 1), 0);
+    let bytesLeft = steps.reduce((sum, step) => sum + step.bytes, 0);
     try {
       for (const step of steps) {
         const wait = started + step.afterMs - Date.now();
         if (wait > 0) await sleep(wait, undefined, { signal: this.stopping.signal });
-        // Built when due, so its timestamp is when it happened; a retry sends the same bytes.
-        const body = bodyOf(step.status);
-        for (let copy = 0; copy < (step.duplicate ? 2 : 1); copy++) {
+        const copies = step.duplicate ? 2 : 1;
+        for (let copy = 0; copy < copies; copy++) {
           if (copy === 1) this.stats.duplicated += 1;
-          await this.deliver(body);
+          await this.deliver(step.body);
           left -= 1;
-          this.settle(1);
+          // The body's bytes are freed with its last copy.
+          const freed = copy === copies - 1 ? step.bytes : 0;
+          bytesLeft -= freed;
+          this.settle(1, freed);
         }
       }
     } catch {
       // Only an abort gets here: close() without a drain.
       this.stats.cancelled += left;
-      this.settle(left);
+      this.settle(left, bytesLeft);
     }
   }
 
-  private settle(count: number): void {
+  private settle(count: number, bytes: number): void {
+    this.pendingBytes -= bytes;
     this.stats.pending -= count;
     if (this.stats.pending === 0) {
       const waiters = this.drainWaiters;

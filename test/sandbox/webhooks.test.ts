@@ -255,8 +255,20 @@ describe("retries, give-up, drain and the cap", () => {
     const box = await hooked(hooks, { readRate: 0, webhookRetryBaseMs: 60_000, maxPendingWebhooks: 3, onWebhookWarning: (w) => warnings.push(w) });
     for (let i = 0; i < 3; i++) expect((await call(box, SESSION_PATH, { body: session() })).status).toBe(200);
     expect(box.stats().webhooks).toMatchObject({ pending: 2, dropped: 4 });
-    expect(warnings).toEqual(["more than 3 webhooks pending: new ones are dropped (counted in the stats) until the receiver catches up"]);
+    expect(warnings).toEqual([
+      "more than 3 webhooks (or 67108864 bytes of them) pending: new ones are dropped (counted in the stats) until the receiver catches up",
+    ]);
     expect((await call(box, "/__sandbox/stats", { method: "GET" })).json.webhooks).toMatchObject({ pending: 2, dropped: 4 });
+  });
+
+  it("the bytes pending are capped too: a huge campaign name cannot fill the memory", async () => {
+    const hooks = await receiver();
+    await hooks.close();
+    const box = await hooked(hooks, { readRate: 0, webhookRetryBaseMs: 60_000, maxPendingWebhookBytes: 100_000 });
+    await call(box, SESSION_PATH, { body: { ...session(), campaignName: "c".repeat(40_000) } });
+    await call(box, SESSION_PATH, { body: { ...session(), campaignName: "c".repeat(40_000) } });
+    // The first message's two bodies take ~80 kB; the second's would pass 100 kB.
+    expect(box.stats().webhooks).toMatchObject({ pending: 2, dropped: 2 });
   });
 });
 
@@ -291,6 +303,15 @@ describe("inbound messages webhooks", () => {
       [{ id: "+16045550003", channelType: "whatsapp", name: "" }, { id: "+14155550100", channelType: "whatsapp" }, { text: "" }, SECONDS],
       [{ id: "+16045550004", channelType: "whatsapp", name: "" }, { id: "+14155550100", channelType: "whatsapp" }, { text: "hola" }, String(NOW / 1000 - 1)],
     ]);
+  });
+
+  it("an at that is no date is a 400 and sends nothing", async () => {
+    const hooks = await receiver();
+    const box = await hooked(hooks);
+    const reply = await call(box, "/__sandbox/inbound", { body: { from: NUMBER, at: 1e20 } });
+    expect([reply.status, reply.json.message]).toEqual([400, '"at" must be an ISO 8601 date-time such as 2026-01-31T09:30:00Z']);
+    await box.drainWebhooks();
+    expect(hooks.received).toEqual([]);
   });
 
   it("a text or name that is not a string is a 400 and sends nothing", async () => {
