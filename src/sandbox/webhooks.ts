@@ -308,8 +308,10 @@ export class WebhookDispatcher {
       }
       try {
         const response = await request(this.settings.url, { method: "POST", headers, body, dispatcher: this.agent, signal });
-        // Read and thrown away (undici stops reading a huge one), so the connection is reused.
-        await response.body.dump();
+        // Read and thrown away (undici stops reading a huge one), so the connection is reused. A
+        // 200 whose body then breaks off was still an acknowledgement: not sent again.
+        await response.body.dump().catch(() => undefined);
+        if (signal.aborted) throw signal.reason;
         if (response.statusCode === 200) {
           this.stats.delivered += 1;
           return;

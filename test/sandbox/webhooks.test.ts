@@ -222,6 +222,32 @@ describe("retries, give-up, drain and the cap", () => {
     }
   });
 
+  it("a 200 whose body breaks off is an acknowledgement: not sent again", async () => {
+    const bodies: string[] = [];
+    const broken = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        bodies.push(body);
+        res.writeHead(200, { "content-length": "100" });
+        res.write("x", () => res.socket?.destroy());
+      });
+    });
+    broken.listen(0, "127.0.0.1");
+    await once(broken, "listening");
+    try {
+      const url = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/`;
+      const box = await sandbox({ webhookUrl: url, webhookSecret: SECRET, deliverMs: 0, readRate: 0, webhookRetryBaseMs: 1 });
+      await call(box, TEMPLATE_PATH, { body: template() });
+      await box.drainWebhooks();
+      expect(bodies.map((b) => JSON.parse(b).statusUpdate.status)).toEqual(["sent", "delivered"]);
+      expect(box.stats().webhooks).toMatchObject({ delivered: 2, retried: 0 });
+    } finally {
+      broken.closeAllConnections();
+      broken.close();
+    }
+  });
+
   it("drainWebhooks waits for the statuses still to come; close() without it cancels them", async () => {
     const hooks = await receiver();
     const box = await hooked(hooks, { readRate: 1, deliverMs: 40 });
