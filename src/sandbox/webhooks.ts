@@ -7,6 +7,7 @@
  * is the seeded one. Different messages are delivered side by side.
  */
 import { createHmac } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
 import type { SendMessageBody, SendTemplateBody } from "../compiler/plan.js";
@@ -188,6 +189,8 @@ export class WebhookDispatcher {
   constructor(private readonly settings: WebhookSettings) {
     // Its own stream: the faults' and the reviews' draws stay what they were for a given seed.
     this.random = createRandom(settings.seed ^ 0x5eb40c4e);
+    // Every pending wait and request listens to the one stop signal: thousands, on purpose.
+    setMaxListeners(0, this.stopping.signal);
     this.agent = new Agent({ connections: 32, headersTimeout: settings.timeoutMs, bodyTimeout: settings.timeoutMs, connectTimeout: settings.timeoutMs });
     this.headers = { "content-type": WEBHOOK_CONTENT_TYPE, "user-agent": "msgc-sandbox" };
   }

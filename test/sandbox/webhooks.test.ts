@@ -287,6 +287,23 @@ describe("retries, give-up, drain and the cap", () => {
     expect((await call(box, "/__sandbox/stats", { method: "GET" })).json.webhooks).toMatchObject({ pending: 2, dropped: 4 });
   });
 
+  it("many pending webhooks raise no listener-leak warning (the CLI would print it)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const hooks = await receiver();
+      const box = await hooked(hooks, { readRate: 0, deliverMs: 60_000 });
+      await Promise.all(Array.from({ length: 20 }, () => call(box, TEMPLATE_PATH, { body: template() })));
+      // Every `sent` answered: 20 `delivered` wait, each with its own listener on the stop signal.
+      while (box.stats().webhooks!.pending > 20) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it("the bytes pending are capped too: a huge campaign name cannot fill the memory", async () => {
     const hooks = await receiver();
     await hooks.close();
