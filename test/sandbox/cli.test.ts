@@ -107,7 +107,7 @@ describe("msgc sandbox (in-process)", () => {
   it("--help prints the options and exits 0", async () => {
     const { io, output } = fakeIo();
     expect(await runSandbox(["--help"], io, () => Promise.reject(new Error("must not wait")))).toBe(0);
-    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log", "--review-ms MS", "--reject-rate P"]) {
+    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log", "--review-ms MS", "--reject-rate P", "--webhook-url URL", "--webhook-secret S", "--deliver-ms MS", "--read-rate P", "--undeliverable-rate P", "--webhook-duplicate-rate", "--webhook-reorder-rate"]) {
       expect(output()).toContain(`  ${flag} `);
     }
   });

@@ -348,6 +348,15 @@ describe("inbound messages webhooks", () => {
     ]);
   });
 
+  it("a text in any script is signed over its UTF-8 bytes and arrives as written", async () => {
+    const hooks = await receiver();
+    const box = await hooked(hooks);
+    const text = "Parar 🙏 é ñ 停止 \u2028 \"quoted\"";
+    await call(box, "/__sandbox/inbound", { body: { from: NUMBER, text, name: "Zoë" } });
+    await box.drainWebhooks();
+    expect([hooks.received[0]!.signed, hooks.received[0]!.json.message.text, hooks.received[0]!.json.sender.name]).toEqual([true, text, "Zoë"]);
+  });
+
   it("an at that is no date is a 400 and sends nothing", async () => {
     const hooks = await receiver();
     const box = await hooked(hooks);
