@@ -208,8 +208,7 @@ export class WebhookDispatcher {
     // An SMS has no read receipts.
     const isSms = partiesOf(message, this.settings.businessNumber).recipient.channelType !== "whatsapp";
     const statuses: WebhookStatus[] = failed ? ["sent", "delivery_failed"] : read && !isSms ? ["sent", "delivered", "read"] : ["sent", "delivered"];
-    if (reorder) statuses.splice(0, 2, statuses[1]!, statuses[0]!);
-    // Built now, so that what they hold is counted; each is stamped with when it is due, and
+    // Built now, so that what they hold is counted; each is stamped with when it happens, and
     // a retry sends the same bytes.
     const acceptedAt = this.settings.now();
     const steps = statuses.map((status, index): Step => {
@@ -217,6 +216,9 @@ export class WebhookDispatcher {
       const error = status === "delivery_failed" ? toErrorBody(UNDELIVERABLE, this.settings.nextTraceId()) : null;
       return step(statusWebhookBody(message, status, acceptedAt + afterMs, this.settings.businessNumber, error), afterMs, duplicates[index]!);
     });
+    // Reordered: `sent` is held back and arrives just after the status that followed it, its
+    // timestamp still the earlier one (as a webhook retried late would).
+    if (reorder) steps.splice(0, 2, steps[1]!, { ...steps[0]!, afterMs: steps[1]!.afterMs });
     if (!this.admit(steps)) return;
     if (reorder) this.stats.reordered += 1;
     void this.run(steps);

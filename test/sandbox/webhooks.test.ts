@@ -132,6 +132,18 @@ describe("seeded webhook faults", () => {
     );
   });
 
+  it("a reordered sent arrives after delivered, still stamped with when it happened", async () => {
+    const hooks = await receiver();
+    const box = await hooked(hooks, { readRate: 0, webhookReorderRate: 1, deliverMs: 1000 });
+    await call(box, SESSION_PATH, { body: session() });
+    await box.drainWebhooks();
+    expect(hooks.received.map((r) => [r.json.statusUpdate.status, r.json.timestamp])).toEqual([
+      ["delivered", String(NOW / 1000 + 1)],
+      ["sent", SECONDS],
+    ]);
+    expect(box.stats().webhooks!.reordered).toBe(1);
+  });
+
   it("duplicates are the same bytes, reorderings are delivered before sent, both at the seeded rate", async () => {
     const { sequences, box, hooks } = await run(11, 200);
     const bodies = hooks.received.map((r) => r.body);
