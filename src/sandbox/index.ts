@@ -70,6 +70,8 @@ export interface SandboxOptions {
   now?: () => number;
   /** The channels the business has a number on; default both. Without sms, SMS requests fail. */
   channels?: readonly SandboxChannel[];
+  /** Customers (E.164) who opted out: template sends to them get `400 ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT`. */
+  optedOut?: readonly string[];
 }
 
 export interface Sandbox {
@@ -183,6 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     messages: [],
     stats: { requests: 0, byStatus: {}, accepted: 0, resets: 0, hangs: 0, sms: { accepted: 0, segments: 0 } },
     channels: new Set(options.channels ?? SANDBOX_CHANNELS),
+    optedOut: new Set(options.optedOut ?? []),
     now,
     nextId,
     onAccepted: log

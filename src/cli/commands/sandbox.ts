@@ -5,6 +5,7 @@ import { helpRequested, parseCommand } from "../common.js";
 import { DEFAULT_API_KEY, DEFAULT_RATE, SandboxConfigError, startSandbox } from "../../sandbox/index.js";
 import type { Sandbox, SandboxOptions } from "../../sandbox/index.js";
 import { SANDBOX_CHANNELS, type SandboxChannel } from "../../sandbox/sms.js";
+import { isE164 } from "../../sandbox/validate.js";
 
 const HELP = `Usage: msgc sandbox [options]
 
@@ -31,6 +32,8 @@ Options:
   --log FILE             append every accepted message to FILE as NDJSON
   --channels LIST        the channels the business has a number on: whatsapp, sms or
                          whatsapp,sms (default); without sms, SMS requests fail
+  --opted-out LIST       E.164 numbers, comma-separated, that opted out: template sends to them
+                         get 400 ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT
   --help, -h             show this help
 `;
 
@@ -52,6 +55,7 @@ const OPTIONS = {
   "accept-then-fail": { type: "string" },
   log: { type: "string" },
   channels: { type: "string" },
+  "opted-out": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -135,6 +139,15 @@ function parseChannels(raw: string | undefined): SandboxChannel[] | undefined {
   return [...new Set(names)] as SandboxChannel[];
 }
 
+/** `+1…,+44…` -> the numbers; anything but E.164 numbers is a usage error. */
+function parseOptedOut(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const numbers = raw.split(",").map((n) => n.trim());
+  const bad = numbers.find((n) => !isE164(n));
+  if (bad !== undefined) throw new UsageError(`msgc sandbox: --opted-out takes E.164 numbers separated by commas, got "${bad}"`, USAGE_HINT);
+  return numbers;
+}
+
 /** Parses the flags into sandbox options; `keyFromEnv` says whether the key must stay unprinted. */
 export function parseSandboxArgs(args: string[], env: NodeJS.ProcessEnv, cwd: string): { options: SandboxOptions; keyFromEnv: boolean; help: boolean } {
   const { values, positionals } = parseCommand("sandbox", expandBareFlags(args), OPTIONS);
@@ -163,6 +176,7 @@ export function parseSandboxArgs(args: string[], env: NodeJS.ProcessEnv, cwd: st
     acceptThenFail: probability("accept-then-fail", values["accept-then-fail"]),
     logFile: values.log === undefined ? undefined : resolve(cwd, values.log),
     channels: parseChannels(values.channels),
+    optedOut: parseOptedOut(values["opted-out"]),
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (options as Record<string, unknown>)[key] = value;
