@@ -7,6 +7,7 @@ import { diagnosticToJson } from "../../diagnostics.js";
 import { colorEnabled, COMMON_OPTIONS, outputColumns, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
 import type { PreviewResult } from "../../runner/preview/index.js";
 import { DEFAULT_PREVIEW_ROWS, formatPreviewHtml, formatPreviewMarkdown, formatPreviewText, preview } from "../../runner/preview/index.js";
+import { storeInbound } from "../../runner/suppressions.js";
 
 const HELP = `Usage: msgc preview [paths…] [options]
 
@@ -82,7 +83,8 @@ export const run: CommandHandler = async (args, io) => {
   const format = parseFormat("preview", values.format, ["text", "markdown", "html", "json"] as const);
   const rows = parseRows(values.rows);
   const project = await loadProjectFor(io, values.config, positionals);
-  const result = await preview(project, { rows, showNumbers: values["show-numbers"] === true });
+  const inbound = await storeInbound(project.config, io.env, Date.now());
+  const result = await preview(project, { rows, showNumbers: values["show-numbers"] === true, ...(inbound ? { inbound } : {}) });
   const toStdout = values.out === undefined || values.out === "-";
   const terminal: Terminal = toStdout ? { color: colorEnabled(io.stdout, io.env), width: outputColumns(io.stdout, io.env) } : { color: false, width: undefined };
   await writeOutput(io, values.out, render(result, format, terminal));

@@ -39,6 +39,8 @@ import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/
 import { formatSummary } from "../../runner/send/format.js";
 import { storeSecrets } from "../../store/open.js";
 import { createProgress } from "../../runner/send/progress.js";
+import { openSendStore, recipientFacts } from "../../runner/suppressions.js";
+import type { Store } from "../../store/store.js";
 
 const MAX_RATE = 200;
 
@@ -348,6 +350,7 @@ export const run: CommandHandler = async (args, io) => {
   const target = await resolveTarget(io, values, config, dryRun);
   secrets.push(target.apiKey);
   let tempJournalDir: string | undefined;
+  let store: Store | undefined;
   // Ctrl-C from here on stops the run gracefully (or cancels the question), and the clean-up
   // below (the sandbox, its temporary journal) runs whenever it comes.
   const controller = new AbortController();
@@ -446,6 +449,10 @@ export const run: CommandHandler = async (args, io) => {
       if (problems.length > 0) throw new TemplateProblems(problems);
     };
 
+    // Opt-outs and inbound times, read once from the store when there is one (docs/tracking.md).
+    store = await fromLibraryAsync(() => openSendStore(project.config, io.env));
+    const facts = store ? await recipientFacts(store, { ignoreSuppression: campaignSpec?.data.suppression === "ignore", now: Date.now() }) : undefined;
+
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
     const baseRate = rate ?? campaignRate ?? project.config.rate;
     const effectiveRate = rate ?? (shard ? baseRate / shard.count : baseRate);
@@ -479,6 +486,7 @@ export const run: CommandHandler = async (args, io) => {
         ...(startsAtOnce ? {} : { confirm: confirmer(io, values.yes === true, preflight, checkTemplates, controller.signal) }),
         ...(values.report !== undefined ? { report: resolve(io.cwd, values.report) } : {}),
         showNumbers,
+        ...(facts ? { facts } : {}),
         ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),
         signal: controller.signal,
       });
@@ -527,6 +535,7 @@ export const run: CommandHandler = async (args, io) => {
     if (summary.reportError) io.stderr.write(`msgc send: ${scrub(summary.reportError)}\n`);
     return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
+    await store?.close();
     await target.close?.();
     if (tempJournalDir !== undefined) rmSync(tempJournalDir, { recursive: true, force: true });
     process.removeListener("SIGINT", onSignal);
@@ -563,6 +572,14 @@ function fromLibrary(e: unknown, scrub: (text: string) => string = (t) => t): un
   if (e instanceof UsageError) return new UsageError(say(e.message), e.hint);
   if (e instanceof InputError) return new InputError(say(e.message));
   return e;
+}
+
+async function fromLibraryAsync<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw fromLibrary(e);
+  }
 }
 
 function fromLibraryCall<T>(call: () => T): T {
