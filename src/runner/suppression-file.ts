@@ -29,9 +29,14 @@ export interface SuppressionFile {
   file: string;
   /** Normalized E.164 numbers, each once, in file order. */
   numbers: string[];
-  /** One per bad line (phone-invalid, encoding-invalid), in line order. */
+  /** The first MAX_LISTED_PROBLEMS bad lines (phone-invalid, encoding-invalid), in line order. */
   diagnostics: Diagnostic[];
+  /** Bad lines past those. */
+  unlisted: number;
 }
+
+/** A file of nothing but bad lines would otherwise print (and hold) one diagnostic per line. */
+export const MAX_LISTED_PROBLEMS = 100;
 
 /** Reads FILE (relative to `cwd`) inside the project at `root`; throws InputError for a file it cannot use at all. */
 export async function readSuppressionFile(root: string, cwd: string, given: string): Promise<SuppressionFile> {
@@ -50,74 +55,163 @@ export async function readSuppressionFile(root: string, cwd: string, given: stri
   return parseSuppressionFile(read.content, file);
 }
 
-/** The numbers of a suppression file's bytes (see the module comment). */
+/**
+ * The numbers of a suppression file's bytes (see the module comment). Lines are taken one at a
+ * time and only numbers are kept, so memory follows the numbers, not the file's lines.
+ */
 export function parseSuppressionFile(bytes: Buffer, file: string): SuppressionFile {
   const content = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
-  const diagnostics: Diagnostic[] = [];
-  const lines = splitLines(content, file, diagnostics);
-  const first = lines.find((l) => l.text.trim() !== "");
-  const delimiter = first === undefined ? undefined : DELIMITERS.find((d) => first.text.includes(d));
-  const cells = delimiter === undefined ? singleColumn(lines) : csvColumn(lines, delimiter, file);
-  const numbers = new Set<string>();
-  for (const { text, line } of cells) {
-    const problem = numberProblem(text);
-    if (typeof problem === "string") diagnostics.push({ code: "phone-invalid", severity: "error", message: problem, file, path: [], line });
-    else numbers.add(problem.number);
+  const result: SuppressionFile = { file, numbers: [], diagnostics: [], unlisted: 0 };
+  const seen = new Set<string>();
+  const problem = (code: "phone-invalid" | "encoding-invalid", message: string, line: number): void => {
+    if (result.diagnostics.length < MAX_LISTED_PROBLEMS) result.diagnostics.push({ code, severity: "error", message, file, path: [], line });
+    else result.unlisted++;
+  };
+  const take = (text: string, line: number): void => {
+    const checked = numberProblem(text);
+    if (typeof checked === "string") problem("phone-invalid", checked, line);
+    else if (!seen.has(checked.number)) {
+      seen.add(checked.number);
+      result.numbers.push(checked.number);
+    }
+  };
+  const first = firstLine(content);
+  const delimiter = first === undefined ? undefined : DELIMITERS.find((d) => first.includes(d));
+  if (delimiter === undefined) {
+    let header = true;
+    eachLine(content, problem, (text, line) => {
+      // A first line that names the column is a header.
+      if (header && NUMBER_COLUMNS.includes(columnName(text))) return void (header = false);
+      header = false;
+      take(text, line);
+    });
+  } else {
+    csvColumn(content, delimiter, file, problem, take);
   }
-  diagnostics.sort((a, b) => a.line! - b.line!);
-  return { file, numbers: [...numbers], diagnostics };
+  // CSV records come after the lines that were not UTF-8: back into line order.
+  result.diagnostics.sort((a, b) => a.line! - b.line!);
+  return result;
 }
 
-interface Line {
-  text: string;
-  /** 1-based. */
-  line: number;
+function firstLine(content: Buffer): string | undefined {
+  let found: string | undefined;
+  eachLine(
+    content,
+    () => undefined,
+    (text) => {
+      found ??= text;
+    },
+    true,
+  );
+  return found;
 }
 
-/** Lines as text; a line that is not UTF-8 is a diagnostic, not a number. */
-function splitLines(content: Buffer, file: string, diagnostics: Diagnostic[]): Line[] {
-  const lines: Line[] = [];
+/**
+ * Calls `onLine` with each line that is not blank (without its line break) and its 1-based
+ * number; a line that is not UTF-8 is a problem, not a line. `once` stops at the first.
+ */
+function eachLine(content: Buffer, problem: (code: "encoding-invalid", message: string, line: number) => void, onLine: (text: string, line: number) => void, once = false): void {
+  // A file that is UTF-8 as a whole (the usual case) is decoded once, not line by line.
+  if (isUtf8(content)) {
+    const text = content.toString("utf8");
+    let number = 0;
+    for (let start = 0; start <= text.length; ) {
+      let end = text.indexOf("\n", start);
+      if (end === -1) end = text.length;
+      const line = text.slice(start, end > start && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
+      start = end + 1;
+      number++;
+      if (line.trim() === "") continue;
+      onLine(line, number);
+      if (once) return;
+    }
+    return;
+  }
   let start = 0;
   for (let number = 1; start <= content.length; number++) {
     let end = content.indexOf(0x0a, start);
     if (end === -1) end = content.length;
     const bytes = content.subarray(start, end > start && content[end - 1] === 0x0d ? end - 1 : end);
-    if (isUtf8(bytes)) lines.push({ text: bytes.toString("utf8"), line: number });
-    else diagnostics.push({ code: "encoding-invalid", severity: "error", message: "the line is not UTF-8 text", file, path: [], line: number });
     start = end + 1;
+    if (!isUtf8(bytes)) {
+      problem("encoding-invalid", "the line is not UTF-8 text", number);
+      continue;
+    }
+    const text = bytes.toString("utf8");
+    if (text.trim() === "") continue;
+    onLine(text, number);
+    if (once) return;
   }
-  return lines;
 }
 
-/** One number per line; a first line that names the column is a header. */
-function singleColumn(lines: Line[]): Line[] {
-  const filled = lines.filter((l) => l.text.trim() !== "");
-  if (filled[0] && NUMBER_COLUMNS.includes(columnName(filled[0].text))) filled.shift();
-  return filled;
-}
-
-/** The number column of a CSV with a header; each record's cell with the line it starts on. */
-function csvColumn(lines: Line[], delimiter: string, file: string): Line[] {
-  // Lines that were not UTF-8 are left out (already reported); the rest keep their numbers.
-  const text = lines.map((l) => l.text).join("\n");
-  const lineOf = lines.map((l) => l.line);
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+/** The number column of a CSV with a header: each record's cell, with the line it ends on. */
+function csvColumn(
+  content: Buffer,
+  delimiter: string,
+  file: string,
+  problem: (code: "encoding-invalid", message: string, line: number) => void,
+  take: (text: string, line: number) => void,
+): void {
+  if (!content.includes(0x22)) return splitColumn(content, delimiter, file, problem, take);
+  // Lines that are not UTF-8 are left out (already reported); the rest keep their numbers.
+  const kept: string[] = [];
+  const lineOf: number[] = [];
+  eachLine(content, problem, (text, line) => {
+    kept.push(text);
+    lineOf.push(line);
+  });
+  let column = -1;
+  const physical = (lines: number): number => lineOf[lines - 1] ?? lines;
   try {
-    records = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    parseCsv(kept.join("\n"), {
+      delimiter,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      // Each record is looked at as it is parsed and dropped: only its number is kept.
+      on_record: (record: string[], context: { lines: number }) => {
+        if (column === -1) {
+          column = headerColumn(record, file);
+          return null;
+        }
+        // A number cell holds no line break: the line a record ends on is its number's.
+        take(record[column] ?? "", physical(context.lines));
+        return null;
+      },
+    });
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const at = (e as { lines?: number }).lines;
-    throw new InputError(`${file}${at !== undefined ? `:${lineOf[at - 1] ?? at}` : ""} is not valid CSV (${(e as { code?: string }).code ?? "parse error"})`);
+    throw new InputError(`${file}${at !== undefined ? `:${physical(at)}` : ""} is not valid CSV (${(e as { code?: string }).code ?? "parse error"})`);
   }
-  const header = records.shift();
-  if (!header) return [];
-  const names = header.record.map(columnName);
-  const column = names.findIndex((n) => NUMBER_COLUMNS.includes(n));
+}
+
+/** Without a quote anywhere, a record is a line and its cells are what the delimiter splits (csv-parse is several times slower). */
+function splitColumn(
+  content: Buffer,
+  delimiter: string,
+  file: string,
+  problem: (code: "encoding-invalid", message: string, line: number) => void,
+  take: (text: string, line: number) => void,
+): void {
+  let column = -1;
+  eachLine(content, problem, (text, line) => {
+    const cells = text.split(delimiter);
+    if (column === -1) {
+      column = headerColumn(cells, file);
+      return;
+    }
+    take(cells[column] ?? "", line);
+  });
+}
+
+/** The number column of a header row; a header without one is the file's one error. */
+function headerColumn(names: readonly string[], file: string): number {
+  const column = names.map(columnName).findIndex((n) => NUMBER_COLUMNS.includes(n));
   if (column === -1) {
-    const shown = header.record.slice(0, 10).map((n) => JSON.stringify(n.slice(0, 40))).join(", ");
+    const shown = names.slice(0, 10).map((n) => JSON.stringify(n.slice(0, 40))).join(", ");
     throw new InputError(`${file}: the header has no number column (${NUMBER_COLUMNS.join(", ")}); it has ${shown}`);
   }
-  // csv-parse counts the line a record ends on; a number cell holds no line break, so it is the record's line.
-  return records.map(({ record, info }) => ({ text: record[column] ?? "", line: lineOf[info.lines - 1] ?? info.lines }));
+  return column;
 }
 
 function columnName(text: string): string {

@@ -12,7 +12,7 @@ function problems(text: string | Buffer): string[] {
 describe("suppression files", () => {
   it("one number per line: normalized, blank lines skipped, each number once, CRLF and a BOM fine", () => {
     const result = parse("\uFEFFphone\r\n+1 604 555 0100\r\n\r\n+16045550101\n+1 (604) 555-0100\n");
-    expect(result).toEqual({ file: "optouts.csv", numbers: ["+16045550100", "+16045550101"], diagnostics: [] });
+    expect(result).toEqual({ file: "optouts.csv", numbers: ["+16045550100", "+16045550101"], diagnostics: [], unlisted: 0 });
   });
 
   it("a CSV with a number column among others, quoted cells and any header case", () => {
@@ -46,7 +46,17 @@ describe("suppression files", () => {
   });
 
   it("an empty file has no numbers and no problems", () => {
-    expect(parse("")).toEqual({ file: "optouts.csv", numbers: [], diagnostics: [] });
-    expect(parse("\n\n")).toEqual({ file: "optouts.csv", numbers: [], diagnostics: [] });
+    expect(parse("")).toEqual({ file: "optouts.csv", numbers: [], diagnostics: [], unlisted: 0 });
+    expect(parse("\n\n")).toEqual({ file: "optouts.csv", numbers: [], diagnostics: [], unlisted: 0 });
+  });
+});
+
+describe("suppression files: bounds", () => {
+  it("a file of nothing but bad lines lists the first 100 and counts the rest", () => {
+    const result = parse("x\n".repeat(250));
+    expect(result.diagnostics).toHaveLength(100);
+    expect(result.diagnostics[99]!.line).toBe(100);
+    expect(result.unlisted).toBe(150);
+    expect(result.numbers).toEqual([]);
   });
 });

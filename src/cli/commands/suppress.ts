@@ -122,16 +122,9 @@ async function suppress(args: string[], io: CliIo): Promise<number> {
     case "import": {
       const file = await readSuppressionFile(config.root, io.cwd, rest[0]!);
       if (file.diagnostics.length > 0) {
-        const errors = file.diagnostics.length;
-        writeReport(io, {
-          format: "text",
-          diagnostics: file.diagnostics,
-          summary: { specs: 0, errors, warnings: 0 },
-          sources: new Map(),
-          quiet: false,
-          target: "stdout",
-          what: `${file.file}: ${plural(errors, "bad line")}, nothing imported`,
-        });
+        writeReport(io, { format: "text", diagnostics: file.diagnostics, summary: { specs: 0, errors: 0, warnings: 0 }, sources: new Map(), quiet: true, target: "stdout", what: "" });
+        if (file.unlisted > 0) io.stdout.write(`… and ${plural(file.unlisted, "more bad line")}\n`);
+        io.stdout.write(`${file.file}: ${plural(file.diagnostics.length + file.unlisted, "bad line")}, nothing imported\n`);
         return EXIT_PROBLEMS;
       }
       const added = await withStore(config, io.env, (store) => addSuppressions(store, file.numbers, { reason: "import", at: now, source: file.file }));
