@@ -86,11 +86,17 @@ export function parseSuppressionFile(bytes: Buffer, file: string): SuppressionFi
       take(text, line);
     });
   } else {
-    csvColumn(content, delimiter, file, problem, take);
+    csvColumn(content, delimiter, file, { problem, take });
   }
   // CSV records come after the lines that were not UTF-8: back into line order.
   result.diagnostics.sort((a, b) => a.line! - b.line!);
   return result;
+}
+
+/** Where a file's lines go: bad ones to `problem`, each number's text to `take`. */
+interface Sink {
+  problem: (code: "encoding-invalid", message: string, line: number) => void;
+  take: (text: string, line: number) => void;
 }
 
 function firstLine(content: Buffer): string | undefined {
@@ -145,14 +151,8 @@ function eachLine(content: Buffer, problem: (code: "encoding-invalid", message: 
 }
 
 /** The number column of a CSV with a header: each record's cell, with the line it ends on. */
-function csvColumn(
-  content: Buffer,
-  delimiter: string,
-  file: string,
-  problem: (code: "encoding-invalid", message: string, line: number) => void,
-  take: (text: string, line: number) => void,
-): void {
-  if (!content.includes(0x22)) return splitColumn(content, delimiter, file, problem, take);
+function csvColumn(content: Buffer, delimiter: string, file: string, { problem, take }: Sink): void {
+  if (!content.includes(0x22)) return splitColumn(content, delimiter, file, { problem, take });
   // Lines that are not UTF-8 are left out (already reported); the rest keep their numbers.
   const kept: string[] = [];
   const lineOf: number[] = [];
@@ -186,13 +186,7 @@ function csvColumn(
 }
 
 /** Without a quote anywhere, a record is a line and its cells are what the delimiter splits (csv-parse is several times slower). */
-function splitColumn(
-  content: Buffer,
-  delimiter: string,
-  file: string,
-  problem: (code: "encoding-invalid", message: string, line: number) => void,
-  take: (text: string, line: number) => void,
-): void {
+function splitColumn(content: Buffer, delimiter: string, file: string, { problem, take }: Sink): void {
   let column = -1;
   eachLine(content, problem, (text, line) => {
     const cells = text.split(delimiter);
