@@ -107,6 +107,16 @@ describe("send: suppressed recipients", () => {
     expect([...countByRecipient(box).keys()]).toEqual([numberOf(1)]);
   });
 
+  it("a recipient suppressed after attempts that may have been accepted is still listed as possibly duplicated", async () => {
+    const box = await start({ acceptThenFail: true });
+    const journal = join(tempDir(), "spring.ndjson");
+    const items = makeItems(1);
+    const first = await sendToSandbox(box, items, { journal, maxAttempts: 2 });
+    expect(first).toMatchObject({ failed: 1, possiblyDuplicated: 1 });
+    const resumed = await sendToSandbox(box, items, { journal, resume: true, facts: { suppressed: suppressed(0) } });
+    expect(resumed).toMatchObject({ suppressed: 1, possiblyDuplicated: 1, possiblyDuplicatedEarlier: 1, requests: 0 });
+  });
+
   it("an opted-out answer suppresses the number through onOptedOut", async () => {
     const box = await start({ optedOut: [numberOf(1)] });
     const added: string[] = [];

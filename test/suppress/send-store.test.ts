@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../cli/helpers.js";
@@ -110,6 +110,17 @@ describe("msgc send with a store: suppressed numbers", () => {
     expect(result.code).toBe(0);
     expect(box.messages()).toHaveLength(2);
     expect(existsSync(join(dir, ".msgc", "msgc.db"))).toBe(false);
+  });
+});
+
+describe("msgc preview with a store", () => {
+  it("a store that cannot be read is a warning: the preview goes on from the column", async () => {
+    const dir = notesProject(1);
+    mkdirSync(join(dir, ".msgc"), { recursive: true });
+    writeFileSync(join(dir, ".msgc", "msgc.db"), "not a database\n".repeat(20));
+    const result = await cli(["preview", "specs/campaigns/notes.yaml", "--format", "json"], dir);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^msgc preview: The store .*msgc\.db cannot be (used|opened)[^\n]*; forms are chosen from the audience's lastInboundAt column only\n$/);
   });
 });
 

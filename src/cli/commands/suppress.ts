@@ -10,6 +10,7 @@ import { readSuppressionFile } from "../../runner/suppression-file.js";
 import { addSuppressions, listSuppressions, removeSuppressions, withStore } from "../../runner/suppressions.js";
 import type { SuppressionRecord } from "../../store/store.js";
 import { storeSecrets } from "../../store/open.js";
+import { scrubOutput } from "../../runner/send/scrub.js";
 
 const HELP = `Usage: msgc suppress add NUMBER… [--reason TEXT]
        msgc suppress remove NUMBER…
@@ -67,8 +68,7 @@ export const run: CommandHandler = async (args, io) => {
 /** The library's errors, worded for this command, with no store password in them. */
 function worded(e: unknown, secrets: readonly string[]): unknown {
   if (!(e instanceof InputError) && !(e instanceof UsageError)) return e;
-  let message = e.message.startsWith("msgc") ? e.message : `msgc suppress: ${e.message}`;
-  for (const secret of secrets) if (secret !== "") message = message.split(secret).join("***");
+  const message = scrubOutput(e.message.startsWith("msgc") ? e.message : `msgc suppress: ${e.message}`, secrets, true);
   return e instanceof UsageError ? new UsageError(message, e.hint) : new InputError(message);
 }
 

@@ -824,11 +824,12 @@ class Run {
     const history = this.history(item.key);
     const status = this.status(item.key);
     if (status === "send") return false;
-    if (status === "suppressed") return this.suppress(item, history);
-    const h = history!;
-    const duplicated = h.ambiguousAttempts + (h.unknown ? 1 : 0) + (h.sent ? 1 : 0) >= 2;
+    // A number suppressed between runs may have no history at all.
+    const duplicated = history !== undefined && history.ambiguousAttempts + (history.unknown ? 1 : 0) + (history.sent ? 1 : 0) >= 2;
     if (duplicated) this.summary.possiblyDuplicatedEarlier++;
     const note = (): boolean => (duplicated ? this.notePossibleDuplicate(item.key, 2) : false);
+    if (status === "suppressed") return this.suppress(item, history, note());
+    const h = history!;
     const state = { ...h, lastErrorCode: null as string | null };
     switch (status) {
       case "skip": {
@@ -859,7 +860,7 @@ class Run {
    * A suppressed number is never requested. The first run that finds it so says so in the
    * journal, so that every later run counts it the same way (and does not send it).
    */
-  private suppress(item: PlanItem, history: KeyHistory | undefined): true {
+  private suppress(item: PlanItem, history: KeyHistory | undefined, possiblyDuplicated: boolean): true {
     const reason = suppressionOf(this.options.facts, item.key) ?? "journal";
     if (!history?.suppressed) this.ctx.journal?.write({ type: "suppressed", key: item.key, reason });
     this.summary.suppressed++;
@@ -870,7 +871,7 @@ class Run {
       ambiguousAttempts: history?.ambiguousAttempts ?? 0,
       lastErrorCode: null,
     };
-    this.record(item.key, history?.form ?? null, "suppressed", state, { suppression: reason });
+    this.record(item.key, history?.form ?? null, "suppressed", state, { suppression: reason, possiblyDuplicated });
     return true;
   }
 
