@@ -60,6 +60,9 @@ export async function readSuppressionFile(root: string, cwd: string, given: stri
  * time and only numbers are kept, so memory follows the numbers, not the file's lines.
  */
 export function parseSuppressionFile(bytes: Buffer, file: string): SuppressionFile {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new InputError(`${file} is UTF-16 text (Excel's "Unicode text"); save it as CSV UTF-8`);
+  }
   const content = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   const result: SuppressionFile = { file, numbers: [], diagnostics: [], unlisted: 0 };
   const seen = new Set<string>();

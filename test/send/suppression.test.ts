@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatSummary } from "../../src/runner/send/format.js";
+import { parseJournalEntry } from "../../src/runner/send/journal.js";
 import { API_KEY, countByRecipient, makeItem, makeItems, numberOf, sendToSandbox, tempDir, useSandbox } from "./helpers.js";
 
 const start = useSandbox(API_KEY);
@@ -162,5 +163,25 @@ describe("send: the 24-hour window from the store's inbound", () => {
     ]);
     const summary = await sendToSandbox(box, items, { now: () => NOW, dryRun: true, facts: { inbound } });
     expect(summary.forms).toEqual({ session: 2, template: 0 });
+  });
+});
+
+describe("send: sharded and journal details", () => {
+  it("shards together skip each suppressed recipient exactly once", async () => {
+    const box = await start();
+    const items = makeItems(20);
+    const facts = { suppressed: suppressed(1, 5, 9, 13) };
+    const summaries = [];
+    for (const index of [1, 2, 3]) summaries.push(await sendToSandbox(box, items, { shard: { index, count: 3 }, facts }));
+    expect(summaries.reduce((n, s) => n + s.suppressed, 0)).toBe(4);
+    expect(summaries.reduce((n, s) => n + s.sent, 0)).toBe(16);
+    expect(box.messages()).toHaveLength(16);
+  });
+
+  it("a suppressed entry is read exactly, and a malformed one is damage", () => {
+    expect(parseJournalEntry('{"type":"suppressed","key":"spring/+16045550001","reason":"keyword"}')).toEqual({ type: "suppressed", key: "spring/+16045550001", reason: "keyword" });
+    for (const line of ['{"type":"suppressed","key":"","reason":"keyword"}', '{"type":"suppressed","key":"k"}', '{"type":"suppressed","key":"k","reason":1}', '{"type":"suppressed","key":"k","reason":"x","extra":1}']) {
+      expect(parseJournalEntry(line)).toBe("a malformed suppressed entry");
+    }
   });
 });

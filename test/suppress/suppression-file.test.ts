@@ -45,6 +45,10 @@ describe("suppression files", () => {
     expect(() => parse('number,name\n"+16045550100,a\n')).toThrow(/^optouts\.csv:2 is not valid CSV \(CSV_QUOTE_NOT_CLOSED\)$/);
   });
 
+  it("a UTF-16 file is one error for the file", () => {
+    expect(() => parse(Buffer.from("\uFEFFnumber\n+16045550100\n", "utf16le"))).toThrow(`optouts.csv is UTF-16 text (Excel's "Unicode text"); save it as CSV UTF-8`);
+  });
+
   it("an empty file has no numbers and no problems", () => {
     expect(parse("")).toEqual({ file: "optouts.csv", numbers: [], diagnostics: [], unlisted: 0 });
     expect(parse("\n\n")).toEqual({ file: "optouts.csv", numbers: [], diagnostics: [], unlisted: 0 });
