@@ -49,7 +49,7 @@ import type { RecipientFacts } from "./recipient-facts.js";
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
 export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
 export type { RecipientReport, RecipientStatus } from "./report.js";
-export type { HeaderEntry, IntentEntry, JournalEntry, OutcomeEntry } from "./journal.js";
+export type { HeaderEntry, IntentEntry, JournalEntry, OutcomeEntry, SuppressedEntry } from "./journal.js";
 export { scrubOutput, scrubValue } from "./scrub.js";
 export type { RecipientFacts } from "./recipient-facts.js";
 
