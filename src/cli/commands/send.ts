@@ -91,9 +91,14 @@ Output:
   --quiet, -q            no progress, errors only
   --help, -h             show this help
 
-Exit codes: 0 every recipient sent (or already sent), 1 some failed, are unknown or were not
-sent (or the specs have errors, or the --report could not be written), 64 usage error (missing
-key, business id or flag), 130 Ctrl-C at the confirmation (nothing sent).
+With a store (MSGC_STORE, the config's store:, or <out>/msgc.db when it exists), numbers on the
+suppression list are skipped and counted as suppressed (unless the campaign says
+suppression: ignore), and window: auto also uses when each customer last wrote (msgc suppress,
+docs/tracking.md).
+
+Exit codes: 0 every recipient sent (or already sent, or suppressed), 1 some failed, are
+unknown or were not sent (or the specs have errors, or the --report could not be written), 64
+usage error (missing key, business id or flag), 130 Ctrl-C at the confirmation (nothing sent).
 `;
 
 const OPTIONS = {
