@@ -110,6 +110,8 @@ export interface SandboxOptions {
   businessNumber?: string;
   /** Told once when webhooks start being dropped and once when one is first given up. */
   onWebhookWarning?: (message: string) => void;
+  /** Customers (E.164) who opted out: template sends to them get `400 ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT`. */
+  optedOut?: readonly string[];
 }
 
 export interface CloseOptions {
@@ -276,6 +278,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(webhooks ? { webhooks: webhooks.stats } : {}),
     },
     channels: new Set(options.channels ?? SANDBOX_CHANNELS),
+    optedOut: new Set(options.optedOut ?? []),
     now,
     nextId,
     onAccepted:

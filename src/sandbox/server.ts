@@ -56,6 +56,8 @@ export interface SandboxState {
   stats: SandboxStats;
   /** The channels the business has a number on. */
   channels: ReadonlySet<SandboxChannel>;
+  /** Customers who opted out of template messages. */
+  optedOut: ReadonlySet<string>;
   now: () => number;
   nextId: () => string;
   onAccepted: ((message: AcceptedMessage) => void) | undefined;
@@ -186,6 +188,11 @@ function windowRejection(state: SandboxState, number: string): Rejection | undef
   return undefined;
 }
 
+function optedOutRejection(state: SandboxState, number: string): Rejection | undefined {
+  if (!state.optedOut.has(number)) return undefined;
+  return invalidRequest("ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT", "Failed to send a template message because the customer opted out of template messages", { field: "number" });
+}
+
 /** Everything after the fault draw: parse, validate, check the window or template, record. */
 function processSend(state: SandboxState, res: ServerResponse, businessId: string, endpoint: Endpoint, raw: Buffer, draw: FaultDraw): void {
   const parsed = parseJson(raw);
@@ -203,7 +210,7 @@ function processSend(state: SandboxState, res: ServerResponse, businessId: strin
     validateBody(endpoint, body) ??
     (endpoint === "messages"
       ? windowRejection(state, (body as SendMessageBody).recipient.id)
-      : state.templates.checkSend(body as SendTemplateBody));
+      : (optedOutRejection(state, (body as SendTemplateBody).number) ?? state.templates.checkSend(body as SendTemplateBody)));
   if (problem) return writeCounted(state, res, problem);
   accept(state, res, businessId, endpoint, body as SendMessageBody | SendTemplateBody, draw);
 }

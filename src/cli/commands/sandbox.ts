@@ -14,6 +14,7 @@ import {
 } from "../../sandbox/index.js";
 import type { Sandbox, SandboxOptions } from "../../sandbox/index.js";
 import { SANDBOX_CHANNELS, type SandboxChannel } from "../../sandbox/sms.js";
+import { isE164 } from "../../sandbox/validate.js";
 
 const HELP = `Usage: msgc sandbox [options]
 
@@ -51,6 +52,8 @@ Options:
                          a fraction P of webhooks is delivered twice (default 0)
   --webhook-reorder-rate P
                          a fraction P of messages gets delivered before sent (default 0)
+  --opted-out LIST       E.164 numbers, comma-separated, that opted out: template sends to them
+                         get 400 ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT
   --help, -h             show this help
 `;
 
@@ -79,6 +82,7 @@ const OPTIONS = {
   "undeliverable-rate": { type: "string" },
   "webhook-duplicate-rate": { type: "string" },
   "webhook-reorder-rate": { type: "string" },
+  "opted-out": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -177,6 +181,15 @@ function parseChannels(raw: string | undefined): SandboxChannel[] | undefined {
   return [...new Set(names)] as SandboxChannel[];
 }
 
+/** `+1…,+44…` -> the numbers; anything but E.164 numbers is a usage error. */
+function parseOptedOut(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const numbers = raw.split(",").map((n) => n.trim());
+  const bad = numbers.find((n) => !isE164(n));
+  if (bad !== undefined) throw new UsageError(`msgc sandbox: --opted-out takes E.164 numbers separated by commas, got "${bad}"`, USAGE_HINT);
+  return numbers;
+}
+
 const WEBHOOK_FLAGS = ["webhook-secret", "deliver-ms", "read-rate", "undeliverable-rate", "webhook-duplicate-rate", "webhook-reorder-rate"] as const;
 
 /** The webhook options; the secret comes from the flag, else the environment. */
@@ -243,6 +256,7 @@ export function parseSandboxArgs(
     logFile: values.log === undefined ? undefined : resolve(cwd, values.log),
     channels: parseChannels(values.channels),
     ...webhooks.options,
+    optedOut: parseOptedOut(values["opted-out"]),
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (options as Record<string, unknown>)[key] = value;
