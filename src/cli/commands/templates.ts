@@ -142,6 +142,8 @@ interface Session {
   client: ConnectlyClient;
   groups: RemoteTemplateGroup[];
   scrub: (text: string) => string;
+  /** The key, however it was given (environment, file, the in-process sandbox's own). */
+  secrets: ReadonlyArray<string | undefined>;
 }
 
 /**
@@ -181,7 +183,7 @@ async function withSession(
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, with no templates; it stops when this command ends)\n`);
     const groups = await readTemplateList(client, command, "");
     checkNames(command, names, project, groups);
-    return await run({ project, target, client, groups, scrub });
+    return await run({ project, target, client, groups, scrub, secrets });
   } catch (e) {
     throw scrubbed(e, scrub);
   } finally {
@@ -277,9 +279,9 @@ const pull: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("templates pull", args, PULL_OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
   const format = parseFormat("templates pull", values.format, ["text", "json"] as const);
-  return withSession("templates pull", io, values, positionals, () => [], async ({ project, groups, scrub }) => {
+  return withSession("templates pull", io, values, positionals, () => [], async ({ project, groups, scrub, secrets }) => {
     const dir = await pullDirectory(project, values.out, io.cwd);
-    const outcomes = await pullTemplates(project, groups, { names: positionals, dir, force: values.force === true });
+    const outcomes = await pullTemplates(project, groups, { names: positionals, dir, force: values.force === true, secrets });
     io.stdout.write(scrub(format === "json" ? formatPullJson(outcomes) : formatPullText(outcomes, positionals.length > 0)));
     const clean = outcomes.every((o) => (o.action === "written" || o.action === "overwritten" || o.action === "in-project") && o.problems.length === 0);
     return clean ? EXIT_OK : EXIT_PROBLEMS;

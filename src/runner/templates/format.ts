@@ -178,6 +178,7 @@ const PULL_VERBS: Record<PullOutcome["action"], string> = {
   "in-project": "in the project",
   unreadable: "not written",
   "invalid-name": "not written",
+  "holds-secret": "not written",
 };
 
 export function formatPullText(outcomes: readonly PullOutcome[], named: boolean): string {
@@ -202,13 +203,16 @@ export function formatPullText(outcomes: readonly PullOutcome[], named: boolean)
       case "invalid-name":
         lines.push(`not written: "${o.name}" is not a Meta template name`);
         break;
+      case "holds-secret":
+        lines.push(`not written: ${o.name}: it holds the API key`);
+        break;
     }
     if (o.skipped.length > 0 && o.action !== "unreadable") lines.push(`  left out: ${o.skipped.join(", ")} (components in a shape msgc does not read)`);
     for (const problem of o.problems) lines.push(`  ${visibleControls(problem)}`);
   }
   const count = (actions: PullOutcome["action"][]) => outcomes.filter((o) => actions.includes(o.action)).length;
   const written = count(["written", "overwritten"]);
-  const refused = count(["exists", "unreadable", "invalid-name"]);
+  const refused = count(["exists", "unreadable", "invalid-name", "holds-secret"]);
   const present = count(["in-project"]);
   const problems = outcomes.filter((o) => o.problems.length > 0).length;
   const summary = [`${plural(written, "template")} written`, `${present} already in the project`, `${refused} not written`, ...(problems > 0 ? [`${problems} with problems`] : [])];

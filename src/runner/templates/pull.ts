@@ -19,6 +19,7 @@ import { loadSpecSource } from "../../project/load.js";
 import { locateDiagnostics } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
 import type { TemplateLanguage, TemplateSpec } from "../../types/template.generated.js";
+import { OUTPUT_SCRUB_MIN_LENGTH } from "../send/scrub.js";
 import { categoryOf } from "./plan.js";
 import { remoteText } from "./remote.js";
 
@@ -31,7 +32,7 @@ const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/;
 /** Where msgc's schemas are once it is installed in a project (as `msgc init` writes them). */
 const SCHEMA = "node_modules/msgc/schema/template.schema.json";
 
-export type PullAction = "written" | "overwritten" | "exists" | "in-project" | "unreadable" | "invalid-name";
+export type PullAction = "written" | "overwritten" | "exists" | "in-project" | "unreadable" | "invalid-name" | "holds-secret";
 
 export interface PullOutcome {
   /** The remote name, fit for a line. */
@@ -143,7 +144,7 @@ async function writeWhole(absPath: string, text: string, force: boolean): Promis
 export async function pullTemplates(
   project: Project,
   groups: readonly RemoteTemplateGroup[],
-  opts: { names?: readonly string[]; dir: string; force: boolean },
+  opts: { names?: readonly string[]; dir: string; force: boolean; secrets?: ReadonlyArray<string | undefined> },
 ): Promise<PullOutcome[]> {
   const names = opts.names ?? [];
   const root = project.config.root;
@@ -187,6 +188,11 @@ export async function pullTemplates(
     const absPath = join(opts.dir, fileName);
     const file = projectRelative(root, absPath) ?? absPath;
     const text = specYaml(spec, absPath, root);
+    // A list that quotes the key back must not put it in a file that goes into git.
+    if ((opts.secrets ?? []).some((secret) => secret !== undefined && secret.length >= OUTPUT_SCRUB_MIN_LENGTH && text.includes(secret))) {
+      outcomes.push({ ...base, action: "holds-secret" });
+      continue;
+    }
     // Checked as validate would: a file Meta accepted may still break a rule msgc knows.
     const loaded = loadSpecSource(text, file, absPath);
     const diagnostics = loaded.spec ? [...loaded.diagnostics, ...lintTemplate(spec, file)] : loaded.diagnostics;
