@@ -142,6 +142,8 @@ Plan: 0 to create, 2 in sync, 1 differs, 1 remote only.
     const dir = project();
     const one = await templates(["plan", "spring_code", "--base-url", box.url], dir);
     expect(one.stdout).toContain("  + spring_code  en  create\n\nPlan: 1 to create");
+    const status = await templates(["status", "order_update", "--base-url", box.url], dir);
+    expect([status.code, status.stdout]).toEqual([1, "order_update  en_US  not created\norder_update  es     not created\n\n2 template languages: 2 not created.\n"]);
     const unknown = await templates(["plan", "no_such", "--base-url", box.url], dir);
     expect([unknown.code, unknown.stdout, unknown.stderr]).toEqual([1, "", 'msgc templates plan: no Template spec and no template of the business is named "no_such"\n']);
   });
@@ -362,6 +364,19 @@ describe("hostile template lists", () => {
     expect(result.stdout).toContain("wrote specs/templates/con-template.yaml: con (en)\n  examples not in Connectly's answer were written as placeholders");
     expect(readFileSync(join(dir, "specs/templates/con-template.yaml"), "utf8")).toContain('      examples:\n        - example 1\n');
     noKeyIn(result);
+  });
+
+  it("pull: a language that is not a language code is left out, never made a key", async () => {
+    const two = group("two_languages");
+    two.templates.push({ ...two.templates[0]!, language: { code: "__proto__" } }, { ...two.templates[0]!, language: { code: "../x\u001b" } });
+    const dir = project({});
+    const result = await templates(["pull", "--base-url", await listing([two])], dir);
+    expect(result.stdout.split("\n").slice(0, 3)).toEqual([
+      "wrote specs/templates/two-languages.yaml: two_languages (en)",
+      "  examples not in Connectly's answer were written as placeholders (example 1, …): put real ones in before a new version is created",
+      "  left out: __proto__, ../x? (not a language code, listed twice, or components in a shape msgc does not read)",
+    ]);
+    expect(readFileSync(join(dir, "specs/templates/two-languages.yaml"), "utf8")).toContain("languages:\n  en:\n");
   });
 
   it("apply: a create Connectly refuses is said with its error (the key cut out), the others still tried, exit 1", async () => {

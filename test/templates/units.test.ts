@@ -12,6 +12,7 @@ import { loadSpecSource } from "../../src/project/load.js";
 import { createCreationPacer, recentCreations } from "../../src/runner/templates/apply.js";
 import type { Clock } from "../../src/runner/templates/apply.js";
 import { categoryOf, nextName } from "../../src/runner/templates/plan.js";
+import { formatPlanMarkdown } from "../../src/runner/templates/format.js";
 import { pullFileName } from "../../src/runner/templates/pull.js";
 import type { TemplateSpec } from "../../src/types/template.generated.js";
 import { repoRoot } from "../cli/helpers.js";
@@ -143,5 +144,16 @@ describe("plan helpers", () => {
     [null, undefined],
   ])("categoryOf: %s → %s", (remote, category) => {
     expect(categoryOf(remote)).toBe(category);
+  });
+});
+
+describe("plan as a pull-request comment", () => {
+  test("formatPlanMarkdown: thousands of remote-only templates are cut under GitHub's limit, with a note, the marker first", () => {
+    const entries = Array.from({ length: 5000 }, (_v, i) => ({ name: `legacy_${"x".repeat(100)}_${i}`, language: "en_US", action: "remote-only" as const, status: "approved" }));
+    const text = formatPlanMarkdown({ businessId: "b", entries: [{ name: "welcome", language: "en", action: "create" }, ...entries], counts: { create: 1, "in-sync": 0, differs: 0, "remote-only": 5000 } });
+    expect(text.length).toBeLessThanOrEqual(65_536);
+    expect(text.split("\n").slice(0, 3)).toEqual(["<!-- msgc-templates-plan -->", "<!-- msgc-templates-plan: create=1 differs=0 -->", "**msgc templates plan**: 1 to create, 0 in sync, 0 differ, 5000 remote only."]);
+    expect(text).toContain("| ➕ | `welcome` | en | create |  |");
+    expect(text).toMatch(/\n<\/details>\n\n> \*\*Cut to stay under GitHub's 65,536-character comment limit\*\* \(\d+ lines not shown\)\. Run `msgc templates plan` for the full plan\.\n$/);
   });
 });

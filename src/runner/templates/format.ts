@@ -198,7 +198,7 @@ export function formatPullText(outcomes: readonly PullOutcome[], named: boolean)
         if (named) lines.push(`in the project: ${o.name} (${o.file})`);
         break;
       case "unreadable":
-        lines.push(`not written: ${o.name}: its components are in a shape msgc does not read`);
+        lines.push(`not written: ${o.name}: no language msgc can read (not a language code, or components in a shape it does not read)`);
         break;
       case "invalid-name":
         lines.push(`not written: "${o.name}" is not a Meta template name`);
@@ -207,7 +207,7 @@ export function formatPullText(outcomes: readonly PullOutcome[], named: boolean)
         lines.push(`not written: ${o.name}: it holds the API key`);
         break;
     }
-    if (o.skipped.length > 0 && o.action !== "unreadable") lines.push(`  left out: ${o.skipped.join(", ")} (components in a shape msgc does not read)`);
+    if (o.skipped.length > 0 && o.action !== "unreadable") lines.push(`  left out: ${o.skipped.join(", ")} (not a language code, listed twice, or components in a shape msgc does not read)`);
     for (const problem of o.problems) lines.push(`  ${visibleControls(problem)}`);
   }
   const count = (actions: PullOutcome["action"][]) => outcomes.filter((o) => actions.includes(o.action)).length;

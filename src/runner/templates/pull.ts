@@ -25,6 +25,8 @@ import { remoteText } from "./remote.js";
 
 /** Meta's template names; anything else on a list is not written. */
 const META_NAME = /^[a-z][a-z0-9_]{0,511}$/;
+/** A language code's shape (`en`, `fil`, `pt_BR`): anything else is left out, never made a YAML key. */
+const LANGUAGE_CODE = /^[a-z]{2,3}(_[A-Z]{2})?$/;
 /** File names stay well under every file system's 255 bytes. */
 const MAX_STEM = 100;
 /** Names Windows keeps for devices, with any extension. */
@@ -168,7 +170,7 @@ export async function pullTemplates(
     let placeholders = false;
     for (const template of group.templates) {
       const read = languageFromComponents(template.templateComponents);
-      if (!read || Object.hasOwn(languages, template.language)) {
+      if (!read || !LANGUAGE_CODE.test(template.language) || Object.hasOwn(languages, template.language)) {
         base.skipped.push(remoteText(template.language));
         continue;
       }
