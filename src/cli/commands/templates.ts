@@ -42,6 +42,8 @@ const TARGET_HELP = `Target (as msgc send):
   --insecure-http        allow a plain http:// base URL on another machine (the key goes in clear text)
   --timeout MS           per-request timeout, whole milliseconds (default 30000)
   --config PATH          msgc.config.yaml to use (default: found by walking up from here)
+  --format FORMAT        see each command above (default text)
+  --quiet, -q            diagnostics: errors only
   --help, -h             show this help`;
 
 const HELP = `Usage: msgc templates plan [NAME…] [--format text|json|markdown] [--detailed-exitcode]
