@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, makeProject, STACK_TRACE } from "../cli/helpers.js";
-import { runCli } from "../send/cli-helpers.js";
+import { hasPty, runCli, runOnTerminal } from "../send/cli-helpers.js";
 import type { RunResult } from "../send/cli-helpers.js";
 import { useSandbox } from "../send/helpers.js";
 
@@ -188,14 +188,32 @@ Plan: 0 to create, 2 in sync, 1 differs, 1 remote only.
 });
 
 describe("msgc templates apply", () => {
-  it("without --yes: the plan, then a refusal (64), nothing created", async () => {
+  it("without --yes and no terminal: the plan, then a refusal (64), nothing created", async () => {
     const box = await sandboxWith({ templates: [] });
     const result = await templates(["apply", "--base-url", box.url], project());
     expect([result.code, result.stdout]).toEqual([64, PLAN_ALL_CREATE]);
     expect(result.stderr).toBe(
-      "msgc templates apply: about to create 3 templates at business biz-test; nothing created without --yes\nAdd --yes to create them: Meta reviews every one, and a created template cannot be changed or taken back from msgc.\n",
+      "msgc templates apply: about to create 3 templates at business biz-test, but there is no terminal to confirm on\nAdd --yes to create them without asking: Meta reviews each one, and msgc cannot change or delete a created template.\n",
     );
     expect(box.stats().requests).toBe(1);
+  });
+
+  it.skipIf(!hasPty)("on a terminal without --yes: asks; y creates, Ctrl-D is a no (1), Ctrl-C cancels (130), nothing created", async () => {
+    const box = await sandboxWith({ templates: [] });
+    const dir = project();
+    const env = { CONNECTLY_API_KEY: KEY };
+    const args = ["templates", "apply", "spring_code", "--base-url", box.url];
+    const cancelled = await runOnTerminal(args, dir, env, "ctrl-c");
+    expect(cancelled.code).toBe(130);
+    expect(cancelled.output).toContain("Create 1 template at business biz-test? [y/N] ");
+    expect(cancelled.output.endsWith("\r\nCancelled, nothing created\r\n")).toBe(true);
+    const no = await runOnTerminal(args, dir, env, "ctrl-d");
+    expect([no.code, no.output.endsWith("Cancelled, nothing created\r\n")]).toEqual([1, true]);
+    // Two reads of the list, nothing created.
+    expect(box.stats().requests).toBe(2);
+    const yes = await runOnTerminal(args, dir, env, "yes");
+    expect(yes.code).toBe(0);
+    expect(yes.output).toContain("created spring_code (en): pending\r\nCreated 1 of 1.\r\n");
   });
 
   it("--yes: creates each (name, language) once with the create request, prints the new statuses; status then shows them pending", async () => {

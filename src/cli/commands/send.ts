@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
+import { askYesNo, canAsk, EXIT_INTERRUPTED, PromptCancelled } from "../confirm.js";
 import { resolveTarget, TARGET_OPTIONS } from "../target.js";
 import type { Target } from "../target.js";
 import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, smsPart, sourcesOf, writeReport } from "../common.js";
@@ -148,11 +148,6 @@ async function checkTemplatesBeforeSend(project: Project, target: Target, uses: 
 
 type ParsedValues = ReturnType<typeof parseCommand<typeof OPTIONS>>["values"];
 
-/** Ctrl-C (or SIGINT, SIGTERM) at the confirmation: nothing was sent, and nothing is left behind. */
-class PromptCancelled extends Error {}
-
-export const EXIT_INTERRUPTED = 130;
-
 /**
  * Asks on the terminal; without one, refuses (a CI job must say --yes). On a terminal readline
  * reads Ctrl-C as a key (raw mode), not as a signal: it is caught here, and so is a real signal
@@ -179,29 +174,13 @@ function confirmer(
 function askToSend(io: CliIo, yes: boolean, signal: AbortSignal): (info: ConfirmInfo) => Promise<boolean> {
   return async (info) => {
     if (info.dryRun || yes || info.count === 0) return true;
-    if (!io.stdin?.isTTY || !io.stderr.isTTY) {
+    if (!canAsk(io)) {
       throw new UsageError(
         `msgc send: about to send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}, but there is no terminal to confirm on`,
         "Add --yes to send without asking.",
       );
     }
-    const rl = createInterface({ input: io.stdin, output: io.stderr });
-    let onAbort = (): void => undefined;
-    try {
-      const answer = await new Promise<string>((resolveAnswer, reject) => {
-        const cancel = (): void => reject(new PromptCancelled());
-        onAbort = cancel;
-        if (signal.aborted) return cancel();
-        signal.addEventListener("abort", cancel, { once: true });
-        rl.once("SIGINT", cancel);
-        rl.once("close", () => resolveAnswer(""));
-        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"}${smsPart(info.sms)} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer);
-      });
-      return /^y(es)?$/i.test(answer.trim());
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      rl.close();
-    }
+    return askYesNo(io, `Send ${info.count} message${info.count === 1 ? "" : "s"}${smsPart(info.sms)} of ${info.campaign} to ${info.host}? [y/N] `, signal);
   };
 }
 

@@ -6,6 +6,7 @@
 import { COMMON_OPTIONS, helpRequested, loadProjectFor, parseCommand, parseFormat, sourcesOf, writeReport } from "../common.js";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_CHANGES, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError, UsageError } from "../io.js";
+import { askYesNo, canAsk, EXIT_INTERRUPTED, PromptCancelled } from "../confirm.js";
 import { resolveTarget, TARGET_OPTIONS } from "../target.js";
 import type { Target } from "../target.js";
 import { createConnectlyClient } from "../../connectly/client.js";
@@ -69,7 +70,8 @@ ${TARGET_HELP}
 
 Exit codes: 0 done, 1 problems (invalid Template specs, a template refused, rejected or still
 pending when --wait ends, a file not written, the list unreadable), 2 plan --detailed-exitcode:
-something to create, 64 usage error (missing key, business id or flag; apply without --yes).
+something to create, 64 usage error (missing key, business id or flag; apply without --yes and no terminal to ask
+on), 130 Ctrl-C at apply's question.
 `;
 
 const TARGET = { ...TARGET_OPTIONS, timeout: { type: "string" } } as const;
@@ -131,6 +133,23 @@ function timeoutOf(text: string | undefined, command: string): number | undefine
     throw new UsageError(`msgc ${command}: --timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got "${text}"`);
   }
   return value;
+}
+
+/** The question, with Ctrl-C and SIGINT/SIGTERM while it waits answered as a cancel (130), as in send. */
+async function askOnce(io: CliIo, question: string): Promise<"yes" | "no" | "cancelled"> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return (await askYesNo(io, question, controller.signal)) ? "yes" : "no";
+  } catch (e) {
+    if (e instanceof PromptCancelled) return "cancelled";
+    throw e;
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  }
 }
 
 const realClock: Clock = {
@@ -238,10 +257,18 @@ const apply: CommandHandler = async (args, io) => {
     const out = (text: string): void => void io.stdout.write(scrub(text));
     out(formatPlanText(result));
     if (result.counts.create > 0 && values.yes !== true) {
-      throw new UsageError(
-        `msgc templates apply: about to create ${result.counts.create} template${result.counts.create === 1 ? "" : "s"} at business ${target.businessId}; nothing created without --yes`,
-        "Add --yes to create them: Meta reviews every one, and a created template cannot be changed or taken back from msgc.",
-      );
+      const what = `${result.counts.create} template${result.counts.create === 1 ? "" : "s"} at business ${target.businessId}`;
+      if (!canAsk(io)) {
+        throw new UsageError(
+          `msgc templates apply: about to create ${what}, but there is no terminal to confirm on`,
+          "Add --yes to create them without asking: Meta reviews each one, and msgc cannot change or delete a created template.",
+        );
+      }
+      const answer = await askOnce(io, `Create ${what}? [y/N] `);
+      if (answer !== "yes") {
+        io.stderr.write(answer === "cancelled" ? "\nCancelled, nothing created\n" : "Cancelled, nothing created\n");
+        return answer === "cancelled" ? EXIT_INTERRUPTED : EXIT_PROBLEMS;
+      }
     }
     const pace = createCreationPacer({
       clock: realClock,
