@@ -22,6 +22,7 @@ const LOADERS: Record<CommandName, () => CommandModule> = {
   diff: () => import("./commands/diff.js"),
   send: () => import("./commands/send.js"),
   sandbox: () => import("./commands/sandbox.js"),
+  webhooks: () => import("./commands/webhooks.js"),
   init: () => import("./commands/init.js"),
 };
 
@@ -32,6 +33,7 @@ const COMMANDS = {
   diff: "compare the compiled specs at a git revision with the working tree",
   send: "send a campaign, or one message with --to",
   sandbox: "run a local Connectly-compatible API for trying and testing",
+  webhooks: "serve: receive Connectly's webhooks into the store (statuses, inbound, opt-outs)",
   init: "scaffold a new msgc project",
 } as const;
 

@@ -1,0 +1,196 @@
+import { connect } from "node:net";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, test } from "vitest";
+import type { Store } from "../../src/store/store.js";
+import { optOutKeywords } from "../../src/webhooks/parse-event.js";
+import { MAX_WEBHOOK_BYTES, startWebhookReceiver } from "../../src/webhooks/receiver.js";
+import type { ReceiverOptions, WebhookReceiver } from "../../src/webhooks/receiver.js";
+import { signWebhook } from "../../src/webhooks/signature.js";
+import { NUMBER, SECRET, inboundWebhook, openProjectStore, postWebhook, rawRequest, statusWebhook } from "./helpers.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serve(options: Partial<ReceiverOptions> = {}): Promise<{ receiver: WebhookReceiver; store: Store; dir: string; log: string[] }> {
+  const { store, dir } = await openProjectStore();
+  const log: string[] = [];
+  const receiver = await startWebhookReceiver({ store, secret: SECRET, keywords: optOutKeywords(), host: "127.0.0.1", port: 0, log: (line) => log.push(line), ...options });
+  cleanups.push(async () => {
+    await receiver.close();
+    await store.close();
+  });
+  return { receiver, store, dir, log };
+}
+
+describe("webhook receiver: signatures", () => {
+  test("signed: 200 after the event is in the store", async () => {
+    const { receiver, store } = await serve();
+    const answer = await postWebhook(receiver.url, statusWebhook("m-1"));
+    expect(answer).toEqual({ status: 200, body: '{"status":"stored"}\n' });
+    const events = await store.eventsByMessageIds(["m-1"]);
+    expect(events.map((e) => [e.topic, e.status, e.customer, e.campaign])).toEqual([["delivery_status", "delivered", NUMBER, "spring"]]);
+  });
+
+  test.each([
+    ["missing", null],
+    ["wrong", signWebhook(statusWebhook("m-1"), "another secret")],
+    ["of another body", signWebhook("{}", SECRET)],
+  ])("signature %s: 401 and stored nowhere", async (_name, signature) => {
+    const { receiver, store } = await serve();
+    const answer = await postWebhook(receiver.url, statusWebhook("m-1"), signature);
+    expect(answer).toEqual({ status: 401, body: '{"error":"missing or wrong signature"}\n' });
+    expect(await store.eventsByMessageIds(["m-1"])).toEqual([]);
+    expect(receiver.counts()).toMatchObject({ stored: 0, unauthorized: 1 });
+  });
+});
+
+describe("webhook receiver: what it stores", () => {
+  test("the same delivery twice is stored once, answered 200 both times", async () => {
+    const { receiver, store } = await serve();
+    expect((await postWebhook(receiver.url, statusWebhook("m-1"))).body).toBe('{"status":"stored"}\n');
+    expect(await postWebhook(receiver.url, statusWebhook("m-1"))).toEqual({ status: 200, body: '{"status":"duplicate"}\n' });
+    expect(await store.eventsByMessageIds(["m-1"])).toHaveLength(1);
+    expect(receiver.counts()).toMatchObject({ stored: 1, duplicates: 1 });
+  });
+
+  test("out of order: delivered before sent, both kept, the furthest is delivered", async () => {
+    const { receiver, store } = await serve();
+    await store.recordSends([{ key: NUMBER, campaign: "spring", channel: "whatsapp", form: "template", attempt: 1, messageId: "m-1", token: "tok-1", at: "2026-12-02T00:00:00.000Z" }]);
+    for (const status of ["delivered", "sent"]) {
+      expect((await postWebhook(receiver.url, statusWebhook("m-1", status, { callbackData: { msgc: "tok-1" } }))).status).toBe(200);
+    }
+    expect((await store.eventsByTokens(["tok-1"])).map((e) => e.status)).toEqual(["delivered", "sent"]);
+    const outcomes = [];
+    for await (const outcome of store.campaignOutcomes("spring")) outcomes.push(outcome.furthest);
+    expect(outcomes).toEqual(["delivered"]);
+  });
+
+  test("STOP suppresses the sender, START lifts it; both open the window", async () => {
+    const { receiver, store } = await serve({ keywords: optOutKeywords({ keywords: ["baja"] }) });
+    expect((await postWebhook(receiver.url, inboundWebhook(" Baja "))).status).toBe(200);
+    expect([...(await store.suppressions()).values()]).toEqual([{ number: NUMBER, reason: "keyword", at: "2025-12-02T00:00:00.000Z", source: "BAJA" }]);
+    expect((await store.recentInbound("2025-12-01T00:00:00.000Z")).get(NUMBER)).toBe("2025-12-02T00:00:00.000Z");
+    expect((await postWebhook(receiver.url, inboundWebhook("start"))).status).toBe(200);
+    expect((await store.suppressions()).size).toBe(0);
+  });
+
+  test("delivery_failed with the opted-out error suppresses the recipient", async () => {
+    const { receiver, store } = await serve();
+    const error = { code: "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT", message: "opted out" };
+    const body = statusWebhook("m-1", "delivery_failed");
+    const failed = JSON.stringify({ ...JSON.parse(body), statusUpdate: { id: "m-1", status: "delivery_failed", error } });
+    expect((await postWebhook(receiver.url, failed)).status).toBe(200);
+    expect((await store.suppressions()).get(NUMBER)).toMatchObject({ reason: "error", source: "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT" });
+  });
+
+  test("a signed body that is not JSON is stored raw and acknowledged", async () => {
+    const { receiver, store } = await serve();
+    expect((await postWebhook(receiver.url, "not json at all")).status).toBe(200);
+    expect(receiver.counts().stored).toBe(1);
+    // Stored under no message id; the raw text is the only trace.
+    expect(await store.eventsByMessageIds(["m-1"])).toEqual([]);
+  });
+});
+
+describe("webhook receiver: refusals and limits", () => {
+  test("a body over 1 MiB: 413 from its content-length, before it is read", async () => {
+    const { receiver } = await serve();
+    // Only the headers are sent: a receiver that waited for the body would never answer.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const { port } = new URL(receiver.url);
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write(`POST / HTTP/1.1\r\nhost: x\r\ncontent-length: ${MAX_WEBHOOK_BYTES + 1}\r\n\r\n{"a":`));
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(receiver.counts().tooLarge).toBe(1);
+  });
+
+  test("a chunked body that grows past 1 MiB: 413, the connection closed", async () => {
+    const { receiver, store } = await serve();
+    const body = Buffer.alloc(MAX_WEBHOOK_BYTES + 10, "a");
+    const answer = await rawRequest(receiver.url, { headers: { "transfer-encoding": "chunked", "x-connectly-hmac-sha256": signWebhook(body, SECRET) }, body }).catch((e: Error) => e);
+    // Node may see the reset before it reads the answer; the receiver's count says which it was.
+    if (!(answer instanceof Error)) expect(answer.status).toBe(413);
+    expect(receiver.counts()).toMatchObject({ tooLarge: 1, stored: 0 });
+    expect(await store.eventsByMessageIds(["m-1"])).toEqual([]);
+  });
+
+  test("exactly 1 MiB is accepted", async () => {
+    const { receiver } = await serve();
+    const body = `${statusWebhook("m-big").slice(0, -1)},"pad":"${"x".repeat(MAX_WEBHOOK_BYTES)}"}`.slice(0, MAX_WEBHOOK_BYTES - 2) + '"}';
+    expect(Buffer.byteLength(body)).toBe(MAX_WEBHOOK_BYTES);
+    expect((await postWebhook(receiver.url, body)).status).toBe(200);
+  });
+
+  test("GET /healthz is 200; other methods 405", async () => {
+    const { receiver } = await serve();
+    expect(await rawRequest(receiver.url, { method: "GET", path: "/healthz" })).toEqual({ status: 200, body: '{"status":"ok"}\n' });
+    expect((await rawRequest(receiver.url, { method: "GET", path: "/" })).status).toBe(405);
+  });
+
+  test("a client that sends half its headers is cut off after the request timeout", async () => {
+    const { receiver } = await serve({ requestTimeoutMs: 200 });
+    const { port } = new URL(receiver.url);
+    const closed = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write("POST / HTTP/1.1\r\nhost: x\r\n"));
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(closed).toMatch(/^HTTP\/1\.1 408 /);
+  });
+});
+
+describe("webhook receiver: a store that cannot commit", () => {
+  test("locked SQLite file: 503, nothing lost: the retry lands once the lock is gone", async () => {
+    const { receiver, store, dir } = await serve();
+    // Another writer holds the database: the receiver's commit cannot get it.
+    const other = new Database(join(dir, ".msgc", "msgc.db"));
+    other.exec("BEGIN EXCLUSIVE");
+    const refused = await postWebhook(receiver.url, statusWebhook("m-1"));
+    expect(refused.status).toBe(503);
+    other.exec("COMMIT");
+    other.close();
+    expect((await postWebhook(receiver.url, statusWebhook("m-1"))).body).toBe('{"status":"stored"}\n');
+    expect(await store.eventsByMessageIds(["m-1"])).toHaveLength(1);
+    expect(receiver.counts()).toMatchObject({ stored: 1, unavailable: 1 });
+  });
+});
+
+describe("webhook receiver: logs", () => {
+  test("the minute's counts; verbose lines mask the number and never hold the secret", async () => {
+    const { receiver, log } = await serve({ verbose: true, logIntervalMs: 50 });
+    await postWebhook(receiver.url, statusWebhook("m-1", "delivered", { callbackData: { note: SECRET } }));
+    await postWebhook(receiver.url, inboundWebhook(`my number is ${NUMBER}`));
+    await postWebhook(receiver.url, statusWebhook("m-2"), "bad");
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const text = log.join("\n");
+    expect(log).toContain('stored delivery_status delivered +1604•••2331 message m-1 campaign "spring"');
+    expect(log).toContain("stored messages +1604•••2331");
+    expect(log).toContain("401 a wrong signature");
+    expect(text).toMatch(/Z last 0 s: 2 stored, 0 duplicates, 1 unauthorized \(401\), 0 too large \(413\), 0 not committed \(503\), 0 other/);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(NUMBER);
+    expect(text).not.toContain("6045852331");
+  });
+});
+
+describe("webhook receiver: stopping", () => {
+  test("close() with requests in flight: each acknowledged one is in the store", async () => {
+    const { receiver, store } = await serve();
+    const posts = Array.from({ length: 40 }, (_, i) => postWebhook(receiver.url, statusWebhook(`m-${i}`)).catch(() => ({ status: 0, body: "" })));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await receiver.close();
+    const answers = await Promise.all(posts);
+    const acknowledged = answers.flatMap((a, i) => (a.status === 200 ? [`m-${i}`] : []));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect((await store.eventsByMessageIds(acknowledged)).map((e) => e.messageId).sort()).toEqual([...acknowledged].sort());
+  });
+});
