@@ -218,8 +218,11 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   server.maxConnections = 512;
   // A connection that sends nothing at all is closed too.
   server.setTimeout(requestTimeoutMs * 3, (socket: Socket) => socket.destroy());
-  server.on("clientError", (_e, socket: Socket) => {
-    if (socket.writable && !socket.destroyed) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  // A request that is malformed, or too slow to arrive, gets a bare answer and its connection closed.
+  server.on("clientError", (e: NodeJS.ErrnoException, socket: Socket) => {
+    count("other");
+    const status = e.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : e.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    if (socket.writable && !socket.destroyed) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
 

@@ -103,31 +103,39 @@ describe("msgc webhooks serve: running", () => {
     expect(output).not.toContain(NUMBER);
   });
 
-  test("kill -9 at random points, restarted: no acknowledged event is lost", async () => {
+  // MSGC_KILL_TEST_EVENTS=5000 MSGC_KILL_TEST_ROUNDS=20 for a bigger run.
+  const killEvents = Number(process.env["MSGC_KILL_TEST_EVENTS"] ?? 150);
+  const killRounds = Number(process.env["MSGC_KILL_TEST_ROUNDS"] ?? 3);
+  test("kill -9 at random points, restarted: no acknowledged event is lost", { timeout: 30_000 + killEvents * 20 + killRounds * 2_000 }, async () => {
     const dir = project();
-    const total = Number(process.env.MSGC_KILL_TEST_EVENTS ?? 150);
-    const rounds = Number(process.env.MSGC_KILL_TEST_ROUNDS ?? 3);
     let running = await serve(dir);
     const acknowledged = new Set<string>();
-    const bodies = Array.from({ length: total }, (_, i) => statusWebhook(`k-${i}`, ["sent", "delivered", "read"][i % 3]));
-    // Every body is posted concurrently and retried until 200, as Connectly does, while the
-    // receiver is killed and restarted under it.
-    const deliveries = bodies.map((body, i) =>
-      postUntilAcknowledged(() => running.url, body, Date.now() + 25_000).then(() => acknowledged.add(`k-${i}`)),
-    );
-    for (let round = 0; round < rounds; round++) {
+    const queue = Array.from({ length: killEvents }, (_, i) => i);
+    // 32 senders post concurrently and retry each body until 200, as Connectly does, while the
+    // receiver is killed and restarted under them.
+    const senders = Array.from({ length: 32 }, async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        await postUntilAcknowledged(() => running.url, statusWebhook(`k-${i}`, ["sent", "delivered", "read"][i % 3]), Date.now() + 60_000);
+        acknowledged.add(`k-${i}`);
+      }
+    });
+    let kills = 0;
+    for (let round = 0; round < killRounds && queue.length > 0; round++) {
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 150));
       running.child.kill("SIGKILL");
+      kills++;
       await running.exited;
       running = await serve(dir);
     }
-    await Promise.all(deliveries);
+    await Promise.all(senders);
+    // Killed while webhooks were still coming: otherwise the test proved nothing.
+    expect(kills).toBeGreaterThan(0);
     running.child.kill("SIGTERM");
     expect(await running.exited).toBe(0);
     const { store } = await openProjectStore(dir);
     try {
       const stored = await store.eventsByMessageIds([...acknowledged]);
-      expect(acknowledged.size).toBe(total);
+      expect(acknowledged.size).toBe(killEvents);
       // Each delivery once, however often it was retried.
       expect(stored.map((e) => e.messageId).sort()).toEqual([...acknowledged].sort());
     } finally {

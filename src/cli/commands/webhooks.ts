@@ -5,7 +5,7 @@ import { helpRequested, parseCommand, untilTerminated, writeReport } from "../co
 import { loadConfig } from "../../project/config.js";
 import { hasErrors, isError } from "../../diagnostics.js";
 import { BoundedFileError, readBoundedText } from "../../runner/bounded-file.js";
-import { openStore, storeTarget } from "../../store/open.js";
+import { openStore, storeSecrets, storeTarget } from "../../store/open.js";
 import { optOutKeywords } from "../../webhooks/parse-event.js";
 import { describeCounts, startWebhookReceiver } from "../../webhooks/receiver.js";
 
@@ -91,7 +91,9 @@ export async function runWebhooks(args: string[], io: CliIo, waitForStop: () => 
   const host = values.host ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("msgc webhooks serve: --host must not be empty", USAGE_HINT);
   const secret = readSecret(io, values["secret-file"]);
-  const scrub = (text: string): string => text.split(secret).join("•••");
+  // The database password too: a driver's error may quote the URL it was given.
+  const secrets = [secret, ...storeSecrets(io.env)].filter((s) => s !== "");
+  const scrub = (text: string): string => secrets.reduce((out, s) => out.split(s).join("•••"), text);
 
   const { config, diagnostics } = await loadConfig({ cwd: io.cwd, ...(values.config !== undefined ? { configPath: values.config } : {}) });
   if (hasErrors(diagnostics)) {
