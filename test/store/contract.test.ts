@@ -3,10 +3,14 @@ import { InputError } from "../../src/errors.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
 import type { EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord } from "../../src/store/store.js";
 import { STORE_SCHEMA_VERSION } from "../../src/store/store.js";
-import { sqliteBackend } from "./backends.js";
+import { postgresForTests } from "../setup/postgres.js";
+import { postgresBackend, sqliteBackend } from "./backends.js";
 import type { Backend } from "./backends.js";
 
-const backends: Backend[] = [sqliteBackend()];
+const postgres = await postgresForTests();
+const backends: Backend[] = [sqliteBackend(), ...(postgres.available ? [postgresBackend(postgres.postgres)] : [])];
+
+if (!postgres.available) test.skip(`store contract: postgres: ${postgres.reason}`, () => {});
 
 function event(deliveryId: string, over: Partial<EventRecord> = {}): EventRecord {
   return {

@@ -12,7 +12,9 @@ import { ensureBuilt, repoRoot } from "../cli/helpers.js";
 let folder: string;
 beforeAll(() => {
   folder = mkdtempSync(join(tmpdir(), "msgc-sqlite-"));
-});
+  // The writer runs from dist/: built here, not inside a test's time.
+  ensureBuilt();
+}, 180_000);
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 function event(deliveryId: string, token: string): EventRecord {
@@ -43,7 +45,6 @@ function openError(path: string, create: boolean): unknown {
 
 /** A child process that commits events to `path` and prints each delivery id once committed. */
 function writerProcess(path: string, count: number) {
-  ensureBuilt();
   const script = `
     const { openSqliteStore } = await import(${JSON.stringify(join(repoRoot, "dist/store/sqlite.js"))});
     const store = openSqliteStore(process.argv[1], { create: true });
