@@ -141,6 +141,9 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   }
 }
 
+/** A query inside a transaction. */
+type TransactionQuery = <R>(sql: string, params?: readonly unknown[]) => Promise<{ rows: R[]; rowCount: number }>;
+
 class PostgresStore implements Store {
   readonly kind = "postgres";
 
@@ -168,7 +171,7 @@ class PostgresStore implements Store {
   }
 
   /** Runs `work` in one transaction on one connection; resolves once COMMIT has. */
-  private transaction<T>(work: (q: <R>(sql: string, params?: readonly unknown[]) => Promise<{ rows: R[]; rowCount: number }>) => Promise<T>): Promise<T> {
+  private transaction<T>(work: (q: TransactionQuery) => Promise<T>): Promise<T> {
     return this.guard(async () => {
       const client = await this.pool.connect();
       let broken = false;
@@ -212,13 +215,24 @@ class PostgresStore implements Store {
     const hasEffects = effects !== undefined && (effects.inbound !== undefined || effects.suppress !== undefined || effects.unsuppress !== undefined);
     // One statement commits on its own: a round trip, not three.
     if (!hasEffects) return this.guard(async () => ((await this.query(INSERT_EVENT_SQL, eventParams(event))).rowCount === 0 ? "duplicate" : "stored"));
+    return this.transaction((q) => PostgresStore.commitOne(q, event, effects));
+  }
+
+  commitEvents(items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]): Promise<("stored" | "duplicate")[]> {
+    if (items.length === 0) return Promise.resolve([]);
     return this.transaction(async (q) => {
-      if ((await q(INSERT_EVENT_SQL, eventParams(event))).rowCount === 0) return "duplicate";
-      if (effects.inbound) await q(UPSERT_INBOUND_SQL, [effects.inbound.number, canonicalTime(effects.inbound.at)]);
-      if (effects.suppress) await q(UPSERT_SUPPRESSION_SQL, suppressionParams(effects.suppress));
-      if (effects.unsuppress !== undefined) await q(DELETE_SUPPRESSION_SQL, [effects.unsuppress]);
-      return "stored";
+      const outcomes: ("stored" | "duplicate")[] = [];
+      for (const item of items) outcomes.push(await PostgresStore.commitOne(q, item.event, item.effects));
+      return outcomes;
     });
+  }
+
+  private static async commitOne(q: TransactionQuery, event: EventRecord, effects: EventEffects | undefined): Promise<"stored" | "duplicate"> {
+    if ((await q(INSERT_EVENT_SQL, eventParams(event))).rowCount === 0) return "duplicate";
+    if (effects?.inbound) await q(UPSERT_INBOUND_SQL, [effects.inbound.number, canonicalTime(effects.inbound.at)]);
+    if (effects?.suppress) await q(UPSERT_SUPPRESSION_SQL, suppressionParams(effects.suppress));
+    if (effects?.unsuppress !== undefined) await q(DELETE_SUPPRESSION_SQL, [effects.unsuppress]);
+    return "stored";
   }
 
   async recordSends(sends: readonly SendRecord[]): Promise<void> {

@@ -124,6 +124,7 @@ class SqliteStore implements Store {
   private readonly isSuppressed: BetterSqlite3.Statement;
   private readonly outcomes: BetterSqlite3.Statement;
   private readonly commit: (event: EventRecord, effects: EventEffects | undefined) => "stored" | "duplicate";
+  private readonly commitMany: (items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]) => ("stored" | "duplicate")[];
   private readonly record: (sends: readonly SendRecord[]) => void;
   private readonly suppressAll: (records: readonly SuppressionRecord[]) => number;
   private readonly unsuppressAll: (numbers: readonly string[]) => number;
@@ -147,14 +148,17 @@ class SqliteStore implements Store {
     };
     const unsuppressOne = (number: string): number => this.deleteSuppression.run(number).changes;
 
-    const commit = db.transaction((event: EventRecord, effects: EventEffects | undefined) => {
-      if (this.insertEvent.run(...eventParams(event)).changes === 0) return "duplicate" as const;
+    const commitOne = (event: EventRecord, effects: EventEffects | undefined): "stored" | "duplicate" => {
+      if (this.insertEvent.run(...eventParams(event)).changes === 0) return "duplicate";
       if (effects?.inbound) this.upsertInbound.run(effects.inbound.number, canonicalTime(effects.inbound.at));
       if (effects?.suppress) suppressOne(effects.suppress);
       if (effects?.unsuppress !== undefined) unsuppressOne(effects.unsuppress);
-      return "stored" as const;
-    });
+      return "stored";
+    };
+    const commit = db.transaction(commitOne);
     this.commit = (event, effects) => commit.immediate(event, effects);
+    const commitMany = db.transaction((items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]) => items.map((item) => commitOne(item.event, item.effects)));
+    this.commitMany = (items) => commitMany.immediate(items);
     const record = db.transaction((sends: readonly SendRecord[]) => {
       for (const send of sends) this.upsertSend.run(...sendParams(send));
     });
@@ -175,6 +179,10 @@ class SqliteStore implements Store {
 
   commitEvent(event: EventRecord, effects?: EventEffects): Promise<"stored" | "duplicate"> {
     return this.guard(() => this.commit(event, effects));
+  }
+
+  commitEvents(items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]): Promise<("stored" | "duplicate")[]> {
+    return this.guard(() => (items.length === 0 ? [] : this.commitMany(items)));
   }
 
   recordSends(sends: readonly SendRecord[]): Promise<void> {

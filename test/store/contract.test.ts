@@ -69,6 +69,23 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     expect(await s.suppressions()).toEqual(new Map());
   });
 
+  test("commitEvents: many in one transaction, each outcome in order, a delivery twice stored once", async () => {
+    const s = await store();
+    await s.commitEvent(event("d0"));
+    const inbound = { number: "+15550000002", at: "2026-12-01T10:00:00.000Z" };
+    const outcomes = await s.commitEvents([
+      { event: event("d1", { messageId: "m1" }) },
+      { event: event("d0", { messageId: "m0" }) },
+      { event: event("d2", { messageId: "m2", topic: "messages" }), effects: { inbound, suppress: stop("+15550000002") } },
+      { event: event("d1", { messageId: "m1" }) },
+    ]);
+    expect(outcomes).toEqual(["stored", "duplicate", "stored", "duplicate"]);
+    expect((await s.eventsByMessageIds(["m1", "m2"])).map((e) => e.deliveryId)).toEqual(["d1", "d2"]);
+    expect(await s.recentInbound("2026-01-01T00:00:00.000Z")).toEqual(new Map([["+15550000002", "2026-12-01T10:00:00.000Z"]]));
+    expect([...(await s.suppressions()).keys()]).toEqual(["+15550000002"]);
+    expect(await s.commitEvents([])).toEqual([]);
+  });
+
   test("events by tokens and by message ids, in the order received", async () => {
     const s = await store();
     const later = event("d-later", { token: "a", messageId: "m1", receivedAt: "2026-12-01T10:00:02.000Z" });
