@@ -21,6 +21,7 @@ import {
   canonicalTime,
   CAMPAIGN_OUTCOMES_SQL,
   DELETE_SUPPRESSION_SQL,
+  EVENT_COLUMNS,
   eventFromRow,
   eventParams,
   eventsWhereInSql,
@@ -141,6 +142,9 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   }
 }
 
+/** The columns of one event (EVENT_COLUMNS, eventParams). */
+const EVENT_PARAMS = 12;
+
 /** A query inside a transaction. */
 type TransactionQuery = <R>(sql: string, params?: readonly unknown[]) => Promise<{ rows: R[]; rowCount: number }>;
 
@@ -218,21 +222,39 @@ class PostgresStore implements Store {
     return this.transaction((q) => PostgresStore.commitOne(q, event, effects));
   }
 
+  /** The events in one statement (a round trip, not one per event), then the effects of the new ones in order. */
   commitEvents(items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]): Promise<("stored" | "duplicate")[]> {
     if (items.length === 0) return Promise.resolve([]);
     return this.transaction(async (q) => {
+      const columns: unknown[][] = Array.from({ length: EVENT_PARAMS }, () => []);
+      for (const { event } of items) eventParams(event).forEach((value, c) => columns[c]!.push(encodeText(value)));
+      const { rows } = await q<{ delivery_id: string }>(
+        `INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM unnest(${Array(EVENT_PARAMS).fill("?::text[]").join(", ")})
+         ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id`,
+        columns,
+      );
+      // A delivery twice in the batch is inserted once: the first is stored, the later a duplicate.
+      const inserted = new Set(rows.map((r) => r.delivery_id));
       const outcomes: ("stored" | "duplicate")[] = [];
-      for (const item of items) outcomes.push(await PostgresStore.commitOne(q, item.event, item.effects));
+      for (const { event, effects } of items) {
+        const stored = inserted.delete(event.deliveryId);
+        outcomes.push(stored ? "stored" : "duplicate");
+        if (stored) await PostgresStore.applyEffects(q, effects);
+      }
       return outcomes;
     });
   }
 
   private static async commitOne(q: TransactionQuery, event: EventRecord, effects: EventEffects | undefined): Promise<"stored" | "duplicate"> {
     if ((await q(INSERT_EVENT_SQL, eventParams(event))).rowCount === 0) return "duplicate";
+    await PostgresStore.applyEffects(q, effects);
+    return "stored";
+  }
+
+  private static async applyEffects(q: TransactionQuery, effects: EventEffects | undefined): Promise<void> {
     if (effects?.inbound) await q(UPSERT_INBOUND_SQL, [effects.inbound.number, canonicalTime(effects.inbound.at)]);
     if (effects?.suppress) await q(UPSERT_SUPPRESSION_SQL, suppressionParams(effects.suppress));
     if (effects?.unsuppress !== undefined) await q(DELETE_SUPPRESSION_SQL, [effects.unsuppress]);
-    return "stored";
   }
 
   async recordSends(sends: readonly SendRecord[]): Promise<void> {
