@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Pool } from "undici";
-import { cli, root } from "./harness.mjs";
+import { cli } from "./harness.mjs";
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const IN_FLIGHT = 32;
@@ -185,19 +185,15 @@ async function measureBare() {
 await measureStore("SQLite", {}, 2000);
 await measureBare();
 
-let postgres;
-try {
-  const helper = await import(join(root, "test", "store", "postgres-server.mjs")).catch(() => undefined);
-  postgres = helper ? await helper.startPostgres() : undefined;
-} catch (e) {
-  console.log(`PostgreSQL: not measured (${e instanceof Error ? e.message : e})`);
-}
-if (postgres) {
+// The tests' helper starts a server from the machine's binaries; durable (fsync on) as in use.
+const { findPostgresBin, startPostgres, stopPostgres } = await import("../test/setup/postgres-server.mjs");
+if (findPostgresBin() === undefined) {
+  console.log("PostgreSQL: not measured (no PostgreSQL binaries on this machine)");
+} else {
+  const server = await startPostgres({ durable: true });
   try {
-    await measureStore("PostgreSQL", { MSGC_STORE: postgres.url }, 1000);
+    await measureStore("PostgreSQL", { MSGC_STORE: server.url }, 1000);
   } finally {
-    await postgres.stop();
+    stopPostgres(server);
   }
-} else if (postgres === undefined) {
-  console.log("PostgreSQL: not measured (no test helper to start a server)");
 }
