@@ -33,6 +33,8 @@ export interface ReceiverOptions {
   logIntervalMs?: number;
   /** The whole request, headers and body, must arrive within this (default 10 s). */
   requestTimeoutMs?: number;
+  /** Body bytes held at once across requests before new ones are answered 503 (default 64 MiB). */
+  maxBufferedBytes?: number;
   /** A commit that takes longer is answered 503 (it may still land: the retry is then a duplicate). */
   commitTimeoutMs?: number;
   now?: () => Date;
@@ -218,34 +220,60 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     reply(res, 413, { error: `body over ${MAX_WEBHOOK_BYTES} bytes` }, { connection: "close" });
   };
 
+  // Bytes of bodies held at once, across requests: many slow clients cannot add up to more.
+  const maxBufferedBytes = options.maxBufferedBytes ?? 64 * MAX_WEBHOOK_BYTES;
+  let buffered = 0;
+
   const handleWebhook = (req: IncomingMessage, res: ServerResponse): void => {
     if (Number(req.headers["content-length"]) > MAX_WEBHOOK_BYTES) return refuseTooLarge(res);
+    if (req.headers[SIGNATURE_HEADER] === undefined) {
+      // Nothing unsigned is read: answered at once, the connection closed after the answer.
+      count("unauthorized");
+      if (options.verbose) say("401 no signature");
+      return reply(res, 401, { error: "missing or wrong signature" }, { connection: "close" });
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    let refused = false;
+    let done = false;
+    const release = (): void => {
+      if (done) return;
+      done = true;
+      buffered -= size;
+      chunks.length = 0;
+    };
     req.on("data", (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > MAX_WEBHOOK_BYTES) {
-        refused = true;
-        chunks.length = 0;
+      if (done) return;
+      if (size + chunk.length > MAX_WEBHOOK_BYTES) {
+        release();
         return refuseTooLarge(res);
       }
+      if (buffered + chunk.length > maxBufferedBytes) {
+        release();
+        count("unavailable");
+        if (options.verbose) say(`503 over ${maxBufferedBytes} bytes of bodies held at once`);
+        return reply(res, 503, { error: "too many bodies at once" }, { connection: "close", "retry-after": "1" });
+      }
+      size += chunk.length;
+      buffered += chunk.length;
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (refused) return;
+      if (done) return;
       const body = Buffer.concat(chunks, size);
+      release();
       if (!signatureMatches(body, secret, req.headers[SIGNATURE_HEADER])) {
         count("unauthorized");
-        if (options.verbose) say(`401 ${req.headers[SIGNATURE_HEADER] === undefined ? "no" : "a wrong"} signature`);
+        if (options.verbose) say("401 a wrong signature");
         return reply(res, 401, { error: "missing or wrong signature" });
       }
       commit(body, res);
     });
-    // A client that goes away mid-body needs no answer.
+    // A client that goes away mid-body needs no answer; what it sent is let go.
     req.on("error", () => undefined);
-    req.on("aborted", () => count("other"));
+    req.on("close", () => {
+      if (!done) count("other");
+      release();
+    });
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {

@@ -65,6 +65,34 @@ describe("msgc webhooks serve: refusing to start", () => {
     expect(r.stderr).not.toMatch(STACK_TRACE);
   });
 
+  test("the port taken: exit 1 with one line", async () => {
+    const dir = project();
+    const running = await serve(dir);
+    const port = new URL(running.url).port;
+    const r = msgc(["webhooks", "serve", "--port", port], { cwd: project(), env: { CONNECTLY_WEBHOOK_SECRET: SECRET } });
+    running.child.kill("SIGTERM");
+    await running.exited;
+    expect(r).toEqual({ code: 1, stdout: "", stderr: `msgc webhooks serve: cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n` });
+  });
+
+  test("a store that cannot be opened (a folder): exit 1, one line, no stack", () => {
+    const dir = project();
+    const r = msgc(["webhooks", "serve", "--port", "0"], { cwd: dir, env: { CONNECTLY_WEBHOOK_SECRET: SECRET, MSGC_STORE: dir } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(`The store ${dir} cannot be`);
+    expect(r.stdout).toBe("");
+  });
+
+  test("an invalid optOut in the config: exit 1 with its location", () => {
+    const dir = project();
+    writeFileSync(join(dir, "msgc.config.yaml"), "optOut:\n  keywords: [STOP, 12]\n");
+    const r = msgc(["webhooks", "serve", "--port", "0"], { cwd: dir, env: { CONNECTLY_WEBHOOK_SECRET: SECRET } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^msgc\.config\.yaml:2:\d+ error config-invalid /);
+    expect(r.stderr).not.toContain(SECRET);
+  });
+
   test("no subcommand, or an unknown one: exit 64", () => {
     expect(msgc(["webhooks"]).code).toBe(64);
     expect(msgc(["webhooks", "listen"]).stderr).toBe('msgc webhooks: unknown subcommand "listen"\nRun "msgc webhooks serve --help" for its options.\n');

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { connect } from "node:net";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -98,20 +99,48 @@ describe("webhook receiver: what it stores", () => {
   });
 });
 
+/** Sends only a request's head (`headers` after the request line) and reads what comes back. */
+function headersOnly(url: string, headers: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), "127.0.0.1", () => socket.write(`POST / HTTP/1.1\r\nhost: x\r\n${headers}\r\n`));
+    let text = "";
+    socket.on("data", (chunk) => (text += chunk.toString()));
+    socket.on("end", () => resolve(text));
+    socket.on("error", reject);
+  });
+}
+
 describe("webhook receiver: refusals and limits", () => {
   test("a body over 1 MiB: 413 from its content-length, before it is read", async () => {
     const { receiver } = await serve();
-    // Only the headers are sent: a receiver that waited for the body would never answer.
-    const answer = await new Promise<string>((resolve, reject) => {
-      const { port } = new URL(receiver.url);
-      const socket = connect(Number(port), "127.0.0.1", () => socket.write(`POST / HTTP/1.1\r\nhost: x\r\ncontent-length: ${MAX_WEBHOOK_BYTES + 1}\r\n\r\n{"a":`));
-      let text = "";
-      socket.on("data", (chunk) => (text += chunk.toString()));
-      socket.on("end", () => resolve(text));
-      socket.on("error", reject);
-    });
+    // Only the head is sent: a receiver that waited for the body would never answer.
+    const answer = await headersOnly(receiver.url, `content-length: ${MAX_WEBHOOK_BYTES + 1}\r\nx-connectly-hmac-sha256: x\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(receiver.counts().tooLarge).toBe(1);
+  });
+
+  test("no signature header: 401 before the body is read", async () => {
+    const { receiver } = await serve();
+    const answer = await headersOnly(receiver.url, "content-length: 1000\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+  });
+
+  test("bodies held at once past the bound: 503, and the retry lands once the others are done", async () => {
+    const { receiver, store } = await serve({ maxBufferedBytes: 4096 });
+    const body = statusWebhook("m-1");
+    // A slow client holds most of the bound with the first 3,950 bytes of its body.
+    const { port } = new URL(receiver.url);
+    const slow = connect(Number(port), "127.0.0.1");
+    await once(slow, "connect");
+    slow.write(`POST / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-connectly-hmac-sha256: x\r\ncontent-length: 4000\r\n\r\n${"a".repeat(3950)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await postWebhook(receiver.url, body)).toMatchObject({ status: 503 });
+    slow.resume();
+    slow.end("b".repeat(50));
+    await once(slow, "close");
+    expect(await postWebhook(receiver.url, body)).toEqual({ status: 200, body: '{"status":"stored"}\n' });
+    expect(await store.eventsByMessageIds(["m-1"])).toHaveLength(1);
   });
 
   test("a chunked body that grows past 1 MiB: 413, the connection closed", async () => {
