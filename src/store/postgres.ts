@@ -260,6 +260,11 @@ class PostgresStore implements Store {
   }
 
   async *campaignOutcomes(campaign: string): AsyncIterable<SendOutcome> {
+    // Statistics first: right after a large send (before autovacuum has analyzed it), the
+    // planner takes the sends table for a few dozen rows and reads every row past the position
+    // for each batch, so a million sends took quadratic time. ANALYZE samples a bounded number
+    // of rows; a role that does not own the tables gets a notice, not an error.
+    await this.guard(() => this.query("ANALYZE sends, events"));
     let last: OutcomeRow | undefined;
     for (;;) {
       // Keyset batches rather than a cursor: no connection is held while the caller works.

@@ -164,6 +164,10 @@ function rankSql(column: string): string {
  * matter); a failure stands apart, as the first failure event's code and message.
  *
  * Parameters: campaign, key, attempt, form (the position after which to start), limit.
+ *
+ * `CROSS JOIN` makes SQLite take the batch first and look its events up by index: with no
+ * statistics (a new file) it would otherwise scan all events once per batch. PostgreSQL reads it
+ * as a plain join and plans it from its own statistics.
  */
 export const CAMPAIGN_OUTCOMES_SQL = `
 WITH s AS (
@@ -175,12 +179,11 @@ WITH s AS (
 m AS (
   SELECT s.plan_key, s.attempt, s.form, e.delivery_id, e.status, e.error_code, e.error_message,
     COALESCE(e.occurred_at, e.received_at) AS seen_at
-  FROM s JOIN events e ON e.token = s.token
+  FROM s CROSS JOIN events e WHERE e.token = s.token
   UNION ALL
   SELECT s.plan_key, s.attempt, s.form, e.delivery_id, e.status, e.error_code, e.error_message,
     COALESCE(e.occurred_at, e.received_at) AS seen_at
-  FROM s JOIN events e ON e.message_id = s.message_id
-  WHERE e.token IS NULL OR s.token IS NULL
+  FROM s CROSS JOIN events e WHERE e.message_id = s.message_id AND (e.token IS NULL OR s.token IS NULL)
 ),
 a AS (
   SELECT plan_key, attempt, form,
