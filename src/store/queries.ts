@@ -17,9 +17,13 @@ export const IN_LIST_CHUNK = 500;
  * came from a webhook and is evidence, not ours to drop.
  */
 export function canonicalTime(text: string): string {
+  // Only ISO 8601 date-times: Date.parse also takes "1" (as the year 2001) and other loose text.
+  if (!ISO_DATE_TIME.test(text)) return text;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? text : new Date(ms).toISOString();
 }
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 export const EVENT_COLUMNS = "delivery_id, topic, message_id, status, error_code, error_message, customer, campaign, token, occurred_at, received_at, raw";
 

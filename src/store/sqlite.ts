@@ -11,7 +11,7 @@
  * Write transactions start IMMEDIATE: a deferred one that reads first and then writes can fail
  * at once with SQLITE_BUSY (its snapshot is stale) instead of waiting its turn.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
@@ -71,9 +71,17 @@ export interface SqliteOptions {
 export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const Database = require("better-sqlite3") as typeof BetterSqlite3;
   let db: BetterSqlite3.Database;
-  if (!options.create && !existsSync(path)) throw new InputError(`The store ${path} does not exist`);
+  const found = statSync(path, { throwIfNoEntry: false });
+  if (found === undefined && !options.create) throw new InputError(`The store ${path} does not exist`);
+  // A FIFO or a device would hang SQLite's first read or feed it garbage: only files are opened.
+  if (found !== undefined && !found.isFile()) throw new InputError(`The store ${path} is not a regular file`);
   try {
-    if (options.create) mkdirSync(dirname(path), { recursive: true });
+    if (found === undefined) {
+      mkdirSync(dirname(path), { recursive: true });
+      // Numbers and what customers wrote: readable by its owner only (SQLite gives its -wal and
+      // -shm files the same mode).
+      closeSync(openSync(path, "a", 0o600));
+    }
     db = new Database(path, { fileMustExist: !options.create });
   } catch (error) {
     const problem = fileProblem(error, path);

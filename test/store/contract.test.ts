@@ -60,6 +60,14 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     expect(await s.eventsByTokens(["tok1"])).toEqual([e]);
   });
 
+  test("commitEvent: the same delivery ten times at once is stored once", async () => {
+    const s = await store();
+    const e = event("d-race", { topic: "messages" });
+    const results = await Promise.all(Array.from({ length: 10 }, () => s.commitEvent(e, { inbound: { number: "+1", at: "2026-12-01T10:00:00.000Z" } })));
+    expect(results.filter((r) => r === "stored")).toEqual(["stored"]);
+    expect(await s.eventsByMessageIds([])).toEqual([]);
+  });
+
   test("commitEvent: a duplicate's effects are not applied again", async () => {
     const s = await store();
     const e = event("d1", { topic: "messages" });
@@ -93,6 +101,14 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     const e = event("d1", { token: "t", raw: "base64:/w==", errorMessage: "ünïcødé 😀 \u0000 nul", occurredAt: "2026-12-01T12:00:00+02:00" });
     await s.commitEvent(e);
     expect(await s.eventsByTokens(["t"])).toEqual([{ ...e, occurredAt: "2026-12-01T10:00:00.000Z" }]);
+  });
+
+  test("event: times in other shapes are kept as written", async () => {
+    const s = await store();
+    for (const [i, occurredAt] of ["1", "1764000000", "yesterday", "2026-12-01", "2026-12-01T10:00:00.000Z"].entries()) {
+      await s.commitEvent(event(`t${i}`, { token: `t${i}`, occurredAt }));
+      expect((await s.eventsByTokens([`t${i}`]))[0]?.occurredAt).toBe(occurredAt);
+    }
   });
 
   test("outcome: delivered then sent is delivered, with each status's first time", async () => {
