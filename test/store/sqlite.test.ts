@@ -139,6 +139,17 @@ describe("SQLite store", () => {
     await store.close();
   });
 
+  test("three processes creating one new file at once all migrate and write", async () => {
+    const path = join(folder, "born-together", "msgc.db");
+    const writers = ["a", "b", "c"].map((prefix) => writerProcess(path, 50, prefix));
+    for (const w of writers) w.stdout.resume();
+    expect(await Promise.all(writers.map((w) => new Promise((done) => w.on("close", done))))).toEqual([0, 0, 0]);
+    const store = openSqliteStore(path, { create: false });
+    expect((await store.eventsByTokens(["tw"])).length).toBe(150);
+    expect(await store.schemaVersion()).toBe(1);
+    await store.close();
+  });
+
   test("a writer killed mid-write keeps every event it said was committed", async () => {
     const path = join(folder, "killed.db");
     const writer = writerProcess(path, 1_000_000);
