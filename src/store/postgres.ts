@@ -15,7 +15,7 @@ import pg from "pg";
 import type { PoolClient, QueryResultRow } from "pg";
 import { InputError } from "../errors.js";
 import { databaseUrlPasswords, maskDatabaseUrl, withoutSecrets } from "./database-url.js";
-import { pendingMigrations, POSTGRES_DIALECT, READ_VERSION_SQL, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
+import { migrationFailed, pendingMigrations, POSTGRES_DIALECT, READ_VERSION_SQL, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
 import type { Migration } from "./migrations.js";
 import {
   canonicalTime,
@@ -202,7 +202,13 @@ class PostgresStore implements Store {
       await q(VERSION_TABLE_SQL);
       const { rows } = await q<{ version: number }>(READ_VERSION_SQL);
       const steps = pending(rows[0]?.version ?? 0);
-      for (const step of steps) for (const sql of step.statements(POSTGRES_DIALECT)) await q(sql);
+      for (const step of steps) {
+        try {
+          for (const sql of step.statements(POSTGRES_DIALECT)) await q(sql);
+        } catch (error) {
+          throw migrationFailed(serverProblem(error, this.location, this.secrets), this.location, step.version);
+        }
+      }
       const last = steps.at(-1);
       if (last !== undefined) await q(writeVersionSql(rows[0] !== undefined), [last.version]);
     });

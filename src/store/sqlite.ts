@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { InputError } from "../errors.js";
-import { pendingMigrations, READ_VERSION_SQL, SQLITE_DIALECT, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
+import { migrationFailed, pendingMigrations, READ_VERSION_SQL, SQLITE_DIALECT, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
 import type { Migration } from "./migrations.js";
 import {
   DELETE_SUPPRESSION_SQL,
@@ -116,7 +116,13 @@ function migrate(db: BetterSqlite3.Database, path: string, options: SqliteOption
     // Read again under the lock: another process may have migrated in between.
     const { version, hadRow } = readVersion();
     const steps = pending(version);
-    for (const step of steps) for (const sql of step.statements(SQLITE_DIALECT)) db.exec(sql);
+    for (const step of steps) {
+      try {
+        for (const sql of step.statements(SQLITE_DIALECT)) db.exec(sql);
+      } catch (error) {
+        throw migrationFailed(fileProblem(error, path), path, step.version);
+      }
+    }
     const last = steps.at(-1);
     if (last !== undefined) db.prepare(writeVersionSql(hadRow)).run(last.version);
   }).immediate();

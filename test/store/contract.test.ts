@@ -273,6 +273,34 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     expect((refused as Error).message).toMatch(new RegExp(`has schema version ${STORE_SCHEMA_VERSION + 1}; this msgc knows versions up to ${STORE_SCHEMA_VERSION}: upgrade msgc to use it$`));
   });
 
+  test("migration: a version that cannot be right is one line", async () => {
+    const db = await backend.fresh();
+    await (await db.open()).close();
+    await db.exec("UPDATE msgc_schema SET version = -1");
+    const refused = await db.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(InputError);
+    expect((refused as Error).message).toMatch(/ has a schema version msgc cannot read \(-1\)$/);
+  });
+
+  test("migration: a table made by hand in the way is one line, and nothing half-done stays", async () => {
+    const db = await backend.fresh();
+    await db.exec("CREATE TABLE sends (x TEXT)");
+    const refused = await db.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(InputError);
+    expect((refused as Error).message).toMatch(/ could not be migrated to schema version 1: [^\n]*sends[^\n]* already exists/);
+    // The events table made before the failure was rolled back with it: dropping the stray table lets the next open migrate.
+    await db.exec("DROP TABLE sends");
+    const s = await db.open();
+    open.push(s);
+    expect(await s.schemaVersion()).toBe(STORE_SCHEMA_VERSION);
+  });
+
   test("outcomes stream 20,000 sends in batches while the store stays usable", async () => {
     const s = await store();
     const keys = Array.from({ length: 20_000 }, (_, i) => `+1555${String(i).padStart(7, "0")}`);
