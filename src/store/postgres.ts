@@ -122,6 +122,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       query_timeout: 60_000,
       keepAlive: true,
+      // Idle connections do not keep a finished command's process alive for idleTimeout.
+      allowExitOnIdle: true,
       idleTimeoutMillis: 10_000,
       application_name: "msgc",
     });
