@@ -15,7 +15,7 @@ import pg from "pg";
 import type { PoolClient, QueryResultRow } from "pg";
 import { InputError } from "../errors.js";
 import { databaseUrlPasswords, maskDatabaseUrl, withoutSecrets } from "./database-url.js";
-import { pendingMigrations, POSTGRES_DIALECT, READ_VERSION_SQL, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
+import { migrationFailed, pendingMigrations, POSTGRES_DIALECT, READ_VERSION_SQL, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
 import type { Migration } from "./migrations.js";
 import {
   canonicalTime,
@@ -123,6 +123,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       query_timeout: 60_000,
       keepAlive: true,
+      // Idle connections do not keep a finished command's process alive for idleTimeout.
+      allowExitOnIdle: true,
       idleTimeoutMillis: 10_000,
       application_name: "msgc",
     });
@@ -209,7 +211,13 @@ class PostgresStore implements Store {
       await q(VERSION_TABLE_SQL);
       const { rows } = await q<{ version: number }>(READ_VERSION_SQL);
       const steps = pending(rows[0]?.version ?? 0);
-      for (const step of steps) for (const sql of step.statements(POSTGRES_DIALECT)) await q(sql);
+      for (const step of steps) {
+        try {
+          for (const sql of step.statements(POSTGRES_DIALECT)) await q(sql);
+        } catch (error) {
+          throw migrationFailed(serverProblem(error, this.location, this.secrets), this.location, step.version);
+        }
+      }
       const last = steps.at(-1);
       if (last !== undefined) await q(writeVersionSql(rows[0] !== undefined), [last.version]);
     });
@@ -296,6 +304,12 @@ class PostgresStore implements Store {
   }
 
   async *campaignOutcomes(campaign: string): AsyncIterable<SendOutcome> {
+    // Statistics first: right after a large send (before autovacuum has analyzed it), the
+    // planner takes the sends table for a few dozen rows and reads every row past the position
+    // for each batch, so a million sends took quadratic time. ANALYZE samples a bounded number
+    // of rows; a role that does not own the tables gets a notice, not an error, and a read-only
+    // standby refuses it: then the batches run on the statistics there are.
+    await this.query("ANALYZE sends, events").catch(() => undefined);
     let last: OutcomeRow | undefined;
     for (;;) {
       // Keyset batches rather than a cursor: no connection is held while the caller works.

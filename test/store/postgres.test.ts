@@ -1,10 +1,13 @@
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import type { AddressInfo, Socket } from "node:net";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { openPostgresStore } from "../../src/store/postgres.js";
 import { openStore } from "../../src/store/open.js";
 import { STORE_SCHEMA_VERSION } from "../../src/store/store.js";
+import { ensureBuilt, repoRoot } from "../cli/helpers.js";
 import { postgresForTests } from "../setup/postgres.js";
 
 const postgres = await postgresForTests();
@@ -31,6 +34,8 @@ async function closedPort(): Promise<number> {
 
 describe.runIf(postgres.available)("PostgreSQL store", () => {
   const server = postgres.available ? postgres.postgres : undefined!;
+  // The exit test runs a child from dist/: built here, not inside a test's time.
+  beforeAll(() => ensureBuilt(), 180_000);
 
   test("first use by several processes at once: one migrates, none fails", async () => {
     const url = await server.createDatabase();
@@ -95,6 +100,17 @@ describe.runIf(postgres.available)("PostgreSQL store", () => {
     const error = await refusal(openPostgresStore("postgres://msgc:secret-pw-42@[::1"));
     expect(error.message).not.toContain("secret-pw-42");
     expect(error.message).toMatch(/^The store postgres:\/\/… cannot be used: [^\n]+$/);
+  });
+
+  test("a process that never closes its store still exits once its work is done", async () => {
+    const url = await server.createDatabase();
+    const script = `
+      const { openPostgresStore } = await import(${JSON.stringify(join(repoRoot, "dist/store/postgres.js"))});
+      const store = await openPostgresStore(process.argv[1]);
+      console.log(await store.schemaVersion());`;
+    // Well under the pool's 10 s idle timeout: only an idle pool that lets go ends it in time.
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, url], { encoding: "utf8", timeout: 8000 });
+    expect([r.status, r.signal, r.stdout]).toEqual([0, null, "1\n"]);
   });
 
   test("text that begins with the escape marker reads back exactly", async () => {
