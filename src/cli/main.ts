@@ -23,6 +23,7 @@ const LOADERS: Record<CommandName, () => CommandModule> = {
   send: () => import("./commands/send.js"),
   sandbox: () => import("./commands/sandbox.js"),
   templates: () => import("./commands/templates.js"),
+  webhooks: () => import("./commands/webhooks.js"),
   init: () => import("./commands/init.js"),
   suppress: () => import("./commands/suppress.js"),
 };
@@ -35,6 +36,7 @@ const COMMANDS = {
   send: "send a campaign, or one message with --to",
   sandbox: "run a local Connectly-compatible API for trying and testing",
   templates: "plan, apply, status, pull: Template specs against the business's templates",
+  webhooks: "serve: receive Connectly's webhooks into the store (statuses, inbound, opt-outs)",
   init: "scaffold a new msgc project",
   suppress: "manage the suppression list (opted-out numbers): add, remove, list, import",
 } as const;

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, InputError, UsageError } from "../io.js";
-import { helpRequested, parseCommand } from "../common.js";
+import { helpRequested, parseCommand, untilTerminated } from "../common.js";
 import {
   DEFAULT_API_KEY,
   DEFAULT_DELIVER_MS,
@@ -155,19 +155,6 @@ function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: bo
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
-}
-
-/** Resolves on the first SIGINT or SIGTERM, and stops listening for them. */
-function untilTerminated(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 /** `whatsapp,sms` -> the channels; anything else is a usage error. */
