@@ -13,12 +13,15 @@ import { stopPostgres } from "./postgres-server.mjs";
 declare module "vitest" {
   export interface ProvidedContext {
     msgcPostgresState: string;
+    /** The run's own process: the server outlives no run, even a killed one. */
+    msgcPostgresOwner: number;
   }
 }
 
 export default function setup(project: TestProject): () => void {
   const state = mkdtempSync(join(tmpdir(), "msgc-postgres-state-"));
   project.provide("msgcPostgresState", state);
+  project.provide("msgcPostgresOwner", process.pid);
   return () => {
     const described = join(state, "server.json");
     try {

@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL server from the machine's own binaries, on 127.0.0.1 and a free port,
 // in a temporary folder: for the store's tests (through test/setup/postgres.ts) and its bench.
 // Plain JavaScript so that bench/*.mjs can use it as it is.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -48,11 +48,35 @@ function run(bin, args, options) {
 }
 
 /**
+ * Stops the server once `ownerPid` is gone, in case whoever started it is killed before it can
+ * stop it (a test run interrupted, a bench killed): a detached process that checks every second,
+ * and ends by itself once the server's folder has been removed the ordinary way.
+ */
+function watchOwner(server, ownerPid) {
+  const script = `
+    const { spawnSync } = require("node:child_process");
+    const { existsSync, rmSync } = require("node:fs");
+    const [ownerPid, pgCtl, data, folder, uid, gid] = process.argv.slice(1);
+    const alive = (pid) => { try { process.kill(Number(pid), 0); return true; } catch (e) { return e.code === "EPERM"; } };
+    const timer = setInterval(() => {
+      if (!existsSync(folder)) process.exit(0);
+      if (alive(ownerPid)) return;
+      clearInterval(timer);
+      const user = uid === "" ? {} : { uid: Number(uid), gid: Number(gid) };
+      spawnSync(pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"], { cwd: folder, stdio: "ignore", ...user });
+      rmSync(folder, { recursive: true, force: true });
+    }, 1000);`;
+  const args = [ownerPid, join(server.bin, "pg_ctl"), join(server.folder, "data"), server.folder, server.user.uid ?? "", server.user.gid ?? ""].map(String);
+  spawn(process.execPath, ["-e", script, ...args], { detached: true, stdio: "ignore" }).unref();
+}
+
+/**
  * Starts a server. `durable: false` (tests) turns fsync off: nothing here survives the run
  * anyway. Returns `{ url, password, folder, bin, port }`; the URL names the `postgres`
- * database as the `msgc` superuser with its password. Stop it with `stopPostgres(server)`.
+ * database as the `msgc` superuser with its password. Stop it with `stopPostgres(server)`; it is
+ * also stopped once the process `ownerPid` (default: this one) is gone.
  */
-export async function startPostgres({ bin = findPostgresBin(), durable = false } = {}) {
+export async function startPostgres({ bin = findPostgresBin(), durable = false, ownerPid = process.pid } = {}) {
   if (bin === undefined) throw new Error("no PostgreSQL binaries (initdb, pg_ctl) on PATH or in /usr/lib/postgresql/*/bin");
   const user = serverUser();
   const folder = mkdtempSync(join(tmpdir(), "msgc-postgres-"));
@@ -69,7 +93,9 @@ export async function startPostgres({ bin = findPostgresBin(), durable = false }
     const settings = [`-c listen_addresses=127.0.0.1`, `-p ${port}`, `-k ${folder}`, "-c max_connections=200"];
     if (!durable) settings.push("-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off");
     run(join(bin, "pg_ctl"), ["-D", data, "-l", join(folder, "server.log"), "-o", settings.join(" "), "-w", "-t", "60", "start"], options);
-    return { url: `postgres://msgc:${password}@127.0.0.1:${port}/postgres`, password, folder, bin, port, user };
+    const server = { url: `postgres://msgc:${password}@127.0.0.1:${port}/postgres`, password, folder, bin, port, user };
+    watchOwner(server, ownerPid);
+    return server;
   } catch (error) {
     rmSync(folder, { recursive: true, force: true });
     throw error;

@@ -45,7 +45,8 @@ async function sharedServer(): Promise<{ url: string; password: string }> {
     try {
       if (existsSync(described) || existsSync(failed)) continue;
       try {
-        const server = (await startPostgres()) as { url: string; password: string };
+        // Started by this test file's worker, which ends before the run: the run owns it.
+        const server = (await startPostgres({ ownerPid: inject("msgcPostgresOwner") })) as { url: string; password: string };
         writeFileSync(described, JSON.stringify(server));
       } catch (error) {
         writeFileSync(failed, `starting PostgreSQL for the tests failed: ${(error as Error).message}`);
