@@ -21,6 +21,7 @@ const LOADERS: Record<CommandName, () => CommandModule> = {
   preview: () => import("./commands/preview.js"),
   diff: () => import("./commands/diff.js"),
   send: () => import("./commands/send.js"),
+  status: () => import("./commands/status.js"),
   sandbox: () => import("./commands/sandbox.js"),
   init: () => import("./commands/init.js"),
 };
@@ -31,6 +32,7 @@ const COMMANDS = {
   preview: "show what each message looks like for its samples, without sending",
   diff: "compare the compiled specs at a git revision with the working tree",
   send: "send a campaign, or one message with --to",
+  status: "a campaign's delivery funnel from its journal and the store",
   sandbox: "run a local Connectly-compatible API for trying and testing",
   init: "scaffold a new msgc project",
 } as const;

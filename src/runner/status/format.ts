@@ -97,7 +97,7 @@ export function formatStatusMarkdown(model: StatusModel): string {
   for (const row of funnelRows(model)) out.push(`| ${row.label} | ${n(row.count)} | ${row.id === "planned" ? "" : percentOf(row.count, planned)} |`);
   if (model.failures.length > 0) {
     out.push("", "### Failed by code", "", "| code | where | recipients | meaning |", "|---|---|---:|---|");
-    for (const f of model.failures) out.push(`| ${markdownCode(f.code)} | ${stageWords(f.stage)} | ${n(f.count)} | ${f.meaning === null ? "" : markdownText(f.meaning)} |`);
+    for (const f of model.failures) out.push(`| ${markdownCode(f.code).replace(/\|/g, "\\|")} | ${stageWords(f.stage)} | ${n(f.count)} | ${f.meaning === null ? "" : markdownText(f.meaning)} |`);
   }
   out.push("", ...detailLines(model).map((l) => `- ${markdownText(l)}`));
   const timeline = model.timeline;

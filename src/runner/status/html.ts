@@ -59,10 +59,18 @@ function cumulative(timeline: Timeline): Array<{ time: number; delivered: number
   return points;
 }
 
+/** `10:15` within a day, `11-30 10:15` over days, `11-30` for whole days (UTC, like the text). */
+function tickLabel(time: Date, spanMs: number): string {
+  const iso = time.toISOString();
+  const DAY = 24 * 60 * 60 * 1000;
+  if (spanMs <= DAY) return iso.slice(11, 16);
+  return time.getTime() % DAY === 0 ? iso.slice(5, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+}
+
 function timelineSvg(timeline: Timeline): string {
   const width = 640;
   const height = 260;
-  const margin = { top: 12, right: 16, bottom: 30, left: 56 };
+  const margin = { top: 12, right: 34, bottom: 30, left: 56 };
   const points = cumulative(timeline);
   const last = points[points.length - 1]!;
   const x = scaleUtc().domain([new Date(points[0]!.time), new Date(last.time)]).range([margin.left, width - margin.right]);
@@ -70,7 +78,7 @@ function timelineSvg(timeline: Timeline): string {
   const path = (value: (p: (typeof points)[number]) => number): string =>
     line<(typeof points)[number]>().x((p) => x(new Date(p.time))).y((p) => y(value(p))).digits(2)(points) ?? "";
   const xTicks = x.ticks(6);
-  const xFormat = x.tickFormat(6);
+  const xFormat = (t: Date): string => tickLabel(t, last.time - points[0]!.time);
   const yTicks = y.ticks(5);
   const yFormat = y.tickFormat(5, ",d");
   const grid = yTicks.map((t) => `<line class="grid" x1="${margin.left}" x2="${width - margin.right}" y1="${at(y(t))}" y2="${at(y(t))}"/><text x="${margin.left - 6}" y="${at(y(t))}" text-anchor="end" dominant-baseline="middle">${escapeHtml(yFormat(t))}</text>`);
@@ -99,6 +107,7 @@ svg text{fill:#111b21}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e9edef;overflow-wrap:anywhere}
 td.count{text-align:right;white-space:nowrap}
+td.where,th{white-space:nowrap}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 ul{margin:0;padding-left:20px}
 @media (max-width:480px){main{padding:8px}section{padding:10px}}
@@ -107,7 +116,7 @@ ul{margin:0;padding-left:20px}
 export function formatStatusHtml(model: StatusModel): string {
   const sections: string[] = [`<section class="funnel-section"><h2>Funnel</h2>${funnelSvg(model)}</section>`];
   if (model.failures.length > 0) {
-    const rows = model.failures.map((f) => `<tr><td><code>${escapeHtml(f.code)}</code></td><td>${stageWords(f.stage)}</td><td class="count">${n(f.count)}</td><td>${f.meaning === null ? "" : escapeHtml(f.meaning)}</td></tr>`);
+    const rows = model.failures.map((f) => `<tr><td><code>${escapeHtml(f.code)}</code></td><td class="where">${stageWords(f.stage)}</td><td class="count">${n(f.count)}</td><td>${f.meaning === null ? "" : escapeHtml(f.meaning)}</td></tr>`);
     sections.push(`<section class="failures"><h2>Failed by code</h2><table><thead><tr><th>code</th><th>where</th><th>recipients</th><th>meaning</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>`);
   }
   sections.push(`<section class="details"><h2>Details</h2><ul>${detailLines(model).map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul></section>`);
