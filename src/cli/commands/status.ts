@@ -1,5 +1,5 @@
-import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { hasErrors, isError } from "../../diagnostics.js";
 import { loadConfig } from "../../project/config.js";
 import type { ResolvedConfig } from "../../project/config.js";
@@ -117,6 +117,7 @@ export const run: CommandHandler = async (args, io) => {
   if (out === undefined) io.stdout.write(text);
   else {
     try {
+      await mkdir(dirname(out), { recursive: true });
       await writeFile(out, text);
     } catch (e) {
       throw new InputError(`msgc status: cannot write ${values.out} (${(e as NodeJS.ErrnoException).code ?? "error"})`);

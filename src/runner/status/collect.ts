@@ -44,10 +44,13 @@ const DAY = 24 * 60 * 60 * 1000;
 const MAX_CODES = 200;
 const OTHER_CODES = "(other codes)";
 
-/** From the journal and the recorded sends alone: two accepted message ids are a duplicate for sure. */
+/**
+ * From the journal and the store's sends alone: two accepted attempts are a duplicate for sure,
+ * and an unknown attempt with a status under its token was sent.
+ */
 export const resolveFromJournal: Resolver = (row, _history, sends) => {
-  if (row.possiblyDuplicated) return sends.filter((s) => s.send.messageId !== null).length >= 2 ? "duplicated" : "uncertain";
-  if (row.unknown) return "uncertain";
+  if (row.possiblyDuplicated) return sends.filter(wasAccepted).length >= 2 ? "duplicated" : "uncertain";
+  if (row.unknown) return row.sentAt !== null ? "sent" : "uncertain";
   return null;
 };
 
@@ -119,6 +122,11 @@ async function* journalKeys(path: string): AsyncGenerator<string> {
   }
 }
 
+/** It got a message id; or its answer was lost, and events under its token show it went out. */
+function wasAccepted(outcome: SendOutcome): boolean {
+  return outcome.send.messageId !== null || outcome.furthest !== null || outcome.failed !== null;
+}
+
 function earliest(a: string | null, b: string | undefined): string | null {
   if (b === undefined) return a;
   return a === null || b < a ? b : a;
@@ -137,7 +145,7 @@ export function joinRecipient(key: string, history: KeyHistory | undefined, send
   for (const outcome of sends) {
     attempts = Math.max(attempts, outcome.send.attempt);
     if (latest === undefined || outcome.send.attempt >= latest.send.attempt) latest = outcome;
-    if (outcome.send.messageId === null) continue;
+    if (!wasAccepted(outcome)) continue;
     accepted++;
     sentAt = earliest(sentAt, outcome.send.at);
     if (outcome.furthest !== null) rank = Math.max(rank, STATUS_RANK[outcome.furthest]);
@@ -151,6 +159,7 @@ export function joinRecipient(key: string, history: KeyHistory | undefined, send
   if (rank === STATUS_RANK.read) state = "read";
   else if (rank === STATUS_RANK.delivered) state = "delivered";
   else if (failed !== null) state = "delivery-failed";
+  else if (rank === STATUS_RANK.sent) state = "sent";
   else if (sent) state = "no-status";
   else if (history === undefined || history.unknown) state = "unknown";
   else if (history.last === "failed") state = "failed";
@@ -165,7 +174,9 @@ export function joinRecipient(key: string, history: KeyHistory | undefined, send
     if (unsent) errorCode = outcome?.errorCode ?? (state === "failed" ? "unknown-error" : null);
     if (sent) messageId ??= outcome?.messageId ?? null;
   }
-  const unknown = state === "unknown";
+  // The send never heard back (an intent without an outcome, an attempt without a message id),
+  // whether or not events have shown since that it went out.
+  const unknown = history !== undefined ? history.unknown && !history.sent : sends.every((s) => s.send.messageId === null);
   const possiblyDuplicated = accepted >= 2 || (history !== undefined && history.ambiguousAttempts + (history.unknown ? 1 : 0) + (history.sent ? 1 : 0) >= 2);
   const forms = new Set(sends.map((s) => s.send.form));
   return {
@@ -206,6 +217,9 @@ class Tally {
         // A read message was delivered.
         if (row.state === "read") f.read++;
         f.delivered++;
+        f.sent++;
+        break;
+      case "sent":
         f.sent++;
         break;
       case "no-status":

@@ -12,6 +12,8 @@ import type { Timeline } from "./timeline.js";
 export type RecipientState =
   | "read"
   | "delivered"
+  /** Accepted, and a `sent` webhook (dispatched, not delivered yet). */
+  | "sent"
   /** Accepted by the API, and no status webhook yet. */
   | "no-status"
   /** Accepted, then a `delivery_failed` webhook. */
@@ -70,7 +72,7 @@ export interface StatusModel {
   funnel: {
     /** Recipients the campaign's runs reached (every key a journal or the store knows). */
     planned: number;
-    /** Accepted by the API (read + delivered + no status + failed on delivery). */
+    /** Accepted by the API (read + delivered + dispatched + no status + failed on delivery). */
     sent: number;
     /** Delivered or read. */
     delivered: number;
