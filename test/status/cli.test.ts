@@ -158,6 +158,23 @@ Delivered and read per 1 minute (UTC)
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
   });
 
+  test("--report when the run fails: FILE untouched, no temporary file left", () => {
+    const damaged = makeProject({ "msgc.config.yaml": CONFIG, ".msgc/journal/spring.ndjson": "{not a header}\n", "out/report.ndjson": "earlier\n" });
+    const r = msgc(["status", "spring", "--report", "out/report.ndjson"], { cwd: damaged });
+    expect(r.code).toBe(1);
+    expect(readdirSync(join(damaged, "out"))).toEqual(["report.ndjson"]);
+    expect(readFileSync(join(damaged, "out", "report.ndjson"), "utf8")).toBe("earlier\n");
+  });
+
+  test("--report naming a folder: exit 1, one line", () => {
+    mkdirSync(join(root, "a-folder"), { recursive: true });
+    const r = msgc(["status", "spring", "--report", "a-folder"], { cwd: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^msgc status: cannot write the report .*a-folder \(EISDIR\)\n$/);
+    expect(readdirSync(join(root, "a-folder"))).toEqual([]);
+    expect(readdirSync(root).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+  });
+
   test("a store file that is not a database: exit 1, one line", () => {
     const bad = makeProject({ "msgc.config.yaml": CONFIG, ".msgc/msgc.db": "not a database at all".repeat(100) });
     writeFileSync(join(bad, ".msgc", "journal.txt"), "");

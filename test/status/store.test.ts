@@ -151,6 +151,20 @@ describe("status from a real SQLite store filled through recordSends and commitE
     expect(model.sources).toEqual({ journals: ["journal/spring.ndjson"], store: store.location });
   });
 
+  test("codes from webhook bodies: past 200 distinct ones the rest are one row", async () => {
+    const store = await freshStore();
+    const count = 205;
+    await store.recordSends(Array.from({ length: count }, (_, i) => sendOf(i)));
+    for (let i = 0; i < count; i++) {
+      await store.commitEvent(event({ messageId: `m${i}`, status: "delivery_failed", errorCode: `CODE_${String(i).padStart(3, "0")}`, occurredAt: "2026-12-01T09:01:00.000Z" }));
+    }
+    const model = await collectStatus({ campaign: "spring", journals: [], store, sources: { journals: [], store: null }, now: NOW });
+    expect(model.funnel.failed).toBe(count);
+    expect(model.failures).toHaveLength(201);
+    expect(model.failures[0]).toEqual({ code: "(other codes)", meaning: "codes past the first 200", stage: "delivery", count: 5 });
+    expect(model.failures.reduce((sum, f) => sum + f.count, 0)).toBe(count);
+  });
+
   test("an unknown campaign: no journal and no sends in the store is one line", async () => {
     const store = await freshStore();
     await fillCampaign(store);
