@@ -11,12 +11,12 @@
  * Write transactions start IMMEDIATE: a deferred one that reads first and then writes can fail
  * at once with SQLITE_BUSY (its snapshot is stale) instead of waiting its turn.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { InputError } from "../errors.js";
-import { pendingMigrations, READ_VERSION_SQL, SQLITE_DIALECT, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
+import { migrationFailed, pendingMigrations, READ_VERSION_SQL, SQLITE_DIALECT, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
 import type { Migration } from "./migrations.js";
 import {
   DELETE_SUPPRESSION_SQL,
@@ -71,9 +71,17 @@ export interface SqliteOptions {
 export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const Database = require("better-sqlite3") as typeof BetterSqlite3;
   let db: BetterSqlite3.Database;
-  if (!options.create && !existsSync(path)) throw new InputError(`The store ${path} does not exist`);
+  const found = statSync(path, { throwIfNoEntry: false });
+  if (found === undefined && !options.create) throw new InputError(`The store ${path} does not exist`);
+  // A FIFO or a device would hang SQLite's first read or feed it garbage: only files are opened.
+  if (found !== undefined && !found.isFile()) throw new InputError(`The store ${path} is not a regular file`);
   try {
-    if (options.create) mkdirSync(dirname(path), { recursive: true });
+    if (found === undefined) {
+      mkdirSync(dirname(path), { recursive: true });
+      // Numbers and what customers wrote: readable by its owner only (SQLite gives its -wal and
+      // -shm files the same mode).
+      closeSync(openSync(path, "a", 0o600));
+    }
     db = new Database(path, { fileMustExist: !options.create });
   } catch (error) {
     const problem = fileProblem(error, path);
@@ -108,7 +116,13 @@ function migrate(db: BetterSqlite3.Database, path: string, options: SqliteOption
     // Read again under the lock: another process may have migrated in between.
     const { version, hadRow } = readVersion();
     const steps = pending(version);
-    for (const step of steps) for (const sql of step.statements(SQLITE_DIALECT)) db.exec(sql);
+    for (const step of steps) {
+      try {
+        for (const sql of step.statements(SQLITE_DIALECT)) db.exec(sql);
+      } catch (error) {
+        throw migrationFailed(fileProblem(error, path), path, step.version);
+      }
+    }
     const last = steps.at(-1);
     if (last !== undefined) db.prepare(writeVersionSql(hadRow)).run(last.version);
   }).immediate();
