@@ -5,10 +5,14 @@ import { collectStatus } from "../../src/runner/status/collect.js";
 import { status } from "../../src/runner/status/index.js";
 import type { RecipientRow } from "../../src/runner/status/index.js";
 import type { EventRecord, SendRecord, Store } from "../../src/store/store.js";
-import { sqliteBackend } from "../store/backends.js";
+import { postgresForTests } from "../setup/postgres.js";
+import { postgresBackend, sqliteBackend } from "../store/backends.js";
+import type { Backend } from "../store/backends.js";
 import { API_KEY, makeItem, numberOf, sendToSandbox, tempDir, useSandbox } from "../send/helpers.js";
 
-const backend = sqliteBackend();
+const postgres = await postgresForTests();
+const backends: Backend[] = [sqliteBackend(), ...(postgres.available ? [postgresBackend(postgres.postgres)] : [])];
+if (!postgres.available) test.skip(`status from the store: postgres: ${postgres.reason}`, () => {});
 const startSandbox = useSandbox(API_KEY);
 const NOW = Date.parse("2026-12-01T12:00:00.000Z");
 const key = (i: number): string => `spring/${numberOf(i)}`;
@@ -36,17 +40,6 @@ function event(over: Partial<EventRecord>): EventRecord {
 function sendOf(i: number, over: Partial<SendRecord> = {}): SendRecord {
   return { key: key(i), campaign: "spring", channel: "whatsapp", form: "template", attempt: 1, messageId: `m${i}`, token: `t${i}`, at: "2026-12-01T09:00:00.000Z", ...over };
 }
-
-const opened: Store[] = [];
-async function freshStore(): Promise<Store> {
-  const store = await (await backend.fresh()).open();
-  opened.push(store);
-  return store;
-}
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-});
-afterAll(() => backend.cleanup());
 
 /** Eight recipients, one of each situation, in a real SQLite store. */
 async function fillCampaign(store: Store): Promise<void> {
@@ -85,7 +78,18 @@ async function fillCampaign(store: Store): Promise<void> {
   }
 }
 
-describe("status from a real SQLite store filled through recordSends and commitEvent", () => {
+describe.each(backends.map((b) => [b.name, b] as const))("status from a real %s store filled through recordSends and commitEvent", (_name, backend) => {
+  const opened: Store[] = [];
+  async function freshStore(): Promise<Store> {
+    const store = await (await backend.fresh()).open();
+    opened.push(store);
+    return store;
+  }
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+  afterAll(() => backend.cleanup());
+
   test("the funnel, the failures with their meaning, duplicates and unknowns, over time", async () => {
     const store = await freshStore();
     await fillCampaign(store);
