@@ -33,7 +33,7 @@ describe("msgc status (the built CLI)", () => {
     const accepted = journal.split("\n").filter((l) => l.includes('"result":"sent"')).map((l) => JSON.parse(l) as { key: string; messageId: string; form: "template" | "session" });
     await store.recordSends(accepted.map((o) => ({ key: o.key, campaign: "spring", channel: "whatsapp", form: o.form, attempt: 1, messageId: o.messageId, token: null, at: "2026-12-01T09:00:00.000Z" })));
     await store.commitEvent({
-      topic: "delivery_status", deliveryId: "d1", messageId: accepted[0]!.messageId, status: "delivered", errorCode: null, errorMessage: null,
+      topic: "delivery_status", deliveryId: "d1", messageId: accepted.find((o) => o.key === `spring/${numberOf(0)}`)!.messageId, status: "delivered", errorCode: null, errorMessage: null,
       customer: null, campaign: "spring", token: null, occurredAt: "2026-12-01T09:01:00.000Z", receivedAt: "2026-12-01T09:01:01.000Z", raw: "{}",
     });
     await store.close();
@@ -123,6 +123,14 @@ Delivered and read per 1 minute (UTC)
     expect(r.stderr).not.toMatch(STACK_TRACE);
   });
 
+  test("--help: usage and exit codes; msgc --help lists status", () => {
+    const r = msgc(["status", "--help"], { cwd: root });
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).toMatch(/^Usage: msgc status CAMPAIGN \[options\]\n/);
+    expect(r.stdout).toContain("Exit codes: 0 shown, 1 unknown campaign");
+    expect(msgc(["--help"], { cwd: root }).stdout).toContain("  status    a campaign's delivery funnel from its journal and the store\n");
+  });
+
   test("an output linked outside the project is refused", () => {
     const outside = join(makeProject({}), "target");
     mkdirSync(outside);
@@ -138,7 +146,7 @@ Delivered and read per 1 minute (UTC)
     const r = msgc(["status", "spring"], { cwd: empty });
     expect([r.code, r.stdout]).toEqual([1, ""]);
     expect(r.stderr).toBe(
-      'msgc status: no journal for campaign "spring" at .msgc/journal/spring.ndjson, and no store is configured; set "store:" in msgc.config.yaml or MSGC_STORE (sends record into <out>/msgc.db when it exists)\n',
+      'msgc status: no journal for campaign "spring" at .msgc/journal/spring.ndjson, and no store is configured; set "store:" in msgc.config.yaml or MSGC_STORE (sends record into .msgc/msgc.db when it exists)\n',
     );
   });
 

@@ -146,7 +146,7 @@ describe.each(backends.map((b) => [b.name, b] as const))("status from a real %s 
     const accepted = readFileSync(journal, "utf8").split("\n").filter((l) => l.includes('"result":"sent"')).map((l) => JSON.parse(l) as { key: string; messageId: string; form: "template" | "session" });
     const store = await freshStore();
     await store.recordSends(accepted.map((o) => ({ key: o.key, campaign: "spring", channel: "whatsapp", form: o.form, attempt: 1, messageId: o.messageId, token: null, at: new Date(NOW - 60_000).toISOString() })));
-    await store.commitEvent(event({ messageId: accepted[0]!.messageId, status: "read", occurredAt: new Date(NOW - 30_000).toISOString() }));
+    await store.commitEvent(event({ messageId: accepted.find((o) => o.key === `spring/${numberOf(0)}`)!.messageId, status: "read", occurredAt: new Date(NOW - 30_000).toISOString() }));
     const model = await status({ campaign: "spring", root: folder, outDir: folder, store, showNumbers: false, now: NOW });
     expect(model.funnel).toEqual({ planned: 3, sent: 2, delivered: 1, read: 1, failed: 1, noStatus: 1, unknown: 0, notFinished: 0, suppressed: 0 });
     expect(model.failures).toEqual([

@@ -56,7 +56,7 @@ export async function status(options: StatusOptions): Promise<StatusModel> {
   };
   if (journals.length === 0 && options.store === undefined) {
     throw new InputError(
-      `msgc status: no journal for campaign "${options.campaign}" at ${shown(journalPath)}, and no store is configured; set "store:" in msgc.config.yaml or MSGC_STORE (sends record into <out>/msgc.db when it exists)`,
+      `msgc status: no journal for campaign "${options.campaign}" at ${shown(journalPath)}, and no store is configured; set "store:" in msgc.config.yaml or MSGC_STORE (sends record into ${shown(join(options.outDir, "msgc.db"))} when it exists)`,
     );
   }
   const writer = options.report === undefined ? undefined : await RecipientReportWriter.open(options.report, options.showNumbers);
