@@ -1,23 +1,15 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { formatPreviewHtml } from "../../src/runner/preview/html.js";
 import { renderPlanItem } from "../../src/runner/preview/model.js";
+import { CHROMIUM, hasChromium, inCi, launchChromium, openPage } from "./browser.js";
 import { decodePng, inkStats } from "./png.js";
 import { CONTENT_KINDS, NOW } from "./items.js";
 
-/**
- * The HTML preview in a real headless Chromium (Debian's package). Without the browser the test
- * is skipped locally, and fails under CI=true so that a missing browser is never silent.
- */
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === "true";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
+/** The HTML preview in a real headless Chromium (see browser.ts). */
 if (!hasChromium && !inCi) {
   console.warn(`html-browser: skipped, ${CHROMIUM} is missing (apt-get install -y chromium); under CI=true this fails instead`);
 }
@@ -34,30 +26,14 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
 
   test.each([390, 1280])("width %i px: every message visible, no errors, no requests, drawn", async (width) => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("dialog", (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    page.on("request", (r) => requests.push(r.url()));
-    await page.route("**/*", (route) => {
-      requests.push(`routed ${route.request().url()}`);
-      return route.abort();
-    });
-    await page.setContent(html, { waitUntil: "load" });
+    const { page, problems, requests } = await openPage(browser, html, width);
 
     // One round trip for every article: shown (not hidden by CSS) and of a real size.
     const boxes = await page.evaluate(() =>
