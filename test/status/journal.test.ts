@@ -63,6 +63,18 @@ describe("status from the journal of a real send to the sandbox", () => {
     expect(box.messages()).toHaveLength(4);
   });
 
+  test("a recipient a run skipped for the suppression list is counted suppressed, not unknown", async () => {
+    const box = await sandboxWith();
+    const journal = join(tempDir(), "journal", "spring.ndjson");
+    const items = [0, 1, 2].map((i) => makeItem(i));
+    const summary = await sendToSandbox(box, items, { journal, facts: { suppressed: new Map([[numberOf(1), { reason: "keyword" }]]) } });
+    expect(summary).toMatchObject({ sent: 2, suppressed: 1 });
+    const rows: RecipientRow[] = [];
+    const model = await collectStatus({ campaign: "spring", journals: [journal], sources: { journals: ["journal/spring.ndjson"], store: null }, now: Date.now(), onRecipient: (r) => void rows.push(r) });
+    expect(model.funnel).toEqual({ planned: 3, sent: 2, delivered: 0, read: 0, failed: 0, noStatus: 2, unknown: 0, notFinished: 0, suppressed: 1 });
+    expect(rows.filter((r) => r.state === "suppressed").map((r) => r.key)).toEqual([`spring/${numberOf(1)}`]);
+  });
+
   test("a damaged journal: one line saying where, nothing counted", async () => {
     const folder = tempDir();
     const journal = join(folder, "journal", "spring.ndjson");

@@ -161,6 +161,8 @@ export function joinRecipient(key: string, history: KeyHistory | undefined, send
   else if (failed !== null) state = "delivery-failed";
   else if (rank === STATUS_RANK.sent) state = "sent";
   else if (sent) state = "no-status";
+  // A run skipped the number (the suppression list) and no run sent it.
+  else if (history?.suppressed === true) state = "suppressed";
   else if (history === undefined || history.unknown) state = "unknown";
   else if (history.last === "failed") state = "failed";
   else state = "not-finished";
