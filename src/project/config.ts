@@ -34,6 +34,8 @@ export interface ResolvedConfig {
   window: WindowMode;
   /** true: every Message's template must have a Template spec (template-not-defined). */
   requireTemplates: boolean;
+  /** Put the msgc token in callbackData at send time (default true). */
+  track: boolean;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -57,6 +59,7 @@ function resolveConfig(root: string, values: MsgcConfig, configFile?: string): R
     concurrency: values.concurrency ?? CONFIG_DEFAULTS.concurrency,
     window: values.window ?? CONFIG_DEFAULTS.window,
     requireTemplates: values.templates?.require ?? false,
+    track: values.track ?? true,
   };
 }
 

@@ -85,4 +85,8 @@ export interface CampaignSpec {
    * Messages per second.
    */
   rate?: number;
+  /**
+   * false: this campaign's requests carry no msgc token (callbackData exactly as written); default: the config's track.
+   */
+  track?: boolean;
 }

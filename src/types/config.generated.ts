@@ -33,6 +33,10 @@ export interface MsgcConfig {
    */
   window?: "auto" | "session" | "template";
   /**
+   * Put the msgc token in each request's callbackData at send time, so that webhooks tie back to their recipient and attempt; false sends callbackData exactly as written.
+   */
+  track?: boolean;
+  /**
    * How Messages are held against the project's Template specs.
    */
   templates?: {

@@ -18,6 +18,7 @@ import type { Form, PlanItem } from "../../compiler/plan.js";
 import { maskNumbersIn } from "../../mask.js";
 import { openJournals, replayedHeaders } from "./journal-family.js";
 import { JournalState } from "./journal-replay.js";
+import { maybeDuplicated } from "../tracking/resolve.js";
 import type { KeyHistory } from "./journal-replay.js";
 import { JOURNAL_VERSION, JournalWriter } from "./journal.js";
 import type { AttemptResult } from "./journal.js";
@@ -43,6 +44,10 @@ import { businessPath } from "../../connectly/client.js";
 import { createTransport, sendsKeyInClear } from "../../connectly/transport.js";
 import type { Transport } from "../../connectly/transport.js";
 import type { SmsTotals } from "../sms-totals.js";
+import type { Store } from "../../store/store.js";
+import { SendTracking } from "../tracking/send-tracking.js";
+import { DEFAULT_GRACE_MS } from "../tracking/resolve.js";
+import type { KeyResolution } from "../tracking/resolve.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
 export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
@@ -174,6 +179,17 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Randomness of the backoff jitter. */
   random?: () => number;
+  /**
+   * Where the attempts are recorded (in batches) and, on resume, where webhook events resolve
+   * unknown outcomes. Optional: the journal is the record; a store that fails is a warning.
+   */
+  store?: Store;
+  /** false leaves callbackData exactly as written: no msgc token. Default true. */
+  track?: boolean;
+  /** How long an accepted message's webhooks may take (resolving duplicates). Default 30 minutes. */
+  graceMs?: number;
+  /** One line for a person about something that did not stop the run (the store failed). */
+  onWarning?: (line: string) => void;
 }
 
 export interface SendSummary {
@@ -218,6 +234,14 @@ export interface SendSummary {
   /** Of those, the ones whose attempts were all made by earlier runs (settled before this one). */
   possiblyDuplicatedEarlier: number;
   possiblyDuplicatedKeys: string[];
+  /** Unknown outcomes of earlier runs that webhook events show were accepted: counted sent, not resent (not in `unknown`). */
+  resolvedSent: number;
+  /** Of the possibly duplicated recipients of earlier runs, those webhook events show got it twice. */
+  duplicated: number;
+  /** Of those, the ones whose events show one attempt only, once the grace period is over. */
+  notDuplicated: number;
+  /** The store the attempts were recorded in, and how many it missed (it failed); null without one. */
+  store: { location: string; missed: number } | null;
   /** Started but cut short by a stop (left for --resume). */
   interrupted: number;
   /** Never started because the run stopped early. */
@@ -317,20 +341,26 @@ interface Scan {
   /** Of those, what will go out (not already sent, not unknown left alone). */
   toSend: number;
   /** Of those, what the journal settles, by how (for a run cancelled before it settles them). */
-  settled: { skip: number; unknown: number; "failed-earlier": number };
+  settled: { skip: number; unknown: number; "failed-earlier": number; resolved: number };
 }
 
 /** First pass: hash the whole plan, count this shard's items and what will go out. */
-async function scanPlan(options: SendOptions, replay: JournalState | undefined, choices: ResumeChoices, signal?: AbortSignal): Promise<Scan> {
+async function scanPlan(
+  options: SendOptions,
+  replay: JournalState | undefined,
+  choices: ResumeChoices,
+  tracking: SendTracking | undefined,
+  signal?: AbortSignal,
+): Promise<Scan> {
   const hash = createHash("sha256");
   const shard = options.shard;
   let inShard = 0;
   let toSend = 0;
-  const settled = { skip: 0, unknown: 0, "failed-earlier": 0 };
+  const settled = { skip: 0, unknown: 0, "failed-earlier": 0, resolved: 0 };
   const count = (key: string): void => {
     if (shard && shardOf(key, shard.count) !== shard.index) return;
     inShard++;
-    const status = resumeStatus(replay?.history(key), choices);
+    const status = resumeStatus(replay?.history(key), choices, tracking?.resolution(key));
     if (status === "send") toSend++;
     else settled[status]++;
   };
@@ -418,10 +448,18 @@ export function failedForGood(history: KeyHistory): boolean {
   return status >= 400 && status < 500 && !NOT_FINAL_4XX.has(status);
 }
 
-/** What a resumed run does with a key, from what the journal says about it. */
-function resumeStatus(history: KeyHistory | undefined, choices: ResumeChoices): "skip" | "unknown" | "failed-earlier" | "send" {
+/**
+ * What a resumed run does with a key, from what the journal says about it and what webhook events
+ * resolved: an attempt shown accepted is sent, whatever --retry-unknown says.
+ */
+function resumeStatus(
+  history: KeyHistory | undefined,
+  choices: ResumeChoices,
+  resolution: KeyResolution | undefined,
+): "skip" | "unknown" | "failed-earlier" | "resolved" | "send" {
   if (!history) return "send";
   if (history.sent) return "skip";
+  if (resolution?.sent) return "resolved";
   if (history.unknown && !choices.retryUnknown) return "unknown";
   if (!history.unknown && failedForGood(history) && !choices.retryFailed) return "failed-earlier";
   return "send";
@@ -470,6 +508,10 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     possiblyDuplicated: 0,
     possiblyDuplicatedEarlier: 0,
     possiblyDuplicatedKeys: [],
+    resolvedSent: 0,
+    duplicated: 0,
+    notDuplicated: 0,
+    store: null,
     interrupted: 0,
     notAttempted: 0,
     forms: { session: 0, template: 0 },
@@ -489,18 +531,29 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   /** This shard's plan items, once counted (undefined while the count runs in the background). */
   let progressTotal: number | undefined;
   let run: Run | undefined;
+  // Dry runs send nothing and record nothing, but say what a resume would resolve.
+  const tracking = new SendTracking({
+    campaign: options.campaign,
+    track: options.track !== false,
+    store: options.store,
+    clock,
+    warn: (line) => options.onWarning?.(line),
+  });
+  let firstStartedAt: string | undefined;
   try {
     if (journalPath !== null) {
       const opened = openJournals({ journalPath, shard: options.shard, resume: options.resume === true, lock: !dryRun });
       releaseLock = opened.release;
       replay = opened.state;
+      firstStartedAt = opened.ownHeader?.startedAt;
       if (opened.ownHeader && !options.resume && !dryRun) throw new JournalExistsError(journalPath, opened.ownHeader.startedAt);
+      if (options.resume) await tracking.resolve(replay, { graceMs: options.graceMs ?? DEFAULT_GRACE_MS });
     }
 
     // The first pass hashes the plan and counts what goes out. Given the plan's identity and no
     // confirmation to ask, the run does not wait for it: sending starts at once, and the count
     // arrives in the background for the progress line.
-    const scanning = scanPlan(options, replay, choices, stopCounting.signal);
+    const scanning = scanPlan(options, replay, choices, tracking, stopCounting.signal);
     const waitForScan = options.planHash === undefined || options.confirm !== undefined;
     if (!waitForScan) {
       counting = scanning.then(
@@ -529,11 +582,14 @@ export async function send(options: SendOptions): Promise<SendSummary> {
         summary.skipped = scan.settled.skip;
         summary.unknown = scan.settled.unknown;
         summary.failedEarlier = scan.settled["failed-earlier"];
+        summary.resolvedSent = scan.settled.resolved;
         return summary;
       }
     }
 
     if (options.report) report = await ReportWriter.open(options.report);
+    const startedAtIso = new Date(clock()).toISOString();
+    tracking.startRun(firstStartedAt ?? startedAtIso);
     if (journalPath !== null && !dryRun) {
       journal = await JournalWriter.open(journalPath);
       await journal.writeDurable({
@@ -541,7 +597,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
         version: JOURNAL_VERSION,
         campaign: options.campaign,
         planHash,
-        startedAt: new Date(clock()).toISOString(),
+        startedAt: startedAtIso,
         shard: shardLabel,
         resumed: replay !== undefined && replay.files.length > 0,
         origin,
@@ -562,6 +618,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       journal,
       report,
       transport,
+      tracking,
       display,
       clock,
       random,
@@ -580,6 +637,8 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     await counting;
     await transport?.close().catch(() => undefined);
     replay?.close();
+    // What is left of the attempts goes to the store, at the end and on a stop alike.
+    summary.store = (await tracking.finish()) ?? null;
     const closing = journal?.close();
     summary.durationMs = Math.round(performance.now() - startedAt);
     const seconds = summary.durationMs / 1000;
@@ -634,6 +693,7 @@ interface RunContext {
   journal: JournalWriter | undefined;
   report: ReportWriter | undefined;
   transport: Transport | undefined;
+  tracking: SendTracking;
   display: (key: string) => string;
   clock: () => number;
   random: () => number;
@@ -778,8 +838,8 @@ class Run {
     return { messageId: outcome?.messageId ?? null, errorCode: outcome?.errorCode ?? null };
   }
 
-  private status(key: string): "skip" | "unknown" | "failed-earlier" | "send" {
-    return resumeStatus(this.history(key), this.choices);
+  private status(key: string): "skip" | "unknown" | "failed-earlier" | "resolved" | "send" {
+    return resumeStatus(this.history(key), this.choices, this.ctx.tracking.resolution(key));
   }
 
   /**
@@ -792,15 +852,30 @@ class Run {
     const status = this.status(item.key);
     if (status === "send") return false;
     const h = history!;
-    const duplicated = h.ambiguousAttempts + (h.unknown ? 1 : 0) + (h.sent ? 1 : 0) >= 2;
-    if (duplicated) this.summary.possiblyDuplicatedEarlier++;
+    const resolution = this.ctx.tracking.resolution(item.key);
+    const duplicated = maybeDuplicated(h) || resolution?.duplicates === "duplicated";
+    if (duplicated) {
+      this.summary.possiblyDuplicatedEarlier++;
+      if (resolution?.duplicates === "duplicated") this.summary.duplicated++;
+      if (resolution?.duplicates === "not-duplicated") this.summary.notDuplicated++;
+    }
     const note = (): boolean => (duplicated ? this.notePossibleDuplicate(item.key, 2) : false);
     const state = { ...h, lastErrorCode: null as string | null };
+    const duplicates = duplicated && resolution?.duplicates ? { duplicates: resolution.duplicates } : {};
     switch (status) {
       case "skip": {
         this.summary.skipped++;
         const possiblyDuplicated = note();
-        if (this.ctx.report) this.record(item.key, h.form, "skipped", state, { messageId: this.earlier(item.key).messageId, possiblyDuplicated });
+        if (this.ctx.report) this.record(item.key, h.form, "skipped", state, { messageId: this.earlier(item.key).messageId, possiblyDuplicated, ...duplicates });
+        return true;
+      }
+      case "resolved": {
+        const sent = resolution!.sent!;
+        this.summary.resolvedSent++;
+        const possiblyDuplicated = note();
+        // Recorded now: the run that made the attempt died before it could say so.
+        if (!this.options.dryRun) this.ctx.tracking.recordAttempt(item, sent.form, sent.attempt, sent.token, sent.messageId);
+        if (this.ctx.report) this.record(item.key, sent.form, "resolved-sent", state, { messageId: sent.messageId, possiblyDuplicated, ...duplicates });
         return true;
       }
       case "failed-earlier": {
@@ -808,14 +883,14 @@ class Run {
         this.summary.failedEarlier++;
         countCode(this.summary.failedEarlierByCode, code);
         const possiblyDuplicated = note();
-        this.record(item.key, h.form, "failed-earlier", { ...state, lastErrorCode: code }, { possiblyDuplicated });
+        this.record(item.key, h.form, "failed-earlier", { ...state, lastErrorCode: code }, { possiblyDuplicated, ...duplicates });
         return true;
       }
       case "unknown": {
         this.summary.unknown++;
         this.summary.unknownKeys.push(this.ctx.display(item.key));
         const possiblyDuplicated = note();
-        if (this.ctx.report) this.record(item.key, h.form, "unknown", { ...state, lastErrorCode: this.earlier(item.key).errorCode }, { possiblyDuplicated });
+        if (this.ctx.report) this.record(item.key, h.form, "unknown", { ...state, lastErrorCode: this.earlier(item.key).errorCode }, { possiblyDuplicated, ...duplicates });
         return true;
       }
     }
@@ -846,7 +921,7 @@ class Run {
     form: Form | null,
     status: RecipientStatus,
     state: Pick<KeyHistory, "attempts" | "fallback" | "lastStatus" | "ambiguousAttempts"> & { lastErrorCode: string | null; lastErrorMessage?: string | null },
-    extra: { messageId?: string | null; possiblyDuplicated?: boolean },
+    extra: { messageId?: string | null; possiblyDuplicated?: boolean; duplicates?: RecipientReport["duplicates"] },
   ): void {
     const report = this.ctx.report;
     if (!report) return;
@@ -862,6 +937,7 @@ class Run {
       attempts: state.attempts,
       ambiguousAttempts: state.ambiguousAttempts,
       possiblyDuplicated: extra.possiblyDuplicated ?? false,
+      ...(extra.duplicates ? { duplicates: extra.duplicates } : {}),
     };
     report.add(entry);
   }
@@ -930,7 +1006,11 @@ class Run {
     state.attempts++;
     this.summary.requests++;
     const path = businessPath(request.path, this.options.businessId);
-    const http = await this.ctx.transport!.post(path, JSON.stringify(request.body));
+    const sending = this.ctx.tracking.requestBody(item.key, state.form, state.attempts, request.body);
+    const http = await this.ctx.transport!.post(path, sending.json);
+    // An attempt that may have been accepted goes to the store: a success with its message id, a
+    // lost or 5xx answer without one.
+    const recordAttempt = (messageId: string | null): void => this.ctx.tracking.recordAttempt(item, state.form, state.attempts, sending.token, messageId);
 
     /**
      * Journals the outcome; false when the journal cannot take it. A final outcome (sent,
@@ -966,7 +1046,10 @@ class Run {
         if (!(await finish("failed", { status: null, errorCode: http.code, ambiguous: false }))) return this.unjournaled(state);
         return this.fail(state);
       }
-      if (http.ambiguous) state.ambiguousAttempts++;
+      if (http.ambiguous) {
+        state.ambiguousAttempts++;
+        recordAttempt(null);
+      }
       const result = state.failures + 1 >= this.maxAttempts ? "failed" : "retry";
       if (!(await finish(result, { status: null, errorCode: http.code, ambiguous: http.ambiguous }))) return this.unjournaled(state);
       return this.afterRetryable(state);
@@ -978,6 +1061,7 @@ class Run {
     switch (answer) {
       case "sent": {
         this.governor.onAnswered();
+        recordAttempt(id);
         if (!(await finish("sent", { status: http.status, messageId: id, errorCode: null, ambiguous: false }))) return this.unjournaled(state);
         this.summary.sent++;
         if (state.fallback) this.summary.fallbacks++;
@@ -1002,6 +1086,7 @@ class Run {
         this.serverErrors++;
         // A 5xx may come after the server accepted the message (see docs/sending.md).
         state.ambiguousAttempts++;
+        recordAttempt(null);
         const result = state.failures + 1 >= this.maxAttempts ? "failed" : "retry";
         if (!(await finish(result, { status: http.status, errorCode, errorMessage: message, ambiguous: true }))) return this.unjournaled(state);
         return this.afterRetryable(state);

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
 
-export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "skipped" | "interrupted" | "dry-run";
+export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "resolved-sent" | "skipped" | "interrupted" | "dry-run";
 
 export interface RecipientReport {
   /** Masked unless numbers are shown. */
@@ -30,6 +30,8 @@ export interface RecipientReport {
   ambiguousAttempts: number;
   /** More than one attempt may have been accepted (see docs/sending.md). */
   possiblyDuplicated: boolean;
+  /** For a possibly duplicated recipient of an earlier run, what webhook events resolved (only with a store). */
+  duplicates?: "duplicated" | "not-duplicated" | "uncertain";
 }
 
 export class ReportWriter {

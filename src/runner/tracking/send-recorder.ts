@@ -1,0 +1,79 @@
+/**
+ * Every attempt a send makes, recorded in the store in batches (a transaction per batch, never
+ * one per message) so that `msgc status` needs no journal. The store is a convenience beside the
+ * journal, which stays the record: a store that fails is said once, the send goes on, and the
+ * summary counts what the store missed.
+ */
+import type { SendRecord, Store } from "../../store/store.js";
+
+/** A batch goes once it is this large, or this long after its first record (the journal's lazy cadence). */
+const BATCH_RECORDS = 512;
+const BATCH_MS = 20;
+
+export class SendRecorder {
+  private pending: SendRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private failure: string | undefined;
+  /** Records the store did not take (its batch failed, or came after a failure). */
+  missed = 0;
+
+  constructor(
+    private readonly store: Store,
+    /** Called once, with one line, when the store first fails. */
+    private readonly onFailure: (message: string) => void,
+  ) {}
+
+  /** Why the store stopped taking records, if it did. */
+  get failed(): string | undefined {
+    return this.failure;
+  }
+
+  add(record: SendRecord): void {
+    if (this.failure !== undefined) {
+      this.missed++;
+      return;
+    }
+    this.pending.push(record);
+    if (this.pending.length >= BATCH_RECORDS) this.startBatch();
+    else this.timer ??= setTimeout(() => this.startBatch(), BATCH_MS);
+  }
+
+  private startBatch(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    // One transaction at a time, in order.
+    this.writing = this.writing.then(() => this.write(batch));
+  }
+
+  private async write(batch: SendRecord[]): Promise<void> {
+    if (this.failure !== undefined) {
+      this.missed += batch.length;
+      return;
+    }
+    try {
+      await this.store.recordSends(batch);
+    } catch (e) {
+      this.missed += batch.length;
+      this.failure = `the store ${this.store.location} could not record sends (${describeError(e)}); the send goes on, the journal has them`;
+      this.onFailure(this.failure);
+    }
+  }
+
+  /** Resolves once everything added so far is written (or counted missed). Never rejects. */
+  async flush(): Promise<void> {
+    this.startBatch();
+    await this.writing;
+  }
+}
+
+/** A driver's code (SQLITE_READONLY, ENOENT, 57P01…), never its message: it may quote a URL with its password. */
+export function describeError(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[A-Za-z0-9_]{1,40}$/.test(code) ? code : "error";
+}
