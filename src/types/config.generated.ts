@@ -37,6 +37,10 @@ export interface MsgcConfig {
    */
   track?: boolean;
   /**
+   * Where msgc keeps webhook events, sends and opt-outs: sqlite (<out>/msgc.db, the default once it exists), off, a .db file inside the project, or a postgres:// URL without a password (put the password in PGPASSWORD, or the whole URL in MSGC_STORE, which overrides this).
+   */
+  store?: string;
+  /**
    * How Messages are held against the project's Template specs.
    */
   templates?: {

@@ -37,6 +37,7 @@ import { campaignFingerprint } from "../../runner/fingerprint.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
+import { storeSecrets } from "../../store/open.js";
 import { createProgress } from "../../runner/send/progress.js";
 import type { Store } from "../../store/store.js";
 
@@ -344,7 +345,7 @@ export const run: CommandHandler = async (args, io) => {
 
   // The in-process sandbox's key is a random one of its own; the real key may still be in the
   // environment (or a file) and must not show up either. Everything printed goes through `scrub`.
-  const secrets = [io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim()];
+  const secrets = [io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim(), ...storeSecrets(io.env)];
   const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
   // Everything about the target is checked before any spec is loaded or compiled.
   const configPath = values.config !== undefined ? { configPath: values.config } : {};
