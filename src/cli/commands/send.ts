@@ -37,7 +37,9 @@ import { campaignFingerprint } from "../../runner/fingerprint.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
-import { storeSecrets } from "../../store/open.js";
+import { openStore, storeSecrets, storeTarget } from "../../store/open.js";
+import { describeError } from "../../runner/tracking/send-recorder.js";
+import { checkTrackingRoom } from "../../compiler/tracking-room.js";
 import { createProgress } from "../../runner/send/progress.js";
 import type { Store } from "../../store/store.js";
 
@@ -370,6 +372,7 @@ export const run: CommandHandler = async (args, io) => {
   const target = await resolveTarget(io, values, config, dryRun);
   secrets.push(target.apiKey);
   let tempJournalDir: string | undefined;
+  let store: Store | undefined;
   // Ctrl-C from here on stops the run gracefully (or cancels the question), and the clean-up
   // below (the sandbox, its temporary journal) runs whenever it comes.
   const controller = new AbortController();
@@ -378,6 +381,7 @@ export const run: CommandHandler = async (args, io) => {
   process.once("SIGTERM", onSignal);
   try {
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
+    store = await openSendStore(io, config, (line) => io.stderr.write(`msgc send: warning: ${scrub(line)}\n`));
     // Only this campaign's and its message's specs must be valid; other specs' errors are warnings.
     const loadDiagnostics = scopeDiagnosticsForSend(project, name);
     if (loadDiagnostics.some(isError)) return reportDiagnostics(io, project, loadDiagnostics, format, quiet, scrub);
@@ -394,7 +398,9 @@ export const run: CommandHandler = async (args, io) => {
       });
     }
 
-    const store: Store | undefined = undefined;
+    // Tracking by token is whole only when every form of the message can carry one.
+    const messageSpec = project.messages.get(project.campaigns.get(name)?.data.message ?? name);
+    const everyRequestTracked = messageSpec !== undefined && checkTrackingRoom(messageSpec.data, messageSpec.file).length === 0;
     const diagnostics: Diagnostic[] = [];
     let plan: SendOptions["plan"];
     let planNdjson: SendOptions["planNdjson"];
@@ -507,6 +513,7 @@ export const run: CommandHandler = async (args, io) => {
         ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),
         signal: controller.signal,
         track,
+        everyRequestTracked,
         ...(graceMs !== undefined ? { graceMs } : {}),
         ...(store ? { store } : {}),
         onWarning: (line) => io.stderr.write(`msgc send: warning: ${scrub(line)}\n`),
@@ -558,12 +565,30 @@ export const run: CommandHandler = async (args, io) => {
     if (summary.reportError) io.stderr.write(`msgc send: ${scrub(summary.reportError)}\n`);
     return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
+    await store?.close().catch(() => undefined);
     await target.close?.();
     if (tempJournalDir !== undefined) rmSync(tempJournalDir, { recursive: true, force: true });
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
   }
 };
+
+/**
+ * The store the send records its attempts in (and a resume reads events from), when one is
+ * configured or `<out>/msgc.db` exists; never created by a send. One that cannot be opened is a
+ * warning: the journal is the record, the send goes on without it.
+ */
+async function openSendStore(io: CliIo, config: Parameters<typeof storeTarget>[0], warn: (line: string) => void): Promise<Store | undefined> {
+  const where = storeTarget(config, io.env, { create: false });
+  if (where === undefined) return undefined;
+  try {
+    return await openStore(where);
+  } catch (e) {
+    const shown = where.kind === "sqlite" ? where.path : "the PostgreSQL store";
+    warn(`cannot open ${shown} (${describeError(e)}); sends are not recorded there this time`);
+    return undefined;
+  }
+}
 
 /**
  * The name must be a campaign (without --to) or a message (with --to). When it is neither and

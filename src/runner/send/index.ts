@@ -186,6 +186,11 @@ export interface SendOptions {
   store?: Store;
   /** false leaves callbackData exactly as written: no msgc token. Default true. */
   track?: boolean;
+  /**
+   * Every request of the plan can carry the token (no callbackData that is not an object): an
+   * attempt whose token has no events, once the grace period is over, was not accepted. Default true.
+   */
+  everyRequestTracked?: boolean;
   /** How long an accepted message's webhooks may take (resolving duplicates). Default 30 minutes. */
   graceMs?: number;
   /** One line for a person about something that did not stop the run (the store failed). */
@@ -535,6 +540,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   const tracking = new SendTracking({
     campaign: options.campaign,
     track: options.track !== false,
+    everyRequestTracked: options.everyRequestTracked !== false,
     store: options.store,
     clock,
     warn: (line) => options.onWarning?.(line),

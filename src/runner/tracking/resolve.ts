@@ -41,8 +41,8 @@ export interface ResolveOptions {
   now: number;
   graceMs: number;
   /**
-   * The campaign's requests carried the token. Without it an attempt's silence proves nothing,
-   * so no recipient is found "not duplicated".
+   * Every request of the campaign carried the token. Otherwise an attempt's silence proves
+   * nothing, so no recipient is found "not duplicated" (events found still count).
    */
   tracked: boolean;
 }
@@ -83,15 +83,14 @@ export async function resolveFromEvents(state: JournalState, store: Store, optio
   }
   if (candidates.length === 0) return resolutions;
 
-  // Every token the candidates' attempts may have carried: one per scope, form and attempt.
+  // Every token the candidates' attempts may have carried: one per scope, form and attempt. Looked
+  // for even when not every request carried one: an event found is proof, only silence is not.
   const byToken = new Map<string, { candidate: Candidate; attempt: number; form: Form }>();
-  if (options.tracked) {
-    for (const candidate of candidates) {
-      const last = candidate.history.attempts;
-      for (let attempt = Math.max(1, last - MAX_ATTEMPTS_LOOKED_AT + 1); attempt <= last; attempt++) {
-        for (const scope of scopes) {
-          for (const form of FORMS) byToken.set(trackingToken(scope, candidate.key, form, attempt), { candidate, attempt, form });
-        }
+  for (const candidate of candidates) {
+    const last = candidate.history.attempts;
+    for (let attempt = Math.max(1, last - MAX_ATTEMPTS_LOOKED_AT + 1); attempt <= last; attempt++) {
+      for (const scope of scopes) {
+        for (const form of FORMS) byToken.set(trackingToken(scope, candidate.key, form, attempt), { candidate, attempt, form });
       }
     }
   }

@@ -4,6 +4,7 @@
  * journal, which stays the record: a store that fails is said once, the send goes on, and the
  * summary counts what the store missed.
  */
+import { InputError, UsageError } from "../../errors.js";
 import type { SendRecord, Store } from "../../store/store.js";
 
 /** A batch goes once it is this large, or this long after its first record (the journal's lazy cadence). */
@@ -60,7 +61,7 @@ export class SendRecorder {
       await this.store.recordSends(batch);
     } catch (e) {
       this.missed += batch.length;
-      this.failure = `the store ${this.store.location} could not record sends (${describeError(e)}); the send goes on, the journal has them`;
+      this.failure = `the store could not record sends (${describeError(e)}); the send goes on, the journal has them`;
       this.onFailure(this.failure);
     }
   }
@@ -72,8 +73,12 @@ export class SendRecorder {
   }
 }
 
-/** A driver's code (SQLITE_READONLY, ENOENT, 57P01…), never its message: it may quote a URL with its password. */
+/**
+ * The store's own one-line account (it names the file, or the URL with its password masked), else
+ * a driver's code (SQLITE_READONLY, 57P01…), never a driver's message: it may quote a URL whole.
+ */
 export function describeError(e: unknown): string {
+  if (e instanceof InputError || e instanceof UsageError) return e.message;
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^[A-Za-z0-9_]{1,40}$/.test(code) ? code : "error";
 }

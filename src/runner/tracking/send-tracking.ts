@@ -16,6 +16,8 @@ export interface SendTrackingOptions {
   campaign: string;
   /** false: callbackData goes exactly as written (`track: false`). */
   track: boolean;
+  /** Every request could carry the token (see SendOptions.everyRequestTracked). */
+  everyRequestTracked: boolean;
   store: Store | undefined;
   clock: () => number;
   /** One line for a person (the store failed); never throws. */
@@ -44,9 +46,9 @@ export class SendTracking {
     const store = this.options.store;
     if (!store || state.files.length === 0) return;
     try {
-      this.resolutions = await resolveFromEvents(state, store, { now: this.options.clock(), graceMs: opts.graceMs, tracked: this.options.track });
+      this.resolutions = await resolveFromEvents(state, store, { now: this.options.clock(), graceMs: opts.graceMs, tracked: this.options.track && this.options.everyRequestTracked });
     } catch (e) {
-      this.options.warn(`the store ${store.location} could not be read (${describeError(e)}); unknown outcomes are left unresolved`);
+      this.options.warn(`the store could not be read (${describeError(e)}); unknown outcomes are left unresolved`);
     }
   }
 

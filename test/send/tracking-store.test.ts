@@ -1,0 +1,235 @@
+/**
+ * Sends recorded in a real SQLite store, and unknown outcomes resolved from the events in it:
+ * the built CLI against the real sandbox (killed mid-send for unknowns), and the library's send
+ * for duplicates and a store that fails mid-send.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { trackingToken } from "../../src/compiler/tracking-token.js";
+import type { Form } from "../../src/compiler/plan.js";
+import { openStore, storeTarget } from "../../src/store/open.js";
+import type { EventRecord, SendOutcome, Store } from "../../src/store/store.js";
+import { startSandbox } from "../../src/sandbox/index.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { ensureBuilt } from "../cli/helpers.js";
+import { notesProject, runCli, startCli } from "./cli-helpers.js";
+import { API_KEY, makeItems, NOTE_TEMPLATE, recipientOf, sendToSandbox, tempDir, useSandbox, whenRequests } from "./helpers.js";
+
+const KEY = "ck_live_tracking_7e6d5c4b3a";
+const env = { CONNECTLY_API_KEY: KEY };
+const sandboxWith = useSandbox(KEY, { templates: [NOTE_TEMPLATE] });
+const librarySandbox = useSandbox(API_KEY);
+
+beforeAll(() => ensureBuilt());
+
+async function createStore(dir: string): Promise<Store> {
+  return openStore(storeTarget({ root: dir, outDir: join(dir, ".msgc") }, {}, { create: true })!);
+}
+
+async function outcomes(store: Store, campaign: string): Promise<SendOutcome[]> {
+  const all: SendOutcome[] = [];
+  for await (const outcome of store.campaignOutcomes(campaign)) all.push(outcome);
+  return all;
+}
+
+interface JournalLine {
+  type: string;
+  key?: string;
+  form?: Form;
+  attempt?: number;
+  result?: string;
+  startedAt?: string;
+}
+
+function journalLines(path: string): JournalLine[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as JournalLine);
+}
+
+let deliveries = 0;
+/** A `sent` delivery_status event carrying this token, as the receiver stores one. */
+function eventFor(token: string, messageId: string | null, campaign: string): EventRecord {
+  deliveries++;
+  const raw = JSON.stringify({ n: deliveries, token });
+  return {
+    topic: "delivery_status",
+    deliveryId: `d${deliveries}-${token}`,
+    messageId,
+    status: "sent",
+    errorCode: null,
+    errorMessage: null,
+    customer: null,
+    campaign,
+    token,
+    occurredAt: "2026-12-01T10:00:01.000Z",
+    receivedAt: "2026-12-01T10:00:02.000Z",
+    raw,
+  };
+}
+
+describe("msgc send with a store", () => {
+  it("records every attempt with its message id and token in batches; one hint line to msgc status", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(40);
+    (await createStore(dir)).close();
+    const r = await runCli(["send", "notes", "--base-url", box.url, "--yes", "--show-numbers", "--insecure-http"], { cwd: dir, env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`\n  store       ${join(dir, ".msgc", "msgc.db")}\n`);
+    expect(r.stdout.endsWith("\nDelivery: msgc status notes\n")).toBe(true);
+    const store = await createStore(dir);
+    try {
+      const recorded = await outcomes(store, "notes");
+      expect(recorded).toHaveLength(40);
+      const byNumber = new Map(box.messages().map((m) => [recipientOf(m), m]));
+      const journal = journalLines(join(dir, ".msgc", "journal", "notes.ndjson"));
+      const startedAt = journal[0]!.startedAt!;
+      for (const { send } of recorded) {
+        const message = byNumber.get(send.key.slice("notes/".length))!;
+        expect(send).toMatchObject({ campaign: "notes", channel: "whatsapp", form: "template", attempt: 1, messageId: message.id });
+        expect(send.token).toBe(trackingToken({ campaign: "notes", startedAt }, send.key, "template", 1));
+        expect((message.body as { callbackData: unknown }).callbackData).toEqual({ msgc: send.token });
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("without a store: no store line, no hint", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    const r = await runCli(["send", "notes", "--base-url", box.url, "--yes", "--insecure-http"], { cwd: dir, env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("store");
+    expect(r.stdout).not.toContain("msgc status");
+  });
+
+  it("track: false on the campaign: callbackData as written, the store records no token", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    const campaign = join(dir, "specs", "campaigns", "notes.yaml");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(campaign, `${readFileSync(campaign, "utf8")}track: false\n`);
+    (await createStore(dir)).close();
+    const r = await runCli(["send", "notes", "--base-url", box.url, "--yes", "--insecure-http"], { cwd: dir, env });
+    expect(r.code).toBe(0);
+    expect(box.messages().map((m) => "callbackData" in (m.body as object))).toEqual([false, false, false]);
+    const store = await createStore(dir);
+    expect((await outcomes(store, "notes")).map((o) => o.send.token)).toEqual([null, null, null]);
+    await store.close();
+  });
+
+  it("a killed send's unknown attempts with events are counted sent on --resume and never resent, even with --retry-unknown", async () => {
+    // Every request hangs: the first four are in flight when the send is killed.
+    let box: Sandbox = await startSandbox({ apiKey: KEY, rate: 0, templates: [NOTE_TEMPLATE], hangRate: 1 });
+    const port = Number(new URL(box.url).port);
+    const dir = notesProject(6);
+    (await createStore(dir)).close();
+    const args = ["send", "notes", "--base-url", box.url, "--yes", "--show-numbers", "--insecure-http", "--no-preflight", "--concurrency", "4", "--format", "json"];
+    const run = startCli(args, { cwd: dir, env });
+    await whenRequests(box, 4, () => run.kill("SIGKILL"));
+    expect((await run.result).signal).toBe("SIGKILL");
+    await box.close();
+
+    const journal = journalLines(join(dir, ".msgc", "journal", "notes.ndjson"));
+    const unknown = journal.filter((l) => l.type === "intent");
+    expect(unknown).toHaveLength(4);
+    const scope = { campaign: "notes", startedAt: journal[0]!.startedAt! };
+    const store = await createStore(dir);
+    // Webhooks came for three of the four: Connectly had accepted them.
+    const resolved = unknown.slice(0, 3);
+    for (const [i, intent] of resolved.entries()) {
+      await store.commitEvent(eventFor(trackingToken(scope, intent.key!, intent.form!, intent.attempt!), `msg-${i}`, "notes"));
+    }
+    await store.close();
+
+    box = await startSandbox({ apiKey: KEY, rate: 0, templates: [NOTE_TEMPLATE], port });
+    try {
+      const r = await runCli([...args, "--resume", "--retry-unknown"], { cwd: dir, env });
+      expect(r.stderr).toBe("");
+      const { summary } = JSON.parse(r.stdout) as { summary: { sent: number; unknown: number; resolvedSent: number; store: unknown } };
+      expect(summary).toMatchObject({ sent: 3, unknown: 0, resolvedSent: 3, store: { location: join(dir, ".msgc", "msgc.db"), missed: 0 } });
+      const resent = box.messages().map((m) => `notes/${recipientOf(m)}`);
+      expect(resent).toHaveLength(3);
+      for (const intent of resolved) expect(resent).not.toContain(intent.key);
+      expect(resent).toContain(unknown[3]!.key);
+      const text = await runCli(["send", "notes", "--base-url", box.url, "--yes", "--insecure-http", "--no-preflight", "--resume"], { cwd: dir, env });
+      expect(text.stdout).toContain("\n  unknown     3 (3 resolved as sent from webhooks)\n");
+      expect(text.stdout).toContain("\n  skipped     3  already sent (journal)\n");
+      expect(box.messages()).toHaveLength(3);
+    } finally {
+      await box.close();
+    }
+    // The resolved attempts are in the store now, with the message ids their events gave.
+    const after = await createStore(dir);
+    const recorded = await outcomes(after, "notes");
+    await after.close();
+    expect(recorded.filter((o) => o.send.messageId?.startsWith("msg-")).map((o) => o.send.messageId).sort()).toEqual(["msg-0", "msg-1", "msg-2"]);
+  });
+});
+
+describe("send: duplicates resolved from events, and a store that fails", () => {
+  it("events on two attempts: duplicated; on one attempt only: not duplicated once the grace is over, else still uncertain", async () => {
+    const box = await librarySandbox({ failRate: 0.5, seed: 3 });
+    const dir = tempDir();
+    const store = await createStore(dir);
+    try {
+      const items = makeItems(12);
+      const journal = join(dir, "spring.ndjson");
+      const first = await sendToSandbox(box, items, { journal, store, maxAttempts: 20, maxFailures: { kind: "count", count: 100 } });
+      expect(first.failed).toBe(0);
+      expect(first.possiblyDuplicated).toBeGreaterThanOrEqual(2);
+      const lines = journalLines(journal);
+      const scope = { campaign: "spring", startedAt: lines[0]!.startedAt! };
+      const successes = lines.filter((l) => l.type === "outcome" && l.result === "sent" && l.attempt! >= 2);
+      const [twice, once] = successes;
+      // `twice`: its first (5xx) attempt was accepted after all; `once`: only its success has events.
+      await store.commitEvent(eventFor(trackingToken(scope, twice!.key!, twice!.form!, 1), null, "spring"));
+      await store.commitEvent(eventFor(trackingToken(scope, twice!.key!, twice!.form!, twice!.attempt!), "m-twice", "spring"));
+      await store.commitEvent(eventFor(trackingToken(scope, once!.key!, once!.form!, once!.attempt!), "m-once", "spring"));
+
+      const report = join(dir, "report.json");
+      const waiting = await sendToSandbox(box, items, { journal, store, resume: true, report });
+      expect(waiting.sent).toBe(0);
+      expect(waiting).toMatchObject({ duplicated: 1, notDuplicated: 0 });
+      const entries = (JSON.parse(readFileSync(report, "utf8")) as { recipients: Array<{ key: string; duplicates?: string }> }).recipients;
+      expect(entries.find((e) => e.key === twice!.key)?.duplicates).toBe("duplicated");
+      expect(entries.find((e) => e.key === once!.key)?.duplicates).toBe("uncertain");
+
+      const over = await sendToSandbox(box, items, { journal, store, resume: true, graceMs: 0, report });
+      expect(over).toMatchObject({ sent: 0, duplicated: 1, notDuplicated: first.possiblyDuplicated - 1 });
+      const later = (JSON.parse(readFileSync(report, "utf8")) as { recipients: Array<{ key: string; duplicates?: string }> }).recipients;
+      expect(later.find((e) => e.key === once!.key)?.duplicates).toBe("not-duplicated");
+      expect(later.find((e) => e.key === twice!.key)?.duplicates).toBe("duplicated");
+
+      // A message whose requests could not all carry the token: silence proves nothing.
+      const untracked = await sendToSandbox(box, items, { journal, store, resume: true, graceMs: 0, everyRequestTracked: false });
+      expect(untracked).toMatchObject({ duplicated: 1, notDuplicated: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a store that fails mid-send: one warning, the send completes, the summary counts what it missed", async () => {
+    const box = await librarySandbox({ latencyMs: 2 });
+    const dir = tempDir();
+    const store = await createStore(dir);
+    const warnings: string[] = [];
+    // Closed under the running send: every batch after that fails.
+    const closing = whenRequests(box, 10, () => void store.close());
+    const summary = await sendToSandbox(box, makeItems(60), { store, concurrency: 4, onWarning: (line) => warnings.push(line) });
+    await closing;
+    expect(summary.sent).toBe(60);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^the store could not record sends \(.+\); the send goes on, the journal has them$/);
+    expect(summary.store!.missed).toBeGreaterThan(0);
+    expect(summary.store!.missed).toBeLessThanOrEqual(60);
+    const reopened = await createStore(dir);
+    const recorded = (await outcomes(reopened, "spring")).length;
+    await reopened.close();
+    expect(recorded + summary.store!.missed).toBe(60);
+  });
+});
