@@ -13,6 +13,7 @@ import type { EventRecord, SendOutcome, Store } from "../../src/store/store.js";
 import { startSandbox } from "../../src/sandbox/index.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import { ensureBuilt } from "../cli/helpers.js";
+import { parseGrace } from "../../src/cli/commands/send.js";
 import { notesProject, runCli, startCli } from "./cli-helpers.js";
 import { API_KEY, makeItems, NOTE_TEMPLATE, recipientOf, sendToSandbox, tempDir, useSandbox, whenRequests } from "./helpers.js";
 
@@ -120,6 +121,74 @@ describe("msgc send with a store", () => {
     const store = await createStore(dir);
     expect((await outcomes(store, "notes")).map((o) => o.send.token)).toEqual([null, null, null]);
     await store.close();
+  });
+
+  it("Ctrl-C mid-send: what was sent before the stop is all in the store", async () => {
+    const box = await sandboxWith({ latencyMs: 20 });
+    const dir = notesProject(100);
+    (await createStore(dir)).close();
+    const run = startCli(["send", "notes", "--base-url", box.url, "--yes", "--insecure-http", "--rate", "100", "--concurrency", "4", "--format", "json"], { cwd: dir, env });
+    await whenRequests(box, 20, () => run.kill("SIGINT"));
+    const stopped = await run.result;
+    const { summary } = JSON.parse(stopped.stdout) as { summary: { sent: number; stopped: string; store: { missed: number } } };
+    expect(summary.stopped).toBe("interrupted: what was in flight finished, the rest is left for --resume");
+    expect(summary.store.missed).toBe(0);
+    const store = await createStore(dir);
+    const recorded = await outcomes(store, "notes");
+    await store.close();
+    expect(recorded.filter((o) => o.send.messageId !== null)).toHaveLength(summary.sent);
+    expect(summary.sent).toBe(box.messages().length);
+  });
+
+  it("sharded and single-message sends are recorded too", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(20);
+    (await createStore(dir)).close();
+    const half = await runCli(["send", "notes", "--base-url", box.url, "--yes", "--insecure-http", "--shard", "1/2", "--format", "json"], { cwd: dir, env });
+    const sent = (JSON.parse(half.stdout) as { summary: { sent: number } }).summary.sent;
+    const one = await runCli(["send", "note", "--to", "+16045550199", "--var", "first_name=Zoë", "--var", "order_id=55555", "--base-url", box.url, "--yes", "--insecure-http"], {
+      cwd: dir,
+      env,
+    });
+    expect(one.code).toBe(0);
+    expect(one.stdout.endsWith("\nDelivery: msgc status note\n")).toBe(true);
+    const store = await createStore(dir);
+    expect((await outcomes(store, "notes")).map((o) => o.send.key).sort()).toEqual(
+      box
+        .messages()
+        .map((m) => `notes/${recipientOf(m)}`)
+        .filter((k) => !k.endsWith("0199"))
+        .sort(),
+    );
+    expect((await outcomes(store, "notes")).length).toBe(sent);
+    const single = await outcomes(store, "note");
+    await store.close();
+    expect(single.map((o) => [o.send.form, o.send.attempt, o.send.messageId !== null])).toEqual([["template", 1, true]]);
+  });
+
+  it("--grace: a duration with its unit, or 0; anything else is a usage error before anything is sent", async () => {
+    const dir = notesProject(2);
+    const bad = await runCli(["send", "notes", "--dry-run", "--grace", "5"], { cwd: dir, env });
+    expect(bad).toMatchObject({ code: 64, stdout: "" });
+    expect(bad.stderr.split("\n")[0]).toBe('msgc send: --grace must be a duration such as 90s, 30m or 2h, got "5"');
+    expect((await runCli(["send", "notes", "--dry-run", "--grace", "90s"], { cwd: dir, env })).code).toBe(0);
+    const table: Array<[string, number | string]> = [
+      ["0", 0],
+      ["1500ms", 1500],
+      ["90s", 90_000],
+      ["30m", 1_800_000],
+      ["2h", 7_200_000],
+      ["168h", 604_800_000],
+      ["169h", "is at most 168h"],
+      ["5", "must be a duration"],
+      ["1.5h", "must be a duration"],
+      ["1d", "must be a duration"],
+      ["", "must be a duration"],
+    ];
+    for (const [text, expected] of table) {
+      if (typeof expected === "number") expect(parseGrace(text), text).toBe(expected);
+      else expect(() => parseGrace(text), text).toThrow(expected);
+    }
   });
 
   it("a killed send's unknown attempts with events are counted sent on --resume and never resent, even with --retry-unknown", async () => {

@@ -22,6 +22,8 @@ export const DEFAULT_GRACE_MS = 30 * 60_000;
 const MAX_ATTEMPTS_LOOKED_AT = 256;
 /** Tokens or message ids per store query. */
 const QUERY_BATCH = 500;
+/** Tokens looked up per group of recipients. */
+const GROUP_TOKENS = 4096;
 const FORMS: readonly Form[] = ["session", "template"];
 
 export type DuplicateResolution = "duplicated" | "not-duplicated" | "uncertain";
@@ -68,7 +70,21 @@ interface Candidate {
 export async function resolveFromEvents(state: JournalState, store: Store, options: ResolveOptions): Promise<Map<string, KeyResolution>> {
   const resolutions = new Map<string, KeyResolution>();
   const scopes = scopesOf(state);
-  const candidates: Candidate[] = [];
+  const settledSince = Math.max(0, ...state.files.map((f) => f.writtenAt));
+  const graceOver = options.now - settledSince >= options.graceMs;
+  // In groups of a few thousand tokens: a campaign whose every request timed out has a million
+  // candidates, and their tokens are not all held at once.
+  let group: Candidate[] = [];
+  let tokens = 0;
+  const resolveGroup = async (): Promise<void> => {
+    await findEvents(group, scopes, store);
+    for (const candidate of group) {
+      const resolution = resolveCandidate(candidate, { graceOver, tracked: options.tracked });
+      if (resolution) resolutions.set(candidate.key, resolution);
+    }
+    group = [];
+    tokens = 0;
+  };
   for (const key of state.uncertainKeys()) {
     const history = state.history(key);
     if (!history) continue;
@@ -79,10 +95,16 @@ export async function resolveFromEvents(state: JournalState, store: Store, optio
       const outcome = state.lastOutcome(key);
       if (outcome?.result === "sent") success = { attempt: outcome.attempt, messageId: outcome.messageId };
     }
-    candidates.push({ key, history, success, seen: new Map() });
+    group.push({ key, history, success, seen: new Map() });
+    tokens += Math.min(history.attempts, MAX_ATTEMPTS_LOOKED_AT) * scopes.length * FORMS.length;
+    if (tokens >= GROUP_TOKENS) await resolveGroup();
   }
-  if (candidates.length === 0) return resolutions;
+  if (group.length > 0) await resolveGroup();
+  return resolutions;
+}
 
+/** Fills each candidate's `seen`: the attempts that events are about, by token or by message id. */
+async function findEvents(candidates: readonly Candidate[], scopes: readonly TrackingScope[], store: Store): Promise<void> {
   // Every token the candidates' attempts may have carried: one per scope, form and attempt. Looked
   // for even when not every request carried one: an event found is proof, only silence is not.
   const byToken = new Map<string, { candidate: Candidate; attempt: number; form: Form }>();
@@ -94,7 +116,7 @@ export async function resolveFromEvents(state: JournalState, store: Store, optio
       }
     }
   }
-  for (const events of await inBatches([...byToken.keys()], (tokens) => store.eventsByTokens(tokens))) {
+  for (const events of await inBatches([...byToken.keys()], (batch) => store.eventsByTokens(batch))) {
     for (const event of events) {
       const match = event.token === null ? undefined : byToken.get(event.token);
       if (!match) continue;
@@ -115,32 +137,29 @@ export async function resolveFromEvents(state: JournalState, store: Store, optio
       }
     }
   }
+}
 
-  const settledSince = Math.max(0, ...state.files.map((f) => f.writtenAt));
-  const graceOver = options.now - settledSince >= options.graceMs;
-  for (const candidate of candidates) {
-    const { history, seen } = candidate;
-    let sent: KeyResolution["sent"] = null;
-    if (!history.sent && seen.size > 0) {
-      const attempt = Math.min(...seen.keys());
-      const first = seen.get(attempt)!;
-      sent = { attempt, form: first.form, token: first.token, messageId: first.messageId };
-    }
-    // The attempts known accepted: those with events, and the journal's success (a 200 is
-    // accepted whether or not its events have come). A success the journal cannot place may be
-    // one of the attempts with events.
-    const accepted = new Set(seen.keys());
-    if (candidate.success) accepted.add(candidate.success.attempt);
-    const placed = !history.sent || candidate.success !== null;
-    let duplicates: DuplicateResolution | null = null;
-    if (maybeDuplicated(history) || accepted.size >= 2) {
-      if (accepted.size >= 2) duplicates = "duplicated";
-      else if (accepted.size === 1 && placed && graceOver && options.tracked) duplicates = "not-duplicated";
-      else duplicates = "uncertain";
-    }
-    if (sent !== null || duplicates !== null) resolutions.set(candidate.key, { sent, duplicates });
+function resolveCandidate(candidate: Candidate, options: { graceOver: boolean; tracked: boolean }): KeyResolution | undefined {
+  const { history, seen } = candidate;
+  let sent: KeyResolution["sent"] = null;
+  if (!history.sent && seen.size > 0) {
+    const attempt = Math.min(...seen.keys());
+    const first = seen.get(attempt)!;
+    sent = { attempt, form: first.form, token: first.token, messageId: first.messageId };
   }
-  return resolutions;
+  // The attempts known accepted: those with events, and the journal's success (a 200 is
+  // accepted whether or not its events have come). A success the journal cannot place may be
+  // one of the attempts with events.
+  const accepted = new Set(seen.keys());
+  if (candidate.success) accepted.add(candidate.success.attempt);
+  const placed = !history.sent || candidate.success !== null;
+  let duplicates: DuplicateResolution | null = null;
+  if (maybeDuplicated(history) || accepted.size >= 2) {
+    if (accepted.size >= 2) duplicates = "duplicated";
+    else if (accepted.size === 1 && placed && options.graceOver && options.tracked) duplicates = "not-duplicated";
+    else duplicates = "uncertain";
+  }
+  return sent !== null || duplicates !== null ? { sent, duplicates } : undefined;
 }
 
 /** The run of each journal: its campaign and first start (what the tokens of its attempts hash). */
