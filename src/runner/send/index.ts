@@ -774,7 +774,8 @@ class Run {
       sent: s.sent,
       failed: s.failed,
       fallbacks: s.fallbacks,
-      skipped: s.skipped,
+      // Resolved as sent from webhooks: done, like what the journal knows was sent.
+      skipped: s.skipped + s.resolvedSent,
       unknown: s.unknown,
       inFlight: this.inFlight,
       requests: s.requests,

@@ -7,7 +7,7 @@ import { trackingToken } from "../../compiler/tracking-token.js";
 import type { TrackingScope } from "../../compiler/tracking-token.js";
 import type { Store } from "../../store/store.js";
 import type { JournalState } from "../send/journal-replay.js";
-import { describeError, SendRecorder } from "./send-recorder.js";
+import { describeError, FLUSH_TIMEOUT_MS, SendRecorder } from "./send-recorder.js";
 import { resolveFromEvents } from "./resolve.js";
 import type { KeyResolution } from "./resolve.js";
 import { stampToken } from "./token-stamp.js";
@@ -45,10 +45,17 @@ export class SendTracking {
   async resolve(state: JournalState, opts: { graceMs: number }): Promise<void> {
     const store = this.options.store;
     if (!store || state.files.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error("no answer"), { code: `no answer in ${FLUSH_TIMEOUT_MS / 1000} s` })), FLUSH_TIMEOUT_MS);
+    });
     try {
-      this.resolutions = await resolveFromEvents(state, store, { now: this.options.clock(), graceMs: opts.graceMs, tracked: this.options.track && this.options.everyRequestTracked });
+      const tracked = this.options.track && this.options.everyRequestTracked;
+      this.resolutions = await Promise.race([resolveFromEvents(state, store, { now: this.options.clock(), graceMs: opts.graceMs, tracked }), timeout]);
     } catch (e) {
       this.options.warn(`the store could not be read (${describeError(e)}); unknown outcomes are left unresolved`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
