@@ -71,4 +71,11 @@ describe("tracking-unavailable", () => {
     const r = msgc(["validate"], { cwd: makeProject({ "msgc.config.yaml": "track: false\n", "specs/hello.yaml": message('"order-17"') }) });
     expect(r).toEqual({ code: 0, stderr: "", stdout: "1 spec, 1 sample, 0 recipients: 0 errors, 0 warnings\n" });
   });
+
+  it("build output never carries the token: callbackData as written", () => {
+    const r = msgc(["build", "--out", "-"], { cwd: makeProject({ "specs/hello.yaml": message("{ ref: a }").replace("  callbackData: [also, a, list]\n", "") }) });
+    expect(r.code).toBe(0);
+    const items = r.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { session?: { body: { callbackData?: unknown } } });
+    expect(items.map((i) => i.session?.body.callbackData)).toEqual([{ ref: "a" }]);
+  });
 });

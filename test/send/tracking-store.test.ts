@@ -3,7 +3,7 @@
  * the built CLI against the real sandbox (killed mid-send for unknowns), and the library's send
  * for duplicates and a store that fails mid-send.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { trackingToken } from "../../src/compiler/tracking-token.js";
@@ -15,7 +15,7 @@ import type { Sandbox } from "../../src/sandbox/index.js";
 import { ensureBuilt } from "../cli/helpers.js";
 import { parseGrace } from "../../src/cli/commands/send.js";
 import { notesProject, runCli, startCli } from "./cli-helpers.js";
-import { API_KEY, makeItems, NOTE_TEMPLATE, recipientOf, sendToSandbox, tempDir, useSandbox, whenRequests } from "./helpers.js";
+import { API_KEY, canMount, makeItems, NOTE_TEMPLATE, recipientOf, sendToSandbox, tempDir, useSandbox, useTmpfs, whenRequests } from "./helpers.js";
 
 const KEY = "ck_live_tracking_7e6d5c4b3a";
 const env = { CONNECTLY_API_KEY: KEY };
@@ -112,7 +112,6 @@ describe("msgc send with a store", () => {
     const box = await sandboxWith();
     const dir = notesProject(3);
     const campaign = join(dir, "specs", "campaigns", "notes.yaml");
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(campaign, `${readFileSync(campaign, "utf8")}track: false\n`);
     (await createStore(dir)).close();
     const r = await runCli(["send", "notes", "--base-url", box.url, "--yes", "--insecure-http"], { cwd: dir, env });
@@ -300,5 +299,34 @@ describe("send: duplicates resolved from events, and a store that fails", () => 
     const recorded = (await outcomes(reopened, "spring")).length;
     await reopened.close();
     expect(recorded + summary.store!.missed).toBe(60);
+  });
+});
+
+describe.skipIf(!canMount)("a store whose disk fills up mid-send (tmpfs; skipped unless root on Linux)", () => {
+  const mountTmpfs = useTmpfs();
+
+  it("one warning line, every recipient sent, the summary says how many sends the store missed", async () => {
+    const box = await sandboxWith({ latencyMs: 5 });
+    const dir = notesProject(200);
+    const mountPoint = mountTmpfs("2m");
+    const path = join(mountPoint, "msgc.db");
+    (await openStore({ kind: "sqlite", path, create: true })).close();
+    const run = startCli(["send", "notes", "--base-url", box.url, "--yes", "--insecure-http", "--concurrency", "4"], { cwd: dir, env: { ...env, MSGC_STORE: path } });
+    await whenRequests(box, 20, () => {
+      try {
+        writeFileSync(join(mountPoint, "filler"), Buffer.alloc(2 * 1024 * 1024));
+      } catch {
+        // Full: as intended.
+      }
+    });
+    const result = await run.result;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("\n  sent        200\n");
+    const warnings = result.stderr.split("\n").filter((l) => l !== "");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^msgc send: warning: the store could not record sends \(.*SQLITE_FULL.*\); the send goes on, the journal has them$/);
+    const missed = Number(/\n {2}store {7}\S+ {2}missed (\d+) sends \(it failed; the journal has them\)\n/.exec(result.stdout)?.[1]);
+    expect(missed).toBeGreaterThan(0);
+    expect(missed).toBeLessThanOrEqual(200);
   });
 });
