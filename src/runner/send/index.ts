@@ -18,7 +18,6 @@ import type { Form, PlanItem } from "../../compiler/plan.js";
 import { maskNumbersIn } from "../../mask.js";
 import { openJournals, replayedHeaders } from "./journal-family.js";
 import { JournalState } from "./journal-replay.js";
-import { maybeDuplicated } from "../tracking/resolve.js";
 import type { KeyHistory } from "./journal-replay.js";
 import { JOURNAL_VERSION, JournalWriter } from "./journal.js";
 import type { AttemptResult } from "./journal.js";
@@ -46,7 +45,7 @@ import type { Transport } from "../../connectly/transport.js";
 import type { SmsTotals } from "../sms-totals.js";
 import type { Store } from "../../store/store.js";
 import { SendTracking } from "../tracking/send-tracking.js";
-import { DEFAULT_GRACE_MS } from "../tracking/resolve.js";
+import { DEFAULT_GRACE_MS, maybeDuplicated } from "../tracking/resolve.js";
 import type { KeyResolution } from "../tracking/resolve.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
