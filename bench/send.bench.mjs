@@ -5,6 +5,9 @@
 //   (b) no latency, rate unlimited (library only), journal on; runner CPU time per message
 //   (c) the sandbox's default 200/s limit and rate 200: sustained msgs/s and 429s
 //   (d) what a user would write instead: a loop of `await fetch()`, one at a time
+//   (e) with a SQLite store recording every attempt beside without one (target >= 90%): at 50 ms
+//       latency as in (a), and CPU-bound as in (b), where the store's inserts (on the send's own
+//       thread) are the most felt
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +15,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { send } from "../dist/runner/send/index.js";
 import { SESSION_PATH, TEMPLATE_PATH } from "../dist/compiler/plan.js";
+import { openStore } from "../dist/store/open.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "..", "dist", "cli", "main.js");
@@ -150,6 +154,33 @@ function line(label, value, note = "") {
   const stats = await box.stats();
   line("(c) sandbox limit 200/s, rate 200: sustained msgs/s", summary.messagesPerSecond, `(target >= 190) ${summary.sent} sent`);
   line("    429 answers", stats.byStatus["429"] ?? 0, "(target 0)");
+  box.stop();
+}
+
+// (e) the store's cost: the same send alternating without and with a SQLite store (median of
+// three each: the machine may be shared).
+for (const [label, sandboxArgs, count] of [
+  ["(e) 50 ms latency, concurrency 64", ["--rate", "0", "--latency", "50"], 4000],
+  ["    no latency, rate unlimited", ["--rate", "0"], 10000],
+]) {
+  const box = await startSandbox(sandboxArgs);
+  const store = await openStore({ kind: "sqlite", path: join(work, `msgc-${journals}.db`), create: true });
+  await runSend(box, audience(2000, "warmup-e"), { rate: Infinity, concurrency: 64, store });
+  const without = [];
+  const withStore = [];
+  for (let round = 0; round < 3; round++) {
+    await box.clear();
+    without.push((await runSend(box, audience(Math.round(count * scale), `e${round}`), { rate: Infinity, concurrency: 64 })).summary.messagesPerSecond);
+    await box.clear();
+    const { summary } = await runSend(box, audience(Math.round(count * scale), `es${round}`), { rate: Infinity, concurrency: 64, store });
+    if (summary.store.missed > 0) throw new Error(`the store missed ${summary.store.missed} sends`);
+    withStore.push(summary.messagesPerSecond);
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[1];
+  line(`${label}, journal on, no store: msgs/s`, median(without), `runs ${without.join(", ")}`);
+  line("      with a SQLite store recording every attempt: msgs/s", median(withStore), `runs ${withStore.join(", ")}`);
+  line("      with / without", `${Math.round((median(withStore) / median(without)) * 100)}%`, "(target >= 90%)");
+  await store.close();
   box.stop();
 }
 

@@ -84,6 +84,7 @@ export const DIAGNOSTIC_CODES = [
   "too-many-body-params",
   "template-param-invalid",
   "callback-data-too-large",
+  "tracking-unavailable",
   // SMS (checked on rendered text)
   "channel-needs-form",
   "sms-text-empty",

@@ -37,6 +37,8 @@ export interface ResolvedConfig {
   requireTemplates: boolean;
   /** Opt-out and opt-in keywords added to the defaults (`optOut:`), as written. */
   optOut: { keywords: string[]; optInKeywords: string[] };
+  /** Put the msgc token in callbackData at send time (default true). */
+  track: boolean;
   /** `store:` as written (checked: no password in a URL, a .db path inside the project); MSGC_STORE overrides it (src/store/open.ts). */
   store?: string;
 }
@@ -63,6 +65,7 @@ function resolveConfig(root: string, values: MsgcConfig, configFile?: string): R
     window: values.window ?? CONFIG_DEFAULTS.window,
     requireTemplates: values.templates?.require ?? false,
     optOut: { keywords: values.optOut?.keywords ?? [], optInKeywords: values.optOut?.optInKeywords ?? [] },
+    track: values.track ?? true,
     ...(values.store !== undefined ? { store: values.store } : {}),
   };
 }

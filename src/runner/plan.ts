@@ -7,6 +7,7 @@ import { isAbsolute, relative, resolve, dirname, sep } from "node:path";
 import type { Diagnostic } from "../diagnostics.js";
 import { isError } from "../diagnostics.js";
 import type { PlanItem } from "../compiler/plan.js";
+import { checkTrackingRoom } from "../compiler/tracking-room.js";
 import { compileMessage, compileSamples } from "../compiler/message.js";
 import type { CompiledMessage } from "../compiler/message.js";
 import { compileCampaign, compileRow } from "../compiler/campaign.js";
@@ -60,6 +61,7 @@ export function compileProject(project: Project): CompiledProject {
     const compiled = compileMessage(spec.data, spec.file);
     diagnostics.push(...compiled.diagnostics);
     diagnostics.push(...checkMessageTemplates(spec.data, spec.file, templatesOf(project), { require: project.config.requireTemplates === true }));
+    if (project.config.track !== false) diagnostics.push(...checkTrackingRoom(spec.data, spec.file));
     if (!compiled.message) continue;
     messages.set(name, compiled.message);
     const sampled = compileSamples(compiled.message);

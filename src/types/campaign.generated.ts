@@ -89,4 +89,8 @@ export interface CampaignSpec {
    * apply (the default): numbers on the suppression list (opted out) are skipped. ignore: sent to all the same; only for messages each customer asked for (a one-time code, a receipt), never marketing (docs/tracking.md).
    */
   suppression?: "apply" | "ignore";
+  /**
+   * false: this campaign's requests carry no msgc token (callbackData exactly as written); default: the config's track.
+   */
+  track?: boolean;
 }

@@ -33,6 +33,10 @@ export interface MsgcConfig {
    */
   window?: "auto" | "session" | "template";
   /**
+   * Put the msgc token in each request's callbackData at send time, so that webhooks tie back to their recipient and attempt; false sends callbackData exactly as written.
+   */
+  track?: boolean;
+  /**
    * Where msgc keeps webhook events, sends and opt-outs: sqlite (<out>/msgc.db, the default once it exists), off, a .db file inside the project, or a postgres:// URL without a password (put the password in PGPASSWORD, or the whole URL in MSGC_STORE, which overrides this).
    */
   store?: string;

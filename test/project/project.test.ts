@@ -46,12 +46,13 @@ describe("loadConfig", () => {
       window: "auto",
       requireTemplates: false,
       optOut: { keywords: [], optInKeywords: [] },
+      track: true,
     });
   });
 
   test("config: found by walking up from a subfolder, values resolved against its folder", async () => {
     const root = project({
-      "msgc.config.yaml": "specs: messages\nout: build\nbusinessId: biz-1\nrate: 20\nconcurrency: 4\nwindow: template\nbaseUrl: http://127.0.0.1:9\ntemplates: { require: true }\noptOut: { keywords: [BAJA], optInKeywords: [ALTA] }\n",
+      "msgc.config.yaml": "specs: messages\nout: build\nbusinessId: biz-1\nrate: 20\nconcurrency: 4\nwindow: template\nbaseUrl: http://127.0.0.1:9\ntemplates: { require: true }\noptOut: { keywords: [BAJA], optInKeywords: [ALTA] }\ntrack: false\n",
       "a/b/c/.keep": "",
     });
     const { config, diagnostics } = await loadConfig({ cwd: join(root, "a", "b", "c") });
@@ -68,6 +69,7 @@ describe("loadConfig", () => {
       window: "template",
       requireTemplates: true,
       optOut: { keywords: ["BAJA"], optInKeywords: ["ALTA"] },
+      track: false,
     });
   });
 

@@ -66,6 +66,18 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "msgc-send-"));
 }
 
+/**
+ * A request body as compiled, from one as sent: the msgc token a send adds to callbackData taken
+ * out again (checked to be one), and a callbackData that held only the token removed.
+ */
+export function withoutToken(body: unknown): unknown {
+  const { callbackData, ...rest } = body as { callbackData?: unknown };
+  if (callbackData === null || typeof callbackData !== "object" || Array.isArray(callbackData)) return body;
+  const { msgc, ...data } = callbackData as Record<string, unknown>;
+  if (typeof msgc !== "string" || !/^[A-Za-z0-9_-]{16}$/.test(msgc)) throw new Error(`no msgc token in ${JSON.stringify(callbackData)}`);
+  return Object.keys(data).length === 0 ? rest : { ...rest, callbackData: data };
+}
+
 /** The recipient of an accepted message, whichever endpoint took it. */
 export function recipientOf(message: AcceptedMessage): string {
   const body = message.body as { number?: string; recipient?: { id: string } };

@@ -309,6 +309,10 @@ function summary(overrides: Partial<SendSummary> = {}): SendSummary {
     possiblyDuplicated: 0,
     possiblyDuplicatedEarlier: 0,
     possiblyDuplicatedKeys: [],
+    resolvedSent: 0,
+    duplicated: 0,
+    notDuplicated: 0,
+    store: null,
     interrupted: 0,
     notAttempted: 0,
     forms: { session: 0, template: 0 },
@@ -341,6 +345,29 @@ describe("formatting", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("formatSummary: unknowns resolved from webhooks, duplicates resolved, the store and what it missed", () => {
+    const text = formatSummary(
+      summary({
+        unknown: 1,
+        resolvedSent: 2,
+        possiblyDuplicated: 3,
+        possiblyDuplicatedEarlier: 3,
+        duplicated: 1,
+        notDuplicated: 2,
+        possiblyDuplicatedKeys: ["a", "b", "c"],
+        store: { location: ".msgc/msgc.db", missed: 4 },
+      }),
+    );
+    expect(text).toContain(
+      "\n  unknown     3 (2 resolved as sent from webhooks)  outcome unknown (the run that sent them died); not resent, add --resume --retry-unknown to send them anyway\n",
+    );
+    expect(text).toContain("\n  possibly duplicated  3 (all in an earlier run) (from webhooks: 1 duplicated, 2 not duplicated)  an attempt may have been accepted");
+    expect(text).toContain("\n  store       .msgc/msgc.db  missed 4 sends (it failed; the journal has them)\n");
+    const allResolved = formatSummary(summary({ unknown: 0, unknownKeys: [], resolvedSent: 2, store: { location: ".msgc/msgc.db", missed: 0 } }));
+    expect(allResolved).toContain("\n  unknown     2 (2 resolved as sent from webhooks)\n");
+    expect(allResolved).toContain("\n  store       .msgc/msgc.db\n");
   });
 
   it("formatSummary: recipients refused for good in an earlier run, by code", () => {

@@ -35,6 +35,7 @@ import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
 import { storeSecrets } from "../../store/open.js";
+import { checkTrackingRoom } from "../../compiler/tracking-room.js";
 import { createProgress } from "../../runner/send/progress.js";
 import { openSendStore, recipientFacts } from "../../runner/suppressions.js";
 import type { Store } from "../../store/store.js";
@@ -79,6 +80,9 @@ Journal and resume:
   --retry-failed         with --resume, also resend recipients refused for good earlier (a 4xx other
                          than 401, 403, 408 and 429), e.g. after fixing the spec (with --force)
   --force                with --resume, accept a campaign that changed since the journal began
+  --grace DURATION       with a store, how long webhooks may take: a possibly duplicated recipient
+                         whose other attempts are older and silent is not duplicated (default 30m;
+                         e.g. 90s, 10m, 2h, 0)
 
 Output:
   --report FILE          write a JSON report: per recipient key, form, status, message id, error code, attempts
@@ -120,6 +124,7 @@ const OPTIONS = {
   "show-numbers": { type: "boolean" },
   timeout: { type: "string" },
   "max-attempts": { type: "string" },
+  grace: { type: "string" },
 } as const;
 
 function positiveNumber(flag: string, text: string | undefined, opts: { integer?: boolean; max?: number } = {}): number | undefined {
@@ -131,6 +136,22 @@ function positiveNumber(flag: string, text: string | undefined, opts: { integer?
     throw new UsageError(`msgc send: ${flag} is at most ${opts.max}, got ${text}`, flag === "--rate" ? "Connectly allows 200 messages a second per business." : undefined);
   }
   return value;
+}
+
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+/** A week: webhooks that late are not coming. */
+const MAX_GRACE_MS = 7 * 24 * 3_600_000;
+
+/** `--grace`: a whole number with a unit (ms, s, m, h), or 0. */
+export function parseGrace(text: string): number {
+  const match = /^(\d{1,9})(ms|s|m|h)?$/.exec(text.trim());
+  const unit = match?.[2] as keyof typeof DURATION_UNITS | undefined;
+  if (!match || (unit === undefined && match[1] !== "0")) {
+    throw new UsageError(`msgc send: --grace must be a duration such as 90s, 30m or 2h, got "${text}"`);
+  }
+  const ms = Number(match[1]) * (unit ? DURATION_UNITS[unit] : 0);
+  if (ms > MAX_GRACE_MS) throw new UsageError(`msgc send: --grace is at most 168h (a week), got ${text}`);
+  return ms;
 }
 
 function singleTemplateUse(item: PlanItem, file: string): TemplateUse[] {
@@ -220,6 +241,7 @@ export const run: CommandHandler = async (args, io) => {
   const maxAttempts = positiveNumber("--max-attempts", values["max-attempts"], { integer: true, max: 100 });
   const maxFailures = values["max-failures"] !== undefined ? fromLibraryCall(() => parseMaxFailures(values["max-failures"]!)) : undefined;
   const shard = values.shard !== undefined ? fromLibraryCall(() => parseShard(values.shard!)) : undefined;
+  const graceMs = values.grace !== undefined ? parseGrace(values.grace) : undefined;
   if (values["retry-unknown"] && !values.resume) throw new UsageError("msgc send: --retry-unknown only makes sense with --resume");
   if (values["retry-failed"] && !values.resume) throw new UsageError("msgc send: --retry-failed only makes sense with --resume");
   if (values.force && !values.resume) throw new UsageError("msgc send: --force only makes sense with --resume");
@@ -283,6 +305,9 @@ export const run: CommandHandler = async (args, io) => {
       });
     }
 
+    // Tracking by token is whole only when every form of the message can carry one.
+    const messageSpec = project.messages.get(project.campaigns.get(name)?.data.message ?? name);
+    const everyRequestTracked = messageSpec !== undefined && checkTrackingRoom(messageSpec.data, messageSpec.file).length === 0;
     const diagnostics: Diagnostic[] = [];
     let plan: SendOptions["plan"];
     let planNdjson: SendOptions["planNdjson"];
@@ -291,6 +316,7 @@ export const run: CommandHandler = async (args, io) => {
     const streaming = values.yes === true && !dryRun;
     let preflight = (): void => undefined;
     let campaignRate: number | undefined;
+    let track = project.config.track;
     let smsTotals: SendOptions["smsTotals"];
     let journal: string;
     let singleSend: { recipient: string } | undefined;
@@ -299,6 +325,7 @@ export const run: CommandHandler = async (args, io) => {
     const campaignSpec = project.campaigns.get(name);
     if (campaignSpec) {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
+      if (typeof campaignSpec.data.track === "boolean") track = campaignSpec.data.track;
       const stats = newCampaignStats();
       planHash = await campaignFingerprint(project, name);
       // Whichever pass collects the stats: the first when it is waited for, else the send itself.
@@ -357,7 +384,8 @@ export const run: CommandHandler = async (args, io) => {
       if (problems.length > 0) throw new TemplateProblems(problems);
     };
 
-    // Opt-outs and inbound times, read once from the store when there is one (docs/tracking.md).
+    // The store (docs/tracking.md): opt-outs and inbound times read once, attempts recorded. One
+    // that is configured but cannot be opened stops the send: its opt-outs cannot be honoured.
     store = await fromLibraryAsync(() => openSendStore(project.config, io.env));
     const facts = store ? await recipientFacts(store, { ignoreSuppression: campaignSpec?.data.suppression === "ignore", now: Date.now() }) : undefined;
 
@@ -397,6 +425,11 @@ export const run: CommandHandler = async (args, io) => {
         ...(facts ? { facts } : {}),
         ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),
         signal: controller.signal,
+        track,
+        everyRequestTracked,
+        ...(graceMs !== undefined ? { graceMs } : {}),
+        ...(store ? { store } : {}),
+        onWarning: (line) => io.stderr.write(`msgc send: warning: ${scrub(line)}\n`),
       });
     } catch (e) {
       // In text, the load warnings were printed before the send already.
@@ -439,11 +472,13 @@ export const run: CommandHandler = async (args, io) => {
     } else if (!quiet || !ok) {
       // --quiet: a run that went well says nothing; one that did not still shows its summary.
       io.stdout.write(scrub(formatSummary(summary)));
+      // What the webhooks said after the send is the store's: one line to find it.
+      if (summary.store && !summary.dryRun && !summary.cancelled) io.stdout.write(`Delivery: msgc status ${name}\n`);
     }
     if (summary.reportError) io.stderr.write(`msgc send: ${scrub(summary.reportError)}\n`);
     return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
-    await store?.close();
+    await store?.close().catch(() => undefined);
     await target.close?.();
     if (tempJournalDir !== undefined) rmSync(tempJournalDir, { recursive: true, force: true });
     process.removeListener("SIGINT", onSignal);

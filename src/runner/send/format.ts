@@ -64,6 +64,17 @@ function listCodes(byCode: Record<string, number>): string[] {
     .map(([code, count]) => `    ${code}  ${count}`);
 }
 
+/** `(2 resolved as sent from webhooks)`, when some were. */
+function resolvedPart(s: SendSummary): string {
+  return s.resolvedSent > 0 ? ` (${s.resolvedSent} resolved as sent from webhooks)` : "";
+}
+
+/** `; from webhooks: 1 duplicated, 2 not duplicated`, when events said. */
+function duplicatesPart(s: SendSummary): string {
+  const parts = [...(s.duplicated > 0 ? [`${s.duplicated} duplicated`] : []), ...(s.notDuplicated > 0 ? [`${s.notDuplicated} not duplicated`] : [])];
+  return parts.length > 0 ? ` (from webhooks: ${parts.join(", ")})` : "";
+}
+
 /** The end-of-run summary as text. */
 export function formatSummary(s: SendSummary): string {
   const lines: string[] = [];
@@ -76,7 +87,9 @@ export function formatSummary(s: SendSummary): string {
     if (s.sms) lines.push(`  channels    ${describeSmsTotals(s.sms)}`);
     if (s.skipped > 0) lines.push(`  skipped     ${s.skipped}  already sent (journal)`);
     if (s.suppressed > 0) lines.push(`  suppressed  ${s.suppressed}  ${SUPPRESSED}`);
-    if (s.unknown > 0) lines.push(`  unknown     ${s.unknown}  outcome unknown from an earlier run; not resent without --retry-unknown`);
+    if (s.unknown + s.resolvedSent > 0) {
+      lines.push(`  unknown     ${s.unknown + s.resolvedSent}${resolvedPart(s)}${s.unknown > 0 ? "  outcome unknown from an earlier run; not resent without --retry-unknown" : ""}`);
+    }
     if (s.failedEarlier > 0) lines.push(`  failed earlier (final)  ${s.failedEarlier}  not resent without --retry-failed`);
     return `${lines.join("\n")}\n`;
   }
@@ -91,7 +104,9 @@ export function formatSummary(s: SendSummary): string {
   }
   lines.push(`  fallbacks   ${s.fallbacks}`);
   if (s.sms) lines.push(`  channels    ${describeSmsTotals(s.sms)}`);
-  lines.push(`  unknown     ${s.unknown}${s.unknown > 0 ? "  outcome unknown (the run that sent them died); not resent, add --resume --retry-unknown to send them anyway" : ""}`);
+  lines.push(
+    `  unknown     ${s.unknown + s.resolvedSent}${resolvedPart(s)}${s.unknown > 0 ? "  outcome unknown (the run that sent them died); not resent, add --resume --retry-unknown to send them anyway" : ""}`,
+  );
   lines.push(...listKeys(s.unknownKeys, s.unknown));
   lines.push(`  skipped     ${s.skipped}  already sent (journal)`);
   if (s.suppressed > 0) lines.push(`  suppressed  ${s.suppressed}  ${SUPPRESSED}`);
@@ -99,7 +114,7 @@ export function formatSummary(s: SendSummary): string {
   if (s.suppressionError) lines.push(`  ${s.suppressionError}`);
   if (s.possiblyDuplicated > 0) {
     const earlier = s.possiblyDuplicatedEarlier > 0 ? ` (${s.possiblyDuplicatedEarlier === s.possiblyDuplicated ? "all" : s.possiblyDuplicatedEarlier} in an earlier run)` : "";
-    lines.push(`  possibly duplicated  ${s.possiblyDuplicated}${earlier}  an attempt may have been accepted before the one that answered (5xx, timeout, unknown)`);
+    lines.push(`  possibly duplicated  ${s.possiblyDuplicated}${earlier}${duplicatesPart(s)}  an attempt may have been accepted before the one that answered (5xx, timeout, unknown)`);
     lines.push(...listKeys(s.possiblyDuplicatedKeys, s.possiblyDuplicated));
   }
   if (s.interrupted + s.notAttempted > 0) lines.push(`  not sent    ${s.interrupted + s.notAttempted}  left for --resume`);
@@ -109,6 +124,7 @@ export function formatSummary(s: SendSummary): string {
       `${s.requests} request${s.requests === 1 ? "" : "s"} (${s.retries} retried, ${s.rateLimited} rate-limited)`,
   );
   if (s.journal) lines.push(`  journal     ${s.journal}`);
+  if (s.store) lines.push(`  store       ${s.store.location}${s.store.missed > 0 ? `  missed ${s.store.missed} send${s.store.missed === 1 ? "" : "s"} (it failed; the journal has them)` : ""}`);
   if (s.reportError) lines.push(`  report      not written: ${s.reportError}`);
   return `${lines.join("\n")}\n`;
 }

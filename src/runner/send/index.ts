@@ -45,6 +45,10 @@ import type { Transport } from "../../connectly/transport.js";
 import type { SmsTotals } from "../sms-totals.js";
 import { inboundOf, OPTED_OUT_CODE, suppressionOf } from "./recipient-facts.js";
 import type { RecipientFacts } from "./recipient-facts.js";
+import type { Store } from "../../store/store.js";
+import { SendTracking } from "../tracking/send-tracking.js";
+import { DEFAULT_GRACE_MS, maybeDuplicated } from "../tracking/resolve.js";
+import type { KeyResolution } from "../tracking/resolve.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
 export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
@@ -181,6 +185,22 @@ export interface SendOptions {
   random?: () => number;
   /** Opt-outs and the store's inbound times (docs/tracking.md); without it, neither applies. */
   facts?: RecipientFacts;
+  /**
+   * Where the attempts are recorded (in batches) and, on resume, where webhook events resolve
+   * unknown outcomes. Optional: the journal is the record; a store that fails is a warning.
+   */
+  store?: Store;
+  /** false leaves callbackData exactly as written: no msgc token. Default true. */
+  track?: boolean;
+  /**
+   * Every request of the plan can carry the token (no callbackData that is not an object): an
+   * attempt whose token has no events, once the grace period is over, was not accepted. Default true.
+   */
+  everyRequestTracked?: boolean;
+  /** How long an accepted message's webhooks may take (resolving duplicates). Default 30 minutes. */
+  graceMs?: number;
+  /** One line for a person about something that did not stop the run (the store failed). */
+  onWarning?: (line: string) => void;
 }
 
 export interface SendSummary {
@@ -234,6 +254,14 @@ export interface SendSummary {
   /** Of those, the ones whose attempts were all made by earlier runs (settled before this one). */
   possiblyDuplicatedEarlier: number;
   possiblyDuplicatedKeys: string[];
+  /** Unknown outcomes of earlier runs that webhook events show were accepted: counted sent, not resent (not in `unknown`). */
+  resolvedSent: number;
+  /** Of the possibly duplicated recipients of earlier runs, those webhook events show got it twice. */
+  duplicated: number;
+  /** Of those, the ones whose events show one attempt only, once the grace period is over. */
+  notDuplicated: number;
+  /** The store the attempts were recorded in, and how many it missed (it failed); null without one. */
+  store: { location: string; missed: number } | null;
   /** Started but cut short by a stop (left for --resume). */
   interrupted: number;
   /** Never started because the run stopped early. */
@@ -332,21 +360,27 @@ interface Scan {
   inShard: number;
   /** Of those, what will go out (not already sent, not unknown left alone). */
   toSend: number;
-  /** Of those, what the journal or the suppression list settles, by how (for a run cancelled before it settles them). */
+  /** Of those, what the journal, the suppression list or webhook events settle, by how (for a run cancelled before it settles them). */
   settled: Record<Exclude<RecipientStatus_, "send">, number>;
 }
 
 /** First pass: hash the whole plan, count this shard's items and what will go out. */
-async function scanPlan(options: SendOptions, replay: JournalState | undefined, choices: ResumeChoices, signal?: AbortSignal): Promise<Scan> {
+async function scanPlan(
+  options: SendOptions,
+  replay: JournalState | undefined,
+  choices: ResumeChoices,
+  tracking: SendTracking | undefined,
+  signal?: AbortSignal,
+): Promise<Scan> {
   const hash = createHash("sha256");
   const shard = options.shard;
   let inShard = 0;
   let toSend = 0;
-  const settled = { skip: 0, unknown: 0, "failed-earlier": 0, suppressed: 0 };
+  const settled = { skip: 0, unknown: 0, "failed-earlier": 0, suppressed: 0, resolved: 0 };
   const count = (key: string): void => {
     if (shard && shardOf(key, shard.count) !== shard.index) return;
     inShard++;
-    const status = recipientStatus(replay?.history(key), key, choices, options.facts);
+    const status = recipientStatus(replay?.history(key), key, choices, options.facts, tracking?.resolution(key));
     if (status === "send") toSend++;
     else settled[status]++;
   };
@@ -420,7 +454,7 @@ interface ResumeChoices {
   retryFailed: boolean;
 }
 
-type RecipientStatus_ = "skip" | "unknown" | "failed-earlier" | "suppressed" | "send";
+type RecipientStatus_ = "skip" | "unknown" | "failed-earlier" | "resolved" | "suppressed" | "send";
 
 /**
  * 401/403 stop the run and mean the key, not the request, was refused: nothing was accepted, and
@@ -440,15 +474,25 @@ export function failedForGood(history: KeyHistory): boolean {
  * What a run does with a key: what the journal says about it first (a run that found the number
  * suppressed settled it, unless suppression is ignored now), then the suppression list as it is.
  */
-function recipientStatus(history: KeyHistory | undefined, key: string, choices: ResumeChoices, facts: RecipientFacts | undefined): RecipientStatus_ {
-  const status = resumeStatus(history, choices, facts?.ignoreSuppression === true);
+function recipientStatus(
+  history: KeyHistory | undefined,
+  key: string,
+  choices: ResumeChoices,
+  facts: RecipientFacts | undefined,
+  resolution: KeyResolution | undefined,
+): RecipientStatus_ {
+  const status = resumeStatus(history, choices, facts?.ignoreSuppression === true, resolution);
   return status === "send" && suppressionOf(facts, key) !== undefined ? "suppressed" : status;
 }
 
-/** What a resumed run does with a key, from what the journal says about it. */
-function resumeStatus(history: KeyHistory | undefined, choices: ResumeChoices, ignoreSuppression: boolean): RecipientStatus_ {
+/**
+ * What a resumed run does with a key, from what the journal says about it and what webhook events
+ * resolved: an attempt shown accepted is sent, whatever --retry-unknown says.
+ */
+function resumeStatus(history: KeyHistory | undefined, choices: ResumeChoices, ignoreSuppression: boolean, resolution: KeyResolution | undefined): RecipientStatus_ {
   if (!history) return "send";
   if (history.sent) return "skip";
+  if (resolution?.sent) return "resolved";
   if (history.suppressed && !ignoreSuppression) return "suppressed";
   if (history.unknown && !choices.retryUnknown) return "unknown";
   if (!history.unknown && failedForGood(history) && !choices.retryFailed) return "failed-earlier";
@@ -501,6 +545,10 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     possiblyDuplicated: 0,
     possiblyDuplicatedEarlier: 0,
     possiblyDuplicatedKeys: [],
+    resolvedSent: 0,
+    duplicated: 0,
+    notDuplicated: 0,
+    store: null,
     interrupted: 0,
     notAttempted: 0,
     forms: { session: 0, template: 0 },
@@ -520,18 +568,30 @@ export async function send(options: SendOptions): Promise<SendSummary> {
   /** This shard's plan items, once counted (undefined while the count runs in the background). */
   let progressTotal: number | undefined;
   let run: Run | undefined;
+  // Dry runs send nothing and record nothing, but say what a resume would resolve.
+  const tracking = new SendTracking({
+    campaign: options.campaign,
+    track: options.track !== false,
+    everyRequestTracked: options.everyRequestTracked !== false,
+    store: options.store,
+    clock,
+    warn: (line) => options.onWarning?.(line),
+  });
+  let firstStartedAt: string | undefined;
   try {
     if (journalPath !== null) {
       const opened = openJournals({ journalPath, shard: options.shard, resume: options.resume === true, lock: !dryRun });
       releaseLock = opened.release;
       replay = opened.state;
+      firstStartedAt = opened.ownHeader?.startedAt;
       if (opened.ownHeader && !options.resume && !dryRun) throw new JournalExistsError(journalPath, opened.ownHeader.startedAt);
+      if (options.resume) await tracking.resolve(replay, { graceMs: options.graceMs ?? DEFAULT_GRACE_MS });
     }
 
     // The first pass hashes the plan and counts what goes out. Given the plan's identity and no
     // confirmation to ask, the run does not wait for it: sending starts at once, and the count
     // arrives in the background for the progress line.
-    const scanning = scanPlan(options, replay, choices, stopCounting.signal);
+    const scanning = scanPlan(options, replay, choices, tracking, stopCounting.signal);
     const waitForScan = options.planHash === undefined || options.confirm !== undefined;
     if (!waitForScan) {
       counting = scanning.then(
@@ -561,11 +621,14 @@ export async function send(options: SendOptions): Promise<SendSummary> {
         summary.unknown = scan.settled.unknown;
         summary.failedEarlier = scan.settled["failed-earlier"];
         summary.suppressed = scan.settled.suppressed;
+        summary.resolvedSent = scan.settled.resolved;
         return summary;
       }
     }
 
     if (options.report) report = await ReportWriter.open(options.report);
+    const startedAtIso = new Date(clock()).toISOString();
+    tracking.startRun(firstStartedAt ?? startedAtIso);
     if (journalPath !== null && !dryRun) {
       journal = await JournalWriter.open(journalPath);
       await journal.writeDurable({
@@ -573,7 +636,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
         version: JOURNAL_VERSION,
         campaign: options.campaign,
         planHash,
-        startedAt: new Date(clock()).toISOString(),
+        startedAt: startedAtIso,
         shard: shardLabel,
         resumed: replay !== undefined && replay.files.length > 0,
         origin,
@@ -594,6 +657,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       journal,
       report,
       transport,
+      tracking,
       display,
       clock,
       random,
@@ -612,6 +676,8 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     await counting;
     await transport?.close().catch(() => undefined);
     replay?.close();
+    // What is left of the attempts goes to the store, at the end and on a stop alike.
+    summary.store = (await tracking.finish()) ?? null;
     const closing = journal?.close();
     summary.durationMs = Math.round(performance.now() - startedAt);
     const seconds = summary.durationMs / 1000;
@@ -666,6 +732,7 @@ interface RunContext {
   journal: JournalWriter | undefined;
   report: ReportWriter | undefined;
   transport: Transport | undefined;
+  tracking: SendTracking;
   display: (key: string) => string;
   clock: () => number;
   random: () => number;
@@ -740,7 +807,8 @@ class Run {
       sent: s.sent,
       failed: s.failed,
       fallbacks: s.fallbacks,
-      skipped: s.skipped,
+      // Resolved as sent from webhooks: done, like what the journal knows was sent.
+      skipped: s.skipped + s.resolvedSent,
       suppressed: s.suppressed,
       unknown: s.unknown,
       inFlight: this.inFlight,
@@ -812,7 +880,7 @@ class Run {
   }
 
   private status(key: string): RecipientStatus_ {
-    return recipientStatus(this.history(key), key, this.choices, this.options.facts);
+    return recipientStatus(this.history(key), key, this.choices, this.options.facts, this.ctx.tracking.resolution(key));
   }
 
   /**
@@ -825,17 +893,32 @@ class Run {
     const status = this.status(item.key);
     if (status === "send") return false;
     // A number suppressed between runs may have no history at all.
-    const duplicated = history !== undefined && history.ambiguousAttempts + (history.unknown ? 1 : 0) + (history.sent ? 1 : 0) >= 2;
-    if (duplicated) this.summary.possiblyDuplicatedEarlier++;
+    const resolution = this.ctx.tracking.resolution(item.key);
+    const duplicated = (history !== undefined && maybeDuplicated(history)) || resolution?.duplicates === "duplicated";
+    if (duplicated) {
+      this.summary.possiblyDuplicatedEarlier++;
+      if (resolution?.duplicates === "duplicated") this.summary.duplicated++;
+      if (resolution?.duplicates === "not-duplicated") this.summary.notDuplicated++;
+    }
     const note = (): boolean => (duplicated ? this.notePossibleDuplicate(item.key, 2) : false);
     if (status === "suppressed") return this.suppress(item, history, note());
     const h = history!;
     const state = { ...h, lastErrorCode: null as string | null };
+    const duplicates = duplicated && resolution?.duplicates ? { duplicates: resolution.duplicates } : {};
     switch (status) {
       case "skip": {
         this.summary.skipped++;
         const possiblyDuplicated = note();
-        if (this.ctx.report) this.record(item.key, h.form, "skipped", state, { messageId: this.earlier(item.key).messageId, possiblyDuplicated });
+        if (this.ctx.report) this.record(item.key, h.form, "skipped", state, { messageId: this.earlier(item.key).messageId, possiblyDuplicated, ...duplicates });
+        return true;
+      }
+      case "resolved": {
+        const sent = resolution!.sent!;
+        this.summary.resolvedSent++;
+        const possiblyDuplicated = note();
+        // Recorded now: the run that made the attempt died before it could say so.
+        if (!this.options.dryRun) this.ctx.tracking.recordAttempt(item, sent.form, sent.attempt, sent.token, sent.messageId);
+        if (this.ctx.report) this.record(item.key, sent.form, "resolved-sent", state, { messageId: sent.messageId, possiblyDuplicated, ...duplicates });
         return true;
       }
       case "failed-earlier": {
@@ -843,14 +926,14 @@ class Run {
         this.summary.failedEarlier++;
         countCode(this.summary.failedEarlierByCode, code);
         const possiblyDuplicated = note();
-        this.record(item.key, h.form, "failed-earlier", { ...state, lastErrorCode: code }, { possiblyDuplicated });
+        this.record(item.key, h.form, "failed-earlier", { ...state, lastErrorCode: code }, { possiblyDuplicated, ...duplicates });
         return true;
       }
       case "unknown": {
         this.summary.unknown++;
         this.summary.unknownKeys.push(this.ctx.display(item.key));
         const possiblyDuplicated = note();
-        if (this.ctx.report) this.record(item.key, h.form, "unknown", { ...state, lastErrorCode: this.earlier(item.key).errorCode }, { possiblyDuplicated });
+        if (this.ctx.report) this.record(item.key, h.form, "unknown", { ...state, lastErrorCode: this.earlier(item.key).errorCode }, { possiblyDuplicated, ...duplicates });
         return true;
       }
     }
@@ -900,7 +983,7 @@ class Run {
     form: Form | null,
     status: RecipientStatus,
     state: Pick<KeyHistory, "attempts" | "fallback" | "lastStatus" | "ambiguousAttempts"> & { lastErrorCode: string | null; lastErrorMessage?: string | null },
-    extra: { messageId?: string | null; possiblyDuplicated?: boolean; suppression?: string },
+    extra: { messageId?: string | null; possiblyDuplicated?: boolean; suppression?: string; duplicates?: RecipientReport["duplicates"] },
   ): void {
     const report = this.ctx.report;
     if (!report) return;
@@ -916,6 +999,7 @@ class Run {
       attempts: state.attempts,
       ambiguousAttempts: state.ambiguousAttempts,
       possiblyDuplicated: extra.possiblyDuplicated ?? false,
+      ...(extra.duplicates ? { duplicates: extra.duplicates } : {}),
     };
     if (extra.suppression !== undefined) entry.suppression = extra.suppression;
     report.add(entry);
@@ -985,7 +1069,11 @@ class Run {
     state.attempts++;
     this.summary.requests++;
     const path = businessPath(request.path, this.options.businessId);
-    const http = await this.ctx.transport!.post(path, JSON.stringify(request.body));
+    const sending = this.ctx.tracking.requestBody(item.key, state.form, state.attempts, request.body);
+    const http = await this.ctx.transport!.post(path, sending.json);
+    // An attempt that may have been accepted goes to the store: a success with its message id, a
+    // lost or 5xx answer without one.
+    const recordAttempt = (messageId: string | null): void => this.ctx.tracking.recordAttempt(item, state.form, state.attempts, sending.token, messageId);
 
     /**
      * Journals the outcome; false when the journal cannot take it. A final outcome (sent,
@@ -1021,7 +1109,10 @@ class Run {
         if (!(await finish("failed", { status: null, errorCode: http.code, ambiguous: false }))) return this.unjournaled(state);
         return this.fail(state);
       }
-      if (http.ambiguous) state.ambiguousAttempts++;
+      if (http.ambiguous) {
+        state.ambiguousAttempts++;
+        recordAttempt(null);
+      }
       const result = state.failures + 1 >= this.maxAttempts ? "failed" : "retry";
       if (!(await finish(result, { status: null, errorCode: http.code, ambiguous: http.ambiguous }))) return this.unjournaled(state);
       return this.afterRetryable(state);
@@ -1033,6 +1124,7 @@ class Run {
     switch (answer) {
       case "sent": {
         this.governor.onAnswered();
+        recordAttempt(id);
         if (!(await finish("sent", { status: http.status, messageId: id, errorCode: null, ambiguous: false }))) return this.unjournaled(state);
         this.summary.sent++;
         if (state.fallback) this.summary.fallbacks++;
@@ -1057,6 +1149,7 @@ class Run {
         this.serverErrors++;
         // A 5xx may come after the server accepted the message (see docs/sending.md).
         state.ambiguousAttempts++;
+        recordAttempt(null);
         const result = state.failures + 1 >= this.maxAttempts ? "failed" : "retry";
         if (!(await finish(result, { status: http.status, errorCode, errorMessage: message, ambiguous: true }))) return this.unjournaled(state);
         return this.afterRetryable(state);

@@ -9,7 +9,7 @@
  * were started: the keys are the same whatever the layout, so what one layout sent another skips.
  */
 import { isUtf8 } from "node:buffer";
-import { closeSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
 import { e164Value, RecipientSet } from "../recipients.js";
@@ -45,6 +45,8 @@ export interface ReplayedFile {
   path: string;
   /** Every header, in order: the first run's, then one per resumed run. */
   headers: HeaderEntry[];
+  /** When the file was last written (epoch ms): no attempt in it is later. */
+  writtenAt: number;
 }
 
 /** The largest line a journal holds: entries are small, and what is stored of an answer is capped. */
@@ -127,6 +129,13 @@ export class JournalState {
   /** Open journals, for reading outcomes again; `close` closes them. */
   private readonly fds: Array<number | undefined> = [];
   private readonly lineBuffer = Buffer.allocUnsafe(MAX_JOURNAL_LINE + 1);
+  /**
+   * Keys an unknown or ambiguous attempt may have reached, for resolving them against webhook
+   * events: intents still waiting for their outcome (in flight: a few at a time), and keys with an
+   * ambiguous attempt. Few next to the recipients, so kept as strings.
+   */
+  private readonly awaiting = new Map<number, string>();
+  private readonly ambiguousKeys = new Map<number, string>();
 
   get size(): number {
     return this.ids.size;
@@ -136,7 +145,7 @@ export class JournalState {
   replay(path: string): boolean {
     const fd = openJournalFile(path, "r");
     if (fd === undefined) return false;
-    const file: ReplayedFile = { path, headers: [] };
+    const file: ReplayedFile = { path, headers: [], writtenAt: fstatSync(fd).mtimeMs };
     const fileNumber = this.files.length;
     let entries = 0;
     try {
@@ -204,18 +213,26 @@ export class JournalState {
     }
     if (entry.type === "intent") {
       // The previous intent never got an outcome: that request may have been accepted.
-      if (flags & UNKNOWN) this.ambiguous[id] = Math.min(0xffff, this.ambiguous[id]! + 1);
+      if (flags & UNKNOWN) {
+        this.ambiguous[id] = Math.min(0xffff, this.ambiguous[id]! + 1);
+        this.ambiguousKeys.set(id, entry.key);
+      }
+      this.awaiting.set(id, entry.key);
       this.attempts[id] = Math.max(this.attempts[id]!, entry.attempt);
       flags = (flags & ~FORM_TEMPLATE) | UNKNOWN | FORM_KNOWN | (entry.form === "template" ? FORM_TEMPLATE : 0);
       this.last[id] = 0;
     } else {
+      this.awaiting.delete(id);
       flags &= ~(UNKNOWN | INVALID_REQUEST);
       this.attempts[id] = Math.max(this.attempts[id]!, entry.attempt);
       this.last[id] = RESULT_CODES.indexOf(entry.result);
       this.status[id] = entry.status ?? 0;
       this.outcomeAt[id] = fileNumber * FILE_STRIDE + offset;
       if (entry.errorCode === "invalid-request") flags |= INVALID_REQUEST;
-      if (entry.ambiguous) this.ambiguous[id] = Math.min(0xffff, this.ambiguous[id]! + 1);
+      if (entry.ambiguous) {
+        this.ambiguous[id] = Math.min(0xffff, this.ambiguous[id]! + 1);
+        this.ambiguousKeys.set(id, entry.key);
+      }
       if (entry.result === "fallback") flags |= FALLBACK;
       if (entry.result === "sent") flags = (flags & ~FORM_TEMPLATE) | SENT | FORM_KNOWN | (entry.form === "template" ? FORM_TEMPLATE : 0);
     }
@@ -234,6 +251,13 @@ export class JournalState {
   /** The key's dense id (0 <= id < size), or -1 when the journals never mention it. */
   keyId(key: string): number {
     return this.ids.id(key, false);
+  }
+
+  /** Keys whose outcome is unknown, or that made an attempt that may have been accepted unseen. */
+  uncertainKeys(): string[] {
+    const keys = new Map(this.ambiguousKeys);
+    for (const [id, key] of this.awaiting) keys.set(id, key);
+    return [...keys.values()];
   }
 
   /** What the journals say about a key; undefined when they never mention it. */

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
 
-export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "skipped" | "suppressed" | "interrupted" | "dry-run";
+export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "resolved-sent" | "skipped" | "suppressed" | "interrupted" | "dry-run";
 
 export interface RecipientReport {
   /** Masked unless numbers are shown. */
@@ -32,6 +32,8 @@ export interface RecipientReport {
   possiblyDuplicated: boolean;
   /** Only on `suppressed` recipients: why the number is on the list (keyword, error, manual, import), or `journal` when an earlier run found it so. */
   suppression?: string;
+  /** For a possibly duplicated recipient of an earlier run, what webhook events resolved (only with a store). */
+  duplicates?: "duplicated" | "not-duplicated" | "uncertain";
 }
 
 export class ReportWriter {
