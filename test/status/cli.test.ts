@@ -65,7 +65,7 @@ Fallbacks to the template form: 0
 SMS: 0 recipients (segments not recorded)
 Unknown outcomes: 0 (0 resolved as sent, 0 still uncertain)
 Possibly duplicated: 0 (0 duplicated, 0 not duplicated, 0 still uncertain)
-Resolved from the journal and the recorded sends (webhook events not consulted)
+Resolved from webhook events
 
 Delivered and read per 1 minute (UTC)
   2026-12-01 09:01  delivered 1  read 0

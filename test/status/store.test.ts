@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { collectStatus } from "../../src/runner/status/collect.js";
@@ -6,6 +6,7 @@ import { status } from "../../src/runner/status/index.js";
 import type { RecipientRow } from "../../src/runner/status/index.js";
 import type { EventRecord, SendRecord, Store } from "../../src/store/store.js";
 import { postgresForTests } from "../setup/postgres.js";
+import { trackingToken } from "../../src/compiler/tracking-token.js";
 import { postgresBackend, sqliteBackend } from "../store/backends.js";
 import type { Backend } from "../store/backends.js";
 import { API_KEY, makeItem, numberOf, sendToSandbox, tempDir, useSandbox } from "../send/helpers.js";
@@ -99,7 +100,7 @@ describe.each(backends.map((b) => [b.name, b] as const))("status from a real %s 
     expect(model.failures).toEqual([{ code: "ERROR_CODE_MESSAGE_PHONE_NUMBER_INVALID", meaning: "the recipient number is invalid", stage: "delivery", count: 1 }]);
     expect(model.sms).toEqual({ recipients: 1, segments: null });
     expect(model.possiblyDuplicated).toBe(1);
-    expect(model.resolution).toEqual({ source: "journal", unknown: { sent: 1, uncertain: 1 }, possiblyDuplicated: { duplicated: 1, notDuplicated: 0, uncertain: 0 } });
+    expect(model.resolution).toEqual({ source: "events", unknown: { sent: 1, uncertain: 1 }, possiblyDuplicated: { duplicated: 1, notDuplicated: 0, uncertain: 0 } });
     expect(rows.map((r) => [r.key, r.state, r.attempts, r.messageId, r.errorCode, r.resolution])).toEqual([
       [key(0), "read", 1, "m0", null, null],
       [key(1), "delivered", 1, "m1", null, null],
@@ -153,6 +154,26 @@ describe.each(backends.map((b) => [b.name, b] as const))("status from a real %s 
       { code: "ERROR_CODE_MESSAGE_CUSTOMER_NO_CONVERSATION_INITIATION", meaning: "the customer never wrote: send a template first", stage: "send", count: 1 },
     ]);
     expect(model.sources).toEqual({ journals: ["journal/spring.ndjson"], store: store.location });
+  });
+
+  test("an unknown attempt is resolved as sent by a webhook under its msgc token, with no recorded send", async () => {
+    const box = await startSandbox();
+    const folder = tempDir();
+    const journal = join(folder, "journal", "spring.ndjson");
+    await sendToSandbox(box, [makeItem(0), makeItem(1)], { journal });
+    // A later run was killed with its requests in flight: two intents, no outcomes, nothing recorded.
+    appendFileSync(journal, `${JSON.stringify({ type: "intent", key: key(5), form: "template", attempt: 1 })}\n${JSON.stringify({ type: "intent", key: key(6), form: "template", attempt: 1 })}\n`);
+    const header = JSON.parse(readFileSync(journal, "utf8").split("\n")[0]!) as { startedAt: string };
+    const store = await freshStore();
+    // Connectly's webhook for key 5's message echoes the token; key 6 has none.
+    await store.commitEvent(event({ messageId: "late-5", status: "delivered", token: trackingToken({ campaign: "spring", startedAt: header.startedAt }, key(5), "template", 1) }));
+    const rows: RecipientRow[] = [];
+    const model = await collectStatus({ campaign: "spring", journals: [journal], store, sources: { journals: [], store: store.location }, now: NOW, onRecipient: (r) => void rows.push(r) });
+    expect(model.resolution).toEqual({ source: "events", unknown: { sent: 1, uncertain: 1 }, possiblyDuplicated: { duplicated: 0, notDuplicated: 0, uncertain: 0 } });
+    expect(rows.filter((r) => r.unknown).map((r) => [r.key, r.resolution]).sort()).toEqual([
+      [key(5), "sent"],
+      [key(6), "uncertain"],
+    ]);
   });
 
   test("codes from webhook bodies: past 200 distinct ones the rest are one row", async () => {

@@ -18,6 +18,7 @@ import { describeErrorCode } from "./error-codes.js";
 import type { FailureCount, RecipientRow, RecipientState, Resolution, StatusModel } from "./model.js";
 import { emptyStatusModel } from "./model.js";
 import { TimelineCounter } from "./timeline.js";
+import { DEFAULT_GRACE_MS, resolveFromEvents } from "../tracking/resolve.js";
 
 /**
  * Settles a recipient's uncertainty (an unknown outcome, a possible duplicate). The default
@@ -37,6 +38,10 @@ export interface CollectOptions {
   /** Each recipient as it is joined (the `--report` file); awaited when it returns a promise. */
   onRecipient?: (row: RecipientRow) => void | Promise<void>;
   resolve?: Resolver;
+  /** With a store: how long webhooks may take before silence proves an attempt was not accepted (default 30 minutes). */
+  graceMs?: number;
+  /** Every request of the campaign carried the msgc token (default true; `track: false` says otherwise). */
+  tracked?: boolean;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -60,7 +65,8 @@ export async function collectStatus(options: CollectOptions): Promise<StatusMode
     const ordered = orderJournals(options.journals);
     for (const path of ordered) journal.replay(path);
     const tally = new Tally(options.campaign, options.sources, options.now);
-    const resolve = options.resolve ?? resolveFromJournal;
+    if (options.store && !options.resolve) tally.resolvedFromEvents();
+    const resolve = options.resolve ?? (options.store ? await eventResolver(journal, options) : resolveFromJournal);
     const seen = new Uint8Array(journal.size);
     const visit = async (key: string, sends: SendOutcome[]): Promise<void> => {
       const id = journal.keyId(key);
@@ -98,6 +104,25 @@ export async function collectStatus(options: CollectOptions): Promise<StatusMode
   } finally {
     journal.close();
   }
+}
+
+/**
+ * What webhook events settle (the resolution `send --resume` uses: an unknown attempt whose token
+ * has events was sent; two attempts with events are a duplicate, one alone past the grace period is
+ * not), falling back to the journal's own reading for the rest.
+ */
+async function eventResolver(journal: JournalState, options: CollectOptions): Promise<Resolver> {
+  const resolved = await resolveFromEvents(journal, options.store!, {
+    now: options.now,
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    tracked: options.tracked ?? true,
+  });
+  return (row, history, sends) => {
+    const byEvents = resolved.get(row.key);
+    if (row.unknown && byEvents?.sent) return "sent";
+    if (row.possiblyDuplicated && byEvents?.duplicates && byEvents.duplicates !== "uncertain") return byEvents.duplicates;
+    return resolveFromJournal(row, history, sends);
+  };
 }
 
 /** The journals that hold a header, in the order their runs started (as a resume replays them). */
@@ -207,6 +232,10 @@ class Tally {
 
   constructor(campaign: string, sources: StatusModel["sources"], private readonly now: number) {
     this.model = emptyStatusModel(campaign, sources);
+  }
+
+  resolvedFromEvents(): void {
+    this.model.resolution.source = "events";
   }
 
   add(row: RecipientRow): void {
