@@ -34,6 +34,8 @@ export interface Target {
   apiKey: string | undefined;
   close?: () => Promise<void>;
   sandboxUrl?: string;
+  /** The in-process sandbox's webhooks: resolves once each was delivered or given up. */
+  drainWebhooks?: () => Promise<void>;
 }
 
 /** An API key is a few dozen characters; a file much larger than that is not one. */
@@ -78,7 +80,7 @@ export async function resolveTarget(
   io: CliIo,
   values: TargetFlags,
   project: { baseUrl: string; businessId?: string },
-  opts: { command: string; keyOptional?: boolean },
+  opts: { command: string; keyOptional?: boolean; sandboxWebhooks?: { webhookUrl: string; webhookSecret: string } },
 ): Promise<Target> {
   const { command } = opts;
   if (values.sandbox) {
@@ -86,8 +88,15 @@ export async function resolveTarget(
       if (values[flag] !== undefined) throw new UsageError(`msgc ${command}: --sandbox cannot be combined with --${flag}`);
     }
     const { startSandbox } = await import("../sandbox/index.js");
-    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url") });
-    return { baseUrl: sandbox.url, businessId: "sandbox", apiKey: sandbox.apiKey, close: () => sandbox.close(), sandboxUrl: sandbox.url };
+    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url"), ...opts.sandboxWebhooks });
+    return {
+      baseUrl: sandbox.url,
+      businessId: "sandbox",
+      apiKey: sandbox.apiKey,
+      close: () => sandbox.close(),
+      sandboxUrl: sandbox.url,
+      drainWebhooks: () => sandbox.drainWebhooks(),
+    };
   }
   const baseUrl = values["base-url"] ?? project.baseUrl;
   if (!baseUrl) throw new UsageError(`msgc ${command}: no target: set baseUrl in msgc.config.yaml or pass --base-url`, "Or try it locally with --sandbox.");

@@ -6,6 +6,7 @@ import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { askYesNo, canAsk, EXIT_INTERRUPTED, PromptCancelled } from "../confirm.js";
 import { resolveTarget, TARGET_OPTIONS } from "../target.js";
 import type { Target } from "../target.js";
+import { startSandboxLoop } from "../sandbox-loop.js";
 import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, smsPart, sourcesOf, writeReport } from "../common.js";
 import { diagnosticToJson } from "../../diagnostics.js";
 import type { Diagnostic } from "../../diagnostics.js";
@@ -41,6 +42,8 @@ import { openSendStore, recipientFacts } from "../../runner/suppressions.js";
 import type { Store } from "../../store/store.js";
 
 const MAX_RATE = 200;
+/** How the in-process sandbox's temporary store is named in the summary and the funnel. */
+const SANDBOX_STORE_SHOWN = "in-process (the sandbox's webhooks; forgotten when the send ends)";
 
 const HELP = `Usage: msgc send CAMPAIGN [options]
        msgc send MESSAGE --to NUMBER [--var k=v]… [--vars FILE] [options]
@@ -277,7 +280,16 @@ export const run: CommandHandler = async (args, io) => {
   // said before the key or the business id are asked for.
   const project = await loadProject({ cwd: io.cwd, ...configPath });
   checkName(project, name, single);
-  const target = await resolveTarget(io, values, config, { command: "send", keyOptional: dryRun });
+  // An in-process sandbox closes the tracking loop: its webhooks go to an in-process receiver and
+  // a temporary store, and the run ends with the funnel (src/cli/sandbox-loop.ts).
+  const loop = values.sandbox === true && !dryRun ? await fromLibraryAsync(() => startSandboxLoop(config.optOut)) : undefined;
+  let target: Target;
+  try {
+    target = await resolveTarget(io, values, config, { command: "send", keyOptional: dryRun, ...(loop ? { sandboxWebhooks: loop.sandboxOptions } : {}) });
+  } catch (e) {
+    await loop?.close();
+    throw e;
+  }
   secrets.push(target.apiKey);
   let tempJournalDir: string | undefined;
   let store: Store | undefined;
@@ -428,7 +440,7 @@ export const run: CommandHandler = async (args, io) => {
         track,
         everyRequestTracked,
         ...(graceMs !== undefined ? { graceMs } : {}),
-        ...(store ? { store } : {}),
+        ...(loop ? { store: loop.store } : store ? { store } : {}),
         onWarning: (line) => io.stderr.write(`msgc send: warning: ${scrub(line)}\n`),
       });
     } catch (e) {
@@ -451,6 +463,8 @@ export const run: CommandHandler = async (args, io) => {
 
     // The temporary journal is removed below: the summary does not point at it.
     if (tempJournalDir !== undefined) summary = { ...summary, journal: null };
+    // Nor at the temporary store of the in-process sandbox's loop.
+    if (loop && summary.store) summary = { ...summary, store: { ...summary.store, location: SANDBOX_STORE_SHOWN } };
     const rowProblems = diagnostics.filter(isError).length;
     if (diagnostics.length > 0 && format === "text") {
       writeReport(io, {
@@ -472,14 +486,18 @@ export const run: CommandHandler = async (args, io) => {
     } else if (!quiet || !ok) {
       // --quiet: a run that went well says nothing; one that did not still shows its summary.
       io.stdout.write(scrub(formatSummary(summary)));
-      // What the webhooks said after the send is the store's: one line to find it.
-      if (summary.store && !summary.dryRun && !summary.cancelled) io.stdout.write(`Delivery: msgc status ${name}\n`);
+      // What the webhooks said after the send is the store's: one line to find it, or, from the
+      // in-process sandbox, the funnel itself once its webhooks are in.
+      if (loop && !summary.dryRun && !summary.cancelled) {
+        io.stdout.write(`\nDelivery (the sandbox's webhooks)\n${scrub(await loop.funnel(name, journal, () => target.drainWebhooks?.() ?? Promise.resolve()))}`);
+      } else if (summary.store && !summary.dryRun && !summary.cancelled) io.stdout.write(`Delivery: msgc status ${name}\n`);
     }
     if (summary.reportError) io.stderr.write(`msgc send: ${scrub(summary.reportError)}\n`);
     return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
     await store?.close().catch(() => undefined);
     await target.close?.();
+    await loop?.close();
     if (tempJournalDir !== undefined) rmSync(tempJournalDir, { recursive: true, force: true });
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
