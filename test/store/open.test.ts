@@ -115,7 +115,12 @@ describe("store: in the config", () => {
     writeFileSync(join(root, "specs", "m.yaml"), "kind: Message\nname: pw-s3cret-store-pass\nsession: { text: Hi }\n");
     const r = msgc(["send", "pw-s3cret-store-pass", "--to", "+14155550123", "--sandbox", "--yes"], { cwd: root, env });
     expect(`${r.stdout}${r.stderr}`).not.toContain("s3cret");
-    expect(r.stdout).toContain("Send summary: [redacted] -> 127.0.0.1:");
+    if ("MSGC_STORE" in env) {
+      // A configured store that cannot be opened stops the send (its opt-outs could not be honoured).
+      expect([r.code, r.stderr.split("\n")[1]]).toEqual([1, "msgc send: The store postgres://msgc:***@127.0.0.1:1/x cannot be used: connect ECONNREFUSED 127.0.0.1:1"]);
+    } else {
+      expect(r.stdout).toContain("Send summary: [redacted] -> 127.0.0.1:");
+    }
   });
 
   test("msgc validate: a password in the config is one diagnostic that never shows it", () => {
