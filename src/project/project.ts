@@ -52,7 +52,8 @@ function problem(code: Diagnostic["code"], message: string, file: string, range:
   return { code, severity: "error", message, file, path, ...(range ? { range } : {}) };
 }
 
-async function collectSpecFiles(folder: string, into: string[]): Promise<void> {
+/** Every spec file (*.yaml, *.yml) under `folder`, hidden folders and node_modules left out. */
+export async function collectSpecFiles(folder: string, into: string[]): Promise<void> {
   let entries;
   try {
     entries = await readdir(folder, { withFileTypes: true });
@@ -116,6 +117,11 @@ async function readSpecFile(absPath: string, file: string, bounds: Bounds): Prom
   if (where !== undefined) {
     return { diagnostic: problem("path-outside-project", `The file is outside the project${describeConfinement(where)}`, file, START) };
   }
+  return readSpecText(absPath, file);
+}
+
+/** A spec file's text, wherever it is: a regular file, at most 1 MiB, UTF-8. */
+export function readSpecText(absPath: string, file: string): { source?: string; diagnostic?: Diagnostic } {
   const read = readBoundedFile(absPath, MAX_SPEC_BYTES);
   if ("content" in read) return isUtf8(read.content) ? { source: read.content.toString("utf8") } : { diagnostic: notUtf8Diagnostic(read.content, file) };
   if (read.problem === "too-large") {
@@ -346,7 +352,12 @@ const AT_KEY: ReadonlySet<Diagnostic["code"]> = new Set(["unused-variable", "tem
 
 /** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */
 export function locateDiagnostics(project: Project, diagnostics: Diagnostic[]): Diagnostic[] {
-  const byFile = new Map<string, LoadedSpec>([...project.specs, ...(project.templates?.values() ?? [])].map((spec) => [spec.file, spec]));
+  return locateInSpecs([...project.specs, ...(project.templates?.values() ?? [])], diagnostics);
+}
+
+/** locateDiagnostics for specs loaded outside a project (the sandbox's --templates). */
+export function locateInSpecs(specs: Iterable<LoadedSpec>, diagnostics: Diagnostic[]): Diagnostic[] {
+  const byFile = new Map<string, LoadedSpec>([...specs].map((spec) => [spec.file, spec]));
   return diagnostics.map((d) => {
     if (d.range !== undefined || d.row !== undefined) return d;
     const spec = byFile.get(d.file);
