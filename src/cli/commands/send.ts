@@ -30,7 +30,7 @@ import { createConnectlyClient } from "../../connectly/client.js";
 import { sendsKeyInClear } from "../../connectly/transport.js";
 import type { PlanItem } from "../../compiler/plan.js";
 import type { TemplateUse } from "../../compiler/template-uses.js";
-import { campaignTemplateUses, preflightTemplates } from "../../runner/templates/preflight.js";
+import { campaignTemplateUses, describePreflight, preflightTemplates, sandboxTemplates } from "../../runner/templates/preflight.js";
 import { BoundedFileError, readBoundedText } from "../../runner/bounded-file.js";
 import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
 import { campaignFingerprint } from "../../runner/fingerprint.js";
@@ -172,22 +172,35 @@ interface Target {
   apiKey: string | undefined;
   close?: () => Promise<void>;
   sandboxUrl?: string;
+  /** The in-process sandbox's approved templates (by name and language) and what was left out. */
+  sandboxTemplates?: { specs: number; approved: number; leftOut: number };
 }
 
-async function resolveTarget(io: CliIo, values: ParsedValues, project: { baseUrl: string; businessId?: string }, dryRun: boolean): Promise<Target> {
+async function resolveTarget(io: CliIo, values: ParsedValues, project: Project, dryRun: boolean): Promise<Target> {
   if (values.sandbox) {
     for (const flag of ["base-url", "business-id", "api-key-file"] as const) {
       if (values[flag] !== undefined) throw new UsageError(`msgc send: --sandbox cannot be combined with --${flag}`);
     }
     const { startSandbox } = await import("../../sandbox/index.js");
-    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url") });
-    return { baseUrl: sandbox.url, businessId: "sandbox", apiKey: sandbox.apiKey, close: () => sandbox.close(), sandboxUrl: sandbox.url };
+    // The project's Template specs are what the sandbox holds approved, so the preflight runs
+    // against them as against Connectly; a project without any leaves it accepting any template.
+    const { approved, leftOut } = sandboxTemplates(project);
+    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url"), ...(approved.length > 0 ? { templates: approved } : {}) });
+    return {
+      baseUrl: sandbox.url,
+      businessId: "sandbox",
+      apiKey: sandbox.apiKey,
+      close: () => sandbox.close(),
+      sandboxUrl: sandbox.url,
+      sandboxTemplates: { specs: approved.length, approved: sandbox.approvedAtStart, leftOut },
+    };
   }
-  const baseUrl = values["base-url"] ?? project.baseUrl;
+  const config = project.config;
+  const baseUrl = values["base-url"] ?? config.baseUrl;
   if (!baseUrl) throw new UsageError("msgc send: no target: set baseUrl in msgc.config.yaml or pass --base-url", "Or try it locally with --sandbox.");
   if (!values["insecure-http"] && sendsKeyInClear(baseUrl)) throw new UsageError(`msgc send: ${insecureHttpRefusal(new URL(baseUrl).host)}`);
   // A dry run sends nothing, so it needs no account: the requests keep the placeholder.
-  const businessId = values["business-id"] ?? project.businessId ?? (dryRun ? "{businessId}" : undefined);
+  const businessId = values["business-id"] ?? config.businessId ?? (dryRun ? "{businessId}" : undefined);
   if (!businessId) {
     throw new UsageError(
       "msgc send: no business id: set businessId in msgc.config.yaml or pass --business-id",
@@ -344,7 +357,7 @@ export const run: CommandHandler = async (args, io) => {
   // said before the key or the business id are asked for.
   const project = await loadProject({ cwd: io.cwd, ...configPath });
   checkName(project, name, single);
-  const target = await resolveTarget(io, values, config, dryRun);
+  const target = await resolveTarget(io, values, project, dryRun);
   secrets.push(target.apiKey);
   let tempJournalDir: string | undefined;
   // Ctrl-C from here on stops the run gracefully (or cancels the question), and the clean-up
@@ -354,7 +367,7 @@ export const run: CommandHandler = async (args, io) => {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
+    if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\nsandbox: ${describeSandboxTemplates(target)}\n`);
     // Only this campaign's and its message's specs must be valid; other specs' errors are warnings.
     const loadDiagnostics = scopeDiagnosticsForSend(project, name);
     if (loadDiagnostics.some(isError)) return reportDiagnostics(io, project, loadDiagnostics, format, quiet, scrub);
@@ -436,13 +449,16 @@ export const run: CommandHandler = async (args, io) => {
           : journalFile(project.config.outDir, name, { suffix: `.to-${sendId}`, tempDir: tempJournalDir });
     }
 
-    // Before the first request: every template form the run may send is on Connectly's list,
-    // approved, and takes what the plan fills. The in-process sandbox knows no templates yet, and
-    // a dry run may have no key: both go without it.
+    // Before the first request: every template form the run may send is on Connectly's list (or
+    // the in-process sandbox's, which holds the project's Template specs), approved, and takes
+    // what the plan fills. A dry run may have no key, and a sandbox without Template specs
+    // accepts any template: both go without it.
     const checkTemplates = async (): Promise<void> => {
-      if (values["no-preflight"] === true || dryRun || target.sandboxUrl) return;
-      const problems = await checkTemplatesBeforeSend(project, target, templateForms(), timeoutMs);
+      if (values["no-preflight"] === true || dryRun || target.sandboxTemplates?.specs === 0) return;
+      const uses = templateForms();
+      const problems = await checkTemplatesBeforeSend(project, target, uses, timeoutMs);
       if (problems.length > 0) throw new TemplateProblems(problems);
+      if (uses.length > 0 && !quiet) io.stderr.write(`${describePreflight(uses)}\n`);
     };
 
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
@@ -532,6 +548,15 @@ export const run: CommandHandler = async (args, io) => {
     process.removeListener("SIGTERM", onSignal);
   }
 };
+
+/** What the in-process sandbox holds: the project's Template specs, approved. */
+function describeSandboxTemplates(target: Target): string {
+  const held = target.sandboxTemplates;
+  if (!held || held.specs === 0) return `no Template specs${held?.leftOut ? ` that lint clean (${held.leftOut} with errors: msgc validate)` : ""}, so it takes any template and the preflight is skipped`;
+  const specs = `${held.specs} Template spec${held.specs === 1 ? "" : "s"}`;
+  const leftOut = held.leftOut > 0 ? `; ${held.leftOut} left out for lint errors (msgc validate)` : "";
+  return `holds the project's ${specs} as approved templates (${held.approved} by name and language)${leftOut}`;
+}
 
 /**
  * The name must be a campaign (without --to) or a message (with --to). When it is neither and
