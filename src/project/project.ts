@@ -52,8 +52,12 @@ function problem(code: Diagnostic["code"], message: string, file: string, range:
   return { code, severity: "error", message, file, path, ...(range ? { range } : {}) };
 }
 
-/** Every spec file (*.yaml, *.yml) under `folder`, hidden folders and node_modules left out. */
-export async function collectSpecFiles(folder: string, into: string[]): Promise<void> {
+/**
+ * Every spec file (*.yaml, *.yml) under `folder`, hidden folders and node_modules left out.
+ * `plain` receives the files that are no links: inside a folder that stays in the project, such a
+ * file does too, with no need to resolve its path (which costs more than parsing a small spec).
+ */
+export async function collectSpecFiles(folder: string, into: string[], plain?: Set<string>): Promise<void> {
   let entries;
   try {
     entries = await readdir(folder, { withFileTypes: true });
@@ -64,10 +68,11 @@ export async function collectSpecFiles(folder: string, into: string[]): Promise<
     const path = resolve(folder, entry.name);
     // Symlinked folders are not followed: a link loop must not hang the loader.
     if (entry.isDirectory()) {
-      if (!entry.name.startsWith(".") && !SKIPPED_FOLDERS.has(entry.name)) await collectSpecFiles(path, into);
+      if (!entry.name.startsWith(".") && !SKIPPED_FOLDERS.has(entry.name)) await collectSpecFiles(path, into, plain);
     } else if (SPEC_EXTENSIONS.test(entry.name)) {
       // Links and special files too: reading them says what is wrong with them.
       into.push(path);
+      if (entry.isFile()) plain?.add(path);
     }
   }
 }
@@ -76,6 +81,8 @@ export async function collectSpecFiles(folder: string, into: string[]): Promise<
 interface Bounds {
   root: string;
   realRoot: string;
+  /** Plain files found walking folders already known to stay inside: not resolved again. */
+  inside: Set<string>;
 }
 
 /**
@@ -86,7 +93,7 @@ async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string
   const files: string[] = [];
   if (paths === undefined || paths.length === 0) {
     if ((await confinement(bounds.root, bounds.realRoot, config.specsDir)) !== undefined) return undefined;
-    await collectSpecFiles(config.specsDir, files);
+    await collectSpecFiles(config.specsDir, files, bounds.inside);
     return files;
   }
   for (const given of paths) {
@@ -105,7 +112,7 @@ async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string
       diagnostics.push(problem("file-unreadable", `Cannot read ${given} (${why})`, given, undefined));
       continue;
     }
-    if (info.isDirectory()) await collectSpecFiles(absPath, files);
+    if (info.isDirectory()) await collectSpecFiles(absPath, files, bounds.inside);
     else files.push(absPath);
   }
   return [...new Set(files)];
@@ -113,6 +120,9 @@ async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string
 
 /** A spec file's text: inside the project (links followed), a regular file, at most 1 MiB, UTF-8. */
 async function readSpecFile(absPath: string, file: string, bounds: Bounds): Promise<{ source?: string; diagnostic?: Diagnostic }> {
+  // A plain file of a folder that stays inside is read without following a link: one that
+  // appeared since the walk is refused, not followed.
+  if (bounds.inside.has(absPath)) return readSpecText(absPath, file, { noFollow: true });
   const where = await confinement(bounds.root, bounds.realRoot, absPath);
   if (where !== undefined) {
     return { diagnostic: problem("path-outside-project", `The file is outside the project${describeConfinement(where)}`, file, START) };
@@ -121,8 +131,8 @@ async function readSpecFile(absPath: string, file: string, bounds: Bounds): Prom
 }
 
 /** A spec file's text, wherever it is: a regular file, at most 1 MiB, UTF-8. */
-export function readSpecText(absPath: string, file: string): { source?: string; diagnostic?: Diagnostic } {
-  const read = readBoundedFile(absPath, MAX_SPEC_BYTES);
+export function readSpecText(absPath: string, file: string, opts: { noFollow?: boolean } = {}): { source?: string; diagnostic?: Diagnostic } {
+  const read = readBoundedFile(absPath, MAX_SPEC_BYTES, opts);
   if ("content" in read) return isUtf8(read.content) ? { source: read.content.toString("utf8") } : { diagnostic: notUtf8Diagnostic(read.content, file) };
   if (read.problem === "too-large") {
     return {
@@ -146,7 +156,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const cwd = resolve(opts.cwd);
   const { config, diagnostics } = await loadConfig({ cwd, ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}) });
   // The root through its own symlinks too (a temporary folder often is one), to compare like with like.
-  const bounds: Bounds = { root: config.root, realRoot: await realPathOf(config.root) };
+  const bounds: Bounds = { root: config.root, realRoot: await realPathOf(config.root), inside: new Set() };
   const found = await findSpecFiles(config, bounds, cwd, opts.paths, diagnostics);
   // With `specs: .` the config sits among the specs; it is not one.
   const absPaths = (found ?? []).filter((absPath) => absPath !== config.configFile);
