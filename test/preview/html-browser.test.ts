@@ -1,13 +1,14 @@
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { formatPreviewHtml } from "../../src/runner/preview/html.js";
 import { renderPlanItem } from "../../src/runner/preview/model.js";
 import { decodePng, inkStats } from "./png.js";
 import { CONTENT_KINDS, NOW } from "./items.js";
+import { templateFormModels } from "./template-fixtures.js";
 
 /**
  * The HTML preview in a real headless Chromium (Debian's package). Without the browser the test
@@ -30,6 +31,7 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
   const models = Object.values(CONTENT_KINDS).map((item) => renderPlanItem(item, { showNumbers: false, now: NOW }));
   const html = formatPreviewHtml(models);
   const shots = mkdtempSync(join(tmpdir(), "msgc-preview-shots-"));
+  console.log(`html-browser: screenshots in ${shots}`);
   writeFileSync(join(shots, "preview.html"), html);
   let browser: Browser;
 
@@ -41,23 +43,7 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
   });
 
   test.each([390, 1280])("width %i px: every message visible, no errors, no requests, drawn", async (width) => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("dialog", (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    page.on("request", (r) => requests.push(r.url()));
-    await page.route("**/*", (route) => {
-      requests.push(`routed ${route.request().url()}`);
-      return route.abort();
-    });
-    await page.setContent(html, { waitUntil: "load" });
+    const { page, problems, requests } = await openPage(browser, width, html);
 
     // One round trip for every article: shown (not hidden by CSS) and of a real size.
     const boxes = await page.evaluate(() =>
@@ -87,4 +73,99 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
     expect(requests).toEqual([]);
     await page.close();
   });
+
+  test("template forms with their Template spec: header, body, footer with the values in, and the buttons, as rendered", async () => {
+    const page = formatPreviewHtml(templateFormModels());
+    writeFileSync(join(shots, "template-forms.html"), page);
+    const opened = await openPage(browser, 390, page);
+    const png = await opened.page.screenshot({ fullPage: true });
+    writeFileSync(join(shots, "template-forms-390.png"), png);
+    // What each template form shows, read from the rendered page (innerText: what is on screen).
+    const forms = await opened.page.evaluate(() =>
+      [...document.querySelectorAll("section.form-template .chat")].map((chat) => {
+        const squash = (t: string) => t.replace(/\s+/g, " ").trim();
+        const text = (selector: string) => [...chat.querySelectorAll<HTMLElement>(selector)].map((e) => squash(e.innerText));
+        // A button's label and its value are side-by-side boxes: their texts, one by one.
+        const leaves = (e: HTMLElement): string => (e.children.length === 0 ? squash(e.innerText) : [...e.children].map((c) => leaves(c as HTMLElement)).join(" "));
+        const parts = (selector: string) => [...chat.querySelectorAll<HTMLElement>(selector)].map(leaves);
+        const bubble = chat.querySelector<HTMLElement>(".bubble")!;
+        const r = bubble.getBoundingClientRect();
+        return {
+          name: text(".tpl-name"),
+          header: text(".header-text"),
+          media: parts(".media"),
+          body: text(".body"),
+          footer: text(".footer"),
+          buttons: parts(".tpl-button"),
+          shown: bubble.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && r.width > 150 && r.height > 40,
+          // A button's value is drawn under its label, not run on after it ("Track ithttps://…").
+          stacked: [...chat.querySelectorAll(".tpl-button")].every((b) => {
+            const [label, value] = [...b.children].map((c) => c.getBoundingClientRect());
+            return value === undefined || value.top >= label!.bottom - 1;
+          }),
+        };
+      }),
+    );
+    expect(forms).toEqual([
+      {
+        name: ["template order_shipped_v2 en_US · utility"],
+        header: ["Order Shipped"],
+        media: [],
+        body: ["Hi Ana, your order #12345 is on its way."],
+        footer: ["Lucky Shrub"],
+        buttons: ["↗ Track it https://t.example/track/12345", "↩ Talk to us", "☎ Call us +14155550100"],
+        shown: true,
+        stacked: true,
+      },
+      {
+        name: ["template appointment_reminder es · utility"],
+        header: [],
+        media: ["▤ DOCUMENT cita.pdf https://cdn.example.com/a.pdf"],
+        body: ["Hola Ana, tu cita es el martes 10:00."],
+        footer: [],
+        buttons: ["↗ Cambiar https://t.example/r/abc", "↗ Cancelar https://t.example/c/def"],
+        shown: true,
+        stacked: true,
+      },
+      {
+        name: ["template spring_sale en · marketing"],
+        header: [],
+        media: [],
+        body: ["Hi Bo, 20% off everything this week."],
+        footer: [],
+        buttons: ["❐ Copy offer code SPRING20"],
+        shown: true,
+        stacked: true,
+      },
+    ]);
+    // WhatsApp's *bold* is drawn bold, not shown with its asterisks.
+    expect(await opened.page.evaluate(() => document.querySelector("section.form-template .body strong")?.textContent)).toBe("#12345");
+    expect(await opened.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(inkStats(decodePng(png)).ink).toBeGreaterThan(0.3);
+    expect(opened.problems).toEqual([]);
+    expect(opened.requests).toEqual([]);
+    await opened.page.close();
+  });
 });
+
+/** A page with `html`, every console problem, page error, dialog and request recorded (and refused). */
+async function openPage(browser: Browser, width: number, html: string): Promise<{ page: Page; problems: string[]; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("dialog", (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on("request", (r) => requests.push(r.url()));
+  await page.route("**/*", (route) => {
+    requests.push(`routed ${route.request().url()}`);
+    return route.abort();
+  });
+  await page.setContent(html, { waitUntil: "load" });
+  return { page, problems, requests };
+}
