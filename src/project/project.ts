@@ -254,14 +254,14 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const unchecked: Diagnostic[] = [];
   for (const campaign of campaigns.values()) {
     checkCampaignReferences(campaign, messages, declared, unidentified, diagnostics, unchecked);
-    const audienceProblem = await checkAudiencePath(campaign.data.audience.file, campaign, bounds, campaign.locate(["audience", "file"]));
+    const audienceProblem = await checkAudiencePath(campaign.data.audience.file, campaign, bounds, () => campaign.locate(["audience", "file"]));
     if (audienceProblem) diagnostics.push(audienceProblem);
   }
   // A path that leaves the project is said as such also in a campaign that breaks its schema
   // (`../../etc/passwd` is first of all outside, not a file of the wrong type).
   for (const invalid of invalidCampaigns) {
     const { given, range } = invalid.audienceFile!;
-    const audienceProblem = await checkAudiencePath(given, invalid, bounds, range);
+    const audienceProblem = await checkAudiencePath(given, invalid, bounds, () => range);
     if (!audienceProblem) continue;
     const atPath = (d: Diagnostic) => d.file === invalid.file && d.path.length === 2 && d.path[0] === "audience" && d.path[1] === "file";
     diagnostics.splice(0, diagnostics.length, ...diagnostics.filter((d) => !atPath(d)), audienceProblem);
@@ -350,11 +350,12 @@ function rangeOf(range: Range | undefined): { range?: Range } {
  * under specs/ must not read a file elsewhere. The one place that checks it (the runner does not
  * report it again); a missing file is left to the runner, which reads it.
  */
-async function checkAudiencePath(given: string, campaign: { file: string; absPath: string }, bounds: Bounds, range: Range | undefined): Promise<Diagnostic | undefined> {
+async function checkAudiencePath(given: string, campaign: { file: string; absPath: string }, bounds: Bounds, range: () => Range | undefined): Promise<Diagnostic | undefined> {
   const where = await confinement(bounds.root, bounds.realRoot, resolve(dirname(campaign.absPath), given));
   if (where === undefined) return undefined;
   const why = where === "links-outside" ? " (it links to a file outside)" : "";
-  return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, range, ["audience", "file"]);
+  // Located only when there is a problem: locating a spec parses it again.
+  return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, range(), ["audience", "file"]);
 }
 
 /** Codes about a mapping's key rather than its value. */
