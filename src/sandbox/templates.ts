@@ -179,8 +179,12 @@ function yamlProblem(file: string, error: unknown): string {
 export async function loadTemplates(file: string, shown: (absPath: string) => string = (path) => path): Promise<ApprovedTemplate[]> {
   let folder: boolean;
   try {
-    folder = (await stat(file)).isDirectory();
+    const info = await stat(file);
+    folder = info.isDirectory();
+    // A FIFO would hang the start (nobody writes to it), a device never ends: neither is read.
+    if (!folder && !info.isFile()) throw new SandboxConfigError(`templates file ${file} is not a regular file or a folder`);
   } catch (error) {
+    if (error instanceof SandboxConfigError) throw error;
     throw new SandboxConfigError(`cannot read templates file ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }
   if (!folder) {

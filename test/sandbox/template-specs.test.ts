@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,6 +152,13 @@ describe("--templates with Template specs", () => {
     writeFileSync(join(dir, "empty", "m.yaml"), MESSAGE);
     expect((await failure(join(dir, "empty"))).message).toBe(`${join(dir, "empty")}: no Template specs (kind: Template) found`);
     expect((await failure(join(dir, "big.yaml"))).message).toBe(`templates file ${join(dir, "big.yaml")} is larger than 1048576 bytes`);
+  });
+
+  it("a FIFO or a device as --templates: refused at once, never read (a FIFO nobody writes would hang the start)", async () => {
+    const dir = folder({});
+    execFileSync("mkfifo", [join(dir, "t.fifo")]);
+    expect((await failure(join(dir, "t.fifo"))).message).toBe(`templates file ${join(dir, "t.fifo")} is not a regular file or a folder`);
+    expect((await failure("/dev/zero")).message).toBe("templates file /dev/zero is not a regular file or a folder");
   });
 
   it("an in-process Template spec that breaks a rule is refused with its code and place", async () => {
