@@ -181,11 +181,14 @@ async function resolveTarget(io: CliIo, values: ParsedValues, project: Project, 
     for (const flag of ["base-url", "business-id", "api-key-file"] as const) {
       if (values[flag] !== undefined) throw new UsageError(`msgc send: --sandbox cannot be combined with --${flag}`);
     }
-    const { startSandbox } = await import("../../sandbox/index.js");
+    const { SandboxConfigError, startSandbox } = await import("../../sandbox/index.js");
     // The project's Template specs are what the sandbox holds approved, so the preflight runs
     // against them as against Connectly; a project without any leaves it accepting any template.
     const { approved, leftOut } = sandboxTemplates(project);
-    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url"), ...(approved.length > 0 ? { templates: approved } : {}) });
+    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url"), ...(approved.length > 0 ? { templates: approved } : {}) }).catch((e: unknown) => {
+      // Specs the loader took and lint passed satisfy the sandbox too; a mismatch is worded, not a crash.
+      throw e instanceof SandboxConfigError ? new InputError(`msgc send: the in-process sandbox cannot start: ${e.message}`) : e;
+    });
     return {
       baseUrl: sandbox.url,
       businessId: "sandbox",
