@@ -58,4 +58,4 @@ export { scopeDiagnosticsForSend } from "./runner/send/scope.js";
 
 // The local Connectly-compatible API (src/sandbox)
 export { SandboxConfigError, startSandbox } from "./sandbox/index.js";
-export type { AcceptedMessage, InboundEntry, Sandbox, SandboxOptions, SandboxStats, TemplateDefinition } from "./sandbox/index.js";
+export type { AcceptedMessage, CloseOptions, InboundEntry, Sandbox, SandboxOptions, SandboxStats, TemplateDefinition, WebhookStats } from "./sandbox/index.js";

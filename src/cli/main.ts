@@ -23,6 +23,7 @@ const LOADERS: Record<CommandName, () => CommandModule> = {
   send: () => import("./commands/send.js"),
   sandbox: () => import("./commands/sandbox.js"),
   init: () => import("./commands/init.js"),
+  suppress: () => import("./commands/suppress.js"),
 };
 
 const COMMANDS = {
@@ -33,6 +34,7 @@ const COMMANDS = {
   send: "send a campaign, or one message with --to",
   sandbox: "run a local Connectly-compatible API for trying and testing",
   init: "scaffold a new msgc project",
+  suppress: "manage the suppression list (opted-out numbers): add, remove, list, import",
 } as const;
 
 type CommandName = keyof typeof COMMANDS;

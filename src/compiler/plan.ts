@@ -68,3 +68,26 @@ export function chooseForm(item: PlanItem, now: number): Form {
   if (Number.isNaN(last)) return "template";
   return now - last < 24 * 60 * 60 * 1000 && last <= now ? "session" : "template";
 }
+
+/**
+ * The number a plan item goes to: the last segment of its key (`<campaign>/<E.164>`,
+ * `<message>/<E.164>` for one message to one number); undefined for a sample's key.
+ */
+export function recipientOfKey(key: string): string | undefined {
+  const number = key.slice(key.lastIndexOf("/") + 1);
+  return number.startsWith("+") ? number : undefined;
+}
+
+/**
+ * The item with its last inbound time the later of its own (the audience column) and `known`
+ * (when the customer last wrote, from the store). Decided at send time like the clock, so the
+ * plan (and its hash, which a resume checks) does not change as customers write.
+ */
+export function withLastInbound(item: PlanItem, known: string | undefined): PlanItem {
+  if (known === undefined || item.sms || item.window === undefined) return item;
+  const knownAt = Date.parse(known);
+  if (Number.isNaN(knownAt)) return item;
+  const ownAt = item.lastInboundAt ? Date.parse(item.lastInboundAt) : Number.NaN;
+  if (!Number.isNaN(ownAt) && ownAt >= knownAt) return item;
+  return { ...item, lastInboundAt: known };
+}

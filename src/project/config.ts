@@ -15,6 +15,7 @@ import { locateProblems, sortByPosition } from "./load.js";
 import { checkSchema } from "./schema-check.js";
 import { MAX_SPEC_BYTES, parseYamlSource } from "./yaml-source.js";
 import { notUtf8Diagnostic } from "../text-encoding.js";
+import { hasDatabaseUrlPassword, isPostgresUrl } from "../store/database-url.js";
 
 export const CONFIG_FILE_NAME = "msgc.config.yaml";
 
@@ -34,6 +35,8 @@ export interface ResolvedConfig {
   window: WindowMode;
   /** true: every Message's template must have a Template spec (template-not-defined). */
   requireTemplates: boolean;
+  /** `store:` as written (checked: no password in a URL, a .db path inside the project); MSGC_STORE overrides it (src/store/open.ts). */
+  store?: string;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -57,6 +60,7 @@ function resolveConfig(root: string, values: MsgcConfig, configFile?: string): R
     concurrency: values.concurrency ?? CONFIG_DEFAULTS.concurrency,
     window: values.window ?? CONFIG_DEFAULTS.window,
     requireTemplates: values.templates?.require ?? false,
+    ...(values.store !== undefined ? { store: values.store } : {}),
   };
 }
 
@@ -127,8 +131,32 @@ export async function loadConfig(opts: { cwd: string; configPath?: string }): Pr
     return { ...fallback, diagnostics: sortByPosition(located) };
   }
   const config = resolveConfig(root, data as MsgcConfig, configFile);
-  const folders = await checkFolders(config, realRoot, data as MsgcConfig, file, (key) => parsed.locator.locate([key]));
-  return { config, diagnostics: folders };
+  const locate = (key: string): Range | undefined => parsed.locator.locate([key]);
+  const folders = await checkFolders(config, realRoot, data as MsgcConfig, file, locate);
+  const store = await checkStore(config, realRoot, file, locate);
+  if (store.length > 0) delete config.store;
+  return { config, diagnostics: [...folders, ...store] };
+}
+
+/**
+ * `store:` names a database msgc writes to. Its value is never quoted back: a URL in it may
+ * carry a password, which belongs in MSGC_STORE or PGPASSWORD, never in a committed file.
+ */
+async function checkStore(config: ResolvedConfig, realRoot: string, file: string, locate: (key: string) => Range | undefined): Promise<Diagnostic[]> {
+  const value = config.store;
+  if (value === undefined || value === "sqlite" || value === "off") return [];
+  const problem = (message: string, hint?: string): Diagnostic[] => [
+    { code: "config-invalid", severity: "error", message: `${file}: store: ${message}`, file, path: ["store"], range: locate("store") ?? START, ...(hint ? { hint } : {}) },
+  ];
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
+    if (!isPostgresUrl(value)) return problem("only postgres:// and postgresql:// URLs name a store");
+    if (hasDatabaseUrlPassword(value)) {
+      return problem("the PostgreSQL URL carries a password, which does not belong in a committed file", "remove it and set PGPASSWORD, or put the whole URL in MSGC_STORE");
+    }
+    return [];
+  }
+  const where = await confinement(config.root, realRoot, resolve(config.root, value));
+  return where === undefined ? [] : problem(`${JSON.stringify(value)} is outside the project (${config.root})${describeConfinement(where)}`);
 }
 
 /**

@@ -46,6 +46,7 @@ const PATTERN_WORDS: Record<string, string> = {
   "^[a-z0-9_]{1,512}$": "lowercase letters, digits and _",
   "\\.(csv|ndjson|jsonl|json)$": "a .csv, .ndjson, .jsonl or .json file",
   "^https?://": "an http:// or https:// URL",
+  "^(sqlite|off|[A-Za-z][A-Za-z0-9+.-]*://.*|[^/\\\\].*\\.db)$": "sqlite, off, a relative path ending in .db, or a postgres:// URL",
 };
 
 /** What the keys of a mapping name, by the mapping's field. */

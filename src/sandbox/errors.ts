@@ -24,6 +24,7 @@ export type ErrorCode =
   | "ERROR_CODE_BUSINESS_MISSES_MATCHING_CHANNEL"
   | "ERROR_CODE_MESSAGE_OUTSIDE_OF_ELIGIBILITY_WINDOW"
   | "ERROR_CODE_MESSAGE_CUSTOMER_NO_CONVERSATION_INITIATION"
+  | "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT"
   | "ERROR_CODE_UNSPECIFIED"
   // the sandbox's own, where Connectly documents none
   | "ERROR_CODE_INVALID_ARGUMENT"
@@ -35,7 +36,9 @@ export type ErrorCode =
   | "ERROR_CODE_FORBIDDEN"
   | "ERROR_CODE_UNAUTHENTICATED"
   | "ERROR_CODE_RATE_LIMIT_EXCEEDED"
-  | "ERROR_CODE_MESSAGE_TEMPLATE_ALREADY_EXISTS";
+  | "ERROR_CODE_MESSAGE_TEMPLATE_ALREADY_EXISTS"
+  // only in a delivery_failed webhook (--undeliverable-rate)
+  | "ERROR_CODE_MESSAGE_UNDELIVERABLE";
 
 /** A rejection before it is given a trace id and serialized. */
 export interface Rejection {

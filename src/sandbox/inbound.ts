@@ -36,7 +36,8 @@ export function parseInboundEntry(entry: unknown, now: number): { from: string; 
   if (typeof from !== "string" || !isE164(from)) return { problem: `"from" must be an E.164 number such as +16045852331` };
   if (rawAt === undefined || rawAt === null || rawAt === "") return { from, at: now };
   const at = typeof rawAt === "number" ? rawAt : typeof rawAt === "string" ? Date.parse(rawAt) : Number.NaN;
-  if (!Number.isFinite(at)) return { problem: `"at" must be an ISO 8601 date-time such as 2026-01-31T09:30:00Z` };
+  // Past ±8.64e15 ms a number is no date at all (new Date(at) is invalid).
+  if (!Number.isFinite(at) || Math.abs(at) > 8.64e15) return { problem: `"at" must be an ISO 8601 date-time such as 2026-01-31T09:30:00Z` };
   return { from, at };
 }
 

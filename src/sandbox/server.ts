@@ -11,6 +11,7 @@ import type { TemplateStore } from "./template-api.js";
 import { validateBody } from "./validate.js";
 import { checkSmsBody, isSmsRequest, segmentsOf, type SandboxChannel } from "./sms.js";
 import type { Endpoint } from "./validate.js";
+import type { WebhookStats } from "./webhooks.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Past this a too-large body is no longer drained for keep-alive: the connection is dropped. */
@@ -41,6 +42,8 @@ export interface SandboxStats {
   hangs: number;
   /** SMS accepted, and the segments they are billed as. */
   sms: { accepted: number; segments: number };
+  /** Only when the sandbox sends webhooks. */
+  webhooks?: WebhookStats;
 }
 
 export interface SandboxState {
@@ -53,15 +56,19 @@ export interface SandboxState {
   stats: SandboxStats;
   /** The channels the business has a number on. */
   channels: ReadonlySet<SandboxChannel>;
+  /** Customers who opted out of template messages. */
+  optedOut: ReadonlySet<string>;
   now: () => number;
   nextId: () => string;
   onAccepted: ((message: AcceptedMessage) => void) | undefined;
+  /** A customer wrote through `POST /__sandbox/inbound` (already recorded for the window). */
+  onInbound: ((from: string, at: number, text: string, name: string) => void) | undefined;
 }
 
 let traceCounter = 0;
 
 /** Numeric like Connectly's trace ids, and unique within the process so a log line finds one. */
-function nextTraceId(): string {
+export function nextTraceId(): string {
   traceCounter += 1;
   return String(1_000_000_000_000_000 + traceCounter);
 }
@@ -181,6 +188,11 @@ function windowRejection(state: SandboxState, number: string): Rejection | undef
   return undefined;
 }
 
+function optedOutRejection(state: SandboxState, number: string): Rejection | undefined {
+  if (!state.optedOut.has(number)) return undefined;
+  return invalidRequest("ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT", "Failed to send a template message because the customer opted out of template messages", { field: "number" });
+}
+
 /** Everything after the fault draw: parse, validate, check the window or template, record. */
 function processSend(state: SandboxState, res: ServerResponse, businessId: string, endpoint: Endpoint, raw: Buffer, draw: FaultDraw): void {
   const parsed = parseJson(raw);
@@ -198,7 +210,7 @@ function processSend(state: SandboxState, res: ServerResponse, businessId: strin
     validateBody(endpoint, body) ??
     (endpoint === "messages"
       ? windowRejection(state, (body as SendMessageBody).recipient.id)
-      : state.templates.checkSend(body as SendTemplateBody));
+      : (optedOutRejection(state, (body as SendTemplateBody).number) ?? state.templates.checkSend(body as SendTemplateBody)));
   if (problem) return writeCounted(state, res, problem);
   accept(state, res, businessId, endpoint, body as SendMessageBody | SendTemplateBody, draw);
 }
@@ -341,9 +353,8 @@ function handleInspection(state: SandboxState, req: IncomingMessage, res: Server
       guard(state, res, () => {
         const parsed = parseJson(raw);
         if ("rejection" in parsed) return writeRejection(res, parsed.rejection);
-        const entry = parseInboundEntry(parsed.value, state.now());
+        const entry = recordInbound(state, parsed.value);
         if ("problem" in entry) return writeRejection(res, invalidRequest("ERROR_CODE_INVALID_ARGUMENT", entry.problem));
-        state.inbound.record(entry.from, entry.at);
         writeJson(res, 200, JSON.stringify({ from: entry.from, at: new Date(entry.at).toISOString() }));
       }),
     );
@@ -351,6 +362,21 @@ function handleInspection(state: SandboxState, req: IncomingMessage, res: Server
   req.resume();
   const known = ["/__sandbox/messages", "/__sandbox/stats", "/__sandbox/inbound"].includes(path);
   return writeRejection(res, known ? methodNotAllowed(method, path) : notFound(path));
+}
+
+/**
+ * A customer wrote (`{ from, text?, name?, at? }`): the window opens, and a `messages` webhook
+ * goes out when the sandbox sends webhooks. Says what is wrong with an entry instead.
+ */
+export function recordInbound(state: SandboxState, value: unknown): { from: string; at: number } | { problem: string } {
+  const entry = parseInboundEntry(value, state.now());
+  if ("problem" in entry) return entry;
+  const { text = "", name = "" } = value as { text?: unknown; name?: unknown };
+  if (typeof text !== "string") return { problem: `"text" must be a string` };
+  if (typeof name !== "string") return { problem: `"name" must be a string` };
+  state.inbound.record(entry.from, entry.at);
+  state.onInbound?.(entry.from, entry.at, text, name);
+  return entry;
 }
 
 /** The sandbox must never crash on a request: anything unexpected becomes a 500. */

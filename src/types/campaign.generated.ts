@@ -85,4 +85,8 @@ export interface CampaignSpec {
    * Messages per second.
    */
   rate?: number;
+  /**
+   * apply (the default): numbers on the suppression list (opted out) are skipped. ignore: sent to all the same; only for messages each customer asked for (a one-time code, a receipt), never marketing (docs/tracking.md).
+   */
+  suppression?: "apply" | "ignore";
 }

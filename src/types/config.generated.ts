@@ -33,6 +33,10 @@ export interface MsgcConfig {
    */
   window?: "auto" | "session" | "template";
   /**
+   * Where msgc keeps webhook events, sends and opt-outs: sqlite (<out>/msgc.db, the default once it exists), off, a .db file inside the project, or a postgres:// URL without a password (put the password in PGPASSWORD, or the whole URL in MSGC_STORE, which overrides this).
+   */
+  store?: string;
+  /**
    * How Messages are held against the project's Template specs.
    */
   templates?: {

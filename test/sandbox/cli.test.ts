@@ -9,6 +9,7 @@ import { parseSandboxArgs, runSandbox } from "../../src/cli/commands/sandbox.js"
 import type { CliIo } from "../../src/cli/io.js";
 import { InputError, UsageError } from "../../src/cli/io.js";
 import { cliPath, ensureBuilt } from "../cli/helpers.js";
+import { receiver, SECRET } from "./webhook-receiver.js";
 
 const MAIN = cliPath;
 const TEMPLATE_BODY = JSON.stringify({ number: "+16045852331", templateName: "t", language: "en" });
@@ -106,7 +107,7 @@ describe("msgc sandbox (in-process)", () => {
   it("--help prints the options and exits 0", async () => {
     const { io, output } = fakeIo();
     expect(await runSandbox(["--help"], io, () => Promise.reject(new Error("must not wait")))).toBe(0);
-    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log", "--review-ms MS", "--reject-rate P"]) {
+    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log", "--review-ms MS", "--reject-rate P", "--webhook-url URL", "--webhook-secret S", "--deliver-ms MS", "--read-rate P", "--undeliverable-rate P", "--webhook-duplicate-rate", "--webhook-reorder-rate"]) {
       expect(output()).toContain(`  ${flag} `);
     }
   });
@@ -223,5 +224,57 @@ describe("msgc sandbox (the built binary)", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("msgc sandbox: cannot write the log file /dev/full (ENOSPC); accepted messages are no longer logged\n");
     expect(output).toContain("msgc sandbox stopped: 3 requests, 3 messages accepted\n");
+  });
+});
+
+describe("msgc sandbox --webhook-url", () => {
+  it("sends signed webhooks, says where without the secret, and counts them when it stops", async () => {
+    const hooks = await receiver();
+    const { code, output } = await runUntil(
+      ["--webhook-url", `${hooks.url}?token=abc`, "--deliver-ms", "0", "--read-rate", "1", "--webhook-duplicate-rate", "0.5", "--seed", "3"],
+      { CONNECTLY_WEBHOOK_SECRET: SECRET },
+      async (url) => {
+        const response = await fetch(`${url}/v1/businesses/b/send/whatsapp_templated_messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": "sandbox" }, body: TEMPLATE_BODY });
+        expect(response.status).toBe(200);
+        // sent, delivered and read, some of them twice: done once nothing is pending.
+        await hooks.waitFor(3);
+        const pending = async (): Promise<number> => ((await (await fetch(`${url}/__sandbox/stats`)).json()) as { webhooks: { pending: number } }).webhooks.pending;
+        while ((await pending()) > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+    );
+    expect(code).toBe(0);
+    expect(hooks.received.every((r) => r.signed)).toBe(true);
+    expect(output).toContain(
+      `  webhooks:  POST ${hooks.url}?…, signed with the secret from CONNECTLY_WEBHOOK_SECRET\n             delivered after 0 ms, read 1, duplicates 0.5 (seed 3)\nPress Ctrl-C to stop.\n`,
+    );
+    expect(output).not.toContain(SECRET);
+    expect(output).not.toContain("token=abc");
+    const delivered = hooks.received.length;
+    expect(output).toContain(`msgc sandbox stopped: 1 requests, 1 messages accepted; webhooks: ${delivered} delivered, 0 retried, 0 given up, 0 dropped, 0 cancelled\n`);
+  });
+
+  it("a secret given by --webhook-secret is never printed either", async () => {
+    const hooks = await receiver();
+    const { output } = await runUntil(["--webhook-url", hooks.url, "--webhook-secret", SECRET], {}, async () => undefined);
+    expect(output).toContain(`  webhooks:  POST ${hooks.url}, signed with the secret given by --webhook-secret\n             delivered after 200 ms, read 0.6\n`);
+    expect(output).not.toContain(SECRET);
+  });
+
+  it.each([
+    [["--webhook-url", "http://127.0.0.1:9/"], "msgc sandbox: --webhook-url needs a secret: --webhook-secret S or CONNECTLY_WEBHOOK_SECRET"],
+    [["--webhook-url", "ftp://x/", "--webhook-secret", "s"], 'msgc sandbox: --webhook-url must be an http:// or https:// URL, got "ftp:…"'],
+    [["--webhook-url", "http://me:pw@x/", "--webhook-secret", "s"], "msgc sandbox: --webhook-url must not carry a user name or password"],
+    [["--read-rate", "0.5"], "msgc sandbox: --read-rate needs --webhook-url"],
+    [["--webhook-secret", "s"], "msgc sandbox: --webhook-secret needs --webhook-url"],
+    [["--webhook-url", "http://x/", "--webhook-secret", "s", "--webhook-reorder-rate", "1.5"], 'msgc sandbox: --webhook-reorder-rate must be a probability from 0 to 1, got "1.5"'],
+    [["--webhook-url", "http://x/", "--webhook-secret", "s", "--deliver-ms=-1"], 'msgc sandbox: --deliver-ms must be a number of at least 0, got "-1"'],
+  ])("%j is a usage error", (args, message) => {
+    expect(() => parseSandboxArgs(args, {}, "/")).toThrow(UsageError);
+    expect(() => parseSandboxArgs(args, {}, "/")).toThrow(message);
+  });
+
+  it("the built binary: a webhook flag without --webhook-url exits 64 with one line", () => {
+    const r = spawnSync(process.execPath, [MAIN, "sandbox", "--undeliverable-rate", "0.1"], { encoding: "utf8" });
+    expect([r.status, r.stdout, r.stderr]).toEqual([64, "", `msgc sandbox: --undeliverable-rate needs --webhook-url\nRun "msgc sandbox --help" for its options.\n`]);
   });
 });

@@ -272,7 +272,7 @@ describe("item 14: retries and 5xx as they happen, the API's message in the repo
   });
 
   it("formatProgress shows 5xx and retries once there are any", () => {
-    const snapshot = { total: 400, sent: 118, failed: 2, fallbacks: 3, skipped: 0, unknown: 0, inFlight: 4, requests: 131, rateLimited: 2, retries: 9, serverErrors: 7, rate: 50, elapsedMs: 2400 };
+    const snapshot = { total: 400, sent: 118, failed: 2, fallbacks: 3, skipped: 0, suppressed: 0, unknown: 0, inFlight: 4, requests: 131, rateLimited: 2, retries: 9, serverErrors: 7, rate: 50, elapsedMs: 2400 };
     expect(formatProgress(snapshot, { bar: false })).toBe("send: 120/400  sent 118  failed 2  fallbacks 3  429s 2  5xx 7  retries 9  50.0/s  ETA 5.6 s");
   });
 });

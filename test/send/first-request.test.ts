@@ -99,7 +99,7 @@ describe("msgc send --yes starts without counting first", () => {
   });
 
   it("the progress line says the total is being counted until it is", () => {
-    const snapshot = { total: 40, counting: true, sent: 38, failed: 2, fallbacks: 0, skipped: 0, unknown: 0, inFlight: 4, requests: 40, rateLimited: 0, serverErrors: 0, retries: 0, rate: 50, elapsedMs: 2000 };
+    const snapshot = { total: 40, counting: true, sent: 38, failed: 2, fallbacks: 0, skipped: 0, suppressed: 0, unknown: 0, inFlight: 4, requests: 40, rateLimited: 0, serverErrors: 0, retries: 0, rate: 50, elapsedMs: 2000 };
     expect(formatProgress(snapshot, { bar: false })).toBe("send: 40/…  sent 38  failed 2  fallbacks 0  20.0/s  ETA ? (counting)");
     expect(formatProgress({ ...snapshot, counting: false, total: 400 }, { bar: false })).toBe("send: 40/400  sent 38  failed 2  fallbacks 0  20.0/s  ETA 18 s");
   });

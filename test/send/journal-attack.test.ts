@@ -254,8 +254,12 @@ function plainReplay(lines: readonly string[]): Map<string, KeyHistory & { lastO
     const key = entry.key as string;
     let h = keys.get(key);
     if (!h) {
-      h = { attempts: 0, sent: false, form: null, last: null, lastStatus: null, lastInvalidRequest: false, unknown: false, ambiguousAttempts: 0, fallback: false, lastOutcome: undefined };
+      h = { attempts: 0, sent: false, form: null, last: null, lastStatus: null, lastInvalidRequest: false, unknown: false, ambiguousAttempts: 0, fallback: false, suppressed: false, lastOutcome: undefined };
       keys.set(key, h);
+    }
+    if (entry.type === "suppressed") {
+      h.suppressed = true;
+      continue;
     }
     h.attempts = Math.max(h.attempts, entry.attempt as number);
     if (entry.type === "intent") {
@@ -311,6 +315,7 @@ const entryArb = fc.oneof(
     errorCode: fc.constantFrom(null, "invalid-request", "HTTP_500"),
     ambiguous: fc.boolean(),
   }),
+  fc.record({ type: fc.constant("suppressed"), key: keyArb, reason: fc.constantFrom("keyword", "manual") }),
 );
 
 function checkAgainstPlain(lines: string[], torn: string, path: string): void {

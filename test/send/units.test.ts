@@ -219,9 +219,9 @@ describe("journal", () => {
     );
     const state = replayJournal(path)!;
     expect(state.files[0]!.headers[0]!.planHash).toBe("sha256:x");
-    expect(state.history("a")).toEqual({ sent: true, form: "template", fallback: true, attempts: 2, unknown: false, ambiguousAttempts: 0, last: "sent", lastStatus: 200, lastInvalidRequest: false });
+    expect(state.history("a")).toEqual({ sent: true, form: "template", fallback: true, attempts: 2, unknown: false, ambiguousAttempts: 0, last: "sent", lastStatus: 200, lastInvalidRequest: false, suppressed: false });
     expect(state.lastOutcome("a")).toMatchObject({ messageId: "m-a", errorCode: null });
-    expect(state.history("b")).toEqual({ sent: false, form: "template", fallback: false, unknown: true, attempts: 1, ambiguousAttempts: 0, last: null, lastStatus: null, lastInvalidRequest: false });
+    expect(state.history("b")).toEqual({ sent: false, form: "template", fallback: false, unknown: true, attempts: 1, ambiguousAttempts: 0, last: null, lastStatus: null, lastInvalidRequest: false, suppressed: false });
     expect(state.history("c")).toMatchObject({ sent: false, unknown: true, attempts: 2, ambiguousAttempts: 1, last: null, lastStatus: 500 });
     expect(state.lastOutcome("c")).toMatchObject({ errorCode: "ERROR_CODE_UNSPECIFIED" });
     expect(state.history("d")).toBeUndefined();
@@ -363,7 +363,7 @@ describe("formatting", () => {
   });
 
   it("formatProgress: a bar on a terminal, a plain line in CI", () => {
-    const snapshot = { total: 400, sent: 118, failed: 2, fallbacks: 3, skipped: 0, unknown: 0, inFlight: 4, requests: 125, rateLimited: 0, retries: 0, serverErrors: 0, rate: 50, elapsedMs: 2400 };
+    const snapshot = { total: 400, sent: 118, failed: 2, fallbacks: 3, skipped: 0, suppressed: 0, unknown: 0, inFlight: 4, requests: 125, rateLimited: 0, retries: 0, serverErrors: 0, rate: 50, elapsedMs: 2400 };
     expect(formatProgress(snapshot, { bar: true, width: 10 })).toBe("[###-------] 120/400  sent 118  failed 2  fallbacks 3  50.0/s  ETA 5.6 s");
     expect(formatProgress(snapshot, { bar: false })).toBe("send: 120/400  sent 118  failed 2  fallbacks 3  50.0/s  ETA 5.6 s");
   });
@@ -372,7 +372,7 @@ describe("formatting", () => {
     const written: string[] = [];
     const stream = Object.assign(new (await import("node:stream")).Writable({ write: (chunk, _, done) => (written.push(String(chunk)), done()) }), { isTTY: false });
     const progress = createProgress({ stream, intervalMs: 20 });
-    progress.start(() => ({ total: 4, sent: 1, failed: 0, fallbacks: 0, skipped: 0, unknown: 0, inFlight: 1, requests: 1, rateLimited: 0, retries: 0, serverErrors: 0, rate: 50, elapsedMs: 1000 }));
+    progress.start(() => ({ total: 4, sent: 1, failed: 0, fallbacks: 0, skipped: 0, suppressed: 0, unknown: 0, inFlight: 1, requests: 1, rateLimited: 0, retries: 0, serverErrors: 0, rate: 50, elapsedMs: 1000 }));
     // Waits for two lines however slow the machine is: a fixed sleep made this depend on timing.
     while (written.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
     progress.stop();

@@ -7,6 +7,9 @@ import { diagnosticToJson } from "../../diagnostics.js";
 import { colorEnabled, COMMON_OPTIONS, outputColumns, helpRequested, loadProjectFor, parseCommand, parseFormat, plural, sourcesOf, writeReport } from "../common.js";
 import type { PreviewResult } from "../../runner/preview/index.js";
 import { DEFAULT_PREVIEW_ROWS, formatPreviewHtml, formatPreviewMarkdown, formatPreviewText, preview } from "../../runner/preview/index.js";
+import { storeInbound } from "../../runner/suppressions.js";
+import { scrubOutput } from "../../runner/send/scrub.js";
+import { storeSecrets } from "../../store/open.js";
 
 const HELP = `Usage: msgc preview [paths…] [options]
 
@@ -76,13 +79,28 @@ async function writeOutput(io: CliIo, out: string | undefined, text: string): Pr
   }
 }
 
+/**
+ * When recipients last wrote, from the store when there is one, so that a row's form is the one
+ * the send would choose. A preview needs no store: one that cannot be read is a warning.
+ */
+async function previewInbound(project: { config: Parameters<typeof storeInbound>[0] }, io: CliIo): Promise<Map<string, string> | undefined> {
+  try {
+    return await storeInbound(project.config, io.env, Date.now());
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    io.stderr.write(`msgc preview: ${scrubOutput(e.message, storeSecrets(io.env), true)}; forms are chosen from the audience's lastInboundAt column only\n`);
+    return undefined;
+  }
+}
+
 export const run: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("preview", args, OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
   const format = parseFormat("preview", values.format, ["text", "markdown", "html", "json"] as const);
   const rows = parseRows(values.rows);
   const project = await loadProjectFor(io, values.config, positionals);
-  const result = await preview(project, { rows, showNumbers: values["show-numbers"] === true });
+  const inbound = await previewInbound(project, io);
+  const result = await preview(project, { rows, showNumbers: values["show-numbers"] === true, ...(inbound ? { inbound } : {}) });
   const toStdout = values.out === undefined || values.out === "-";
   const terminal: Terminal = toStdout ? { color: colorEnabled(io.stdout, io.env), width: outputColumns(io.stdout, io.env) } : { color: false, width: undefined };
   await writeOutput(io, values.out, render(result, format, terminal));

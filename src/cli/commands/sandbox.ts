@@ -2,9 +2,20 @@ import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { helpRequested, parseCommand, writeReport } from "../common.js";
-import { DEFAULT_API_KEY, DEFAULT_RATE, SandboxConfigError, startSandbox, TemplateSpecsError } from "../../sandbox/index.js";
+import {
+  DEFAULT_API_KEY,
+  DEFAULT_DELIVER_MS,
+  DEFAULT_RATE,
+  DEFAULT_READ_RATE,
+  SandboxConfigError,
+  describeWebhookUrl,
+  startSandbox,
+  TemplateSpecsError,
+  webhookUrlProblem,
+} from "../../sandbox/index.js";
 import type { Sandbox, SandboxOptions } from "../../sandbox/index.js";
 import { SANDBOX_CHANNELS, type SandboxChannel } from "../../sandbox/sms.js";
+import { isE164 } from "../../sandbox/validate.js";
 
 const HELP = `Usage: msgc sandbox [options]
 
@@ -32,6 +43,19 @@ Options:
   --log FILE             append every accepted message to FILE as NDJSON
   --channels LIST        the channels the business has a number on: whatsapp, sms or
                          whatsapp,sms (default); without sms, SMS requests fail
+  --webhook-url URL      send signed delivery_status and messages webhooks to URL
+  --webhook-secret S     the secret that signs them (default $CONNECTLY_WEBHOOK_SECRET);
+                         never printed
+  --deliver-ms MS        delivered (or delivery_failed) this long after sent, read as long
+                         again (default 200)
+  --read-rate P          a fraction P of WhatsApp messages is read (default 0.6)
+  --undeliverable-rate P a fraction P gets delivery_failed instead of delivered (default 0)
+  --webhook-duplicate-rate P
+                         a fraction P of webhooks is delivered twice (default 0)
+  --webhook-reorder-rate P
+                         a fraction P of messages gets delivered before sent (default 0)
+  --opted-out LIST       E.164 numbers, comma-separated, that opted out: template sends to them
+                         get 400 ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT
   --help, -h             show this help
 `;
 
@@ -53,6 +77,14 @@ const OPTIONS = {
   "accept-then-fail": { type: "string" },
   log: { type: "string" },
   channels: { type: "string" },
+  "webhook-url": { type: "string" },
+  "webhook-secret": { type: "string" },
+  "deliver-ms": { type: "string" },
+  "read-rate": { type: "string" },
+  "undeliverable-rate": { type: "string" },
+  "webhook-duplicate-rate": { type: "string" },
+  "webhook-reorder-rate": { type: "string" },
+  "opted-out": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -93,7 +125,21 @@ function describeReview(options: SandboxOptions): string {
   return `created templates approved after ${options.reviewMs ?? 0} ms${reject}`;
 }
 
-function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: boolean): string {
+function describeWebhooks(options: SandboxOptions, secretFromEnv: boolean): string[] {
+  if (options.webhookUrl === undefined) return [];
+  const faults = [
+    options.undeliverableRate ? `undeliverable ${options.undeliverableRate}` : "",
+    options.webhookDuplicateRate ? `duplicates ${options.webhookDuplicateRate}` : "",
+    options.webhookReorderRate ? `reordered ${options.webhookReorderRate}` : "",
+  ].filter((part) => part !== "");
+  return [
+    `  webhooks:  POST ${describeWebhookUrl(options.webhookUrl)}, signed with the secret ${secretFromEnv ? "from CONNECTLY_WEBHOOK_SECRET" : "given by --webhook-secret"}`,
+    `             delivered after ${options.deliverMs ?? DEFAULT_DELIVER_MS} ms, read ${options.readRate ?? DEFAULT_READ_RATE}` +
+      (faults.length === 0 ? "" : `, ${faults.join(", ")} (seed ${options.seed ?? 1})`),
+  ];
+}
+
+function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: boolean, secretFromEnv: boolean): string {
   const rate = options.rate === 0 ? "unlimited" : `${options.rate ?? DEFAULT_RATE} requests/s per business`;
   return [
     `msgc sandbox listening on ${sandbox.url}`,
@@ -107,6 +153,7 @@ function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: bo
     `  rate:      ${rate}`,
     `  faults:    ${describeFaults(options)}`,
     ...(options.channels ? [`  channels:  ${options.channels.join(", ")}`] : []),
+    ...describeWebhooks(options, secretFromEnv),
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
@@ -136,14 +183,60 @@ function parseChannels(raw: string | undefined): SandboxChannel[] | undefined {
   return [...new Set(names)] as SandboxChannel[];
 }
 
-/** Parses the flags into sandbox options; `keyFromEnv` says whether the key must stay unprinted. */
-export function parseSandboxArgs(args: string[], env: NodeJS.ProcessEnv, cwd: string): { options: SandboxOptions; keyFromEnv: boolean; help: boolean } {
+/** `+1…,+44…` -> the numbers; anything but E.164 numbers is a usage error. */
+function parseOptedOut(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const numbers = raw.split(",").map((n) => n.trim());
+  const bad = numbers.find((n) => !isE164(n));
+  if (bad !== undefined) throw new UsageError(`msgc sandbox: --opted-out takes E.164 numbers separated by commas, got "${bad}"`, USAGE_HINT);
+  return numbers;
+}
+
+const WEBHOOK_FLAGS = ["webhook-secret", "deliver-ms", "read-rate", "undeliverable-rate", "webhook-duplicate-rate", "webhook-reorder-rate"] as const;
+
+/** The webhook options; the secret comes from the flag, else the environment. */
+function parseWebhookArgs(values: Partial<Record<"webhook-url" | (typeof WEBHOOK_FLAGS)[number], string>>, env: NodeJS.ProcessEnv): { options: Partial<SandboxOptions>; secretFromEnv: boolean } {
+  const url = values["webhook-url"];
+  if (url === undefined) {
+    const stray = WEBHOOK_FLAGS.find((flag) => values[flag] !== undefined);
+    if (stray) throw new UsageError(`msgc sandbox: --${stray} needs --webhook-url`, USAGE_HINT);
+    return { options: {}, secretFromEnv: false };
+  }
+  const problem = webhookUrlProblem(url);
+  if (problem) throw new UsageError(`msgc sandbox: --webhook-url ${problem}`, USAGE_HINT);
+  const envSecret = env["CONNECTLY_WEBHOOK_SECRET"] ?? "";
+  const secret = values["webhook-secret"] ?? envSecret;
+  if (secret === "") throw new UsageError("msgc sandbox: --webhook-url needs a secret: --webhook-secret S or CONNECTLY_WEBHOOK_SECRET", USAGE_HINT);
+  return {
+    secretFromEnv: values["webhook-secret"] === undefined,
+    options: {
+      webhookUrl: url,
+      webhookSecret: secret,
+      deliverMs: parseNumber("deliver-ms", values["deliver-ms"], {}),
+      readRate: probability("read-rate", values["read-rate"]),
+      undeliverableRate: probability("undeliverable-rate", values["undeliverable-rate"]),
+      webhookDuplicateRate: probability("webhook-duplicate-rate", values["webhook-duplicate-rate"]),
+      webhookReorderRate: probability("webhook-reorder-rate", values["webhook-reorder-rate"]),
+    },
+  };
+}
+
+/**
+ * Parses the flags into sandbox options; `keyFromEnv` and `secretFromEnv` say where the key and
+ * the webhook secret came from (neither is ever printed).
+ */
+export function parseSandboxArgs(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { options: SandboxOptions; keyFromEnv: boolean; secretFromEnv: boolean; help: boolean } {
   const { values, positionals } = parseCommand("sandbox", expandBareFlags(args), OPTIONS);
   if (positionals.length > 0) throw new UsageError(`msgc sandbox: unexpected argument "${positionals[0]}"`, USAGE_HINT);
   const envKey = env["CONNECTLY_API_KEY"];
   const keyFromEnv = values["api-key"] === undefined && envKey !== undefined && envKey !== "";
   const apiKey = values["api-key"] ?? (keyFromEnv ? envKey : DEFAULT_API_KEY);
   if (apiKey === "") throw new UsageError("msgc sandbox: --api-key must not be empty", USAGE_HINT);
+  const webhooks = parseWebhookArgs(values, env);
   const options: SandboxOptions = {
     host: values.host ?? "127.0.0.1",
     port: parseNumber("port", values.port, { integer: true, max: 65535 }) ?? 0,
@@ -164,11 +257,13 @@ export function parseSandboxArgs(args: string[], env: NodeJS.ProcessEnv, cwd: st
     acceptThenFail: probability("accept-then-fail", values["accept-then-fail"]),
     logFile: values.log === undefined ? undefined : resolve(cwd, values.log),
     channels: parseChannels(values.channels),
+    ...webhooks.options,
+    optedOut: parseOptedOut(values["opted-out"]),
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) (options as Record<string, unknown>)[key] = value;
   }
-  return { options, keyFromEnv, help: values.help === true };
+  return { options, keyFromEnv, secretFromEnv: webhooks.secretFromEnv, help: values.help === true };
 }
 
 /** A file under the working folder by its relative path, as validate names spec files. */
@@ -199,21 +294,26 @@ function reportTemplateSpecs(io: CliIo, error: TemplateSpecsError): number {
  * choose.
  */
 export async function runSandbox(args: string[], io: CliIo, waitForStop: () => Promise<void>): Promise<number> {
-  const { options, keyFromEnv, help } = parseSandboxArgs(args, io.env, io.cwd);
+  const { options, keyFromEnv, secretFromEnv, help } = parseSandboxArgs(args, io.env, io.cwd);
   if (helpRequested({ help }, HELP, io)) return EXIT_OK;
   let sandbox: Sandbox;
   try {
-    sandbox = await startSandbox({ ...options, onLogError: (message) => io.stderr.write(`msgc sandbox: ${message}\n`) });
+    const warn = (message: string): void => void io.stderr.write(`msgc sandbox: ${message}\n`);
+    sandbox = await startSandbox({ ...options, onLogError: warn, onWebhookWarning: warn });
   } catch (e) {
     if (e instanceof TemplateSpecsError) return reportTemplateSpecs(io, e);
     if (e instanceof SandboxConfigError) throw new InputError(`msgc sandbox: ${e.message}`);
     throw e;
   }
-  io.stdout.write(describeStart(sandbox, options, keyFromEnv));
+  io.stdout.write(describeStart(sandbox, options, keyFromEnv, secretFromEnv));
   await waitForStop();
   await sandbox.close();
   const stats = sandbox.stats();
-  io.stdout.write(`msgc sandbox stopped: ${stats.requests} requests, ${stats.accepted} messages accepted\n`);
+  const hooks = stats.webhooks;
+  const webhooks = hooks
+    ? `; webhooks: ${hooks.delivered} delivered, ${hooks.retried} retried, ${hooks.givenUp} given up, ${hooks.dropped} dropped, ${hooks.cancelled} cancelled`
+    : "";
+  io.stdout.write(`msgc sandbox stopped: ${stats.requests} requests, ${stats.accepted} messages accepted${webhooks}\n`);
   return EXIT_OK;
 }
 

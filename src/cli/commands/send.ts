@@ -37,7 +37,10 @@ import { campaignFingerprint } from "../../runner/fingerprint.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
+import { storeSecrets } from "../../store/open.js";
 import { createProgress } from "../../runner/send/progress.js";
+import { openSendStore, recipientFacts } from "../../runner/suppressions.js";
+import type { Store } from "../../store/store.js";
 
 const MAX_RATE = 200;
 
@@ -88,9 +91,14 @@ Output:
   --quiet, -q            no progress, errors only
   --help, -h             show this help
 
-Exit codes: 0 every recipient sent (or already sent), 1 some failed, are unknown or were not
-sent (or the specs have errors, or the --report could not be written), 64 usage error (missing
-key, business id or flag), 130 Ctrl-C at the confirmation (nothing sent).
+With a store (MSGC_STORE, the config's store:, or <out>/msgc.db when it exists), numbers on the
+suppression list are skipped and counted as suppressed (unless the campaign says
+suppression: ignore), and window: auto also uses when each customer last wrote (msgc suppress,
+docs/tracking.md).
+
+Exit codes: 0 every recipient sent (or already sent, or suppressed), 1 some failed, are
+unknown or were not sent (or the specs have errors, or the --report could not be written), 64
+usage error (missing key, business id or flag), 130 Ctrl-C at the confirmation (nothing sent).
 `;
 
 const OPTIONS = {
@@ -338,7 +346,7 @@ export const run: CommandHandler = async (args, io) => {
 
   // The in-process sandbox's key is a random one of its own; the real key may still be in the
   // environment (or a file) and must not show up either. Everything printed goes through `scrub`.
-  const secrets = [io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim()];
+  const secrets = [io.env["CONNECTLY_API_KEY"], io.env["CONNECTLY_API_KEY"]?.trim(), ...storeSecrets(io.env)];
   const scrub = (text: string): string => scrubOutput(text, secrets, showNumbers);
   // Everything about the target is checked before any spec is loaded or compiled.
   const configPath = values.config !== undefined ? { configPath: values.config } : {};
@@ -363,6 +371,7 @@ export const run: CommandHandler = async (args, io) => {
   const target = await resolveTarget(io, values, project, dryRun);
   secrets.push(target.apiKey);
   let tempJournalDir: string | undefined;
+  let store: Store | undefined;
   // Ctrl-C from here on stops the run gracefully (or cancels the question), and the clean-up
   // below (the sandbox, its temporary journal) runs whenever it comes.
   const controller = new AbortController();
@@ -464,6 +473,10 @@ export const run: CommandHandler = async (args, io) => {
       if (uses.length > 0 && !quiet) io.stderr.write(`${describePreflight(uses)}\n`);
     };
 
+    // Opt-outs and inbound times, read once from the store when there is one (docs/tracking.md).
+    store = await fromLibraryAsync(() => openSendStore(project.config, io.env));
+    const facts = store ? await recipientFacts(store, { ignoreSuppression: campaignSpec?.data.suppression === "ignore", now: Date.now() }) : undefined;
+
     // A configured rate is the whole campaign's: shards share it. --rate is this process's own.
     const baseRate = rate ?? campaignRate ?? project.config.rate;
     const effectiveRate = rate ?? (shard ? baseRate / shard.count : baseRate);
@@ -497,6 +510,7 @@ export const run: CommandHandler = async (args, io) => {
         ...(startsAtOnce ? {} : { confirm: confirmer(io, values.yes === true, preflight, checkTemplates, controller.signal) }),
         ...(values.report !== undefined ? { report: resolve(io.cwd, values.report) } : {}),
         showNumbers,
+        ...(facts ? { facts } : {}),
         ...(quiet ? {} : { progress: createProgress({ stream: io.stderr }) }),
         signal: controller.signal,
       });
@@ -545,6 +559,7 @@ export const run: CommandHandler = async (args, io) => {
     if (summary.reportError) io.stderr.write(`msgc send: ${scrub(summary.reportError)}\n`);
     return ok ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
+    await store?.close();
     await target.close?.();
     if (tempJournalDir !== undefined) rmSync(tempJournalDir, { recursive: true, force: true });
     process.removeListener("SIGINT", onSignal);
@@ -590,6 +605,14 @@ function fromLibrary(e: unknown, scrub: (text: string) => string = (t) => t): un
   if (e instanceof UsageError) return new UsageError(say(e.message), e.hint);
   if (e instanceof InputError) return new InputError(say(e.message));
   return e;
+}
+
+async function fromLibraryAsync<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw fromLibrary(e);
+  }
 }
 
 function fromLibraryCall<T>(call: () => T): T {

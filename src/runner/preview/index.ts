@@ -10,6 +10,8 @@ import { describeSmsTotals } from "../sms-totals.js";
 import type { SmsTotals } from "../sms-totals.js";
 import type { RenderedMessage } from "./model.js";
 import { renderPlanItem } from "./model.js";
+import { withLastInbound } from "../../compiler/plan.js";
+import { inboundOf } from "../send/recipient-facts.js";
 
 export type { RenderedMessage } from "./model.js";
 export { renderPlanItem } from "./model.js";
@@ -24,6 +26,11 @@ export interface PreviewOptions {
   showNumbers?: boolean;
   /** The clock for the 24-hour rule (default: now). */
   now?: number;
+  /**
+   * When recipients last wrote, from the store (docs/tracking.md): a campaign row's form is
+   * chosen from the later of this and its audience column, as the send chooses it.
+   */
+  inbound?: ReadonlyMap<string, string>;
 }
 
 /** A campaign that sends SMS: what its whole audience costs, beside the first rows shown. */
@@ -52,6 +59,7 @@ export async function preview(project: Project, opts: PreviewOptions = {}): Prom
   const diagnostics = [...project.diagnostics, ...compiled.diagnostics];
   const render = { showNumbers: opts.showNumbers ?? false, now: opts.now ?? Date.now(), ...(project.templates ? { templates: project.templates } : {}) };
   const rows = opts.rows ?? DEFAULT_PREVIEW_ROWS;
+  const facts = opts.inbound ? { inbound: opts.inbound } : undefined;
   const messages: RenderedMessage[] = [];
   const campaigns: CampaignTotals[] = [];
   for (const spec of project.specs) {
@@ -63,7 +71,7 @@ export async function preview(project: Project, opts: PreviewOptions = {}): Prom
     if (!campaign) continue;
     if (rows > 0) {
       const items = planCampaign(project, spec.name, { limit: rows, onDiagnostic: (d) => diagnostics.push(d) });
-      for await (const item of items) messages.push(renderPlanItem(item, render));
+      for await (const item of items) messages.push(renderPlanItem(withLastInbound(item, inboundOf(facts, item.key)), render));
     }
     // An SMS bill is the whole audience's: counted over every row (on worker threads), though only
     // the first rows are shown. Its row problems are validate's to list.

@@ -20,7 +20,7 @@ function perSecond(p: ProgressSnapshot): number {
 
 /** One line: `[#####-----]  120/400 sent 118 failed 2 fallbacks 3 · 49.8/s · ETA 5.6 s`. */
 export function formatProgress(p: ProgressSnapshot, opts: { bar: boolean; width?: number }): string {
-  const done = p.sent + p.failed + p.skipped + p.unknown;
+  const done = p.sent + p.failed + p.skipped + p.suppressed + p.unknown;
   // Started before its count: no total, no share, no ETA yet.
   const counting = p.counting === true;
   const share = counting ? 0 : p.total > 0 ? Math.min(1, done / p.total) : 1;
@@ -33,6 +33,7 @@ export function formatProgress(p: ProgressSnapshot, opts: { bar: boolean; width?
     `failed ${p.failed}`,
     `fallbacks ${p.fallbacks}`,
     ...(p.skipped > 0 ? [`skipped ${p.skipped}`] : []),
+    ...(p.suppressed > 0 ? [`suppressed ${p.suppressed}`] : []),
     ...(p.rateLimited > 0 ? [`429s ${p.rateLimited}`] : []),
     ...(p.serverErrors > 0 ? [`5xx ${p.serverErrors}`] : []),
     ...(p.retries > 0 ? [`retries ${p.retries}`] : []),
@@ -47,6 +48,8 @@ export function formatProgress(p: ProgressSnapshot, opts: { bar: boolean; width?
 }
 
 const LISTED_KEYS = 20;
+
+const SUPPRESSED = "opted out (the suppression list); not requested";
 
 function listKeys(keys: readonly string[], total: number): string[] {
   const shown = keys.slice(0, LISTED_KEYS).map((k) => `    ${k}`);
@@ -72,6 +75,7 @@ export function formatSummary(s: SendSummary): string {
     lines.push(`  would send  ${s.forms.session + s.forms.template}  (${s.forms.session - sms} session, ${s.forms.template} template${smsForm})`);
     if (s.sms) lines.push(`  channels    ${describeSmsTotals(s.sms)}`);
     if (s.skipped > 0) lines.push(`  skipped     ${s.skipped}  already sent (journal)`);
+    if (s.suppressed > 0) lines.push(`  suppressed  ${s.suppressed}  ${SUPPRESSED}`);
     if (s.unknown > 0) lines.push(`  unknown     ${s.unknown}  outcome unknown from an earlier run; not resent without --retry-unknown`);
     if (s.failedEarlier > 0) lines.push(`  failed earlier (final)  ${s.failedEarlier}  not resent without --retry-failed`);
     return `${lines.join("\n")}\n`;
@@ -90,6 +94,9 @@ export function formatSummary(s: SendSummary): string {
   lines.push(`  unknown     ${s.unknown}${s.unknown > 0 ? "  outcome unknown (the run that sent them died); not resent, add --resume --retry-unknown to send them anyway" : ""}`);
   lines.push(...listKeys(s.unknownKeys, s.unknown));
   lines.push(`  skipped     ${s.skipped}  already sent (journal)`);
+  if (s.suppressed > 0) lines.push(`  suppressed  ${s.suppressed}  ${SUPPRESSED}`);
+  if (s.optedOut > 0) lines.push(`  opted out   ${s.optedOut}  answered ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT; now on the suppression list`);
+  if (s.suppressionError) lines.push(`  ${s.suppressionError}`);
   if (s.possiblyDuplicated > 0) {
     const earlier = s.possiblyDuplicatedEarlier > 0 ? ` (${s.possiblyDuplicatedEarlier === s.possiblyDuplicated ? "all" : s.possiblyDuplicatedEarlier} in an earlier run)` : "";
     lines.push(`  possibly duplicated  ${s.possiblyDuplicated}${earlier}  an attempt may have been accepted before the one that answered (5xx, timeout, unknown)`);

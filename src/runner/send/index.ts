@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InputError, UsageError } from "../../errors.js";
-import { chooseForm } from "../../compiler/plan.js";
+import { chooseForm, recipientOfKey, withLastInbound } from "../../compiler/plan.js";
 import type { Form, PlanItem } from "../../compiler/plan.js";
 import { maskNumbersIn } from "../../mask.js";
 import { openJournals, replayedHeaders } from "./journal-family.js";
@@ -43,12 +43,15 @@ import { businessPath } from "../../connectly/client.js";
 import { createTransport, sendsKeyInClear } from "../../connectly/transport.js";
 import type { Transport } from "../../connectly/transport.js";
 import type { SmsTotals } from "../sms-totals.js";
+import { inboundOf, OPTED_OUT_CODE, suppressionOf } from "./recipient-facts.js";
+import type { RecipientFacts } from "./recipient-facts.js";
 
 export type { Backoff, MaxFailures, Shard } from "./policy.js";
 export { parseMaxFailures, parseShard, shardOf } from "./policy.js";
 export type { RecipientReport, RecipientStatus } from "./report.js";
-export type { HeaderEntry, IntentEntry, JournalEntry, OutcomeEntry } from "./journal.js";
+export type { HeaderEntry, IntentEntry, JournalEntry, OutcomeEntry, SuppressedEntry } from "./journal.js";
 export { scrubOutput, scrubValue } from "./scrub.js";
+export type { RecipientFacts } from "./recipient-facts.js";
 
 export const DEFAULT_RATE = 50;
 export const DEFAULT_CONCURRENCY = 16;
@@ -81,6 +84,8 @@ export interface ProgressSnapshot {
   failed: number;
   fallbacks: number;
   skipped: number;
+  /** On the suppression list: not requested. */
+  suppressed: number;
   unknown: number;
   inFlight: number;
   requests: number;
@@ -174,6 +179,8 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Randomness of the backoff jitter. */
   random?: () => number;
+  /** Opt-outs and the store's inbound times (docs/tracking.md); without it, neither applies. */
+  facts?: RecipientFacts;
 }
 
 export interface SendSummary {
@@ -202,6 +209,15 @@ export interface SendSummary {
   unknownKeys: string[];
   /** Already sent according to the journal. */
   skipped: number;
+  /**
+   * On the suppression list (opted out), or found so by an earlier run of the journal: never
+   * requested. Not a failure: the exit code does not count them.
+   */
+  suppressed: number;
+  /** Answered ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT in this run (failed), and suppressed for the next sends. */
+  optedOut: number;
+  /** The store could not take an opted-out number (its answer was still counted as failed). */
+  suppressionError: string | null;
   /**
    * Failed for good in an earlier run (a final 4xx), not resent without retryFailed: resending
    * the same request would be refused the same way.
@@ -316,8 +332,8 @@ interface Scan {
   inShard: number;
   /** Of those, what will go out (not already sent, not unknown left alone). */
   toSend: number;
-  /** Of those, what the journal settles, by how (for a run cancelled before it settles them). */
-  settled: { skip: number; unknown: number; "failed-earlier": number };
+  /** Of those, what the journal or the suppression list settles, by how (for a run cancelled before it settles them). */
+  settled: Record<Exclude<RecipientStatus_, "send">, number>;
 }
 
 /** First pass: hash the whole plan, count this shard's items and what will go out. */
@@ -326,11 +342,11 @@ async function scanPlan(options: SendOptions, replay: JournalState | undefined, 
   const shard = options.shard;
   let inShard = 0;
   let toSend = 0;
-  const settled = { skip: 0, unknown: 0, "failed-earlier": 0 };
+  const settled = { skip: 0, unknown: 0, "failed-earlier": 0, suppressed: 0 };
   const count = (key: string): void => {
     if (shard && shardOf(key, shard.count) !== shard.index) return;
     inShard++;
-    const status = resumeStatus(replay?.history(key), choices);
+    const status = recipientStatus(replay?.history(key), key, choices, options.facts);
     if (status === "send") toSend++;
     else settled[status]++;
   };
@@ -404,6 +420,8 @@ interface ResumeChoices {
   retryFailed: boolean;
 }
 
+type RecipientStatus_ = "skip" | "unknown" | "failed-earlier" | "suppressed" | "send";
+
 /**
  * 401/403 stop the run and mean the key, not the request, was refused: nothing was accepted, and
  * a resume with a fixed key must send them. 408 and 429 say "not now".
@@ -418,10 +436,20 @@ export function failedForGood(history: KeyHistory): boolean {
   return status >= 400 && status < 500 && !NOT_FINAL_4XX.has(status);
 }
 
+/**
+ * What a run does with a key: what the journal says about it first (a run that found the number
+ * suppressed settled it, unless suppression is ignored now), then the suppression list as it is.
+ */
+function recipientStatus(history: KeyHistory | undefined, key: string, choices: ResumeChoices, facts: RecipientFacts | undefined): RecipientStatus_ {
+  const status = resumeStatus(history, choices, facts?.ignoreSuppression === true);
+  return status === "send" && suppressionOf(facts, key) !== undefined ? "suppressed" : status;
+}
+
 /** What a resumed run does with a key, from what the journal says about it. */
-function resumeStatus(history: KeyHistory | undefined, choices: ResumeChoices): "skip" | "unknown" | "failed-earlier" | "send" {
+function resumeStatus(history: KeyHistory | undefined, choices: ResumeChoices, ignoreSuppression: boolean): RecipientStatus_ {
   if (!history) return "send";
   if (history.sent) return "skip";
+  if (history.suppressed && !ignoreSuppression) return "suppressed";
   if (history.unknown && !choices.retryUnknown) return "unknown";
   if (!history.unknown && failedForGood(history) && !choices.retryFailed) return "failed-earlier";
   return "send";
@@ -465,6 +493,9 @@ export async function send(options: SendOptions): Promise<SendSummary> {
     unknown: 0,
     unknownKeys: [],
     skipped: 0,
+    suppressed: 0,
+    optedOut: 0,
+    suppressionError: null,
     failedEarlier: 0,
     failedEarlierByCode: Object.create(null) as Record<string, number>,
     possiblyDuplicated: 0,
@@ -529,6 +560,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
         summary.skipped = scan.settled.skip;
         summary.unknown = scan.settled.unknown;
         summary.failedEarlier = scan.settled["failed-earlier"];
+        summary.suppressed = scan.settled.suppressed;
         return summary;
       }
     }
@@ -709,6 +741,7 @@ class Run {
       failed: s.failed,
       fallbacks: s.fallbacks,
       skipped: s.skipped,
+      suppressed: s.suppressed,
       unknown: s.unknown,
       inFlight: this.inFlight,
       requests: s.requests,
@@ -778,8 +811,8 @@ class Run {
     return { messageId: outcome?.messageId ?? null, errorCode: outcome?.errorCode ?? null };
   }
 
-  private status(key: string): "skip" | "unknown" | "failed-earlier" | "send" {
-    return resumeStatus(this.history(key), this.choices);
+  private status(key: string): RecipientStatus_ {
+    return recipientStatus(this.history(key), key, this.choices, this.options.facts);
   }
 
   /**
@@ -791,10 +824,12 @@ class Run {
     const history = this.history(item.key);
     const status = this.status(item.key);
     if (status === "send") return false;
-    const h = history!;
-    const duplicated = h.ambiguousAttempts + (h.unknown ? 1 : 0) + (h.sent ? 1 : 0) >= 2;
+    // A number suppressed between runs may have no history at all.
+    const duplicated = history !== undefined && history.ambiguousAttempts + (history.unknown ? 1 : 0) + (history.sent ? 1 : 0) >= 2;
     if (duplicated) this.summary.possiblyDuplicatedEarlier++;
     const note = (): boolean => (duplicated ? this.notePossibleDuplicate(item.key, 2) : false);
+    if (status === "suppressed") return this.suppress(item, history, note());
+    const h = history!;
     const state = { ...h, lastErrorCode: null as string | null };
     switch (status) {
       case "skip": {
@@ -819,6 +854,25 @@ class Run {
         return true;
       }
     }
+  }
+
+  /**
+   * A suppressed number is never requested. The first run that finds it so says so in the
+   * journal, so that every later run counts it the same way (and does not send it).
+   */
+  private suppress(item: PlanItem, history: KeyHistory | undefined, possiblyDuplicated: boolean): true {
+    const reason = suppressionOf(this.options.facts, item.key) ?? "journal";
+    if (!history?.suppressed) this.ctx.journal?.write({ type: "suppressed", key: item.key, reason });
+    this.summary.suppressed++;
+    const state = {
+      attempts: history?.attempts ?? 0,
+      fallback: history?.fallback ?? false,
+      lastStatus: history?.lastStatus ?? null,
+      ambiguousAttempts: history?.ambiguousAttempts ?? 0,
+      lastErrorCode: null,
+    };
+    this.record(item.key, history?.form ?? null, "suppressed", state, { suppression: reason, possiblyDuplicated });
+    return true;
   }
 
   private async work(iterator: ReturnType<typeof toAsyncIterator>): Promise<void> {
@@ -846,7 +900,7 @@ class Run {
     form: Form | null,
     status: RecipientStatus,
     state: Pick<KeyHistory, "attempts" | "fallback" | "lastStatus" | "ambiguousAttempts"> & { lastErrorCode: string | null; lastErrorMessage?: string | null },
-    extra: { messageId?: string | null; possiblyDuplicated?: boolean },
+    extra: { messageId?: string | null; possiblyDuplicated?: boolean; suppression?: string },
   ): void {
     const report = this.ctx.report;
     if (!report) return;
@@ -856,13 +910,14 @@ class Run {
       status,
       fallback: state.fallback,
       messageId: extra.messageId ?? null,
-      errorCode: status === "sent" || status === "skipped" ? null : state.lastErrorCode,
-      errorMessage: status === "sent" || status === "skipped" ? null : (state.lastErrorMessage ?? null),
+      errorCode: status === "sent" || status === "skipped" || status === "suppressed" ? null : state.lastErrorCode,
+      errorMessage: status === "sent" || status === "skipped" || status === "suppressed" ? null : (state.lastErrorMessage ?? null),
       httpStatus: state.lastStatus,
       attempts: state.attempts,
       ambiguousAttempts: state.ambiguousAttempts,
       possiblyDuplicated: extra.possiblyDuplicated ?? false,
     };
+    if (extra.suppression !== undefined) entry.suppression = extra.suppression;
     report.add(entry);
   }
 
@@ -872,7 +927,7 @@ class Run {
     const fellBack = history?.fallback === true && item.template !== undefined;
     const state: Attempting = {
       item,
-      form: fellBack ? "template" : chooseForm(item, now),
+      form: fellBack ? "template" : chooseForm(withLastInbound(item, inboundOf(this.options.facts, item.key)), now),
       attempts: history?.attempts ?? 0,
       failures: 0,
       rateLimited: 0,
@@ -1015,6 +1070,7 @@ class Run {
           return "again-now";
         }
         if (!(await finish("failed", { status: http.status, errorCode, errorMessage: message, ambiguous: false }))) return this.unjournaled(state);
+        if (errorCode === OPTED_OUT_CODE) await this.optedOut(item.key);
         if (isAuthenticationFailure(http.status, type)) this.halt(`stopped: the API refused the key (HTTP ${http.status} ${errorCode})`);
         return this.fail(state);
       }
@@ -1049,6 +1105,19 @@ class Run {
     const duplicated = this.notePossibleDuplicate(state.item.key, state.ambiguousAttempts + (lastAttemptCounted ? 1 : 0));
     this.record(state.item.key, state.form, "unknown", state, { possiblyDuplicated: duplicated });
     return "done";
+  }
+
+  /** Connectly says the customer opted out: no later send should request them again. */
+  private async optedOut(key: string): Promise<void> {
+    const number = recipientOfKey(key);
+    const onOptedOut = this.options.facts?.onOptedOut;
+    if (number === undefined || !onOptedOut) return;
+    try {
+      await onOptedOut(number);
+      this.summary.optedOut++;
+    } catch (e) {
+      this.summary.suppressionError ??= `the suppression list could not take an opted-out number: ${e instanceof Error ? e.message : String(e)}`;
+    }
   }
 
   private afterRetryable(state: Attempting): "done" | "again-later" {

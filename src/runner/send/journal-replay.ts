@@ -36,6 +36,8 @@ export interface KeyHistory {
    */
   ambiguousAttempts: number;
   fallback: boolean;
+  /** A run found the number suppressed and did not request it (a `suppressed` entry). */
+  suppressed: boolean;
 }
 
 /** One journal file as replayed. */
@@ -56,6 +58,7 @@ const FALLBACK = 4;
 const FORM_KNOWN = 8;
 const FORM_TEMPLATE = 16;
 const INVALID_REQUEST = 32;
+const SUPPRESSED = 64;
 /** Where an outcome line is: file number times 2^40 plus its byte offset (exact below 2^53). */
 const FILE_STRIDE = 2 ** 40;
 
@@ -195,6 +198,10 @@ export class JournalState {
     const id = this.ids.id(entry.key, true);
     if (id >= this.flags.length) this.reserve(id + 1);
     let flags = this.flags[id]!;
+    if (entry.type === "suppressed") {
+      this.flags[id] = flags | SUPPRESSED;
+      return;
+    }
     if (entry.type === "intent") {
       // The previous intent never got an outcome: that request may have been accepted.
       if (flags & UNKNOWN) this.ambiguous[id] = Math.min(0xffff, this.ambiguous[id]! + 1);
@@ -239,6 +246,7 @@ export class JournalState {
       unknown: (flags & UNKNOWN) !== 0,
       ambiguousAttempts: this.ambiguous[id]!,
       fallback: (flags & FALLBACK) !== 0,
+      suppressed: (flags & SUPPRESSED) !== 0,
     };
   }
 

@@ -64,13 +64,26 @@ export interface OutcomeEntry {
   ambiguous: boolean;
 }
 
-export type JournalEntry = HeaderEntry | IntentEntry | OutcomeEntry;
+/**
+ * The recipient was on the suppression list (opted out) when this run reached it: never
+ * requested. It settles the recipient for every later run of the journal, like a success, even
+ * if the number is unsuppressed meanwhile (docs/tracking.md, Opt-outs).
+ */
+export interface SuppressedEntry {
+  type: "suppressed";
+  key: string;
+  /** Why the number is suppressed (keyword, error, manual, import). */
+  reason: string;
+}
+
+export type JournalEntry = HeaderEntry | IntentEntry | OutcomeEntry | SuppressedEntry;
 
 const FORMS: ReadonlySet<unknown> = new Set(["session", "template"]);
 const RESULTS: ReadonlySet<unknown> = new Set(["sent", "retry", "failed", "fallback"]);
 const HEADER_FIELDS = ["type", "version", "campaign", "planHash", "startedAt", "shard", "resumed", "origin", "businessId"];
 const INTENT_FIELDS = ["type", "key", "form", "attempt"];
 const OUTCOME_FIELDS = ["type", "key", "form", "attempt", "result", "status", "messageId", "errorCode", "ambiguous"];
+const SUPPRESSED_FIELDS = ["type", "key", "reason"];
 
 function hasExactly(value: Record<string, unknown>, fields: readonly string[]): boolean {
   const keys = Object.keys(value);
@@ -133,6 +146,9 @@ export function parseJournalEntry(line: string): JournalEntry | string {
         return "a malformed outcome";
       }
       return entry as unknown as OutcomeEntry;
+    case "suppressed":
+      if (!hasExactly(entry, SUPPRESSED_FIELDS) || !isString(entry.key) || entry.key === "" || !isString(entry.reason)) return "a malformed suppressed entry";
+      return entry as unknown as SuppressedEntry;
     default:
       return "an entry of no known type";
   }

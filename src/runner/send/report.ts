@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
 
-export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "skipped" | "interrupted" | "dry-run";
+export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "skipped" | "suppressed" | "interrupted" | "dry-run";
 
 export interface RecipientReport {
   /** Masked unless numbers are shown. */
@@ -30,6 +30,8 @@ export interface RecipientReport {
   ambiguousAttempts: number;
   /** More than one attempt may have been accepted (see docs/sending.md). */
   possiblyDuplicated: boolean;
+  /** Only on `suppressed` recipients: why the number is on the list (keyword, error, manual, import), or `journal` when an earlier run found it so. */
+  suppression?: string;
 }
 
 export class ReportWriter {

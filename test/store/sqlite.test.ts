@@ -1,0 +1,129 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { InputError } from "../../src/errors.js";
+import { openSqliteStore } from "../../src/store/sqlite.js";
+import type { EventRecord } from "../../src/store/store.js";
+import { ensureBuilt, repoRoot } from "../cli/helpers.js";
+
+let folder: string;
+beforeAll(() => {
+  folder = mkdtempSync(join(tmpdir(), "msgc-sqlite-"));
+});
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+function event(deliveryId: string, token: string): EventRecord {
+  return {
+    topic: "delivery_status",
+    deliveryId,
+    messageId: null,
+    status: "delivered",
+    errorCode: null,
+    errorMessage: null,
+    customer: null,
+    campaign: null,
+    token,
+    occurredAt: null,
+    receivedAt: "2026-12-01T10:00:00.000Z",
+    raw: "{}",
+  };
+}
+
+function openError(path: string, create: boolean): unknown {
+  try {
+    openSqliteStore(path, { create });
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+/** A child process that commits events to `path` and prints each delivery id once committed. */
+function writerProcess(path: string, count: number) {
+  ensureBuilt();
+  const script = `
+    const { openSqliteStore } = await import(${JSON.stringify(join(repoRoot, "dist/store/sqlite.js"))});
+    const store = openSqliteStore(process.argv[1], { create: true });
+    for (let i = 0; i < ${count}; i++) {
+      const id = "w" + i;
+      await store.commitEvent({ topic: "delivery_status", deliveryId: id, messageId: null, status: "sent", errorCode: null,
+        errorMessage: null, customer: null, campaign: null, token: "tw", occurredAt: null, receivedAt: new Date(0).toISOString(), raw: "{}" });
+      process.stdout.write(id + "\\n");
+    }
+    await store.close();`;
+  return spawn(process.execPath, ["--input-type=module", "-e", script, path], { stdio: ["ignore", "pipe", "inherit"] });
+}
+
+describe("SQLite store", () => {
+  test("open: a missing file without create is one line", () => {
+    const path = join(folder, "missing", "msgc.db");
+    const error = openError(path, false);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(`The store ${path} does not exist`);
+  });
+
+  test("open: a file that is not a database is one line naming it", () => {
+    const path = join(folder, "not-a.db");
+    writeFileSync(path, "this is plain text, not SQLite, and long enough to have a header........".repeat(20));
+    const error = openError(path, true);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe(`The store ${path} cannot be used: file is not a database (SQLITE_NOTADB)`);
+  });
+
+  test("open: a folder is one line naming it", () => {
+    const path = join(folder, "a-folder.db");
+    mkdirSync(path);
+    const error = openError(path, true);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(new RegExp(`^The store ${path} cannot be (used|opened): [^\\n]+$`));
+  });
+
+  test("open: create makes the folders and the file, in WAL mode", async () => {
+    const path = join(folder, "new", "deep", "msgc.db");
+    const store = openSqliteStore(path, { create: true });
+    expect(store.location).toBe(path);
+    expect(store.kind).toBe("sqlite");
+    await store.close();
+    await store.close();
+  });
+
+  test("a writer process and a reader on the same file at once", async () => {
+    const path = join(folder, "shared.db");
+    const reader = openSqliteStore(path, { create: true });
+    const writer = writerProcess(path, 300);
+    const lines = createInterface({ input: writer.stdout! });
+    let checked = 0;
+    for await (const id of lines) {
+      // Every event the writer has seen committed is there for the reader, mid-write.
+      if (Number(id.slice(1)) % 50 === 49) {
+        const seen = await reader.eventsByTokens(["tw"]);
+        expect(seen.length).toBeGreaterThanOrEqual(Number(id.slice(1)) + 1);
+        checked++;
+      }
+    }
+    expect(await new Promise((done) => writer.on("close", done))).toBe(0);
+    expect((await reader.eventsByTokens(["tw"])).length).toBe(300);
+    expect(checked).toBe(6);
+    await reader.close();
+  });
+
+  test("a writer killed mid-write keeps every event it said was committed", async () => {
+    const path = join(folder, "killed.db");
+    const writer = writerProcess(path, 1_000_000);
+    const committed: string[] = [];
+    for await (const id of createInterface({ input: writer.stdout! })) {
+      committed.push(id);
+      if (committed.length === 500) writer.kill("SIGKILL");
+    }
+    await new Promise((done) => writer.on("close", done));
+    const store = openSqliteStore(path, { create: false });
+    const stored = new Set((await store.eventsByTokens(["tw"])).map((e) => e.deliveryId));
+    expect(committed.filter((id) => !stored.has(id))).toEqual([]);
+    // The reopened file takes writes again.
+    expect(await store.commitEvent(event("after-kill", "t"))).toBe("stored");
+    await store.close();
+  });
+});
