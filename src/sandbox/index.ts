@@ -176,7 +176,7 @@ async function openLog(file: string): Promise<WriteStream> {
 
 async function resolveTemplates(templates: SandboxOptions["templates"]): Promise<ApprovedTemplate[] | undefined> {
   if (templates === undefined) return undefined;
-  return typeof templates === "string" ? loadTemplates(templates) : approvedTemplates(templates, "templates option");
+  return typeof templates === "string" ? loadTemplates(templates) : await approvedTemplates(templates, "templates option");
 }
 
 async function resolveInbound(inbound: SandboxOptions["inbound"], now: number): Promise<InboundBook> {

@@ -1,13 +1,8 @@
 import { stat } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import { parameterNames, parametersTakenBy } from "../connectly/components.js";
+import { parameterNames } from "../connectly/components.js";
 import type { SendTemplateBody } from "../compiler/plan.js";
-import { templateCreateRequests } from "../compiler/template-create.js";
-import { lintTemplate } from "../compiler/template-lint.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { checkSchema } from "../project/schema-check.js";
-import { loadTemplateSpecs } from "../project/template-specs.js";
-import { MAX_SPEC_BYTES } from "../project/yaml-source.js";
 import type { TemplateSpec } from "../types/template.generated.js";
 import { readInputFile, SandboxConfigError } from "./config-error.js";
 import { invalidRequest } from "./errors.js";
@@ -36,6 +31,9 @@ const MAX_BUTTONS = 2;
  * A template the sandbox holds approved from the start: what a send must fill (`definition`),
  * and what `get/templates` lists (`category` as the list spells it, `components`).
  */
+/** A spec file's bound (MAX_SPEC_BYTES, not imported: the loader stays unloaded for a list). */
+const MAX_TEMPLATES_FILE_BYTES = 1024 * 1024;
+
 export interface ApprovedTemplate {
   definition: TemplateDefinition;
   category: string;
@@ -105,46 +103,23 @@ function componentsOf(definition: TemplateDefinition): unknown[] {
   return components;
 }
 
-/**
- * A (linted) Template spec as approved templates, one per language: the components are those
- * its create request carries, so what a send must fill is read from them as from any created
- * template, and `get/templates` lists what `msgc templates apply` would have created.
- */
-export function approvedFromSpec(spec: TemplateSpec): ApprovedTemplate[] {
-  return templateCreateRequests(spec).map((request) => {
-    const language = request.language.code;
-    const components = request.template_components as unknown[];
-    return {
-      definition: { name: spec.name, language, ...parametersTakenBy(components) },
-      category: request.category.replace("MESSAGE_TEMPLATE_GROUP_CATEGORY_", ""),
-      components,
-    };
-  });
-}
-
 function isTemplateSpec(entry: unknown): entry is TemplateSpec {
   return typeof entry === "object" && entry !== null && (entry as { kind?: unknown }).kind === "Template";
-}
-
-/** An in-process Template spec holds to the schema and the lint rules like one from a file. */
-function checkedSpec(spec: TemplateSpec, where: string): TemplateSpec {
-  const problem = checkSchema("template", spec)[0] ?? lintTemplate(spec, where).find((d) => d.severity === "error");
-  if (problem) throw new SandboxConfigError(`${where}: ${problem.code} at ${problem.path.join(".") || "the top"}: ${problem.message}`);
-  return spec;
 }
 
 /**
  * Entries of the list format (name, language, body, header, buttons) or, in-process, Template
  * specs, as approved templates; a (name, language) twice is refused.
  */
-export function approvedTemplates(entries: unknown, source: string): ApprovedTemplate[] {
+export async function approvedTemplates(entries: unknown, source: string): Promise<ApprovedTemplate[]> {
   if (!Array.isArray(entries)) throw new SandboxConfigError(`${source}: expected a list of templates`);
+  const specs = entries.some(isTemplateSpec) ? await import("./spec-templates.js") : undefined;
   const seen = new Set<string>();
   const approved: ApprovedTemplate[] = [];
   entries.forEach((entry, index) => {
     const where = `${source}: template ${index + 1}`;
     const forms = isTemplateSpec(entry)
-      ? approvedFromSpec(checkedSpec(entry, where))
+      ? specs!.approvedFromSpec(specs!.checkedSpec(entry, where))
       : [toDefinition(entry, where)].map((definition) => ({ definition, category: "UTILITY", components: componentsOf(definition) }));
     for (const form of forms) {
       const { name, language } = form.definition;
@@ -188,7 +163,7 @@ export async function loadTemplates(file: string, shown: (absPath: string) => st
     throw new SandboxConfigError(`cannot read templates file ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }
   if (!folder) {
-    const text = await readInputFile(file, "templates", MAX_SPEC_BYTES);
+    const text = await readInputFile(file, "templates", MAX_TEMPLATES_FILE_BYTES);
     let entries: unknown;
     try {
       entries = parseYaml(text);
@@ -200,6 +175,7 @@ export async function loadTemplates(file: string, shown: (absPath: string) => st
       throw new SandboxConfigError(`${file}: expected a Template spec (kind: Template) or a list of templates`);
     }
   }
+  const { loadTemplateSpecs } = await import("./spec-templates.js");
   const loaded = await loadTemplateSpecs(file, shown);
   if (loaded.diagnostics.some((d) => d.severity === "error")) throw new TemplateSpecsError(loaded.diagnostics.filter((d) => d.severity === "error"), loaded.sources);
   if (loaded.templates.length === 0) throw new SandboxConfigError(`${file}: no Template specs (kind: Template) found`);

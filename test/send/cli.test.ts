@@ -231,8 +231,7 @@ describe("msgc send: campaigns against the sandbox", () => {
     const again = await msgc(["notes", "--base-url", box.url, "--yes"], dir);
     expect(again.code).toBe(64);
     expect(again.stderr).toBe(
-      "preflight: 1 template form approved, taking the parameters the plan fills: order_shipped (en)\n" +
-        `msgc send: the journal ${join(dir, ".msgc/journal/notes.ndjson")} already exists: this campaign was sent (or started) before\n` +
+      `msgc send: the journal ${join(dir, ".msgc/journal/notes.ndjson")} already exists: this campaign was sent (or started) before\n` +
         "Add --resume to send only what is not known to be sent, or remove the journal to start over (which can send twice).\n",
     );
     const resumed = await msgc(["notes", "--base-url", box.url, "--yes", "--resume"], dir);

@@ -470,7 +470,8 @@ export const run: CommandHandler = async (args, io) => {
       const uses = templateForms();
       const problems = await checkTemplatesBeforeSend(project, target, uses, timeoutMs);
       if (problems.length > 0) throw new TemplateProblems(problems);
-      if (uses.length > 0 && !quiet) io.stderr.write(`${describePreflight(uses)}\n`);
+      // Beside the sandbox's own lines, what it proved; a real run's stderr stays for problems.
+      if (uses.length > 0 && !quiet && target.sandboxUrl) io.stderr.write(`${describePreflight(uses)}\n`);
     };
 
     // Opt-outs and inbound times, read once from the store when there is one (docs/tracking.md).
