@@ -22,6 +22,7 @@ const LOADERS: Record<CommandName, () => CommandModule> = {
   diff: () => import("./commands/diff.js"),
   send: () => import("./commands/send.js"),
   sandbox: () => import("./commands/sandbox.js"),
+  templates: () => import("./commands/templates.js"),
   init: () => import("./commands/init.js"),
   suppress: () => import("./commands/suppress.js"),
 };
@@ -33,6 +34,7 @@ const COMMANDS = {
   diff: "compare the compiled specs at a git revision with the working tree",
   send: "send a campaign, or one message with --to",
   sandbox: "run a local Connectly-compatible API for trying and testing",
+  templates: "plan, apply, status, pull: Template specs against the business's templates",
   init: "scaffold a new msgc project",
   suppress: "manage the suppression list (opted-out numbers): add, remove, list, import",
 } as const;
@@ -52,7 +54,7 @@ Options:
   --help, -h     show help (also "msgc <command> --help")
   --version      print the version
 
-Exit codes: 0 success, 1 problems found, 2 changes (diff --detailed-exitcode), 64 usage error,
+Exit codes: 0 success, 1 problems found, 2 changes (diff and templates plan --detailed-exitcode), 64 usage error,
 70 internal error.
 `;
 

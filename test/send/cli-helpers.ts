@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -92,3 +92,72 @@ export function notesProject(count: number, opts: { config?: string; rate?: numb
   }
   return dir;
 }
+
+/**
+ * Runs the CLI on a real pseudo-terminal (python3's pty module): waits for the [y/N] question,
+ * then types Ctrl-C, Ctrl-D or y (or sends SIGINT). A run still alive 20 s later is killed and said to hang.
+ */
+const PTY_SCRIPT = `
+import json, os, pty, select, signal, sys, time
+args, cwd, env, action = json.loads(sys.argv[1])
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(cwd)
+    os.execve(args[0], args, env)
+out = b""
+def read_some(deadline):
+    global out
+    r, _, _ = select.select([fd], [], [], max(0, deadline - time.time()))
+    if not r:
+        return False
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        return None
+    if not chunk:
+        return None
+    out += chunk
+    return True
+deadline = time.time() + 30
+while b"[y/N] " not in out and time.time() < deadline:
+    if read_some(deadline) is None:
+        break
+if action == "ctrl-c":
+    os.write(fd, b"\\x03")
+elif action == "ctrl-d":
+    os.write(fd, b"\\x04")
+elif action == "yes":
+    os.write(fd, b"y\\r")
+else:
+    os.kill(pid, signal.SIGINT)
+deadline = time.time() + 20
+while time.time() < deadline:
+    if read_some(deadline) is None:
+        break
+done, status = os.waitpid(pid, os.WNOHANG)
+while done == 0 and time.time() < deadline:
+    time.sleep(0.05)
+    done, status = os.waitpid(pid, os.WNOHANG)
+if done == 0:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    print(json.dumps({"code": "hang", "output": out.decode("utf8", "replace")}))
+else:
+    print(json.dumps({"code": os.waitstatus_to_exitcode(status), "output": out.decode("utf8", "replace")}))
+`;
+
+export type TerminalAction = "ctrl-c" | "ctrl-d" | "sigint" | "yes";
+
+/** `msgc <args…>` on a pseudo-terminal, answered with `action` at its [y/N] question. */
+export async function runOnTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv, action: TerminalAction): Promise<{ code: number | "hang"; output: string }> {
+  const child = spawn("python3", ["-c", PTY_SCRIPT, JSON.stringify([[process.execPath, cliPath, ...args], cwd, { PATH: process.env.PATH, ...env }, action])], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  await new Promise((resolve) => child.once("close", resolve));
+  return JSON.parse(stdout) as { code: number | "hang"; output: string };
+}
+
+/** Whether python3 with its pty module is there to make a pseudo-terminal. */
+export const hasPty = spawnSync("python3", ["-c", "import pty"]).status === 0;

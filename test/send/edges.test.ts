@@ -3,7 +3,7 @@
  * bounded inputs, what a person at the terminal sees.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -20,8 +20,8 @@ import { InputError, UsageError } from "../../src/errors.js";
 import { loadProject } from "../../src/project/project.js";
 import { gatherValues, MAX_VARS_FILE_BYTES, planSingleMessage } from "../../src/runner/single-message.js";
 import { cliPath, ensureBuilt } from "../cli/helpers.js";
-import { notesProject, runCli } from "./cli-helpers.js";
-import type { RunResult } from "./cli-helpers.js";
+import { hasPty, notesProject, runCli, runOnTerminal } from "./cli-helpers.js";
+import type { RunResult, TerminalAction } from "./cli-helpers.js";
 import { makeItems, NOTE_TEMPLATE, tempDir, useSandbox } from "./helpers.js";
 
 const KEY = "ck_live_edge_5e4d3c2b1a09";
@@ -302,69 +302,9 @@ describe("item 12: a report that cannot be written", () => {
   });
 });
 
-/**
- * Runs the CLI on a real pseudo-terminal (python3's pty module): waits for the [y/N] question,
- * then types Ctrl-C (or sends SIGINT). A run still alive 20 s later is killed and said to hang.
- */
-const PTY_SCRIPT = `
-import json, os, pty, select, signal, sys, time
-args, cwd, env, action = json.loads(sys.argv[1])
-pid, fd = pty.fork()
-if pid == 0:
-    os.chdir(cwd)
-    os.execve(args[0], args, env)
-out = b""
-def read_some(deadline):
-    global out
-    r, _, _ = select.select([fd], [], [], max(0, deadline - time.time()))
-    if not r:
-        return False
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        return None
-    if not chunk:
-        return None
-    out += chunk
-    return True
-deadline = time.time() + 30
-while b"[y/N] " not in out and time.time() < deadline:
-    if read_some(deadline) is None:
-        break
-if action == "ctrl-c":
-    os.write(fd, b"\\x03")
-elif action == "ctrl-d":
-    os.write(fd, b"\\x04")
-else:
-    os.kill(pid, signal.SIGINT)
-deadline = time.time() + 20
-while time.time() < deadline:
-    if read_some(deadline) is None:
-        break
-done, status = os.waitpid(pid, os.WNOHANG)
-while done == 0 and time.time() < deadline:
-    time.sleep(0.05)
-    done, status = os.waitpid(pid, os.WNOHANG)
-if done == 0:
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    print(json.dumps({"code": "hang", "output": out.decode("utf8", "replace")}))
-else:
-    print(json.dumps({"code": os.waitstatus_to_exitcode(status), "output": out.decode("utf8", "replace")}))
-`;
-
-async function onTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv, action: "ctrl-c" | "ctrl-d" | "sigint"): Promise<{ code: number | "hang"; output: string }> {
-  const { spawn } = await import("node:child_process");
-  const child = spawn("python3", ["-c", PTY_SCRIPT, JSON.stringify([[process.execPath, cliPath, "send", ...args], cwd, { PATH: process.env.PATH, ...env }, action])], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  await once(child, "close");
-  return JSON.parse(stdout) as { code: number | "hang"; output: string };
+async function onTerminal(args: string[], cwd: string, env: NodeJS.ProcessEnv, action: TerminalAction): Promise<{ code: number | "hang"; output: string }> {
+  return runOnTerminal(["send", ...args], cwd, env, action);
 }
-
-const hasPty = spawnSync("python3", ["-c", "import pty"]).status === 0;
 
 describe.skipIf(!hasPty)("item 11: Ctrl-C at the [y/N] question (needs python3 for a pseudo-terminal)", () => {
   it("against a remote target: says so, exits 130, sends nothing and leaves no lock", async () => {

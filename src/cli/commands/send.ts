@@ -1,10 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
+import { askYesNo, canAsk, EXIT_INTERRUPTED, PromptCancelled } from "../confirm.js";
+import { resolveTarget, TARGET_OPTIONS } from "../target.js";
+import type { Target } from "../target.js";
 import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, smsPart, sourcesOf, writeReport } from "../common.js";
 import { diagnosticToJson } from "../../diagnostics.js";
 import type { Diagnostic } from "../../diagnostics.js";
@@ -15,8 +16,6 @@ import type { Project } from "../../project/project.js";
 import { newCampaignStats, planCampaign, planCampaignNdjson } from "../../runner/plan.js";
 import { maskNumber } from "../../mask.js";
 import {
-  insecureHttpRefusal,
-  isUsableApiKey,
   JournalExistsError,
   MAX_TIMEOUT_MS,
   parseMaxFailures,
@@ -27,11 +26,9 @@ import {
   summaryExitCode,
 } from "../../runner/send/index.js";
 import { createConnectlyClient } from "../../connectly/client.js";
-import { sendsKeyInClear } from "../../connectly/transport.js";
 import type { PlanItem } from "../../compiler/plan.js";
 import type { TemplateUse } from "../../compiler/template-uses.js";
 import { campaignTemplateUses, describePreflight, preflightTemplates, sandboxTemplates } from "../../runner/templates/preflight.js";
-import { BoundedFileError, readBoundedText } from "../../runner/bounded-file.js";
 import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
 import { campaignFingerprint } from "../../runner/fingerprint.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
@@ -119,12 +116,8 @@ const OPTIONS = {
   shard: { type: "string" },
   report: { type: "string" },
   journal: { type: "string" },
-  sandbox: { type: "boolean" },
+  ...TARGET_OPTIONS,
   "show-numbers": { type: "boolean" },
-  "base-url": { type: "string" },
-  "business-id": { type: "string" },
-  "api-key-file": { type: "string" },
-  "insecure-http": { type: "boolean" },
   timeout: { type: "string" },
   "max-attempts": { type: "string" },
 } as const;
@@ -138,91 +131,6 @@ function positiveNumber(flag: string, text: string | undefined, opts: { integer?
     throw new UsageError(`msgc send: ${flag} is at most ${opts.max}, got ${text}`, flag === "--rate" ? "Connectly allows 200 messages a second per business." : undefined);
   }
   return value;
-}
-
-/** An API key is a few dozen characters; a file much larger than that is not one. */
-const MAX_API_KEY_FILE_BYTES = 4096;
-
-function readApiKey(io: CliIo, file: string | undefined): string | undefined {
-  if (file !== undefined) {
-    const text = readKeyFile(resolve(io.cwd, file), file);
-    // Editors end a file with a newline; anything else in the file is part of the key.
-    const key = text.replace(/\r?\n$/, "");
-    if (key === "") throw new UsageError(`msgc send: the API key file ${file} is empty`);
-    return usableApiKey(key, `the API key in ${file}`);
-  }
-  const key = io.env["CONNECTLY_API_KEY"];
-  return key === undefined || key === "" ? undefined : usableApiKey(key, "CONNECTLY_API_KEY");
-}
-
-function readKeyFile(path: string, shown: string): string {
-  try {
-    return readBoundedText(path, MAX_API_KEY_FILE_BYTES);
-  } catch (e) {
-    if (!(e instanceof BoundedFileError)) throw e;
-    const { problem } = e;
-    if (problem.kind === "unreadable") throw new UsageError(`msgc send: cannot read the API key file ${shown} (${problem.code})`);
-    throw new UsageError(`msgc send: the API key file ${shown} ${e.message}${problem.kind === "too-large" ? ": not an API key" : ""}`);
-  }
-}
-
-/** Checked here rather than failing every request: the key cannot even be put in a header. */
-function usableApiKey(key: string, where: string): string {
-  if (!isUsableApiKey(key)) {
-    throw new UsageError(`msgc send: ${where} has characters an HTTP header cannot carry (spaces, line breaks or non-ASCII)`, "Check how the key was copied: it is printable ASCII only.");
-  }
-  return key;
-}
-
-interface Target {
-  baseUrl: string;
-  businessId: string;
-  apiKey: string | undefined;
-  close?: () => Promise<void>;
-  sandboxUrl?: string;
-  /** The in-process sandbox's approved templates (by name and language) and what was left out. */
-  sandboxTemplates?: { specs: number; approved: number; leftOut: number };
-}
-
-async function resolveTarget(io: CliIo, values: ParsedValues, project: Project, dryRun: boolean): Promise<Target> {
-  if (values.sandbox) {
-    for (const flag of ["base-url", "business-id", "api-key-file"] as const) {
-      if (values[flag] !== undefined) throw new UsageError(`msgc send: --sandbox cannot be combined with --${flag}`);
-    }
-    const { SandboxConfigError, startSandbox } = await import("../../sandbox/index.js");
-    // The project's Template specs are what the sandbox holds approved, so the preflight runs
-    // against them as against Connectly; a project without any leaves it accepting any template.
-    const { approved, leftOut } = sandboxTemplates(project);
-    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url"), ...(approved.length > 0 ? { templates: approved } : {}) }).catch((e: unknown) => {
-      // Specs the loader took and lint passed satisfy the sandbox too; a mismatch is worded, not a crash.
-      throw e instanceof SandboxConfigError ? new InputError(`msgc send: the in-process sandbox cannot start: ${e.message}`) : e;
-    });
-    return {
-      baseUrl: sandbox.url,
-      businessId: "sandbox",
-      apiKey: sandbox.apiKey,
-      close: () => sandbox.close(),
-      sandboxUrl: sandbox.url,
-      sandboxTemplates: { specs: approved.length, approved: sandbox.approvedAtStart, leftOut },
-    };
-  }
-  const config = project.config;
-  const baseUrl = values["base-url"] ?? config.baseUrl;
-  if (!baseUrl) throw new UsageError("msgc send: no target: set baseUrl in msgc.config.yaml or pass --base-url", "Or try it locally with --sandbox.");
-  if (!values["insecure-http"] && sendsKeyInClear(baseUrl)) throw new UsageError(`msgc send: ${insecureHttpRefusal(new URL(baseUrl).host)}`);
-  // A dry run sends nothing, so it needs no account: the requests keep the placeholder.
-  const businessId = values["business-id"] ?? config.businessId ?? (dryRun ? "{businessId}" : undefined);
-  if (!businessId) {
-    throw new UsageError(
-      "msgc send: no business id: set businessId in msgc.config.yaml or pass --business-id",
-      "Connectly issues it (a UUID) with your API key. Without an account: --dry-run, or send to a local API with --sandbox.",
-    );
-  }
-  const apiKey = readApiKey(io, values["api-key-file"]);
-  if (!apiKey && !dryRun) {
-    throw new UsageError("msgc send: no API key: set CONNECTLY_API_KEY or pass --api-key-file PATH", "The key is never taken from a flag value, a spec or the config file.");
-  }
-  return { baseUrl, businessId, apiKey };
 }
 
 function singleTemplateUse(item: PlanItem, file: string): TemplateUse[] {
@@ -247,11 +155,6 @@ async function checkTemplatesBeforeSend(project: Project, target: Target, uses: 
 }
 
 type ParsedValues = ReturnType<typeof parseCommand<typeof OPTIONS>>["values"];
-
-/** Ctrl-C (or SIGINT, SIGTERM) at the confirmation: nothing was sent, and nothing is left behind. */
-class PromptCancelled extends Error {}
-
-export const EXIT_INTERRUPTED = 130;
 
 /**
  * Asks on the terminal; without one, refuses (a CI job must say --yes). On a terminal readline
@@ -279,29 +182,13 @@ function confirmer(
 function askToSend(io: CliIo, yes: boolean, signal: AbortSignal): (info: ConfirmInfo) => Promise<boolean> {
   return async (info) => {
     if (info.dryRun || yes || info.count === 0) return true;
-    if (!io.stdin?.isTTY || !io.stderr.isTTY) {
+    if (!canAsk(io)) {
       throw new UsageError(
         `msgc send: about to send ${info.count} message${info.count === 1 ? "" : "s"} of ${info.campaign} to ${info.host}, but there is no terminal to confirm on`,
         "Add --yes to send without asking.",
       );
     }
-    const rl = createInterface({ input: io.stdin, output: io.stderr });
-    let onAbort = (): void => undefined;
-    try {
-      const answer = await new Promise<string>((resolveAnswer, reject) => {
-        const cancel = (): void => reject(new PromptCancelled());
-        onAbort = cancel;
-        if (signal.aborted) return cancel();
-        signal.addEventListener("abort", cancel, { once: true });
-        rl.once("SIGINT", cancel);
-        rl.once("close", () => resolveAnswer(""));
-        rl.question(`Send ${info.count} message${info.count === 1 ? "" : "s"}${smsPart(info.sms)} of ${info.campaign} to ${info.host}? [y/N] `, resolveAnswer);
-      });
-      return /^y(es)?$/i.test(answer.trim());
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      rl.close();
-    }
+    return askYesNo(io, `Send ${info.count} message${info.count === 1 ? "" : "s"}${smsPart(info.sms)} of ${info.campaign} to ${info.host}? [y/N] `, signal);
   };
 }
 
@@ -368,7 +255,9 @@ export const run: CommandHandler = async (args, io) => {
   // said before the key or the business id are asked for.
   const project = await loadProject({ cwd: io.cwd, ...configPath });
   checkName(project, name, single);
-  const target = await resolveTarget(io, values, project, dryRun);
+  // The project's Template specs are what an in-process sandbox holds approved, so the preflight
+  // runs against them as against Connectly.
+  const target = await resolveTarget(io, values, config, { command: "send", keyOptional: dryRun, sandboxTemplates: sandboxTemplates(project) });
   secrets.push(target.apiKey);
   let tempJournalDir: string | undefined;
   let store: Store | undefined;

@@ -3,8 +3,7 @@
  * (template, language) the run may send held against it. A problem is one diagnostic per
  * template form, not one refusal per recipient.
  */
-import type { ConnectlyClient, RemoteTemplate, RemoteTemplateGroup } from "../../connectly/client.js";
-import { sanitizeAnswerText } from "../../connectly/answer.js";
+import type { ConnectlyClient, RemoteTemplateGroup } from "../../connectly/client.js";
 import { parameterNames, parametersTakenBy } from "../../connectly/components.js";
 import { templateUses } from "../../compiler/template-uses.js";
 import type { TemplateUse } from "../../compiler/template-uses.js";
@@ -15,20 +14,10 @@ import type { Project } from "../../project/project.js";
 import { compileOneCampaign } from "../plan.js";
 import { lintTemplate } from "../../compiler/template-lint.js";
 import type { TemplateSpec } from "../../types/template.generated.js";
+import { APPROVED, describeFailure, findRemote, remoteText, statusWord } from "./remote.js";
 
-const APPROVED = "MESSAGE_TEMPLATE_STATUS_APPROVED";
 /** A hint names this many of the languages a template has; a list could hold thousands. */
 const MAX_LANGUAGES_NAMED = 10;
-
-/** Text from the list, fit for one line: bounded, control characters replaced. */
-function remoteText(text: string, max = 64): string {
-  return sanitizeAnswerText(text, [], max);
-}
-
-/** `MESSAGE_TEMPLATE_STATUS_PENDING` → `pending`; another status as it came. */
-function statusWord(status: string): string {
-  return remoteText(status.replace(/^MESSAGE_TEMPLATE_STATUS_/, "").toLowerCase());
-}
 
 function namedLanguages(languages: string[]): string {
   const named = languages.slice(0, MAX_LANGUAGES_NAMED).map((language) => remoteText(language)).join(", ");
@@ -42,8 +31,7 @@ function problem(use: TemplateUse, code: DiagnosticCode, message: string, hint?:
 
 /** The problems of one use against the list; empty when it will not be refused for its template. */
 export function checkTemplateUse(use: TemplateUse, groups: readonly RemoteTemplateGroup[]): Diagnostic[] {
-  const group = groups.find((g) => g.name === use.templateName);
-  const remote: RemoteTemplate | undefined = group?.templates.find((t) => t.language === use.language);
+  const { group, remote } = findRemote(groups, use.templateName, use.language);
   const named = `Template "${use.templateName}"`;
   if (!group || !remote) {
     const languages = group?.templates.map((t) => t.language) ?? [];
@@ -91,14 +79,7 @@ export async function preflightTemplates(project: Project, client: ConnectlyClie
   if (uses.length === 0) return [];
   const list = await client.getTemplates();
   if (!list.ok) {
-    const failure = list.failure;
-    const what =
-      failure.kind === "refused"
-        ? `HTTP ${failure.status}${failure.code ? ` ${failure.code}` : ""}${failure.message ? `: ${failure.message}` : ""}`
-        : failure.kind === "network"
-          ? failure.code
-          : `HTTP ${failure.status}: ${failure.reason}`;
-    throw new InputError(`msgc send: the preflight could not read the business's templates (${what}); nothing sent (--no-preflight sends without checking them)`);
+    throw new InputError(`msgc send: the preflight could not read the business's templates (${describeFailure(list.failure)}); nothing sent (--no-preflight sends without checking them)`);
   }
   return locateDiagnostics(project, uses.flatMap((use) => checkTemplateUse(use, list.value)));
 }
