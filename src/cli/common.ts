@@ -45,7 +45,7 @@ export function parseCommand<const O extends OptionsConfig>(
 }
 
 /** Options that name a file or folder, whichever command takes them. */
-const PATH_OPTIONS = ["out", "config", "report", "journal", "api-key-file", "templates", "inbound", "log", "vars"];
+const PATH_OPTIONS = ["out", "config", "report", "journal", "api-key-file", "secret-file", "templates", "inbound", "log", "vars"];
 
 /**
  * An empty path resolves to the working directory: `build --out ''` would write the plan (full
@@ -190,6 +190,19 @@ export function writeReport(io: CliIo, input: ReportInput): void {
 /** ` (2 WhatsApp, 3 SMS (4 segments, 1 UCS-2))` after the recipients, when there are SMS totals. */
 export function smsPart(totals: SmsTotals | undefined): string {
   return totals ? ` (${describeSmsTotals(totals)})` : "";
+}
+
+/** Resolves on the first SIGINT or SIGTERM, and stops listening for them (servers run until then). */
+export function untilTerminated(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
 }
 
 export function plural(n: number, word: string): string {

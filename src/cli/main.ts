@@ -21,8 +21,10 @@ const LOADERS: Record<CommandName, () => CommandModule> = {
   preview: () => import("./commands/preview.js"),
   diff: () => import("./commands/diff.js"),
   send: () => import("./commands/send.js"),
+  status: () => import("./commands/status.js"),
   sandbox: () => import("./commands/sandbox.js"),
   templates: () => import("./commands/templates.js"),
+  webhooks: () => import("./commands/webhooks.js"),
   init: () => import("./commands/init.js"),
   suppress: () => import("./commands/suppress.js"),
 };
@@ -33,8 +35,10 @@ const COMMANDS = {
   preview: "show what each message looks like for its samples, without sending",
   diff: "compare the compiled specs at a git revision with the working tree",
   send: "send a campaign, or one message with --to",
+  status: "a campaign's delivery funnel from its journal and the store",
   sandbox: "run a local Connectly-compatible API for trying and testing",
   templates: "plan, apply, status, pull: Template specs against the business's templates",
+  webhooks: "serve: receive Connectly's webhooks into the store (statuses, inbound, opt-outs)",
   init: "scaffold a new msgc project",
   suppress: "manage the suppression list (opted-out numbers): add, remove, list, import",
 } as const;

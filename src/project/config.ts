@@ -35,6 +35,8 @@ export interface ResolvedConfig {
   window: WindowMode;
   /** true: every Message's template must have a Template spec (template-not-defined). */
   requireTemplates: boolean;
+  /** Opt-out and opt-in keywords added to the defaults (`optOut:`), as written. */
+  optOut: { keywords: string[]; optInKeywords: string[] };
   /** `store:` as written (checked: no password in a URL, a .db path inside the project); MSGC_STORE overrides it (src/store/open.ts). */
   store?: string;
 }
@@ -60,6 +62,7 @@ function resolveConfig(root: string, values: MsgcConfig, configFile?: string): R
     concurrency: values.concurrency ?? CONFIG_DEFAULTS.concurrency,
     window: values.window ?? CONFIG_DEFAULTS.window,
     requireTemplates: values.templates?.require ?? false,
+    optOut: { keywords: values.optOut?.keywords ?? [], optInKeywords: values.optOut?.optInKeywords ?? [] },
     ...(values.store !== undefined ? { store: values.store } : {}),
   };
 }

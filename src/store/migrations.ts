@@ -83,6 +83,7 @@ export const READ_VERSION_SQL = "SELECT version FROM msgc_schema";
  * than `target` (this build). `location` is for people (a masked URL or a path).
  */
 export function pendingMigrations(current: number, location: string, migrations: readonly Migration[] = MIGRATIONS, target = STORE_SCHEMA_VERSION): Migration[] {
+  if (!Number.isSafeInteger(current) || current < 0) throw new InputError(`The store ${location} has a schema version msgc cannot read (${String(current).slice(0, 40)})`);
   if (current > target) {
     throw new InputError(`The store ${location} has schema version ${current}; this msgc knows versions up to ${target}: upgrade msgc to use it`);
   }
@@ -92,4 +93,14 @@ export function pendingMigrations(current: number, location: string, migrations:
 /** What sets the version once migrations ran: an UPDATE when there was a row, else an INSERT. */
 export function writeVersionSql(hadRow: boolean): string {
   return hadRow ? "UPDATE msgc_schema SET version = ?" : "INSERT INTO msgc_schema (version) VALUES (?)";
+}
+
+/**
+ * A migration that fails on a database this msgc did not leave that way (a table dropped or made
+ * by hand) is a problem with that database: one line naming it, and the transaction rolled back.
+ */
+export function migrationFailed(error: unknown, location: string, to: number): InputError {
+  if (error instanceof InputError) return error;
+  const why = String((error as Error)?.message ?? error).split("\n")[0];
+  return new InputError(`The store ${location} could not be migrated to schema version ${to}: ${why}`);
 }

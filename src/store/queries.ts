@@ -17,9 +17,13 @@ export const IN_LIST_CHUNK = 500;
  * came from a webhook and is evidence, not ours to drop.
  */
 export function canonicalTime(text: string): string {
+  // Only ISO 8601 date-times: Date.parse also takes "1" (as the year 2001) and other loose text.
+  if (!ISO_DATE_TIME.test(text)) return text;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? text : new Date(ms).toISOString();
 }
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 export const EVENT_COLUMNS = "delivery_id, topic, message_id, status, error_code, error_message, customer, campaign, token, occurred_at, received_at, raw";
 
@@ -164,6 +168,10 @@ function rankSql(column: string): string {
  * matter); a failure stands apart, as the first failure event's code and message.
  *
  * Parameters: campaign, key, attempt, form (the position after which to start), limit.
+ *
+ * `CROSS JOIN` makes SQLite take the batch first and look its events up by index: with no
+ * statistics (a new file) it would otherwise scan all events once per batch. PostgreSQL reads it
+ * as a plain join and plans it from its own statistics.
  */
 export const CAMPAIGN_OUTCOMES_SQL = `
 WITH s AS (
@@ -175,12 +183,11 @@ WITH s AS (
 m AS (
   SELECT s.plan_key, s.attempt, s.form, e.delivery_id, e.status, e.error_code, e.error_message,
     COALESCE(e.occurred_at, e.received_at) AS seen_at
-  FROM s JOIN events e ON e.token = s.token
+  FROM s CROSS JOIN events e WHERE e.token = s.token
   UNION ALL
   SELECT s.plan_key, s.attempt, s.form, e.delivery_id, e.status, e.error_code, e.error_message,
     COALESCE(e.occurred_at, e.received_at) AS seen_at
-  FROM s JOIN events e ON e.message_id = s.message_id
-  WHERE e.token IS NULL OR s.token IS NULL
+  FROM s CROSS JOIN events e WHERE e.message_id = s.message_id AND (e.token IS NULL OR s.token IS NULL)
 ),
 a AS (
   SELECT plan_key, attempt, form,

@@ -11,12 +11,12 @@
  * Write transactions start IMMEDIATE: a deferred one that reads first and then writes can fail
  * at once with SQLITE_BUSY (its snapshot is stale) instead of waiting its turn.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { InputError } from "../errors.js";
-import { pendingMigrations, READ_VERSION_SQL, SQLITE_DIALECT, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
+import { migrationFailed, pendingMigrations, READ_VERSION_SQL, SQLITE_DIALECT, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
 import type { Migration } from "./migrations.js";
 import {
   DELETE_SUPPRESSION_SQL,
@@ -71,9 +71,17 @@ export interface SqliteOptions {
 export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const Database = require("better-sqlite3") as typeof BetterSqlite3;
   let db: BetterSqlite3.Database;
-  if (!options.create && !existsSync(path)) throw new InputError(`The store ${path} does not exist`);
+  const found = statSync(path, { throwIfNoEntry: false });
+  if (found === undefined && !options.create) throw new InputError(`The store ${path} does not exist`);
+  // A FIFO or a device would hang SQLite's first read or feed it garbage: only files are opened.
+  if (found !== undefined && !found.isFile()) throw new InputError(`The store ${path} is not a regular file`);
   try {
-    if (options.create) mkdirSync(dirname(path), { recursive: true });
+    if (found === undefined) {
+      mkdirSync(dirname(path), { recursive: true });
+      // Numbers and what customers wrote: readable by its owner only (SQLite gives its -wal and
+      // -shm files the same mode).
+      closeSync(openSync(path, "a", 0o600));
+    }
     db = new Database(path, { fileMustExist: !options.create });
   } catch (error) {
     const problem = fileProblem(error, path);
@@ -108,7 +116,13 @@ function migrate(db: BetterSqlite3.Database, path: string, options: SqliteOption
     // Read again under the lock: another process may have migrated in between.
     const { version, hadRow } = readVersion();
     const steps = pending(version);
-    for (const step of steps) for (const sql of step.statements(SQLITE_DIALECT)) db.exec(sql);
+    for (const step of steps) {
+      try {
+        for (const sql of step.statements(SQLITE_DIALECT)) db.exec(sql);
+      } catch (error) {
+        throw migrationFailed(fileProblem(error, path), path, step.version);
+      }
+    }
     const last = steps.at(-1);
     if (last !== undefined) db.prepare(writeVersionSql(hadRow)).run(last.version);
   }).immediate();
@@ -124,6 +138,7 @@ class SqliteStore implements Store {
   private readonly isSuppressed: BetterSqlite3.Statement;
   private readonly outcomes: BetterSqlite3.Statement;
   private readonly commit: (event: EventRecord, effects: EventEffects | undefined) => "stored" | "duplicate";
+  private readonly commitMany: (items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]) => ("stored" | "duplicate")[];
   private readonly record: (sends: readonly SendRecord[]) => void;
   private readonly suppressAll: (records: readonly SuppressionRecord[]) => number;
   private readonly unsuppressAll: (numbers: readonly string[]) => number;
@@ -147,14 +162,17 @@ class SqliteStore implements Store {
     };
     const unsuppressOne = (number: string): number => this.deleteSuppression.run(number).changes;
 
-    const commit = db.transaction((event: EventRecord, effects: EventEffects | undefined) => {
-      if (this.insertEvent.run(...eventParams(event)).changes === 0) return "duplicate" as const;
+    const commitOne = (event: EventRecord, effects: EventEffects | undefined): "stored" | "duplicate" => {
+      if (this.insertEvent.run(...eventParams(event)).changes === 0) return "duplicate";
       if (effects?.inbound) this.upsertInbound.run(effects.inbound.number, canonicalTime(effects.inbound.at));
       if (effects?.suppress) suppressOne(effects.suppress);
       if (effects?.unsuppress !== undefined) unsuppressOne(effects.unsuppress);
-      return "stored" as const;
-    });
+      return "stored";
+    };
+    const commit = db.transaction(commitOne);
     this.commit = (event, effects) => commit.immediate(event, effects);
+    const commitMany = db.transaction((items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]) => items.map((item) => commitOne(item.event, item.effects)));
+    this.commitMany = (items) => commitMany.immediate(items);
     const record = db.transaction((sends: readonly SendRecord[]) => {
       for (const send of sends) this.upsertSend.run(...sendParams(send));
     });
@@ -175,6 +193,10 @@ class SqliteStore implements Store {
 
   commitEvent(event: EventRecord, effects?: EventEffects): Promise<"stored" | "duplicate"> {
     return this.guard(() => this.commit(event, effects));
+  }
+
+  commitEvents(items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]): Promise<("stored" | "duplicate")[]> {
+    return this.guard(() => (items.length === 0 ? [] : this.commitMany(items)));
   }
 
   recordSends(sends: readonly SendRecord[]): Promise<void> {

@@ -91,6 +91,13 @@ export interface Store {
   /** Stores the event and its effects in one transaction; resolves only once committed. */
   commitEvent(event: EventRecord, effects?: EventEffects): Promise<"stored" | "duplicate">;
 
+  /**
+   * Several events and their effects in one transaction (a receiver's group commit: one disk
+   * sync for many webhooks); each one's outcome, in order. A delivery twice in `items` is stored
+   * once, the second "duplicate". All or none are committed.
+   */
+  commitEvents(items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]): Promise<("stored" | "duplicate")[]>;
+
   /** Records sends in one transaction (a batch per journal flush; the same key+campaign+attempt+form once). */
   recordSends(sends: readonly SendRecord[]): Promise<void>;
 

@@ -45,4 +45,21 @@ export interface MsgcConfig {
      */
     require?: boolean;
   };
+  /**
+   * Keywords an inbound message may be, as a whole (case and spaces ignored), to opt out or back in; added to the defaults (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, OPT OUT, REVOKE; START, UNSTOP, SUBSCRIBE).
+   */
+  optOut?: {
+    /**
+     * More opt-out keywords, for example in the customers' languages (BAJA, ALTO).
+     *
+     * @maxItems 1000
+     */
+    keywords?: string[];
+    /**
+     * More keywords that lift an opt-out (ALTA).
+     *
+     * @maxItems 1000
+     */
+    optInKeywords?: string[];
+  };
 }

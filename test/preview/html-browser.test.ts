@@ -1,24 +1,16 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { formatPreviewHtml } from "../../src/runner/preview/html.js";
 import { renderPlanItem } from "../../src/runner/preview/model.js";
+import { CHROMIUM, hasChromium, inCi, launchChromium, openPage } from "./browser.js";
 import { decodePng, inkStats } from "./png.js";
 import { CONTENT_KINDS, NOW } from "./items.js";
 import { templateFormModels } from "./template-fixtures.js";
 
-/**
- * The HTML preview in a real headless Chromium (Debian's package). Without the browser the test
- * is skipped locally, and fails under CI=true so that a missing browser is never silent.
- */
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === "true";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
+/** The HTML preview in a real headless Chromium (see browser.ts). */
 if (!hasChromium && !inCi) {
   console.warn(`html-browser: skipped, ${CHROMIUM} is missing (apt-get install -y chromium); under CI=true this fails instead`);
 }
@@ -36,14 +28,14 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
 
   test.each([390, 1280])("width %i px: every message visible, no errors, no requests, drawn", async (width) => {
-    const { page, problems, requests } = await openPage(browser, width, html);
+    const { page, problems, requests } = await openPage(browser, html, width);
 
     // One round trip for every article: shown (not hidden by CSS) and of a real size.
     const boxes = await page.evaluate(() =>
@@ -77,7 +69,7 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
   test("template forms with their Template spec: header, body, footer with the values in, and the buttons, as rendered", async () => {
     const page = formatPreviewHtml(templateFormModels());
     writeFileSync(join(shots, "template-forms.html"), page);
-    const opened = await openPage(browser, 390, page);
+    const opened = await openPage(browser, page, 390);
     const png = await opened.page.screenshot({ fullPage: true });
     writeFileSync(join(shots, "template-forms-390.png"), png);
     // What each template form shows, read from the rendered page (innerText: what is on screen).
@@ -147,25 +139,3 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
     await opened.page.close();
   });
 });
-
-/** A page with `html`, every console problem, page error, dialog and request recorded (and refused). */
-async function openPage(browser: Browser, width: number, html: string): Promise<{ page: Page; problems: string[]; requests: string[] }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  const problems: string[] = [];
-  const requests: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("dialog", (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  page.on("request", (r) => requests.push(r.url()));
-  await page.route("**/*", (route) => {
-    requests.push(`routed ${route.request().url()}`);
-    return route.abort();
-  });
-  await page.setContent(html, { waitUntil: "load" });
-  return { page, problems, requests };
-}

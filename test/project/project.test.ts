@@ -45,12 +45,13 @@ describe("loadConfig", () => {
       concurrency: 16,
       window: "auto",
       requireTemplates: false,
+      optOut: { keywords: [], optInKeywords: [] },
     });
   });
 
   test("config: found by walking up from a subfolder, values resolved against its folder", async () => {
     const root = project({
-      "msgc.config.yaml": "specs: messages\nout: build\nbusinessId: biz-1\nrate: 20\nconcurrency: 4\nwindow: template\nbaseUrl: http://127.0.0.1:9\ntemplates: { require: true }\n",
+      "msgc.config.yaml": "specs: messages\nout: build\nbusinessId: biz-1\nrate: 20\nconcurrency: 4\nwindow: template\nbaseUrl: http://127.0.0.1:9\ntemplates: { require: true }\noptOut: { keywords: [BAJA], optInKeywords: [ALTA] }\n",
       "a/b/c/.keep": "",
     });
     const { config, diagnostics } = await loadConfig({ cwd: join(root, "a", "b", "c") });
@@ -66,6 +67,7 @@ describe("loadConfig", () => {
       concurrency: 4,
       window: "template",
       requireTemplates: true,
+      optOut: { keywords: ["BAJA"], optInKeywords: ["ALTA"] },
     });
   });
 

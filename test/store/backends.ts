@@ -7,8 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Migration } from "../../src/store/migrations.js";
+import pg from "pg";
+import { openPostgresStore } from "../../src/store/postgres.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/store.js";
+import type { TestPostgres } from "../setup/postgres.js";
 
 export interface Backend {
   name: "sqlite" | "postgres";
@@ -46,5 +49,28 @@ export function sqliteBackend(): Backend {
     async cleanup() {
       for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
     },
+  };
+}
+
+export function postgresBackend(server: TestPostgres): Backend {
+  return {
+    name: "postgres",
+    async fresh() {
+      const url = await server.createDatabase();
+      return {
+        open: (options = {}) => openPostgresStore(url, options),
+        exec: async (sql) => {
+          const client = new pg.Client({ connectionString: url });
+          await client.connect();
+          try {
+            await client.query(sql);
+          } finally {
+            await client.end();
+          }
+        },
+      };
+    },
+    // The databases go with the server when the run ends.
+    async cleanup() {},
   };
 }

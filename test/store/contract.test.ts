@@ -3,10 +3,14 @@ import { InputError } from "../../src/errors.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
 import type { EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord } from "../../src/store/store.js";
 import { STORE_SCHEMA_VERSION } from "../../src/store/store.js";
-import { sqliteBackend } from "./backends.js";
+import { postgresForTests } from "../setup/postgres.js";
+import { postgresBackend, sqliteBackend } from "./backends.js";
 import type { Backend } from "./backends.js";
 
-const backends: Backend[] = [sqliteBackend()];
+const postgres = await postgresForTests();
+const backends: Backend[] = [sqliteBackend(), ...(postgres.available ? [postgresBackend(postgres.postgres)] : [])];
+
+if (!postgres.available) test.skip(`store contract: postgres: ${postgres.reason}`, () => {});
 
 function event(deliveryId: string, over: Partial<EventRecord> = {}): EventRecord {
   return {
@@ -56,6 +60,14 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     expect(await s.eventsByTokens(["tok1"])).toEqual([e]);
   });
 
+  test("commitEvent: the same delivery ten times at once is stored once", async () => {
+    const s = await store();
+    const e = event("d-race", { topic: "messages" });
+    const results = await Promise.all(Array.from({ length: 10 }, () => s.commitEvent(e, { inbound: { number: "+1", at: "2026-12-01T10:00:00.000Z" } })));
+    expect(results.filter((r) => r === "stored")).toEqual(["stored"]);
+    expect(await s.eventsByMessageIds([])).toEqual([]);
+  });
+
   test("commitEvent: a duplicate's effects are not applied again", async () => {
     const s = await store();
     const e = event("d1", { topic: "messages" });
@@ -63,6 +75,23 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     expect(await s.commitEvent(e, { inbound: { number: "+15550000001", at: "2026-12-01T11:00:00.000Z" }, suppress: stop("+15550000001") })).toBe("duplicate");
     expect(await s.recentInbound("2026-01-01T00:00:00.000Z")).toEqual(new Map([["+15550000001", "2026-12-01T10:00:00.000Z"]]));
     expect(await s.suppressions()).toEqual(new Map());
+  });
+
+  test("commitEvents: many in one transaction, each outcome in order, a delivery twice stored once", async () => {
+    const s = await store();
+    await s.commitEvent(event("d0"));
+    const inbound = { number: "+15550000002", at: "2026-12-01T10:00:00.000Z" };
+    const outcomes = await s.commitEvents([
+      { event: event("d1", { messageId: "m1" }) },
+      { event: event("d0", { messageId: "m0" }) },
+      { event: event("d2", { messageId: "m2", topic: "messages" }), effects: { inbound, suppress: stop("+15550000002") } },
+      { event: event("d1", { messageId: "m1" }) },
+    ]);
+    expect(outcomes).toEqual(["stored", "duplicate", "stored", "duplicate"]);
+    expect((await s.eventsByMessageIds(["m1", "m2"])).map((e) => e.deliveryId)).toEqual(["d1", "d2"]);
+    expect(await s.recentInbound("2026-01-01T00:00:00.000Z")).toEqual(new Map([["+15550000002", "2026-12-01T10:00:00.000Z"]]));
+    expect([...(await s.suppressions()).keys()]).toEqual(["+15550000002"]);
+    expect(await s.commitEvents([])).toEqual([]);
   });
 
   test("events by tokens and by message ids, in the order received", async () => {
@@ -89,6 +118,14 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     const e = event("d1", { token: "t", raw: "base64:/w==", errorMessage: "ünïcødé 😀 \u0000 nul", occurredAt: "2026-12-01T12:00:00+02:00" });
     await s.commitEvent(e);
     expect(await s.eventsByTokens(["t"])).toEqual([{ ...e, occurredAt: "2026-12-01T10:00:00.000Z" }]);
+  });
+
+  test("event: times in other shapes are kept as written", async () => {
+    const s = await store();
+    for (const [i, occurredAt] of ["1", "1764000000", "yesterday", "2026-12-01", "2026-12-01T10:00:00.000Z"].entries()) {
+      await s.commitEvent(event(`t${i}`, { token: `t${i}`, occurredAt }));
+      expect((await s.eventsByTokens([`t${i}`]))[0]?.occurredAt).toBe(occurredAt);
+    }
   });
 
   test("outcome: delivered then sent is delivered, with each status's first time", async () => {
@@ -251,6 +288,34 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     );
     expect(refused).toBeInstanceOf(InputError);
     expect((refused as Error).message).toMatch(new RegExp(`has schema version ${STORE_SCHEMA_VERSION + 1}; this msgc knows versions up to ${STORE_SCHEMA_VERSION}: upgrade msgc to use it$`));
+  });
+
+  test("migration: a version that cannot be right is one line", async () => {
+    const db = await backend.fresh();
+    await (await db.open()).close();
+    await db.exec("UPDATE msgc_schema SET version = -1");
+    const refused = await db.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(InputError);
+    expect((refused as Error).message).toMatch(/ has a schema version msgc cannot read \(-1\)$/);
+  });
+
+  test("migration: a table made by hand in the way is one line, and nothing half-done stays", async () => {
+    const db = await backend.fresh();
+    await db.exec("CREATE TABLE sends (x TEXT)");
+    const refused = await db.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(InputError);
+    expect((refused as Error).message).toMatch(/ could not be migrated to schema version 1: [^\n]*sends[^\n]* already exists/);
+    // The events table made before the failure was rolled back with it: dropping the stray table lets the next open migrate.
+    await db.exec("DROP TABLE sends");
+    const s = await db.open();
+    open.push(s);
+    expect(await s.schemaVersion()).toBe(STORE_SCHEMA_VERSION);
   });
 
   test("outcomes stream 20,000 sends in batches while the store stays usable", async () => {

@@ -77,7 +77,7 @@ describe("database URLs", () => {
 });
 
 describe("store: in the config", () => {
-  beforeAll(() => ensureBuilt());
+  beforeAll(() => ensureBuilt(), 180_000);
   test.each(["sqlite", "off", "data/msgc.db", "postgres://bob@db.example/msgc", "postgresql://db/msgc"])("accepted: %s", async (value) => {
     const root = project(`store: ${value}\n`);
     const { config, diagnostics } = await loadConfig({ cwd: root });
@@ -104,6 +104,18 @@ describe("store: in the config", () => {
     symlinkSync(tmpdir(), join(root, "data"));
     const { diagnostics } = await loadConfig({ cwd: root });
     expect(diagnostics.map((d) => d.message)).toEqual([`msgc.config.yaml: store: "data/msgc.db" is outside the project (${root}) (a symlink leads out of it)`]);
+  });
+
+  test.each([
+    ["MSGC_STORE's URL", { MSGC_STORE: "postgres://msgc:pw-s3cret-store-pass@127.0.0.1:1/x" }],
+    ["PGPASSWORD", { PGPASSWORD: "pw-s3cret-store-pass" }],
+  ])("msgc send: the store's password (%s) is cut out of what it prints", (_what, env) => {
+    const root = project();
+    // A message named like the password: its name is printed in the summary.
+    writeFileSync(join(root, "specs", "m.yaml"), "kind: Message\nname: pw-s3cret-store-pass\nsession: { text: Hi }\n");
+    const r = msgc(["send", "pw-s3cret-store-pass", "--to", "+14155550123", "--sandbox", "--yes"], { cwd: root, env });
+    expect(`${r.stdout}${r.stderr}`).not.toContain("s3cret");
+    expect(r.stdout).toContain("Send summary: [redacted] -> 127.0.0.1:");
   });
 
   test("msgc validate: a password in the config is one diagnostic that never shows it", () => {

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
-import { helpRequested, parseCommand, writeReport } from "../common.js";
+import { helpRequested, parseCommand, untilTerminated, writeReport } from "../common.js";
 import {
   DEFAULT_API_KEY,
   DEFAULT_DELIVER_MS,
@@ -157,19 +157,6 @@ function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: bo
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");
-}
-
-/** Resolves on the first SIGINT or SIGTERM, and stops listening for them. */
-function untilTerminated(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 /** `whatsapp,sms` -> the channels; anything else is a usage error. */

@@ -46,3 +46,27 @@ export function markdownFence(raw: string, info = ""): string {
   const fence = "`".repeat(longestRun + 1);
   return `${fence}${info}\n${text}\n${fence}`;
 }
+
+/**
+ * A self-contained page: inline CSS only, and a Content-Security-Policy that forbids scripts and
+ * every request. `title` is escaped here; `header` and `main` are markup already escaped.
+ */
+export function htmlPage(parts: { title: string; style: string; header: string; main: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<title>${escapeHtml(parts.title)}</title>
+<style>${parts.style}</style>
+</head>
+<body>
+<header class="top">${parts.header}</header>
+<main>
+${parts.main}
+</main>
+</body>
+</html>
+`;
+}

@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../../diagnostics.js";
-import { escapeHtml } from "./escape.js";
+import { escapeHtml, htmlPage } from "./escape.js";
 import { failureLines, summarizeFailures } from "./failures.js";
 import type { MediaCard, RenderedMessage, RichText, SessionView, SmsView, TemplateCustomerView, TemplateView } from "./model.js";
 import { smsCostLine, smsPieces, ucs2Note } from "./model.js";
@@ -218,21 +218,5 @@ export function formatPreviewHtml(messages: readonly RenderedMessage[], diagnost
   const body = failuresHtml(diagnostics) + totalsHtml + (count === 0
     ? `<p class="empty">Nothing to preview: no message samples and no campaign rows.</p>`
     : messages.map(messageHtml).join("\n"));
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<title>msgc preview</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header class="top"><h1>msgc preview</h1><p>${count} message${count === 1 ? "" : "s"} · nothing was sent</p></header>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  return htmlPage({ title: "msgc preview", style: STYLE, header: `<h1>msgc preview</h1><p>${count} message${count === 1 ? "" : "s"} · nothing was sent</p>`, main: body });
 }

@@ -231,6 +231,11 @@ export class JournalState {
     this.outcomeAt = grow(this.outcomeAt, needed);
   }
 
+  /** The key's dense id (0 <= id < size), or -1 when the journals never mention it. */
+  keyId(key: string): number {
+    return this.ids.id(key, false);
+  }
+
   /** What the journals say about a key; undefined when they never mention it. */
   history(key: string): KeyHistory | undefined {
     const id = this.ids.id(key, false);

@@ -1,0 +1,131 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { hasErrors, isError } from "../../diagnostics.js";
+import { loadConfig } from "../../project/config.js";
+import type { ResolvedConfig } from "../../project/config.js";
+import { confinement, realPathOf } from "../../project/confine.js";
+import type { StatusModel } from "../../runner/status/index.js";
+import { formatStatusHtml, formatStatusJson, formatStatusMarkdown, formatStatusText, status } from "../../runner/status/index.js";
+import { openConfiguredStore } from "../../runner/status/store.js";
+import type { CommandHandler } from "../io.js";
+import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
+import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, writeReport } from "../common.js";
+
+const HELP = `Usage: msgc status CAMPAIGN [options]
+
+Shows a campaign's delivery funnel: planned, sent, delivered, read, failed by error code (with
+what the code means), no status yet, unknown outcomes and possible duplicates, fallbacks and
+SMS, and delivered/read over time. It reads the campaign's journals (every shard layout) and the
+store that webhooks are received into (MSGC_STORE, "store:" in the config, or <out>/msgc.db).
+Sends nothing and needs no API key.
+
+Options:
+  --format FORMAT    text (default), json (the model, see docs/tracking.md), markdown, or html
+                     (one self-contained page with the funnel and a chart)
+  --out FILE         write it to FILE (inside the project) instead of stdout
+  --report FILE      write one NDJSON line per recipient to FILE (inside the project): state,
+                     form, attempts, message id, error code, times, resolution
+  --journal FILE     the journal to read (default: <out>/journal/CAMPAIGN.ndjson, and its shards)
+  --show-numbers     recipients' numbers in full in the report (default: masked)
+  --config PATH      msgc.config.yaml to use (default: found by walking up from here)
+  --quiet, -q        no confirmation on stderr when writing files
+  --help, -h         show this help
+
+Exit codes: 0 shown, 1 unknown campaign, no journal and no store, or a damaged journal,
+64 usage error.
+`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  out: { type: "string" },
+  report: { type: "string" },
+  journal: { type: "string" },
+  "show-numbers": { type: "boolean" },
+} as const;
+
+type Format = "text" | "json" | "markdown" | "html";
+
+function render(model: StatusModel, format: Format): string {
+  switch (format) {
+    case "text":
+      return formatStatusText(model);
+    case "json":
+      return formatStatusJson(model);
+    case "markdown":
+      return formatStatusMarkdown(model);
+    case "html":
+      return formatStatusHtml(model);
+  }
+}
+
+/** Outputs stay inside the project, like the build's: a report holds numbers. */
+async function confinedOutput(config: ResolvedConfig, cwd: string, option: string, given: string): Promise<string> {
+  const absolute = resolve(cwd, given);
+  const where = await confinement(config.root, await realPathOf(config.root), absolute);
+  if (where !== undefined) {
+    throw new UsageError(
+      `msgc status: --${option} ${given} is outside the project (${config.root})${where === "links-outside" ? " once its symlinks are followed" : ""}`,
+      "Write it inside the project (its out folder is git-ignored), or copy it from there.",
+    );
+  }
+  return absolute;
+}
+
+export const run: CommandHandler = async (args, io) => {
+  const { values, positionals } = parseCommand("status", args, OPTIONS);
+  if (helpRequested(values, HELP, io)) return EXIT_OK;
+  const format = parseFormat("status", values.format, ["text", "json", "markdown", "html"] as const);
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? "msgc status: which campaign?" : `msgc status: one campaign at a time, got ${positionals.length}`,
+      'Run "msgc status --help" for its options.',
+    );
+  }
+  const campaign = positionals[0]!;
+  const { config, diagnostics } = await loadConfig({ cwd: io.cwd, ...(values.config !== undefined ? { configPath: values.config } : {}) });
+  if (hasErrors(diagnostics)) {
+    writeReport(io, {
+      format: "text",
+      diagnostics,
+      summary: { specs: 0, errors: diagnostics.filter(isError).length, warnings: diagnostics.filter((d) => !isError(d)).length },
+      sources: new Map(),
+      quiet: true,
+      target: "stderr",
+      what: "no status",
+    });
+    return EXIT_PROBLEMS;
+  }
+  const out = values.out === undefined || values.out === "-" ? undefined : await confinedOutput(config, io.cwd, "out", values.out);
+  const report = values.report === undefined ? undefined : await confinedOutput(config, io.cwd, "report", values.report);
+  const store = await openConfiguredStore(config, io.env);
+  let model: StatusModel;
+  try {
+    model = await status({
+      campaign,
+      root: config.root,
+      outDir: config.outDir,
+      ...(values.journal !== undefined ? { journal: resolve(io.cwd, values.journal) } : {}),
+      ...(store ? { store } : {}),
+      ...(report ? { report } : {}),
+      showNumbers: values["show-numbers"] === true,
+      now: Date.now(),
+    });
+  } finally {
+    await store?.close();
+  }
+  const text = render(model, format);
+  if (out === undefined) io.stdout.write(text);
+  else {
+    try {
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, text);
+    } catch (e) {
+      throw new InputError(`msgc status: cannot write ${values.out} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+  if (values.quiet !== true) {
+    if (out !== undefined) io.stderr.write(`msgc status: wrote the ${format} status to ${values.out}\n`);
+    if (report !== undefined) io.stderr.write(`msgc status: wrote ${model.funnel.planned.toLocaleString("en-US")} recipient${model.funnel.planned === 1 ? "" : "s"} to ${values.report}\n`);
+  }
+  return EXIT_OK;
+};

@@ -1,0 +1,200 @@
+/**
+ * A signed webhook body -> the event to store and what it changes (inbound time, opt-outs).
+ * Pure: no I/O, no clock (the receiver passes the time it received the body).
+ *
+ * Connectly's payloads are documented loosely (reference §7): the campaign name comes as
+ * top-level `metadata.campaign_name` in one place and `statusUpdate.metadata.campaignName` in
+ * another, `callbackData` is whatever the sender put there (an object, or a JSON string), and
+ * a BSUID customer's `id` is not a phone number. Whatever this does not recognise is still
+ * stored raw: a body is never refused once its signature is good.
+ */
+import { createHash } from "node:crypto";
+import { isUtf8 } from "node:buffer";
+import type { DeliveryStatus, EventEffects, EventRecord } from "../store/store.js";
+import { TRACKING_FIELD } from "../compiler/tracking-token.js";
+
+/** Whole-message texts that opt a customer out (compared with case and spaces ignored). */
+export const DEFAULT_OPT_OUT_KEYWORDS: readonly string[] = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT OUT", "REVOKE"];
+/** Whole-message texts that lift an opt-out. */
+export const DEFAULT_OPT_IN_KEYWORDS: readonly string[] = ["START", "UNSTOP", "SUBSCRIBE"];
+
+/** The error code that means the customer opted out of the business's messages. */
+export const OPTED_OUT_ERROR_CODE = "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT";
+
+const STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(["sent", "delivered", "read", "delivery_failed"]);
+
+/** The keyword sets, already folded (see `foldKeyword`). */
+export interface OptOutKeywords {
+  optOut: ReadonlySet<string>;
+  optIn: ReadonlySet<string>;
+}
+
+export interface ParsedWebhook {
+  event: EventRecord;
+  effects: EventEffects;
+}
+
+// Spaces of every kind, including the zero-width ones a phone keyboard may leave in "STOP".
+const SPACES = /[\s\u200b-\u200d\u2060]+/gu;
+
+/** How a keyword and a message text are compared: compatibility-normalised, upper case, no spaces. */
+export function foldKeyword(text: string): string {
+  return text.normalize("NFKC").replace(SPACES, "").toUpperCase();
+}
+
+/**
+ * The defaults plus the config's extra keywords. A word in both lists (a config that adds
+ * "START" as an opt-out) is an opt-out: when in doubt, stop messaging.
+ */
+export function optOutKeywords(extra: { keywords?: readonly string[]; optInKeywords?: readonly string[] } = {}): OptOutKeywords {
+  const fold = (words: readonly string[]): string[] => words.map(foldKeyword).filter((word) => word !== "");
+  const optOut = new Set(fold([...DEFAULT_OPT_OUT_KEYWORDS, ...(extra.keywords ?? [])]));
+  const optIn = new Set(fold([...DEFAULT_OPT_IN_KEYWORDS, ...(extra.optInKeywords ?? [])]).filter((word) => !optOut.has(word)));
+  return { optOut, optIn };
+}
+
+/** sha256 (hex) of the raw body: the same delivery, retried, is one event. */
+export function deliveryIdOf(body: Buffer): string {
+  return createHash("sha256").update(body).digest("hex");
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function objectAt(value: unknown, key: string): Json | undefined {
+  if (!isObject(value)) return undefined;
+  const found = value[key];
+  return isObject(found) ? found : undefined;
+}
+
+function stringAt(value: unknown, key: string): string | null {
+  if (!isObject(value)) return null;
+  const found = value[key];
+  return typeof found === "string" && found !== "" ? found : null;
+}
+
+/**
+ * A customer's number in E.164 when it is one (`15551234567` and `+1 555-123-4567` both become
+ * `+15551234567`, the form audiences and suppressions use); anything else (a BSUID) as sent.
+ */
+export function customerNumber(party: unknown): string | null {
+  // With BSUIDs enabled `phoneNumber` is the number and `id` may be the BSUID.
+  const raw = stringAt(party, "phoneNumber") ?? stringAt(party, "id");
+  if (raw === null) return null;
+  const compact = raw.replace(/[\s().-]/g, "");
+  return /^\+?[1-9]\d{6,14}$/.test(compact) ? `+${compact.replace(/^\+/, "")}` : raw;
+}
+
+/** A webhook timestamp (unix seconds as a string or number, milliseconds, or ISO text) in ISO 8601 UTC. */
+export function timestampOf(value: unknown): string | null {
+  let ms: number;
+  if (typeof value === "number" || (typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()))) {
+    const n = Number(value);
+    // Seconds until the year 5138; anything larger is milliseconds.
+    ms = n >= 1e11 ? n : n * 1000;
+  } else if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) {
+    ms = Date.parse(value);
+  } else {
+    return null;
+  }
+  if (!Number.isFinite(ms)) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** `callbackData` as an object, whether it came as one or as the JSON text of one. */
+function callbackObject(value: unknown): Json | undefined {
+  if (isObject(value)) return value;
+  if (typeof value !== "string") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Both documented places, in either spelling. */
+function campaignOf(body: Json, statusUpdate: Json | undefined): string | null {
+  for (const metadata of [objectAt(body, "metadata"), objectAt(statusUpdate, "metadata")]) {
+    const name = stringAt(metadata, "campaign_name") ?? stringAt(metadata, "campaignName");
+    if (name !== null) return name;
+  }
+  return null;
+}
+
+/** The topic a body names, or the one its shape shows (an inbound message carries no `topic`). */
+function topicOf(body: Json): string {
+  const named = stringAt(body, "topic");
+  if (named !== null) return named;
+  if (isObject(body["statusUpdate"])) return "delivery_status";
+  if (isObject(body["message"]) && isObject(body["sender"])) return "messages";
+  return "unknown";
+}
+
+function emptyEvent(body: Buffer, receivedAt: string): EventRecord {
+  return {
+    topic: "unknown",
+    deliveryId: deliveryIdOf(body),
+    messageId: null,
+    status: null,
+    errorCode: null,
+    errorMessage: null,
+    customer: null,
+    campaign: null,
+    token: null,
+    occurredAt: null,
+    receivedAt,
+    raw: isUtf8(body) ? body.toString("utf8") : `base64:${body.toString("base64")}`,
+  };
+}
+
+/** Parses a body whose signature was already checked. Never throws. */
+export function parseWebhook(body: Buffer, receivedAt: string, keywords: OptOutKeywords): ParsedWebhook {
+  const event = emptyEvent(body, receivedAt);
+  if (event.raw.startsWith("base64:")) return { event, effects: {} };
+  let json: unknown;
+  try {
+    json = JSON.parse(event.raw);
+  } catch {
+    return { event, effects: {} };
+  }
+  if (!isObject(json)) return { event, effects: {} };
+  event.topic = topicOf(json);
+  event.occurredAt = timestampOf(json["timestamp"]);
+  if (event.topic === "delivery_status") return { event, effects: readDeliveryStatus(json, event) };
+  if (event.topic === "messages") return { event, effects: readInbound(json, event, keywords) };
+  return { event, effects: {} };
+}
+
+function readDeliveryStatus(body: Json, event: EventRecord): EventEffects {
+  const statusUpdate = objectAt(body, "statusUpdate");
+  const status = stringAt(statusUpdate, "status");
+  const error = objectAt(statusUpdate, "error");
+  event.messageId = stringAt(statusUpdate, "id");
+  event.status = status !== null && STATUSES.has(status) ? (status as DeliveryStatus) : null;
+  event.errorCode = stringAt(error, "code");
+  event.errorMessage = stringAt(error, "message");
+  event.customer = customerNumber(body["recipient"]);
+  event.campaign = campaignOf(body, statusUpdate);
+  event.token = stringAt(callbackObject(body["callbackData"]), TRACKING_FIELD);
+  if (event.errorCode === OPTED_OUT_ERROR_CODE && event.customer !== null) {
+    return { suppress: { number: event.customer, reason: "error", at: event.occurredAt ?? event.receivedAt, source: OPTED_OUT_ERROR_CODE } };
+  }
+  return {};
+}
+
+function readInbound(body: Json, event: EventRecord, keywords: OptOutKeywords): EventEffects {
+  event.customer = customerNumber(body["sender"]);
+  if (event.customer === null) return {};
+  const at = event.occurredAt ?? event.receivedAt;
+  const effects: EventEffects = { inbound: { number: event.customer, at } };
+  const text = stringAt(objectAt(body, "message"), "text");
+  const word = text === null ? "" : foldKeyword(text);
+  if (keywords.optOut.has(word)) effects.suppress = { number: event.customer, reason: "keyword", at, source: word };
+  else if (keywords.optIn.has(word)) effects.unsuppress = event.customer;
+  return effects;
+}

@@ -1,0 +1,180 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { collectStatus } from "../../src/runner/status/collect.js";
+import { status } from "../../src/runner/status/index.js";
+import type { RecipientRow } from "../../src/runner/status/index.js";
+import type { EventRecord, SendRecord, Store } from "../../src/store/store.js";
+import { postgresForTests } from "../setup/postgres.js";
+import { postgresBackend, sqliteBackend } from "../store/backends.js";
+import type { Backend } from "../store/backends.js";
+import { API_KEY, makeItem, numberOf, sendToSandbox, tempDir, useSandbox } from "../send/helpers.js";
+
+const postgres = await postgresForTests();
+const backends: Backend[] = [sqliteBackend(), ...(postgres.available ? [postgresBackend(postgres.postgres)] : [])];
+if (!postgres.available) test.skip(`status from the store: postgres: ${postgres.reason}`, () => {});
+const startSandbox = useSandbox(API_KEY);
+const NOW = Date.parse("2026-12-01T12:00:00.000Z");
+const key = (i: number): string => `spring/${numberOf(i)}`;
+
+let deliveries = 0;
+function event(over: Partial<EventRecord>): EventRecord {
+  deliveries++;
+  return {
+    topic: "delivery_status",
+    deliveryId: `d${deliveries}`,
+    messageId: null,
+    status: null,
+    errorCode: null,
+    errorMessage: null,
+    customer: null,
+    campaign: "spring",
+    token: null,
+    occurredAt: null,
+    receivedAt: "2026-12-01T10:00:00.000Z",
+    raw: `{"n":${deliveries}}`,
+    ...over,
+  };
+}
+
+function sendOf(i: number, over: Partial<SendRecord> = {}): SendRecord {
+  return { key: key(i), campaign: "spring", channel: "whatsapp", form: "template", attempt: 1, messageId: `m${i}`, token: `t${i}`, at: "2026-12-01T09:00:00.000Z", ...over };
+}
+
+/** Eight recipients, one of each situation, in a real SQLite store. */
+async function fillCampaign(store: Store): Promise<void> {
+  await store.recordSends([
+    sendOf(0),
+    sendOf(1),
+    sendOf(2),
+    sendOf(3),
+    sendOf(4),
+    // Two attempts both accepted: a duplicate for sure.
+    sendOf(5, { messageId: "m5a", token: "t5a" }),
+    sendOf(5, { attempt: 2, messageId: "m5b", token: "t5b" }),
+    sendOf(6, { channel: "sms", form: "session" }),
+    // The answer was lost; nothing heard since.
+    sendOf(7, { messageId: null }),
+    // The answer was lost; a webhook under its token says it went out.
+    sendOf(8, { messageId: null }),
+    // Another campaign's send is not counted.
+    { ...sendOf(9), campaign: "autumn" },
+  ]);
+  const at = (minute: number): string => new Date(Date.parse("2026-12-01T09:00:00.000Z") + minute * 60_000).toISOString();
+  for (const e of [
+    event({ messageId: "m0", status: "sent", occurredAt: at(0) }),
+    event({ messageId: "m0", status: "delivered", occurredAt: at(1) }),
+    event({ messageId: "m0", status: "read", occurredAt: at(20) }),
+    // Out of order: delivered before sent.
+    event({ messageId: "m1", status: "delivered", occurredAt: at(2) }),
+    event({ messageId: "m1", status: "sent", occurredAt: at(0) }),
+    event({ messageId: "m2", status: "sent", occurredAt: at(0) }),
+    event({ messageId: "m3", status: "delivery_failed", errorCode: "ERROR_CODE_MESSAGE_PHONE_NUMBER_INVALID", errorMessage: "invalid", occurredAt: at(1) }),
+    event({ messageId: "m5b", status: "delivered", occurredAt: at(3) }),
+    event({ token: "t6", status: "delivered", occurredAt: at(3) }),
+    event({ token: "t8", status: "read", occurredAt: at(40) }),
+  ]) {
+    expect(await store.commitEvent(e)).toBe("stored");
+  }
+}
+
+describe.each(backends.map((b) => [b.name, b] as const))("status from a real %s store filled through recordSends and commitEvent", (_name, backend) => {
+  const opened: Store[] = [];
+  async function freshStore(): Promise<Store> {
+    const store = await (await backend.fresh()).open();
+    opened.push(store);
+    return store;
+  }
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+  afterAll(() => backend.cleanup());
+
+  test("the funnel, the failures with their meaning, duplicates and unknowns, over time", async () => {
+    const store = await freshStore();
+    await fillCampaign(store);
+    const rows: RecipientRow[] = [];
+    const model = await collectStatus({ campaign: "spring", journals: [], store, sources: { journals: [], store: store.location }, now: NOW, onRecipient: (r) => void rows.push(r) });
+    expect(model.funnel).toEqual({ planned: 9, sent: 8, delivered: 5, read: 2, failed: 1, noStatus: 1, unknown: 1, notFinished: 0, suppressed: 0 });
+    expect(model.failures).toEqual([{ code: "ERROR_CODE_MESSAGE_PHONE_NUMBER_INVALID", meaning: "the recipient number is invalid", stage: "delivery", count: 1 }]);
+    expect(model.sms).toEqual({ recipients: 1, segments: null });
+    expect(model.possiblyDuplicated).toBe(1);
+    expect(model.resolution).toEqual({ source: "journal", unknown: { sent: 1, uncertain: 1 }, possiblyDuplicated: { duplicated: 1, notDuplicated: 0, uncertain: 0 } });
+    expect(rows.map((r) => [r.key, r.state, r.attempts, r.messageId, r.errorCode, r.resolution])).toEqual([
+      [key(0), "read", 1, "m0", null, null],
+      [key(1), "delivered", 1, "m1", null, null],
+      [key(2), "sent", 1, "m2", null, null],
+      [key(3), "delivery-failed", 1, "m3", "ERROR_CODE_MESSAGE_PHONE_NUMBER_INVALID", null],
+      [key(4), "no-status", 1, "m4", null, null],
+      [key(5), "delivered", 2, "m5b", null, "duplicated"],
+      [key(6), "delivered", 1, "m6", null, null],
+      [key(7), "unknown", 1, null, null, "uncertain"],
+      [key(8), "read", 1, null, null, "sent"],
+    ]);
+    expect(rows[0]).toMatchObject({ sentAt: "2026-12-01T09:00:00.000Z", deliveredAt: "2026-12-01T09:01:00.000Z", readAt: "2026-12-01T09:20:00.000Z" });
+    // A read whose delivered webhook never came was delivered when it was read.
+    expect(rows[8]).toMatchObject({ deliveredAt: "2026-12-01T09:40:00.000Z", readAt: "2026-12-01T09:40:00.000Z" });
+    // 40 minutes of events: 1-minute buckets would be 41, within the 60 shown.
+    expect(model.timeline?.bucket).toBe("1 minute");
+    const points = model.timeline!.points.filter((p) => p.delivered + p.read > 0);
+    expect(points).toEqual([
+      { at: "2026-12-01T09:01:00.000Z", delivered: 1, read: 0 },
+      { at: "2026-12-01T09:02:00.000Z", delivered: 1, read: 0 },
+      { at: "2026-12-01T09:03:00.000Z", delivered: 2, read: 0 },
+      { at: "2026-12-01T09:20:00.000Z", delivered: 0, read: 1 },
+      { at: "2026-12-01T09:40:00.000Z", delivered: 1, read: 1 },
+    ]);
+    expect(model.timeline!.points).toHaveLength(40);
+  });
+
+  test("a webhook's clock a year ahead is counted, not plotted", async () => {
+    const store = await freshStore();
+    await store.recordSends([sendOf(0), sendOf(1)]);
+    await store.commitEvent(event({ messageId: "m0", status: "delivered", occurredAt: "2026-12-01T09:05:00.000Z" }));
+    await store.commitEvent(event({ messageId: "m1", status: "delivered", occurredAt: "2027-12-01T09:05:00.000Z" }));
+    const model = await collectStatus({ campaign: "spring", journals: [], store, sources: { journals: [], store: null }, now: NOW });
+    expect(model.funnel.delivered).toBe(2);
+    expect(model.timeline).toEqual({ bucket: "1 minute", bucketMs: 60_000, points: [{ at: "2026-12-01T09:05:00.000Z", delivered: 1, read: 0 }] });
+  });
+
+  test("joined with the journal of a real send: the store's statuses, the journal's failures", async () => {
+    const box = await startSandbox();
+    const folder = tempDir();
+    const journal = join(folder, "journal", "spring.ndjson");
+    await sendToSandbox(box, [makeItem(0), makeItem(1), makeItem(4, { window: "session", template: false })], { journal, maxFailures: { kind: "count", count: 100 } });
+    // What a send with a store records: the accepted messages (read back from the journal here).
+    const accepted = readFileSync(journal, "utf8").split("\n").filter((l) => l.includes('"result":"sent"')).map((l) => JSON.parse(l) as { key: string; messageId: string; form: "template" | "session" });
+    const store = await freshStore();
+    await store.recordSends(accepted.map((o) => ({ key: o.key, campaign: "spring", channel: "whatsapp", form: o.form, attempt: 1, messageId: o.messageId, token: null, at: new Date(NOW - 60_000).toISOString() })));
+    await store.commitEvent(event({ messageId: accepted.find((o) => o.key === `spring/${numberOf(0)}`)!.messageId, status: "read", occurredAt: new Date(NOW - 30_000).toISOString() }));
+    const model = await status({ campaign: "spring", root: folder, outDir: folder, store, showNumbers: false, now: NOW });
+    expect(model.funnel).toEqual({ planned: 3, sent: 2, delivered: 1, read: 1, failed: 1, noStatus: 1, unknown: 0, notFinished: 0, suppressed: 0 });
+    expect(model.failures).toEqual([
+      { code: "ERROR_CODE_MESSAGE_CUSTOMER_NO_CONVERSATION_INITIATION", meaning: "the customer never wrote: send a template first", stage: "send", count: 1 },
+    ]);
+    expect(model.sources).toEqual({ journals: ["journal/spring.ndjson"], store: store.location });
+  });
+
+  test("codes from webhook bodies: past 200 distinct ones the rest are one row", async () => {
+    const store = await freshStore();
+    const count = 205;
+    await store.recordSends(Array.from({ length: count }, (_, i) => sendOf(i)));
+    for (let i = 0; i < count; i++) {
+      await store.commitEvent(event({ messageId: `m${i}`, status: "delivery_failed", errorCode: `CODE_${String(i).padStart(3, "0")}`, occurredAt: "2026-12-01T09:01:00.000Z" }));
+    }
+    const model = await collectStatus({ campaign: "spring", journals: [], store, sources: { journals: [], store: null }, now: NOW });
+    expect(model.funnel.failed).toBe(count);
+    expect(model.failures).toHaveLength(201);
+    expect(model.failures[0]).toEqual({ code: "(other codes)", meaning: "codes past the first 200", stage: "delivery", count: 5 });
+    expect(model.failures.reduce((sum, f) => sum + f.count, 0)).toBe(count);
+  });
+
+  test("an unknown campaign: no journal and no sends in the store is one line", async () => {
+    const store = await freshStore();
+    await fillCampaign(store);
+    const folder = tempDir();
+    await expect(status({ campaign: "winter", root: folder, outDir: folder, store, showNumbers: false, now: NOW })).rejects.toThrow(
+      `msgc status: no campaign "winter" was sent: no journal at journal/winter.ndjson, and the store ${store.location} has no sends of it`,
+    );
+  });
+});
