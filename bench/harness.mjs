@@ -13,12 +13,16 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 
+// The main thread's own CPU time too (Linux: /proc/self/task/<pid>/stat, in clock ticks of 10 ms;
+// -1 elsewhere): on an idle machine a short run's wall time is about that, while the process's
+// CPU time adds what V8's compiler and GC threads do beside it.
 const REPORT_USAGE =
-  'data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("\\nmsgc-bench-usage "+u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+"\\n")})';
+  'data:text/javascript,import{readFileSync as r}from"node:fs";process.on("exit",()=>{const u=process.resourceUsage();let m=-1;try{const f=r("/proc/self/task/"+process.pid+"/stat","utf8").split(") ")[1].split(" ");m=(+f[11]+ +f[12])*1e4}catch{}process.stderr.write("\\nmsgc-bench-usage "+u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+" "+m+"\\n")})';
 
 /**
  * Runs `node ARGS` (a script and its arguments) with stdout to /dev/null: its exit code, wall
- * seconds, peak RSS (MB) and CPU seconds, and the first MiB of its stderr.
+ * seconds, peak RSS (MB), CPU seconds (all threads, and the main thread's alone), and the first
+ * MiB of its stderr.
  */
 export function runMeasured(args, { cwd, env = process.env } = {}) {
   return new Promise((resolve) => {
@@ -32,8 +36,9 @@ export function runMeasured(args, { cwd, env = process.env } = {}) {
     child.on("close", (code) => {
       closeSync(devNull);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const usage = /msgc-bench-usage (\d+) (\d+)/.exec(stderr);
-      resolve({ code, seconds, maxRssMb: usage ? Number(usage[1]) / 1024 : NaN, cpuSeconds: usage ? Number(usage[2]) / 1e6 : NaN, stderr });
+      const usage = /msgc-bench-usage (\d+) (\d+) (-?\d+)/.exec(stderr);
+      const main = usage ? Number(usage[3]) : -1;
+      resolve({ code, seconds, maxRssMb: usage ? Number(usage[1]) / 1024 : NaN, cpuSeconds: usage ? Number(usage[2]) / 1e6 : NaN, mainCpuSeconds: main >= 0 ? main / 1e6 : NaN, stderr });
     });
   });
 }

@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import type { CliIo } from "./io.js";
-import { UsageError } from "./io.js";
+import { InputError, UsageError } from "./io.js";
+import type { TemplateSpec } from "../types/template.generated.js";
 import { sendsKeyInClear } from "../connectly/transport.js";
 import { insecureHttpRefusal, isUsableApiKey } from "../runner/send/index.js";
 import { BoundedFileError, readBoundedText } from "../runner/bounded-file.js";
@@ -36,6 +37,8 @@ export interface Target {
   sandboxUrl?: string;
   /** The in-process sandbox's webhooks: resolves once each was delivered or given up. */
   drainWebhooks?: () => Promise<void>;
+  /** The in-process sandbox's approved templates (specs, by name and language) and what was left out. */
+  sandboxTemplates?: { specs: number; approved: number; leftOut: number };
 }
 
 /** An API key is a few dozen characters; a file much larger than that is not one. */
@@ -80,15 +83,31 @@ export async function resolveTarget(
   io: CliIo,
   values: TargetFlags,
   project: { baseUrl: string; businessId?: string },
-  opts: { command: string; keyOptional?: boolean; sandboxWebhooks?: { webhookUrl: string; webhookSecret: string } },
+  opts: {
+    command: string;
+    keyOptional?: boolean;
+    sandboxTemplates?: { approved: TemplateSpec[]; leftOut: number };
+    sandboxWebhooks?: { webhookUrl: string; webhookSecret: string };
+  },
 ): Promise<Target> {
   const { command } = opts;
   if (values.sandbox) {
     for (const flag of ["base-url", "business-id", "api-key-file"] as const) {
       if (values[flag] !== undefined) throw new UsageError(`msgc ${command}: --sandbox cannot be combined with --${flag}`);
     }
-    const { startSandbox } = await import("../sandbox/index.js");
-    const sandbox = await startSandbox({ port: 0, apiKey: randomBytes(24).toString("base64url"), ...opts.sandboxWebhooks });
+    const { SandboxConfigError, startSandbox } = await import("../sandbox/index.js");
+    // `sandboxTemplates`: Template specs it holds approved from the start (none: it takes any template).
+    const approved = opts.sandboxTemplates?.approved ?? [];
+    const sandbox = await startSandbox({
+      port: 0,
+      apiKey: randomBytes(24).toString("base64url"),
+      ...(approved.length > 0 ? { templates: approved } : {}),
+      ...opts.sandboxWebhooks,
+    }).catch((e: unknown) => {
+      // Specs the loader took and lint passed satisfy the sandbox too; a mismatch is worded, not a crash.
+      throw e instanceof SandboxConfigError ? new InputError(`msgc ${command}: the in-process sandbox cannot start: ${e.message}`) : e;
+    });
+    const held = opts.sandboxTemplates ? { sandboxTemplates: { specs: approved.length, approved: sandbox.approvedAtStart, leftOut: opts.sandboxTemplates.leftOut } } : {};
     return {
       baseUrl: sandbox.url,
       businessId: "sandbox",
@@ -96,6 +115,7 @@ export async function resolveTarget(
       close: () => sandbox.close(),
       sandboxUrl: sandbox.url,
       drainWebhooks: () => sandbox.drainWebhooks(),
+      ...held,
     };
   }
   const baseUrl = values["base-url"] ?? project.baseUrl;

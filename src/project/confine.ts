@@ -6,7 +6,7 @@
  * specs folder, paths given on the command line, the config file and audiences all go through
  * `confinement`.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
 import { readlink, realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
@@ -71,13 +71,14 @@ const CHUNK = 64 * 1024;
  * than `maxBytes + 1` whatever size it claims (files under /proc claim 0). Synchronous: what it
  * reads is small (specs, the config, a key or a vars file), and every caller waits for it anyway.
  */
-export function readBoundedFile(absPath: string, maxBytes: number): ReadResult {
+export function readBoundedFile(absPath: string, maxBytes: number, opts: { noFollow?: boolean } = {}): ReadResult {
   let fd: number;
   try {
     // Not even opened when it is a device or a FIFO (opening some has effects of its own); the
-    // descriptor is checked again below, in case the path changed in between.
-    if (!statSync(absPath).isFile()) return { problem: "not-a-file" };
-    fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    // descriptor is checked again below, in case the path changed in between. `noFollow`: a
+    // file already known to be no link must not have become one since.
+    if (!(opts.noFollow ? lstatSync : statSync)(absPath).isFile()) return { problem: "not-a-file" };
+    fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0));
   } catch (e) {
     return { problem: "error", code: (e as NodeJS.ErrnoException).code ?? "error" };
   }

@@ -52,7 +52,12 @@ function problem(code: Diagnostic["code"], message: string, file: string, range:
   return { code, severity: "error", message, file, path, ...(range ? { range } : {}) };
 }
 
-async function collectSpecFiles(folder: string, into: string[]): Promise<void> {
+/**
+ * Every spec file (*.yaml, *.yml) under `folder`, hidden folders and node_modules left out.
+ * `plain` receives the files that are no links: inside a folder that stays in the project, such a
+ * file does too, with no need to resolve its path (which costs more than parsing a small spec).
+ */
+export async function collectSpecFiles(folder: string, into: string[], plain?: Set<string>): Promise<void> {
   let entries;
   try {
     entries = await readdir(folder, { withFileTypes: true });
@@ -63,10 +68,11 @@ async function collectSpecFiles(folder: string, into: string[]): Promise<void> {
     const path = resolve(folder, entry.name);
     // Symlinked folders are not followed: a link loop must not hang the loader.
     if (entry.isDirectory()) {
-      if (!entry.name.startsWith(".") && !SKIPPED_FOLDERS.has(entry.name)) await collectSpecFiles(path, into);
+      if (!entry.name.startsWith(".") && !SKIPPED_FOLDERS.has(entry.name)) await collectSpecFiles(path, into, plain);
     } else if (SPEC_EXTENSIONS.test(entry.name)) {
       // Links and special files too: reading them says what is wrong with them.
       into.push(path);
+      if (entry.isFile()) plain?.add(path);
     }
   }
 }
@@ -75,6 +81,8 @@ async function collectSpecFiles(folder: string, into: string[]): Promise<void> {
 interface Bounds {
   root: string;
   realRoot: string;
+  /** Plain files found walking folders already known to stay inside: not resolved again. */
+  inside: Set<string>;
 }
 
 /**
@@ -85,7 +93,7 @@ async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string
   const files: string[] = [];
   if (paths === undefined || paths.length === 0) {
     if ((await confinement(bounds.root, bounds.realRoot, config.specsDir)) !== undefined) return undefined;
-    await collectSpecFiles(config.specsDir, files);
+    await collectSpecFiles(config.specsDir, files, bounds.inside);
     return files;
   }
   for (const given of paths) {
@@ -104,7 +112,7 @@ async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string
       diagnostics.push(problem("file-unreadable", `Cannot read ${given} (${why})`, given, undefined));
       continue;
     }
-    if (info.isDirectory()) await collectSpecFiles(absPath, files);
+    if (info.isDirectory()) await collectSpecFiles(absPath, files, bounds.inside);
     else files.push(absPath);
   }
   return [...new Set(files)];
@@ -112,11 +120,19 @@ async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string
 
 /** A spec file's text: inside the project (links followed), a regular file, at most 1 MiB, UTF-8. */
 async function readSpecFile(absPath: string, file: string, bounds: Bounds): Promise<{ source?: string; diagnostic?: Diagnostic }> {
+  // A plain file of a folder that stays inside is read without following a link: one that
+  // appeared since the walk is refused, not followed.
+  if (bounds.inside.has(absPath)) return readSpecText(absPath, file, { noFollow: true });
   const where = await confinement(bounds.root, bounds.realRoot, absPath);
   if (where !== undefined) {
     return { diagnostic: problem("path-outside-project", `The file is outside the project${describeConfinement(where)}`, file, START) };
   }
-  const read = readBoundedFile(absPath, MAX_SPEC_BYTES);
+  return readSpecText(absPath, file);
+}
+
+/** A spec file's text, wherever it is: a regular file, at most 1 MiB, UTF-8. */
+export function readSpecText(absPath: string, file: string, opts: { noFollow?: boolean } = {}): { source?: string; diagnostic?: Diagnostic } {
+  const read = readBoundedFile(absPath, MAX_SPEC_BYTES, opts);
   if ("content" in read) return isUtf8(read.content) ? { source: read.content.toString("utf8") } : { diagnostic: notUtf8Diagnostic(read.content, file) };
   if (read.problem === "too-large") {
     return {
@@ -140,7 +156,7 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const cwd = resolve(opts.cwd);
   const { config, diagnostics } = await loadConfig({ cwd, ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}) });
   // The root through its own symlinks too (a temporary folder often is one), to compare like with like.
-  const bounds: Bounds = { root: config.root, realRoot: await realPathOf(config.root) };
+  const bounds: Bounds = { root: config.root, realRoot: await realPathOf(config.root), inside: new Set() };
   const found = await findSpecFiles(config, bounds, cwd, opts.paths, diagnostics);
   // With `specs: .` the config sits among the specs; it is not one.
   const absPaths = (found ?? []).filter((absPath) => absPath !== config.configFile);
@@ -238,14 +254,14 @@ export async function loadProject(opts: { cwd: string; configPath?: string; path
   const unchecked: Diagnostic[] = [];
   for (const campaign of campaigns.values()) {
     checkCampaignReferences(campaign, messages, declared, unidentified, diagnostics, unchecked);
-    const audienceProblem = await checkAudiencePath(campaign.data.audience.file, campaign, bounds, campaign.locate(["audience", "file"]));
+    const audienceProblem = await checkAudiencePath(campaign.data.audience.file, campaign, bounds, () => campaign.locate(["audience", "file"]));
     if (audienceProblem) diagnostics.push(audienceProblem);
   }
   // A path that leaves the project is said as such also in a campaign that breaks its schema
   // (`../../etc/passwd` is first of all outside, not a file of the wrong type).
   for (const invalid of invalidCampaigns) {
     const { given, range } = invalid.audienceFile!;
-    const audienceProblem = await checkAudiencePath(given, invalid, bounds, range);
+    const audienceProblem = await checkAudiencePath(given, invalid, bounds, () => range);
     if (!audienceProblem) continue;
     const atPath = (d: Diagnostic) => d.file === invalid.file && d.path.length === 2 && d.path[0] === "audience" && d.path[1] === "file";
     diagnostics.splice(0, diagnostics.length, ...diagnostics.filter((d) => !atPath(d)), audienceProblem);
@@ -334,11 +350,12 @@ function rangeOf(range: Range | undefined): { range?: Range } {
  * under specs/ must not read a file elsewhere. The one place that checks it (the runner does not
  * report it again); a missing file is left to the runner, which reads it.
  */
-async function checkAudiencePath(given: string, campaign: { file: string; absPath: string }, bounds: Bounds, range: Range | undefined): Promise<Diagnostic | undefined> {
+async function checkAudiencePath(given: string, campaign: { file: string; absPath: string }, bounds: Bounds, range: () => Range | undefined): Promise<Diagnostic | undefined> {
   const where = await confinement(bounds.root, bounds.realRoot, resolve(dirname(campaign.absPath), given));
   if (where === undefined) return undefined;
   const why = where === "links-outside" ? " (it links to a file outside)" : "";
-  return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, range, ["audience", "file"]);
+  // Located only when there is a problem: locating a spec parses it again.
+  return problem("path-outside-project", `Audience file "${given}" is outside the project${why}`, campaign.file, range(), ["audience", "file"]);
 }
 
 /** Codes about a mapping's key rather than its value. */
@@ -346,7 +363,12 @@ const AT_KEY: ReadonlySet<Diagnostic["code"]> = new Set(["unused-variable", "tem
 
 /** Fills `range` of diagnostics that point into a spec (by path, and offset inside a string). */
 export function locateDiagnostics(project: Project, diagnostics: Diagnostic[]): Diagnostic[] {
-  const byFile = new Map<string, LoadedSpec>([...project.specs, ...(project.templates?.values() ?? [])].map((spec) => [spec.file, spec]));
+  return locateInSpecs([...project.specs, ...(project.templates?.values() ?? [])], diagnostics);
+}
+
+/** locateDiagnostics for specs loaded outside a project (the sandbox's --templates). */
+export function locateInSpecs(specs: Iterable<LoadedSpec>, diagnostics: Diagnostic[]): Diagnostic[] {
+  const byFile = new Map<string, LoadedSpec>([...specs].map((spec) => [spec.file, spec]));
   return diagnostics.map((d) => {
     if (d.range !== undefined || d.row !== undefined) return d;
     const spec = byFile.get(d.file);

@@ -12,10 +12,11 @@ import { RateLimiter } from "./rate-limit.js";
 import { createRequestHandler, nextTraceId, recordInbound } from "./server.js";
 import { TemplateStore } from "./template-api.js";
 import type { AcceptedMessage, SandboxState, SandboxStats } from "./server.js";
-import { buildTemplateRegistry, loadTemplates } from "./templates.js";
+import { approvedTemplates, loadTemplates } from "./templates.js";
 import { getValidators, isE164 } from "./validate.js";
 import { SANDBOX_CHANNELS, type SandboxChannel } from "./sms.js";
-import type { TemplateDefinition, TemplateRegistry } from "./templates.js";
+import type { ApprovedTemplate, TemplateDefinition } from "./templates.js";
+import type { TemplateSpec } from "../types/template.generated.js";
 import {
   DEFAULT_BUSINESS_NUMBER,
   DEFAULT_DELIVER_MS,
@@ -30,6 +31,7 @@ import {
 import type { WebhookSettings } from "./webhooks.js";
 
 export { SandboxConfigError } from "./config-error.js";
+export { TemplateSpecsError } from "./templates.js";
 export type { AcceptedMessage, SandboxStats } from "./server.js";
 export type { InboundEntry } from "./inbound.js";
 export type { TemplateDefinition, TemplateHeader } from "./templates.js";
@@ -48,10 +50,11 @@ export interface SandboxOptions {
   /** Default `CONNECTLY_API_KEY` from the environment, else "sandbox". */
   apiKey?: string;
   /**
-   * Known templates, approved: a YAML/JSON file or the list itself. Without it a template that was
-   * not created through `create/template` is accepted as is.
+   * Known templates, approved: a folder of Template specs, a Template spec file, a YAML/JSON list
+   * file, or the list itself (list entries or Template specs). Without it a template that was not
+   * created through `create/template` is accepted as is.
    */
-  templates?: string | TemplateDefinition[];
+  templates?: string | Array<TemplateDefinition | TemplateSpec>;
   /** How long a created template stays PENDING before its review ends. Default 0. */
   reviewMs?: number;
   /** Probability that a created template's review rejects it (seeded by `seed`). Default 0. */
@@ -124,6 +127,8 @@ export interface Sandbox {
   apiKey: string;
   host: string;
   port: number;
+  /** How many templates (name and language) `templates` made approved at the start. */
+  approvedAtStart: number;
   /** Accepted messages in order (the same list as `GET /__sandbox/messages`). */
   messages(): readonly AcceptedMessage[];
   clearMessages(): void;
@@ -169,9 +174,9 @@ async function openLog(file: string): Promise<WriteStream> {
   return stream;
 }
 
-async function resolveTemplates(templates: SandboxOptions["templates"]): Promise<TemplateRegistry | undefined> {
+async function resolveTemplates(templates: SandboxOptions["templates"]): Promise<ApprovedTemplate[] | undefined> {
   if (templates === undefined) return undefined;
-  return typeof templates === "string" ? loadTemplates(templates) : buildTemplateRegistry(templates, "templates option");
+  return typeof templates === "string" ? loadTemplates(templates) : await approvedTemplates(templates, "templates option");
 }
 
 async function resolveInbound(inbound: SandboxOptions["inbound"], now: number): Promise<InboundBook> {
@@ -249,7 +254,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Ids of templates and of messages come from one generator: all are ULIDs, all distinct.
   // Math.random is enough for an id's random part and costs far less than crypto's per id.
   const nextId = monotonicFactory(Math.random);
-  const templates = TemplateStore.fromRegistry(await resolveTemplates(options.templates), { reviewMs, rejectRate, seed, now, nextId });
+  const approved = await resolveTemplates(options.templates);
+  const templates = TemplateStore.fromApproved(approved, { reviewMs, rejectRate, seed, now, nextId });
   const inbound = await resolveInbound(options.inbound, now());
   const log = options.logFile === undefined ? undefined : await openLog(options.logFile);
   let logFailed = false;
@@ -307,6 +313,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     apiKey,
     host,
     port: actualPort,
+    approvedAtStart: approved?.length ?? 0,
     messages: () => state.messages,
     clearMessages: () => {
       state.messages.length = 0;

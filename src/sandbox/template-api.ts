@@ -11,7 +11,7 @@ import type { Rejection } from "./errors.js";
 import { createRandom } from "./prng.js";
 import type { Random } from "./prng.js";
 import { checkParameters, registryKey } from "./templates.js";
-import type { TemplateDefinition, TemplateRegistry } from "./templates.js";
+import type { ApprovedTemplate, TemplateDefinition } from "./templates.js";
 
 export const PENDING = "MESSAGE_TEMPLATE_STATUS_PENDING";
 export const APPROVED = "MESSAGE_TEMPLATE_STATUS_APPROVED";
@@ -70,11 +70,11 @@ export class TemplateStore {
     this.random = createRandom(options.seed ^ 0x7e3a1a7e);
   }
 
-  /** The `--templates` list, approved from the start. */
-  static fromRegistry(registry: TemplateRegistry | undefined, options: TemplateStoreOptions): TemplateStore {
-    const store = new TemplateStore(options, registry !== undefined);
-    for (const definition of registry?.values() ?? []) {
-      store.add(definition.name, definition.language, "UTILITY", componentsOf(definition), definition, APPROVED, 0);
+  /** The `--templates` (list or Template specs), approved from the start. */
+  static fromApproved(approved: readonly ApprovedTemplate[] | undefined, options: TemplateStoreOptions): TemplateStore {
+    const store = new TemplateStore(options, approved !== undefined);
+    for (const { definition, category, components } of approved ?? []) {
+      store.add(definition.name, definition.language, category, components, definition, APPROVED, 0);
     }
     return store;
   }
@@ -256,16 +256,4 @@ export function readCreateRequest(body: unknown): CreateRequest | { rejection: R
   if (bodies !== 1) return fail("template_components", "a template has exactly one body component");
   // What a send must fill is read as the preflight reads a remote template: one reader for both.
   return { name, language, category, components, definition: { name, language, ...parametersTakenBy(components) } };
-}
-
-/** The components a `--templates` list entry stands for: placeholders with its variables. */
-function componentsOf(definition: TemplateDefinition): unknown[] {
-  const components: unknown[] = [];
-  if (definition.header === "text") components.push({ header: { text: { text: "{{1}}" } } });
-  else if (definition.header) components.push({ header: { media: { type: `TYPE_${definition.header.toUpperCase()}` } } });
-  const variables = Array.from({ length: definition.body ?? 0 }, (_v, i) => `{{${i + 1}}}`).join(", ");
-  components.push({ body: { text: { text: variables === "" ? "Sandbox template" : `Sandbox template: ${variables}.` } } });
-  const buttons = Array.from({ length: definition.buttons ?? 0 }, (_v, i) => ({ url: { text: `Link ${i + 1}`, url: "https://example.com/{{1}}" } }));
-  if (buttons.length > 0) components.push({ buttons: { buttons } });
-  return components;
 }

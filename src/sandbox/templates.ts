@@ -1,6 +1,9 @@
+import { stat } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { parameterNames } from "../connectly/components.js";
 import type { SendTemplateBody } from "../compiler/plan.js";
+import type { Diagnostic } from "../diagnostics.js";
+import type { TemplateSpec } from "../types/template.generated.js";
 import { readInputFile, SandboxConfigError } from "./config-error.js";
 import { invalidRequest } from "./errors.js";
 import type { Rejection } from "./errors.js";
@@ -24,7 +27,31 @@ const HEADERS: readonly string[] = ["text", "image", "video", "document"];
 const MAX_BODY = 15;
 const MAX_BUTTONS = 2;
 
-export type TemplateRegistry = Map<string, TemplateDefinition>;
+/**
+ * A template the sandbox holds approved from the start: what a send must fill (`definition`),
+ * and what `get/templates` lists (`category` as the list spells it, `components`).
+ */
+/** A spec file's bound (MAX_SPEC_BYTES, not imported: the loader stays unloaded for a list). */
+const MAX_TEMPLATES_FILE_BYTES = 1024 * 1024;
+
+export interface ApprovedTemplate {
+  definition: TemplateDefinition;
+  category: string;
+  components: unknown[];
+}
+
+/** The Template specs, or list entries, of a `--templates` file that cannot be used. */
+export class TemplateSpecsError extends SandboxConfigError {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly sources: Map<string, string>,
+  ) {
+    const first = diagnostics.find((d) => d.severity === "error") ?? diagnostics[0]!;
+    const where = first.range ? `${first.file}:${first.range.start.line + 1}:${first.range.start.column + 1}` : first.file;
+    const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : "";
+    super(`${where} ${first.code} ${first.message}${more}`);
+  }
+}
 
 export function registryKey(name: string, language: string): string {
   return `${name}\u0000${language}`;
@@ -64,18 +91,45 @@ function toDefinition(entry: unknown, where: string): TemplateDefinition {
   return definition;
 }
 
-export function buildTemplateRegistry(entries: unknown, source: string): TemplateRegistry {
+/** The components a list entry stands for: placeholders with its variables. */
+function componentsOf(definition: TemplateDefinition): unknown[] {
+  const components: unknown[] = [];
+  if (definition.header === "text") components.push({ header: { text: { text: "{{1}}" } } });
+  else if (definition.header) components.push({ header: { media: { type: `TYPE_${definition.header.toUpperCase()}` } } });
+  const variables = Array.from({ length: definition.body ?? 0 }, (_v, i) => `{{${i + 1}}}`).join(", ");
+  components.push({ body: { text: { text: variables === "" ? "Sandbox template" : `Sandbox template: ${variables}.` } } });
+  const buttons = Array.from({ length: definition.buttons ?? 0 }, (_v, i) => ({ url: { text: `Link ${i + 1}`, url: "https://example.com/{{1}}" } }));
+  if (buttons.length > 0) components.push({ buttons: { buttons } });
+  return components;
+}
+
+function isTemplateSpec(entry: unknown): entry is TemplateSpec {
+  return typeof entry === "object" && entry !== null && (entry as { kind?: unknown }).kind === "Template";
+}
+
+/**
+ * Entries of the list format (name, language, body, header, buttons) or, in-process, Template
+ * specs, as approved templates; a (name, language) twice is refused.
+ */
+export async function approvedTemplates(entries: unknown, source: string): Promise<ApprovedTemplate[]> {
   if (!Array.isArray(entries)) throw new SandboxConfigError(`${source}: expected a list of templates`);
-  const registry: TemplateRegistry = new Map();
+  const specs = entries.some(isTemplateSpec) ? await import("./spec-templates.js") : undefined;
+  const seen = new Set<string>();
+  const approved: ApprovedTemplate[] = [];
   entries.forEach((entry, index) => {
-    const definition = toDefinition(entry, `${source}: template ${index + 1}`);
-    const key = registryKey(definition.name, definition.language);
-    if (registry.has(key)) {
-      throw new SandboxConfigError(`${source}: template ${index + 1}: "${definition.name}" (${definition.language}) is listed twice`);
+    const where = `${source}: template ${index + 1}`;
+    const forms = isTemplateSpec(entry)
+      ? specs!.approvedFromSpec(specs!.checkedSpec(entry, where))
+      : [toDefinition(entry, where)].map((definition) => ({ definition, category: "UTILITY", components: componentsOf(definition) }));
+    for (const form of forms) {
+      const { name, language } = form.definition;
+      const key = registryKey(name, language);
+      if (seen.has(key)) throw new SandboxConfigError(`${where}: "${name}" (${language}) is listed twice`);
+      seen.add(key);
+      approved.push(form);
     }
-    registry.set(key, definition);
   });
-  return registry;
+  return approved;
 }
 
 /**
@@ -91,34 +145,45 @@ function yamlProblem(file: string, error: unknown): string {
   return `${where} templates file is not valid YAML or JSON: ${what}`;
 }
 
-/** Reads a YAML or JSON list of templates (JSON is YAML, so one parser reads both). */
-export async function loadTemplates(file: string): Promise<TemplateRegistry> {
-  const text = await readInputFile(file, "templates");
-  let entries: unknown;
+/**
+ * `--templates PATH`: a folder of Template specs, one Template spec, or a YAML or JSON list of
+ * (name, language, body, header, buttons) entries (JSON is YAML, so one parser reads both). Specs
+ * go through the project's loader and lint: any error is a TemplateSpecsError with every
+ * diagnostic, located; `shown` names the files in them.
+ */
+export async function loadTemplates(file: string, shown: (absPath: string) => string = (path) => path): Promise<ApprovedTemplate[]> {
+  let folder: boolean;
   try {
-    entries = parseYaml(text);
+    const info = await stat(file);
+    folder = info.isDirectory();
+    // A FIFO would hang the start (nobody writes to it), a device never ends: neither is read.
+    if (!folder && !info.isFile()) throw new SandboxConfigError(`templates file ${file} is not a regular file or a folder`);
   } catch (error) {
-    throw new SandboxConfigError(yamlProblem(file, error));
+    if (error instanceof SandboxConfigError) throw error;
+    throw new SandboxConfigError(`cannot read templates file ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }
-  return buildTemplateRegistry(entries, file);
+  if (!folder) {
+    const text = await readInputFile(file, "templates", MAX_TEMPLATES_FILE_BYTES);
+    let entries: unknown;
+    try {
+      entries = parseYaml(text);
+    } catch (error) {
+      throw new SandboxConfigError(yamlProblem(file, error));
+    }
+    if (Array.isArray(entries)) return approvedTemplates(entries, file);
+    if (typeof entries !== "object" || entries === null || !("kind" in entries)) {
+      throw new SandboxConfigError(`${file}: expected a Template spec (kind: Template) or a list of templates`);
+    }
+  }
+  const { loadTemplateSpecs } = await import("./spec-templates.js");
+  const loaded = await loadTemplateSpecs(file, shown);
+  if (loaded.diagnostics.some((d) => d.severity === "error")) throw new TemplateSpecsError(loaded.diagnostics.filter((d) => d.severity === "error"), loaded.sources);
+  if (loaded.templates.length === 0) throw new SandboxConfigError(`${file}: no Template specs (kind: Template) found`);
+  return approvedTemplates(loaded.templates.map((spec) => spec.data), shown(file));
 }
 
 function inputInvalid(message: string): Rejection {
   return invalidRequest("ERROR_CODE_MESSAGE_TEMPLATE_INPUT_INVALID", message, { field: "parameters" });
-}
-
-/** Checks a schema-valid template body against the known templates (none known: all pass). */
-export function checkTemplate(registry: TemplateRegistry | undefined, body: SendTemplateBody): Rejection | undefined {
-  if (!registry) return undefined;
-  const definition = registry.get(registryKey(body.templateName, body.language));
-  if (!definition) {
-    return invalidRequest(
-      "ERROR_CODE_MESSAGE_TEMPLATE_NOT_FOUND",
-      `Template "${body.templateName}" with language "${body.language}" was not found`,
-      { field: "templateName" },
-    );
-  }
-  return checkParameters(definition, body);
 }
 
 /** Checks a template send's parameters against those its (approved) template takes. */

@@ -8,6 +8,7 @@ import { renderPlanItem } from "../../src/runner/preview/model.js";
 import { CHROMIUM, hasChromium, inCi, launchChromium, openPage } from "./browser.js";
 import { decodePng, inkStats } from "./png.js";
 import { CONTENT_KINDS, NOW } from "./items.js";
+import { templateFormModels } from "./template-fixtures.js";
 
 /** The HTML preview in a real headless Chromium (see browser.ts). */
 if (!hasChromium && !inCi) {
@@ -22,6 +23,7 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
   const models = Object.values(CONTENT_KINDS).map((item) => renderPlanItem(item, { showNumbers: false, now: NOW }));
   const html = formatPreviewHtml(models);
   const shots = mkdtempSync(join(tmpdir(), "msgc-preview-shots-"));
+  console.log(`html-browser: screenshots in ${shots}`);
   writeFileSync(join(shots, "preview.html"), html);
   let browser: Browser;
 
@@ -62,5 +64,78 @@ describe.runIf(hasChromium)("html preview in headless Chromium", () => {
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
     await page.close();
+  });
+
+  test("template forms with their Template spec: header, body, footer with the values in, and the buttons, as rendered", async () => {
+    const page = formatPreviewHtml(templateFormModels());
+    writeFileSync(join(shots, "template-forms.html"), page);
+    const opened = await openPage(browser, page, 390);
+    const png = await opened.page.screenshot({ fullPage: true });
+    writeFileSync(join(shots, "template-forms-390.png"), png);
+    // What each template form shows, read from the rendered page (innerText: what is on screen).
+    const forms = await opened.page.evaluate(() =>
+      [...document.querySelectorAll("section.form-template .chat")].map((chat) => {
+        const squash = (t: string) => t.replace(/\s+/g, " ").trim();
+        const text = (selector: string) => [...chat.querySelectorAll<HTMLElement>(selector)].map((e) => squash(e.innerText));
+        // A button's label and its value are side-by-side boxes: their texts, one by one.
+        const leaves = (e: HTMLElement): string => (e.children.length === 0 ? squash(e.innerText) : [...e.children].map((c) => leaves(c as HTMLElement)).join(" "));
+        const parts = (selector: string) => [...chat.querySelectorAll<HTMLElement>(selector)].map(leaves);
+        const bubble = chat.querySelector<HTMLElement>(".bubble")!;
+        const r = bubble.getBoundingClientRect();
+        return {
+          name: text(".tpl-name"),
+          header: text(".header-text"),
+          media: parts(".media"),
+          body: text(".body"),
+          footer: text(".footer"),
+          buttons: parts(".tpl-button"),
+          shown: bubble.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && r.width > 150 && r.height > 40,
+          // A button's value is drawn under its label, not run on after it ("Track ithttps://…").
+          stacked: [...chat.querySelectorAll(".tpl-button")].every((b) => {
+            const [label, value] = [...b.children].map((c) => c.getBoundingClientRect());
+            return value === undefined || value.top >= label!.bottom - 1;
+          }),
+        };
+      }),
+    );
+    expect(forms).toEqual([
+      {
+        name: ["template order_shipped_v2 en_US · utility"],
+        header: ["Order Shipped"],
+        media: [],
+        body: ["Hi Ana, your order #12345 is on its way."],
+        footer: ["Lucky Shrub"],
+        buttons: ["↗ Track it https://t.example/track/12345", "↩ Talk to us", "☎ Call us +14155550100"],
+        shown: true,
+        stacked: true,
+      },
+      {
+        name: ["template appointment_reminder es · utility"],
+        header: [],
+        media: ["▤ DOCUMENT cita.pdf https://cdn.example.com/a.pdf"],
+        body: ["Hola Ana, tu cita es el martes 10:00."],
+        footer: [],
+        buttons: ["↗ Cambiar https://t.example/r/abc", "↗ Cancelar https://t.example/c/def"],
+        shown: true,
+        stacked: true,
+      },
+      {
+        name: ["template spring_sale en · marketing"],
+        header: [],
+        media: [],
+        body: ["Hi Bo, 20% off everything this week."],
+        footer: [],
+        buttons: ["❐ Copy offer code SPRING20"],
+        shown: true,
+        stacked: true,
+      },
+    ]);
+    // WhatsApp's *bold* is drawn bold, not shown with its asterisks.
+    expect(await opened.page.evaluate(() => document.querySelector("section.form-template .body strong")?.textContent)).toBe("#12345");
+    expect(await opened.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(inkStats(decodePng(png)).ink).toBeGreaterThan(0.3);
+    expect(opened.problems).toEqual([]);
+    expect(opened.requests).toEqual([]);
+    await opened.page.close();
   });
 });

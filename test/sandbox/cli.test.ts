@@ -92,7 +92,7 @@ describe("msgc sandbox (in-process)", () => {
       dir,
     );
     expect(output).toContain("  API key:   sandbox\n");
-    expect(output).toContain(`  known:     ${join(dir, "templates.yaml")}\n`);
+    expect(output).toContain(`  known:     ${join(dir, "templates.yaml")} (1 approved, by name and language)\n`);
     expect(output).toContain("  rate:      unlimited\n");
     expect(output).toContain("  faults:    latency 1±1 ms, fail-rate 0.1, reset-rate 0.01, accept-then-fail 1 (seed 2)\n");
   });

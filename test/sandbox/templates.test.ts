@@ -85,7 +85,7 @@ describe("--templates", () => {
   });
 
   it.each([
-    ["not a list", "name: x\n", /not-a-list\.yaml: expected a list of templates$/],
+    ["neither a list nor a spec", "name: x\n", /neither-a-list-nor-a-spec\.yaml: expected a Template spec \(kind: Template\) or a list of templates$/],
     ["a missing language", "- name: x\n", /: template 1: "language" must be a non-empty string$/],
     ["a body count over 15", "- { name: x, language: en, body: 16 }\n", /: template 1: "body" must be a whole number from 0 to 15$/],
     ["three buttons", "- { name: x, language: en, buttons: 3 }\n", /: template 1: "buttons" must be a whole number from 0 to 2$/],

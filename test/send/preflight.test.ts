@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../cli/helpers.js";
 import { NOTE_MESSAGE, notesProject, runCli } from "./cli-helpers.js";
@@ -117,11 +117,76 @@ describe("msgc send: the template preflight", () => {
     expect(box.messages()).toEqual([]);
   });
 
-  it("--sandbox and --dry-run read no list", async () => {
+  it("--sandbox in a project without Template specs: the sandbox takes any template, the run says the preflight is skipped; --dry-run reads no list", async () => {
     const dir = notesProject(2);
-    expect((await msgc(["notes", "--sandbox", "--yes"], dir)).code).toBe(0);
+    const sandboxed = await msgc(["notes", "--sandbox", "--yes"], dir);
+    expect(sandboxed.code).toBe(0);
+    expect(sandboxed.stderr).toMatch(/^sandbox: listening on http:\/\/127\.0\.0\.1:\d+ \(in-process, stops when the send ends\)\nsandbox: no Template specs, so it takes any template and the preflight is skipped\n/);
+    expect(sandboxed.stderr).not.toContain("preflight:");
     const box = await sandboxWith({ templates: [] });
     expect((await msgc(["notes", "--base-url", box.url, "--dry-run"], dir)).code).toBe(0);
     expect(box.stats().requests).toBe(0);
+  });
+});
+
+/** The `notes` project with Template specs beside its message, in specs/templates/. */
+function withTemplateSpecs(specs: Record<string, string>, count = 3): string {
+  const dir = notesProject(count);
+  mkdirSync(join(dir, "specs/templates"));
+  for (const [file, text] of Object.entries(specs)) writeFileSync(join(dir, "specs/templates", file), text);
+  return dir;
+}
+
+function templateSpec(name: string, body = "Hi {{1}}, order {{2}} shipped.", examples = '["Ana", "10001"]'): string {
+  return `kind: Template\nname: ${name}\ncategory: utility\nlanguages:\n  en:\n    body:\n      text: "${body}"\n      examples: ${examples}\n`;
+}
+
+describe("msgc send --sandbox: the project's Template specs in the sandbox, and the preflight against them", () => {
+  it("the repository's demo (npm run demo) passes the preflight, and says so in one line", async () => {
+    const result = await runCli(["send", "demo-campaign", "--sandbox", "--yes"], { cwd: resolve(import.meta.dirname, "../..") });
+    expect(result.code).toBe(0);
+    const lines = result.stderr.split("\n");
+    expect(lines[1]).toBe("sandbox: holds the project's 5 Template specs as approved templates (6 by name and language)");
+    expect(lines[2]).toBe("preflight: 1 template form approved, taking the parameters the plan fills: order_shipped_v2 (en_US)");
+    expect(result.stdout).toContain("\n  sent        20\n");
+  });
+
+  it("a Message whose template has no Template spec: one diagnostic, nothing sent, exit 1", async () => {
+    const dir = withTemplateSpecs({ "welcome.yaml": templateSpec("welcome") });
+    const result = await msgc(["notes", "--sandbox", "--yes", "--journal", "j.ndjson"], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("sandbox: holds the project's 1 Template spec as approved templates (1 by name and language)\n");
+    expect(result.stdout).toContain(`${AT} template-not-found-remote Template "order_shipped" in language "en" is not among the business's templates\n`);
+    expect(result.stdout).toContain("nothing sent: 1 error, 0 warnings\n");
+    // send() never started: it writes its journal before the first request.
+    expect(existsSync(join(dir, "j.ndjson"))).toBe(false);
+  });
+
+  it("a Template spec that takes other parameters than the message fills: template-params-mismatch-remote, nothing sent", async () => {
+    const dir = withTemplateSpecs({ "order-shipped.yaml": templateSpec("order_shipped", "Hi {{1}}, your order shipped.", '["Ana"]') });
+    const result = await msgc(["notes", "--sandbox", "--yes", "--journal", "j.ndjson"], dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${AT} template-params-mismatch-remote Template "order_shipped" (en) takes body_1; the message fills body_1, body_2\n`);
+    expect(existsSync(join(dir, "j.ndjson"))).toBe(false);
+  });
+
+  it("a Template spec with lint errors is not approved in the sandbox: the run says so, and the preflight stops the send", async () => {
+    const dir = withTemplateSpecs({ "order-shipped.yaml": templateSpec("order_shipped", "{{1}}, order {{2}} shipped."), "welcome.yaml": templateSpec("welcome") });
+    const result = await msgc(["notes", "--sandbox", "--yes", "--journal", "j.ndjson"], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("sandbox: holds the project's 1 Template spec as approved templates (1 by name and language); 1 left out for lint errors (msgc validate)\n");
+    expect(result.stdout).toContain(`${AT} template-not-found-remote`);
+    expect(existsSync(join(dir, "j.ndjson"))).toBe(false);
+  });
+
+  it("a Template spec that matches: the preflight passes and every recipient is sent; one message --to one number too", async () => {
+    const dir = withTemplateSpecs({ "order-shipped.yaml": templateSpec("order_shipped") }, 4);
+    const campaign = await msgc(["notes", "--sandbox", "--yes"], dir);
+    expect(campaign.code).toBe(0);
+    expect(campaign.stderr).toContain("\npreflight: 1 template form approved, taking the parameters the plan fills: order_shipped (en)\n");
+    expect(campaign.stdout).toContain("\n  sent        4\n");
+    const single = await msgc(["note", "--to", "+16045550199", "--var", "first_name=Ana", "--var", "order_id=12345", "--sandbox", "--yes"], dir);
+    expect(single.code).toBe(0);
+    expect(single.stderr).toContain("\npreflight: 1 template form approved, taking the parameters the plan fills: order_shipped (en)\n");
   });
 });

@@ -1,7 +1,7 @@
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
-import { EXIT_OK, InputError, UsageError } from "../io.js";
-import { helpRequested, parseCommand, untilTerminated } from "../common.js";
+import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
+import { helpRequested, parseCommand, untilTerminated, writeReport } from "../common.js";
 import {
   DEFAULT_API_KEY,
   DEFAULT_DELIVER_MS,
@@ -10,6 +10,7 @@ import {
   SandboxConfigError,
   describeWebhookUrl,
   startSandbox,
+  TemplateSpecsError,
   webhookUrlProblem,
 } from "../../sandbox/index.js";
 import type { Sandbox, SandboxOptions } from "../../sandbox/index.js";
@@ -25,8 +26,9 @@ Options:
   --port N               port to listen on (default 0: a free port)
   --host H               address to bind (default 127.0.0.1, loopback only)
   --api-key K            the X-API-Key it expects (default $CONNECTLY_API_KEY, else "sandbox")
-  --templates FILE       YAML/JSON list of approved templates; without it any template not
-                         created through create/template is accepted
+  --templates PATH       approved templates: a folder of Template specs, one Template spec, or a
+                         YAML/JSON list; without it any template not created through
+                         create/template is accepted
   --review-ms MS         a created template stays pending this long (default 0)
   --reject-rate P        reject a fraction P of created templates, seeded by --seed (0 to 1)
   --inbound FILE         CSV or NDJSON of (number, time): customers who wrote, for the 24-hour window
@@ -146,7 +148,7 @@ function describeStart(sandbox: Sandbox, options: SandboxOptions, keyFromEnv: bo
     `             POST ${sandbox.url}/v1/businesses/<businessId>/send/whatsapp_templated_messages`,
     `  templates: POST ${sandbox.url}/v1/businesses/<businessId>/get/templates, …/create/template`,
     `  inspect:   GET ${sandbox.url}/__sandbox/messages, GET /__sandbox/stats, POST /__sandbox/inbound`,
-    `  known:     ${options.templates === undefined ? "any (no --templates file)" : String(options.templates)}`,
+    `  known:     ${options.templates === undefined ? "any (no --templates file)" : `${String(options.templates)} (${sandbox.approvedAtStart} approved, by name and language)`}`,
     `  review:    ${describeReview(options)}`,
     `  rate:      ${rate}`,
     `  faults:    ${describeFaults(options)}`,
@@ -251,6 +253,29 @@ export function parseSandboxArgs(
   return { options, keyFromEnv, secretFromEnv: webhooks.secretFromEnv, help: values.help === true };
 }
 
+/** A file under the working folder by its relative path, as validate names spec files. */
+function shownPath(cwd: string, absPath: string): string {
+  const rel = relative(cwd, absPath);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? absPath : rel.split(sep).join("/");
+}
+
+/** Template specs that do not load or lint: every diagnostic, as validate prints them; exit 1. */
+function reportTemplateSpecs(io: CliIo, error: TemplateSpecsError): number {
+  const shown = (file: string): string => (isAbsolute(file) ? shownPath(io.cwd, file) : file);
+  const diagnostics = error.diagnostics.map((d) => ({ ...d, file: shown(d.file) }));
+  const sources = new Map([...error.sources].map(([file, source]) => [shown(file), source]));
+  writeReport(io, {
+    format: "text",
+    diagnostics,
+    summary: { specs: 0, errors: diagnostics.length, warnings: 0 },
+    sources,
+    quiet: false,
+    target: "stderr",
+    what: "msgc sandbox: not started, the --templates specs have problems",
+  });
+  return EXIT_PROBLEMS;
+}
+
 /**
  * `msgc sandbox` with an explicit stop: the binary stops on SIGINT/SIGTERM, tests when they
  * choose.
@@ -263,6 +288,7 @@ export async function runSandbox(args: string[], io: CliIo, waitForStop: () => P
     const warn = (message: string): void => void io.stderr.write(`msgc sandbox: ${message}\n`);
     sandbox = await startSandbox({ ...options, onLogError: warn, onWebhookWarning: warn });
   } catch (e) {
+    if (e instanceof TemplateSpecsError) return reportTemplateSpecs(io, e);
     if (e instanceof SandboxConfigError) throw new InputError(`msgc sandbox: ${e.message}`);
     throw e;
   }

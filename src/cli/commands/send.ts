@@ -29,7 +29,7 @@ import {
 import { createConnectlyClient } from "../../connectly/client.js";
 import type { PlanItem } from "../../compiler/plan.js";
 import type { TemplateUse } from "../../compiler/template-uses.js";
-import { campaignTemplateUses, preflightTemplates } from "../../runner/templates/preflight.js";
+import { campaignTemplateUses, describePreflight, preflightTemplates, sandboxTemplates } from "../../runner/templates/preflight.js";
 import { gatherValues, planSingleMessage } from "../../runner/single-message.js";
 import { campaignFingerprint } from "../../runner/fingerprint.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
@@ -280,12 +280,19 @@ export const run: CommandHandler = async (args, io) => {
   // said before the key or the business id are asked for.
   const project = await loadProject({ cwd: io.cwd, ...configPath });
   checkName(project, name, single);
-  // An in-process sandbox closes the tracking loop: its webhooks go to an in-process receiver and
-  // a temporary store, and the run ends with the funnel (src/cli/sandbox-loop.ts).
+  // An in-process sandbox holds the project's Template specs approved, so the preflight runs
+  // against them as against Connectly; and it closes the tracking loop: its webhooks go to an
+  // in-process receiver and a temporary store, and the run ends with the funnel
+  // (src/cli/sandbox-loop.ts).
   const loop = values.sandbox === true && !dryRun ? await fromLibraryAsync(() => startSandboxLoop(config.optOut)) : undefined;
   let target: Target;
   try {
-    target = await resolveTarget(io, values, config, { command: "send", keyOptional: dryRun, ...(loop ? { sandboxWebhooks: loop.sandboxOptions } : {}) });
+    target = await resolveTarget(io, values, config, {
+      command: "send",
+      keyOptional: dryRun,
+      sandboxTemplates: sandboxTemplates(project),
+      ...(loop ? { sandboxWebhooks: loop.sandboxOptions } : {}),
+    });
   } catch (e) {
     await loop?.close();
     throw e;
@@ -300,7 +307,7 @@ export const run: CommandHandler = async (args, io) => {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\n`);
+    if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, stops when the send ends)\nsandbox: ${describeSandboxTemplates(target)}\n`);
     // Only this campaign's and its message's specs must be valid; other specs' errors are warnings.
     const loadDiagnostics = scopeDiagnosticsForSend(project, name);
     if (loadDiagnostics.some(isError)) return reportDiagnostics(io, project, loadDiagnostics, format, quiet, scrub);
@@ -387,13 +394,17 @@ export const run: CommandHandler = async (args, io) => {
           : journalFile(project.config.outDir, name, { suffix: `.to-${sendId}`, tempDir: tempJournalDir });
     }
 
-    // Before the first request: every template form the run may send is on Connectly's list,
-    // approved, and takes what the plan fills. The in-process sandbox knows no templates yet, and
-    // a dry run may have no key: both go without it.
+    // Before the first request: every template form the run may send is on Connectly's list (or
+    // the in-process sandbox's, which holds the project's Template specs), approved, and takes
+    // what the plan fills. A dry run may have no key, and a sandbox without Template specs
+    // accepts any template: both go without it.
     const checkTemplates = async (): Promise<void> => {
-      if (values["no-preflight"] === true || dryRun || target.sandboxUrl) return;
-      const problems = await checkTemplatesBeforeSend(project, target, templateForms(), timeoutMs);
+      if (values["no-preflight"] === true || dryRun || target.sandboxTemplates?.specs === 0) return;
+      const uses = templateForms();
+      const problems = await checkTemplatesBeforeSend(project, target, uses, timeoutMs);
       if (problems.length > 0) throw new TemplateProblems(problems);
+      // Beside the sandbox's own lines, what it proved; a real run's stderr stays for problems.
+      if (uses.length > 0 && !quiet && target.sandboxUrl) io.stderr.write(`${describePreflight(uses)}\n`);
     };
 
     // The store (docs/tracking.md): opt-outs and inbound times read once, attempts recorded. One
@@ -503,6 +514,15 @@ export const run: CommandHandler = async (args, io) => {
     process.removeListener("SIGTERM", onSignal);
   }
 };
+
+/** What the in-process sandbox holds: the project's Template specs, approved. */
+function describeSandboxTemplates(target: Target): string {
+  const held = target.sandboxTemplates;
+  if (!held || held.specs === 0) return `no Template specs${held?.leftOut ? ` that lint clean (${held.leftOut} with errors: msgc validate)` : ""}, so it takes any template and the preflight is skipped`;
+  const specs = `${held.specs} Template spec${held.specs === 1 ? "" : "s"}`;
+  const leftOut = held.leftOut > 0 ? `; ${held.leftOut} left out for lint errors (msgc validate)` : "";
+  return `holds the project's ${specs} as approved templates (${held.approved} by name and language)${leftOut}`;
+}
 
 /**
  * The name must be a campaign (without --to) or a message (with --to). When it is neither and

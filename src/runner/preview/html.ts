@@ -182,7 +182,7 @@ mark.ucs2{background:#ffd7a8;color:inherit;border-radius:2px}
 .list-button{border-top:1px solid #e9edef;margin:8px -8px -4px;padding:8px 8px 0;text-align:center;color:#008bd0;font-weight:500}
 .replies{max-width:360px;display:flex;flex-direction:column;gap:3px;margin-top:3px}
 .reply{background:#fff;border-radius:8px;text-align:center;color:#008bd0;padding:8px;font-weight:500;box-shadow:0 1px .5px rgba(11,20,26,.13);overflow-wrap:anywhere}
-.url-button{display:flex;flex-direction:column;gap:2px}
+.url-button,.tpl-button{display:flex;flex-direction:column;gap:2px}
 .sheet{max-width:360px;background:#fff;border-radius:12px 12px 0 0;margin-top:12px;padding:10px 14px;box-shadow:0 -1px 4px rgba(0,0,0,.12)}
 .sheet-title{text-align:center;font-weight:600;margin-bottom:6px;overflow-wrap:anywhere}
 .section-title{color:#008069;font-size:13px;font-weight:600;margin:10px 0 2px;overflow-wrap:anywhere}

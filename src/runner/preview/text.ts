@@ -106,7 +106,7 @@ function sessionBlock(view: SessionView, mode: Mode, color: boolean): Block {
 
 /** A template button's face: an icon for what tapping it does, and where it goes. */
 export function templateButtonFace(button: TemplateButtonView): { icon: string; text: string; target?: string } {
-  const icon = { url: "↗", quick_reply: "↩", phone: "☎", copy_code: "⧉", otp: "⧉" }[button.type];
+  const icon = { url: "↗", quick_reply: "↩", phone: "☎", copy_code: "❐", otp: "❐" }[button.type];
   return { icon, text: button.text, ...(button.target !== undefined ? { target: button.target } : {}) };
 }
 

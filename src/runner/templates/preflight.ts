@@ -12,6 +12,8 @@ import { InputError } from "../../errors.js";
 import { locateDiagnostics } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
 import { compileOneCampaign } from "../plan.js";
+import { lintTemplate } from "../../compiler/template-lint.js";
+import type { TemplateSpec } from "../../types/template.generated.js";
 import { APPROVED, describeFailure, findRemote, remoteText, statusWord } from "./remote.js";
 
 /** A hint names this many of the languages a template has; a list could hold thousands. */
@@ -80,4 +82,26 @@ export async function preflightTemplates(project: Project, client: ConnectlyClie
     throw new InputError(`msgc send: the preflight could not read the business's templates (${describeFailure(list.failure)}); nothing sent (--no-preflight sends without checking them)`);
   }
   return locateDiagnostics(project, uses.flatMap((use) => checkTemplateUse(use, list.value)));
+}
+
+/**
+ * The project's Template specs an in-process sandbox holds approved (`send --sandbox`): those
+ * that lint clean, as Meta would approve only those. The others are counted, for the run to say.
+ */
+export function sandboxTemplates(project: Project): { approved: TemplateSpec[]; leftOut: number } {
+  const approved: TemplateSpec[] = [];
+  let leftOut = 0;
+  for (const spec of project.templates?.values() ?? []) {
+    if (lintTemplate(spec.data, spec.file).some((d) => d.severity === "error")) leftOut += 1;
+    else approved.push(spec.data);
+  }
+  return { approved, leftOut };
+}
+
+/** One line for a preflight that found nothing wrong: how many forms, and the first few by name. */
+export function describePreflight(uses: readonly TemplateUse[]): string {
+  const shown = uses.slice(0, 3).map((use) => `${use.templateName} (${use.language})`);
+  const more = uses.length > shown.length ? ` and ${uses.length - shown.length} more` : "";
+  const forms = `${uses.length} template form${uses.length === 1 ? "" : "s"}`;
+  return `preflight: ${forms} approved, taking the parameters the plan fills: ${shown.join(", ")}${more}`;
 }
