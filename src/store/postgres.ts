@@ -29,6 +29,7 @@ import {
   INSERT_EVENT_SQL,
   lastPerNumber,
   mergeSends,
+  SEND_CONFLICT_SET,
   OUTCOME_BATCH,
   outcomeBatchParams,
   outcomeFromRow,
@@ -276,9 +277,7 @@ class PostgresStore implements Store {
         await q(
           `INSERT INTO sends (campaign, plan_key, attempt, form, channel, message_id, token, sent_at)
            SELECT * FROM unnest(?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-           ON CONFLICT (campaign, plan_key, attempt, form) DO UPDATE SET
-             message_id = COALESCE(sends.message_id, excluded.message_id),
-             token = COALESCE(sends.token, excluded.token)`,
+           ON CONFLICT (campaign, plan_key, attempt, form) DO UPDATE SET ${SEND_CONFLICT_SET}`,
           columns,
         );
       }

@@ -101,14 +101,27 @@ export function placeholders(count: number): string {
 }
 
 /**
- * One row per attempt: the first record of it stands, and a later one only fills in what was
- * not known (the message id of an attempt whose answer came after it was first recorded).
+ * Another run's record of the same attempt: both carry a msgc token and they differ (the token
+ * hashes the run's start), as when a campaign is sent again later with a fresh journal. That
+ * record replaces the earlier run's whole, so the campaign's sends are its latest run's.
  */
+const OTHER_RUN = "(sends.token IS NOT NULL AND excluded.token IS NOT NULL AND sends.token <> excluded.token)";
+
+/**
+ * What a conflicting record does to the row. Within a run, the first record of an attempt stands
+ * and a later one only fills in what was not known (the message id of an attempt whose answer
+ * came after it was first recorded); another run's record replaces it (OTHER_RUN).
+ */
+export const SEND_CONFLICT_SET = `channel = CASE WHEN ${OTHER_RUN} THEN excluded.channel ELSE sends.channel END,
+    message_id = CASE WHEN ${OTHER_RUN} THEN excluded.message_id ELSE COALESCE(sends.message_id, excluded.message_id) END,
+    sent_at = CASE WHEN ${OTHER_RUN} THEN excluded.sent_at ELSE sends.sent_at END,
+    token = CASE WHEN ${OTHER_RUN} THEN excluded.token ELSE COALESCE(sends.token, excluded.token) END`;
+
+/** One row per attempt (SEND_CONFLICT_SET says how a second record of it merges). */
 export const UPSERT_SEND_SQL = `INSERT INTO sends (campaign, plan_key, attempt, form, channel, message_id, token, sent_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (campaign, plan_key, attempt, form) DO UPDATE SET
-    message_id = COALESCE(sends.message_id, excluded.message_id),
-    token = COALESCE(sends.token, excluded.token)`;
+    ${SEND_CONFLICT_SET}`;
 
 export function sendParams(s: SendRecord): [string, string, number, string, string, string | null, string | null, string] {
   return [s.campaign, s.key, s.attempt, s.form, s.channel, s.messageId, s.token, canonicalTime(s.at)];
@@ -123,7 +136,8 @@ export function mergeSends(sends: readonly SendRecord[]): SendRecord[] {
   for (const s of sends) {
     const id = JSON.stringify([s.campaign, s.key, s.attempt, s.form]);
     const first = byAttempt.get(id);
-    byAttempt.set(id, first === undefined ? s : { ...first, messageId: first.messageId ?? s.messageId, token: first.token ?? s.token });
+    const otherRun = first?.token != null && s.token !== null && first.token !== s.token;
+    byAttempt.set(id, first === undefined || otherRun ? s : { ...first, messageId: first.messageId ?? s.messageId, token: first.token ?? s.token });
   }
   return [...byAttempt.values()];
 }

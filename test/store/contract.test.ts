@@ -204,6 +204,20 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     await s.recordSends([]);
   });
 
+  test("recordSends: another run's record of an attempt (another msgc token) replaces the earlier run's whole", async () => {
+    const s = await store();
+    await s.recordSends([send("k", { messageId: "m-week-1", token: "t-week-1" }), send("j", { messageId: null, token: "t-j-1" })]);
+    // The campaign is sent again a week later with a fresh journal: the same keys and attempts.
+    const later = { at: "2026-12-08T09:00:00.000Z" };
+    await s.recordSends([send("k", { messageId: "m-week-2", token: "t-week-2", channel: "sms", ...later }), send("k", { messageId: "m-dup", token: "t-week-2", ...later })]);
+    await s.recordSends([send("j", { messageId: null, token: "t-j-2", ...later }), send("j", { messageId: "m-j-2", token: "t-j-2", ...later })]);
+    const outcomes = await collect(s.campaignOutcomes("spring"));
+    expect(outcomes.map((o) => o.send)).toEqual([
+      send("j", { messageId: "m-j-2", token: "t-j-2", ...later }),
+      send("k", { messageId: "m-week-2", token: "t-week-2", channel: "sms", ...later }),
+    ]);
+  });
+
   test("outcomes stream in key, attempt, form order", async () => {
     const s = await store();
     await s.recordSends([send("b"), send("a", { attempt: 2, token: "x2" }), send("a", { form: "template", token: "xt" }), send("a", { token: "x1" }), send("B")]);
