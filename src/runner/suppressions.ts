@@ -41,9 +41,15 @@ async function openOrSay(target: Parameters<typeof openStore>[0]): Promise<Store
   }
 }
 
-/** Numbers that wrote in the 24 hours before `now`: the only ones whose window is open. */
-function recentInbound(store: Store, now: number): Promise<Map<string, string>> {
-  return store.recentInbound(new Date(now - DAY_MS).toISOString());
+/**
+ * Numbers that wrote in the 24 hours before `now`: the only ones whose window is open. A time
+ * after `now` (a sender's skewed clock) proves nothing and is dropped: as "the later" of the two
+ * it would otherwise hide the audience column's good time and close the window.
+ */
+async function recentInbound(store: Store, now: number): Promise<Map<string, string>> {
+  const inbound = await store.recentInbound(new Date(now - DAY_MS).toISOString());
+  for (const [number, at] of inbound) if (!(Date.parse(at) <= now)) inbound.delete(number);
+  return inbound;
 }
 
 /** When recipients wrote in the 24 hours before `now`, from the store when one is configured (preview). */

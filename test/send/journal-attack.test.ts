@@ -254,7 +254,7 @@ function plainReplay(lines: readonly string[]): Map<string, KeyHistory & { lastO
     const key = entry.key as string;
     let h = keys.get(key);
     if (!h) {
-      h = { attempts: 0, sent: false, form: null, last: null, lastStatus: null, lastInvalidRequest: false, unknown: false, ambiguousAttempts: 0, fallback: false, suppressed: false, lastOutcome: undefined };
+      h = { attempts: 0, sent: false, form: null, last: null, lastStatus: null, lastInvalidRequest: false, unknown: false, ambiguousAttempts: 0, fallback: false, suppressed: false, untracked: false, lastOutcome: undefined };
       keys.set(key, h);
     }
     if (entry.type === "suppressed") {

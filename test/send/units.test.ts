@@ -219,13 +219,24 @@ describe("journal", () => {
     );
     const state = replayJournal(path)!;
     expect(state.files[0]!.headers[0]!.planHash).toBe("sha256:x");
-    expect(state.history("a")).toEqual({ sent: true, form: "template", fallback: true, attempts: 2, unknown: false, ambiguousAttempts: 0, last: "sent", lastStatus: 200, lastInvalidRequest: false, suppressed: false });
+    expect(state.history("a")).toEqual({ sent: true, form: "template", fallback: true, attempts: 2, unknown: false, ambiguousAttempts: 0, last: "sent", lastStatus: 200, lastInvalidRequest: false, suppressed: false, untracked: false });
     expect(state.lastOutcome("a")).toMatchObject({ messageId: "m-a", errorCode: null });
-    expect(state.history("b")).toEqual({ sent: false, form: "template", fallback: false, unknown: true, attempts: 1, ambiguousAttempts: 0, last: null, lastStatus: null, lastInvalidRequest: false, suppressed: false });
+    expect(state.history("b")).toEqual({ sent: false, form: "template", fallback: false, unknown: true, attempts: 1, ambiguousAttempts: 0, last: null, lastStatus: null, lastInvalidRequest: false, suppressed: false, untracked: false });
     expect(state.history("c")).toMatchObject({ sent: false, unknown: true, attempts: 2, ambiguousAttempts: 1, last: null, lastStatus: 500 });
     expect(state.lastOutcome("c")).toMatchObject({ errorCode: "ERROR_CODE_UNSPECIFIED" });
     expect(state.history("d")).toBeUndefined();
     state.close();
+  });
+
+  it("replay: an intent without a token is untracked; untracked other than true is damage", () => {
+    const path = join(tempDir(), "j.ndjson");
+    writeFileSync(path, `${header}\n{"type":"intent","key":"a","form":"template","attempt":1,"untracked":true}\n{"type":"intent","key":"b","form":"template","attempt":1}\n`);
+    const state = replayJournal(path)!;
+    expect(state.history("a")).toMatchObject({ unknown: true, untracked: true });
+    expect(state.history("b")).toMatchObject({ unknown: true, untracked: false });
+    state.close();
+    writeFileSync(path, `${header}\n{"type":"intent","key":"a","form":"template","attempt":1,"untracked":false}\n`);
+    expect(() => replayJournal(path)).toThrow(new InputError(`the journal ${path} is damaged at line 2 (a malformed intent); it cannot be resumed safely`));
   });
 
   it("replay: a torn last line is ignored, damage elsewhere is refused", () => {

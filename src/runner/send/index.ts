@@ -1058,10 +1058,13 @@ class Run {
     const request = state.form === "session" ? (item.sms ?? item.session) : item.template;
     if (!request) throw new Error(`plan item ${item.key} has no ${state.form} form`);
     const journal = this.ctx.journal;
+    const sending = this.ctx.tracking.requestBody(item.key, state.form, state.attempts + 1, request.body);
     if (journal) {
       try {
-        // No request leaves before its intent is wholly on disk.
-        await journal.writeDurable({ type: "intent", key: item.key, form: state.form, attempt: state.attempts + 1 });
+        // No request leaves before its intent is wholly on disk; one without a token says so,
+        // for the resolution of duplicates (src/runner/tracking/resolve.ts).
+        const intent = { type: "intent", key: item.key, form: state.form, attempt: state.attempts + 1 } as const;
+        await journal.writeDurable(sending.token === null ? { ...intent, untracked: true } : intent);
       } catch {
         return this.journalFailed(state);
       }
@@ -1069,7 +1072,6 @@ class Run {
     state.attempts++;
     this.summary.requests++;
     const path = businessPath(request.path, this.options.businessId);
-    const sending = this.ctx.tracking.requestBody(item.key, state.form, state.attempts, request.body);
     const http = await this.ctx.transport!.post(path, sending.json);
     // An attempt that may have been accepted goes to the store: a success with its message id, a
     // lost or 5xx answer without one.

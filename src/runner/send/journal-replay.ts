@@ -38,6 +38,8 @@ export interface KeyHistory {
   fallback: boolean;
   /** A run found the number suppressed and did not request it (a `suppressed` entry). */
   suppressed: boolean;
+  /** Some attempt carried no msgc token (an `untracked` intent): events cannot show it was not accepted. */
+  untracked: boolean;
 }
 
 /** One journal file as replayed. */
@@ -61,6 +63,7 @@ const FORM_KNOWN = 8;
 const FORM_TEMPLATE = 16;
 const INVALID_REQUEST = 32;
 const SUPPRESSED = 64;
+const UNTRACKED = 128;
 /** Where an outcome line is: file number times 2^40 plus its byte offset (exact below 2^53). */
 const FILE_STRIDE = 2 ** 40;
 
@@ -219,7 +222,7 @@ export class JournalState {
       }
       this.awaiting.set(id, entry.key);
       this.attempts[id] = Math.max(this.attempts[id]!, entry.attempt);
-      flags = (flags & ~FORM_TEMPLATE) | UNKNOWN | FORM_KNOWN | (entry.form === "template" ? FORM_TEMPLATE : 0);
+      flags = (flags & ~FORM_TEMPLATE) | UNKNOWN | FORM_KNOWN | (entry.form === "template" ? FORM_TEMPLATE : 0) | (entry.untracked ? UNTRACKED : 0);
       this.last[id] = 0;
     } else {
       this.awaiting.delete(id);
@@ -276,6 +279,7 @@ export class JournalState {
       ambiguousAttempts: this.ambiguous[id]!,
       fallback: (flags & FALLBACK) !== 0,
       suppressed: (flags & SUPPRESSED) !== 0,
+      untracked: (flags & UNTRACKED) !== 0,
     };
   }
 

@@ -38,6 +38,11 @@ export interface IntentEntry {
   key: string;
   form: Form;
   attempt: number;
+  /**
+   * The request carried no msgc token (track: false, or a callbackData with no room for it):
+   * webhooks cannot name this attempt, so their silence about it proves nothing.
+   */
+  untracked?: true;
 }
 
 /**
@@ -82,6 +87,7 @@ const FORMS: ReadonlySet<unknown> = new Set(["session", "template"]);
 const RESULTS: ReadonlySet<unknown> = new Set(["sent", "retry", "failed", "fallback"]);
 const HEADER_FIELDS = ["type", "version", "campaign", "planHash", "startedAt", "shard", "resumed", "origin", "businessId"];
 const INTENT_FIELDS = ["type", "key", "form", "attempt"];
+const UNTRACKED_INTENT_FIELDS = [...INTENT_FIELDS, "untracked"];
 const OUTCOME_FIELDS = ["type", "key", "form", "attempt", "result", "status", "messageId", "errorCode", "ambiguous"];
 const SUPPRESSED_FIELDS = ["type", "key", "reason"];
 
@@ -126,7 +132,9 @@ export function parseJournalEntry(line: string): JournalEntry | string {
       }
       return entry as unknown as HeaderEntry;
     case "intent":
-      if (!hasExactly(entry, INTENT_FIELDS) || !isString(entry.key) || entry.key === "" || !FORMS.has(entry.form) || !isAttempt(entry.attempt)) {
+      if (
+        !(hasExactly(entry, INTENT_FIELDS) || (hasExactly(entry, UNTRACKED_INTENT_FIELDS) && entry.untracked === true)) ||
+        !isString(entry.key) || entry.key === "" || !FORMS.has(entry.form) || !isAttempt(entry.attempt)) {
         return "a malformed intent";
       }
       return entry as unknown as IntentEntry;

@@ -156,7 +156,7 @@ function resolveCandidate(candidate: Candidate, options: { graceOver: boolean; t
   let duplicates: DuplicateResolution | null = null;
   if (maybeDuplicated(history) || accepted.size >= 2) {
     if (accepted.size >= 2) duplicates = "duplicated";
-    else if (accepted.size === 1 && placed && options.graceOver && options.tracked) duplicates = "not-duplicated";
+    else if (accepted.size === 1 && placed && options.graceOver && options.tracked && !history.untracked) duplicates = "not-duplicated";
     else duplicates = "uncertain";
   }
   return sent !== null || duplicates !== null ? { sent, duplicates } : undefined;
