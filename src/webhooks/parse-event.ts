@@ -195,6 +195,6 @@ function readInbound(body: Json, event: EventRecord, keywords: OptOutKeywords): 
   const text = stringAt(objectAt(body, "message"), "text");
   const word = text === null ? "" : foldKeyword(text);
   if (keywords.optOut.has(word)) effects.suppress = { number: event.customer, reason: "keyword", at, source: word };
-  else if (keywords.optIn.has(word)) effects.unsuppress = event.customer;
+  else if (keywords.optIn.has(word)) effects.unsuppress = { number: event.customer, at };
   return effects;
 }

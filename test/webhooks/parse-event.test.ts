@@ -109,7 +109,7 @@ describe("parseWebhook: messages", () => {
   });
 
   test.each([["START"], ["unstop"], [" subscribe"], ["Alta"]])("opt-in keyword: %j unsuppresses", (text) => {
-    expect(parse(inbound(text)).effects.unsuppress).toBe("+16045852331");
+    expect(parse(inbound(text)).effects.unsuppress).toEqual({ number: "+16045852331", at: "2021-12-09T20:53:26.000Z" });
   });
 
   test("attachments only: inbound, no keyword", () => {

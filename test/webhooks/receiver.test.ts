@@ -81,6 +81,18 @@ describe("webhook receiver: what it stores", () => {
     expect((await store.suppressions()).size).toBe(0);
   });
 
+  test("a START older than the STOP, delivered after it (a retry), does not lift the STOP", async () => {
+    const { receiver, store } = await serve();
+    const at = (text: string, timestamp: string): string => JSON.stringify({ ...JSON.parse(inboundWebhook(text)), timestamp });
+    // The customer wrote START at 10:00 and STOP at 10:05; the START's first delivery got a 503.
+    expect((await postWebhook(receiver.url, at("STOP", "1764669900"))).status).toBe(200);
+    expect((await postWebhook(receiver.url, at("START", "1764669600"))).status).toBe(200);
+    expect([...(await store.suppressions()).values()]).toEqual([{ number: NUMBER, reason: "keyword", at: "2025-12-02T10:05:00.000Z", source: "STOP" }]);
+    // A START written after the STOP still lifts it.
+    expect((await postWebhook(receiver.url, at("START", "1764670200"))).status).toBe(200);
+    expect((await store.suppressions()).size).toBe(0);
+  });
+
   test("delivery_failed with the opted-out error suppresses the recipient", async () => {
     const { receiver, store } = await serve();
     const error = { code: "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT", message: "opted out" };
