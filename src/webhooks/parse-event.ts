@@ -170,6 +170,16 @@ export function parseWebhook(body: Buffer, receivedAt: string, keywords: OptOutK
   return { event, effects: {} };
 }
 
+/**
+ * When an effect happened: the webhook's own time, but never after it was received. A sender's
+ * clock far ahead would otherwise hold the 24-hour window open for good (an earlier time never
+ * replaces a later one) and put a STOP beyond the reach of every later START.
+ */
+function effectTime(event: EventRecord): string {
+  const { occurredAt, receivedAt } = event;
+  return occurredAt !== null && Date.parse(occurredAt) < Date.parse(receivedAt) ? occurredAt : receivedAt;
+}
+
 function readDeliveryStatus(body: Json, event: EventRecord): EventEffects {
   const statusUpdate = objectAt(body, "statusUpdate");
   const status = stringAt(statusUpdate, "status");
@@ -182,7 +192,7 @@ function readDeliveryStatus(body: Json, event: EventRecord): EventEffects {
   event.campaign = campaignOf(body, statusUpdate);
   event.token = stringAt(callbackObject(body["callbackData"]), TRACKING_FIELD);
   if (event.errorCode === OPTED_OUT_ERROR_CODE && event.customer !== null) {
-    return { suppress: { number: event.customer, reason: "error", at: event.occurredAt ?? event.receivedAt, source: OPTED_OUT_ERROR_CODE } };
+    return { suppress: { number: event.customer, reason: "error", at: effectTime(event), source: OPTED_OUT_ERROR_CODE } };
   }
   return {};
 }
@@ -190,7 +200,7 @@ function readDeliveryStatus(body: Json, event: EventRecord): EventEffects {
 function readInbound(body: Json, event: EventRecord, keywords: OptOutKeywords): EventEffects {
   event.customer = customerNumber(body["sender"]);
   if (event.customer === null) return {};
-  const at = event.occurredAt ?? event.receivedAt;
+  const at = effectTime(event);
   const effects: EventEffects = { inbound: { number: event.customer, at } };
   const text = stringAt(objectAt(body, "message"), "text");
   const word = text === null ? "" : foldKeyword(text);

@@ -112,6 +112,16 @@ describe("parseWebhook: messages", () => {
     expect(parse(inbound(text)).effects.unsuppress).toEqual({ number: "+16045852331", at: "2021-12-09T20:53:26.000Z" });
   });
 
+  test("a timestamp after it was received (a sender's clock) counts as the time received: it cannot hold the window open, nor outlast every START", () => {
+    const future = { ...inbound("STOP"), timestamp: "32503680000" };
+    const { event, effects } = parse(future);
+    expect(event.occurredAt).toBe("3000-01-01T00:00:00.000Z");
+    expect(effects).toEqual({ inbound: { number: "+16045852331", at: AT }, suppress: { number: "+16045852331", reason: "keyword", at: AT, source: "STOP" } });
+    expect(parse({ ...inbound("START"), timestamp: "32503680000" }).effects.unsuppress).toEqual({ number: "+16045852331", at: AT });
+    const failed = statusBody({ timestamp: "32503680000" }, { status: "delivery_failed", error: { code: "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT" } });
+    expect(parse(failed).effects.suppress?.at).toBe(AT);
+  });
+
   test("attachments only: inbound, no keyword", () => {
     expect(parse(inbound(undefined)).effects).toEqual({ inbound: { number: "+16045852331", at: "2021-12-09T20:53:26.000Z" } });
   });
