@@ -229,6 +229,14 @@ describe("webhook receiver: logs", () => {
     expect(text).not.toContain(NUMBER);
     expect(text).not.toContain("6045852331");
   });
+
+  test("verbose: a body's control characters (a line break, a terminal escape) cannot forge or hide log lines", async () => {
+    const { receiver, log } = await serve({ verbose: true });
+    const error = { code: "E\u001b[2J\n2026-12-02T00:00:00.000Z forged", message: "m" };
+    const body = JSON.stringify({ ...JSON.parse(statusWebhook("m-\r1")), statusUpdate: { id: "m-\r1", status: "delivery_failed", error } });
+    expect((await postWebhook(receiver.url, body)).status).toBe(200);
+    expect(log).toEqual(['stored delivery_status delivery_failed +1604•••2331 message m-\u240d1 campaign "spring" E\u241b[2J\u240a2026-12-02T00:00:00.000Z forged']);
+  });
 });
 
 describe("webhook receiver: stopping", () => {
