@@ -77,12 +77,25 @@ function stringAt(value: unknown, key: string): string | null {
 }
 
 /**
+ * The longest message id, token, campaign or customer id kept: they are indexed, and PostgreSQL
+ * refuses an index entry past about 2.7 kB, which would answer a signed body 503 for ever. A
+ * longer one is left out (the raw body still holds it); real ones are tens of characters.
+ */
+export const MAX_ID_LENGTH = 512;
+
+/** A string field that is an id of some kind: null when absent, empty, or longer than an id can be. */
+function idAt(value: unknown, key: string): string | null {
+  const found = stringAt(value, key);
+  return found !== null && found.length <= MAX_ID_LENGTH ? found : null;
+}
+
+/**
  * A customer's number in E.164 when it is one (`15551234567` and `+1 555-123-4567` both become
  * `+15551234567`, the form audiences and suppressions use); anything else (a BSUID) as sent.
  */
 export function customerNumber(party: unknown): string | null {
   // With BSUIDs enabled `phoneNumber` is the number and `id` may be the BSUID.
-  const raw = stringAt(party, "phoneNumber") ?? stringAt(party, "id");
+  const raw = idAt(party, "phoneNumber") ?? idAt(party, "id");
   if (raw === null) return null;
   const compact = raw.replace(/[\s().-]/g, "");
   return /^\+?[1-9]\d{6,14}$/.test(compact) ? `+${compact.replace(/^\+/, "")}` : raw;
@@ -120,7 +133,7 @@ function callbackObject(value: unknown): Json | undefined {
 /** Both documented places, in either spelling. */
 function campaignOf(body: Json, statusUpdate: Json | undefined): string | null {
   for (const metadata of [objectAt(body, "metadata"), objectAt(statusUpdate, "metadata")]) {
-    const name = stringAt(metadata, "campaign_name") ?? stringAt(metadata, "campaignName");
+    const name = idAt(metadata, "campaign_name") ?? idAt(metadata, "campaignName");
     if (name !== null) return name;
   }
   return null;
@@ -184,13 +197,13 @@ function readDeliveryStatus(body: Json, event: EventRecord): EventEffects {
   const statusUpdate = objectAt(body, "statusUpdate");
   const status = stringAt(statusUpdate, "status");
   const error = objectAt(statusUpdate, "error");
-  event.messageId = stringAt(statusUpdate, "id");
+  event.messageId = idAt(statusUpdate, "id");
   event.status = status !== null && STATUSES.has(status) ? (status as DeliveryStatus) : null;
-  event.errorCode = stringAt(error, "code");
+  event.errorCode = idAt(error, "code");
   event.errorMessage = stringAt(error, "message");
   event.customer = customerNumber(body["recipient"]);
   event.campaign = campaignOf(body, statusUpdate);
-  event.token = stringAt(callbackObject(body["callbackData"]), TRACKING_FIELD);
+  event.token = idAt(callbackObject(body["callbackData"]), TRACKING_FIELD);
   if (event.errorCode === OPTED_OUT_ERROR_CODE && event.customer !== null) {
     return { suppress: { number: event.customer, reason: "error", at: effectTime(event), source: OPTED_OUT_ERROR_CODE } };
   }

@@ -122,6 +122,14 @@ describe("parseWebhook: messages", () => {
     expect(parse(failed).effects.suppress?.at).toBe(AT);
   });
 
+  test("ids longer than 512 characters are left out (the raw body keeps them); 512 is kept", () => {
+    const long = "x".repeat(513);
+    const { event } = parse(statusBody({ callbackData: { msgc: long }, metadata: { campaign_name: long } }, { id: long, status: "delivery_failed", error: { code: long } }));
+    expect([event.messageId, event.token, event.campaign, event.errorCode, event.customer]).toEqual([null, null, null, null, "+16045852331"]);
+    expect(parse(inbound("STOP", { id: long })).effects).toEqual({});
+    expect(parse(statusBody({}, { id: "y".repeat(512) })).event.messageId).toBe("y".repeat(512));
+  });
+
   test("attachments only: inbound, no keyword", () => {
     expect(parse(inbound(undefined)).effects).toEqual({ inbound: { number: "+16045852331", at: "2021-12-09T20:53:26.000Z" } });
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -303,6 +304,17 @@ describe.runIf(postgres.available)("webhook receiver on PostgreSQL", () => {
     const ids = Array.from({ length: 31 }, (_, i) => (i === 30 ? "p-x" : `p-${i}`));
     expect((await store.eventsByMessageIds(ids)).map((e) => e.messageId).sort()).toEqual(ids.slice(0, 30).sort());
     expect(receiver.counts()).toMatchObject({ stored: 30, duplicates: 10, unauthorized: 1 });
+  });
+
+  test("hostile sizes: a huge message id, token, campaign and sender id are stored (raw), not 503 for ever", async () => {
+    const { receiver, store } = await servePostgres();
+    // Random text does not compress: past PostgreSQL's index row limit (about 2.7 kB) an insert fails.
+    const huge = (tag: string): string => `${tag}-${randomBytes(6000).toString("hex")}`;
+    const status = statusWebhook(huge("m"), "delivered", { callbackData: { msgc: huge("t") }, metadata: { campaign_name: huge("c") } });
+    expect(await postWebhook(receiver.url, status)).toEqual({ status: 200, body: '{"status":"stored"}\n' });
+    expect(await postWebhook(receiver.url, inboundWebhook("STOP", huge("bsuid")))).toEqual({ status: 200, body: '{"status":"stored"}\n' });
+    expect(receiver.counts()).toMatchObject({ stored: 2, unavailable: 0 });
+    expect((await store.suppressions()).size).toBe(0);
   });
 
   test("a table locked by another session: 503 after the commit timeout, the retry lands once", async () => {
