@@ -109,7 +109,8 @@ export function timestampOf(value: unknown): string | null {
     // Seconds until the year 5138; anything larger is milliseconds.
     ms = n >= 1e11 ? n : n * 1000;
   } else if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) {
-    ms = Date.parse(value);
+    // Without a zone Date.parse takes local time: the receiver's own zone would shift it.
+    ms = Date.parse(/(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value.trim()) ? value : `${value.trim()}Z`);
   } else {
     return null;
   }

@@ -186,6 +186,20 @@ describe("optOutKeywords and timestampOf", () => {
   ])("timestamp: %j -> %j", (value, expected) => {
     expect(timestampOf(value)).toBe(expected);
   });
+
+  test("an ISO time without a zone is UTC, whatever the receiver's time zone", () => {
+    const zone = process.env["TZ"];
+    process.env["TZ"] = "America/Vancouver";
+    try {
+      expect(timestampOf("2021-12-09T20:53:26")).toBe("2021-12-09T20:53:26.000Z");
+      expect(timestampOf("2021-12-09T20:53:26.5")).toBe("2021-12-09T20:53:26.500Z");
+      expect(timestampOf("2021-12-09T20:53:26-08:00")).toBe("2021-12-10T04:53:26.000Z");
+      expect(timestampOf("2021-12-09T20:53:26+0530")).toBe("2021-12-09T15:23:26.000Z");
+    } finally {
+      if (zone === undefined) delete process.env["TZ"];
+      else process.env["TZ"] = zone;
+    }
+  });
 });
 
 describe("signature", () => {
