@@ -117,7 +117,8 @@ describe("store: in the config", () => {
     expect(`${r.stdout}${r.stderr}`).not.toContain("s3cret");
     if ("MSGC_STORE" in env) {
       // A configured store that cannot be opened stops the send (its opt-outs could not be honoured).
-      expect([r.code, r.stderr.split("\n")[1]]).toEqual([1, "msgc send: The store postgres://msgc:***@127.0.0.1:1/x cannot be used: connect ECONNREFUSED 127.0.0.1:1"]);
+      // Its last line: the in-process sandbox's own lines come first.
+      expect([r.code, r.stderr.trimEnd().split("\n").at(-1)]).toEqual([1, "msgc send: The store postgres://msgc:***@127.0.0.1:1/x cannot be used: connect ECONNREFUSED 127.0.0.1:1"]);
     } else {
       expect(r.stdout).toContain("Send summary: [redacted] -> 127.0.0.1:");
     }
