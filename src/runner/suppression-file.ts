@@ -11,6 +11,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { normalizePhone } from "../compiler/phone.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { InputError } from "../errors.js";
+import { maskWrittenNumber } from "../mask.js";
 import { confinement, projectRelative, readBoundedFile, realPathOf } from "../project/confine.js";
 
 /** About 900,000 numbers a line each: opt-outs are few compared to audiences. */
@@ -205,8 +206,11 @@ function splitColumn(content: Buffer, delimiter: string, file: string, { problem
 function headerColumn(names: readonly string[], file: string): number {
   const column = names.map(columnName).findIndex((n) => NUMBER_COLUMNS.includes(n));
   if (column === -1) {
-    const shown = names.slice(0, 10).map((n) => JSON.stringify(n.slice(0, 40))).join(", ");
-    throw new InputError(`${file}: the header has no number column (${NUMBER_COLUMNS.join(", ")}); it has ${shown}`);
+    // A file without a header starts with a customer's number: it is masked like any other.
+    const looksLikeNumber = (name: string): boolean => /\d{5}/.test(name.replace(/[\s().-]/g, ""));
+    const shown = names.slice(0, 10).map((n) => (looksLikeNumber(n) ? maskWrittenNumber(n) : JSON.stringify(n.slice(0, 40)))).join(", ");
+    const hint = names.some(looksLikeNumber) ? " (the first line looks like data: add a header line naming the number column)" : "";
+    throw new InputError(`${file}: the header has no number column (${NUMBER_COLUMNS.join(", ")}); it has ${shown}${hint}`);
   }
   return column;
 }

@@ -20,6 +20,7 @@ import type { Migration } from "./migrations.js";
 import {
   canonicalTime,
   CAMPAIGN_OUTCOMES_SQL,
+  DELETE_SUPPRESSION_BEFORE_SQL,
   DELETE_SUPPRESSION_SQL,
   EVENT_COLUMNS,
   eventFromRow,
@@ -263,7 +264,7 @@ class PostgresStore implements Store {
   private static async applyEffects(q: TransactionQuery, effects: EventEffects | undefined): Promise<void> {
     if (effects?.inbound) await q(UPSERT_INBOUND_SQL, [effects.inbound.number, canonicalTime(effects.inbound.at)]);
     if (effects?.suppress) await q(UPSERT_SUPPRESSION_SQL, suppressionParams(effects.suppress));
-    if (effects?.unsuppress !== undefined) await q(DELETE_SUPPRESSION_SQL, [effects.unsuppress]);
+    if (effects?.unsuppress !== undefined) await q(DELETE_SUPPRESSION_BEFORE_SQL, [effects.unsuppress.number, canonicalTime(effects.unsuppress.at)]);
   }
 
   async recordSends(sends: readonly SendRecord[]): Promise<void> {

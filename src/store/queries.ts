@@ -153,6 +153,9 @@ export const UPSERT_SUPPRESSION_SQL = `INSERT INTO suppressions (number, reason,
 
 export const DELETE_SUPPRESSION_SQL = "DELETE FROM suppressions WHERE number = ?";
 
+/** An opt-in lifts only what was suppressed at or before it (times are canonical ISO text, so they compare as text). */
+export const DELETE_SUPPRESSION_BEFORE_SQL = "DELETE FROM suppressions WHERE number = ? AND suppressed_at <= ?";
+
 export const SELECT_SUPPRESSIONS_SQL = "SELECT number, reason, suppressed_at, source FROM suppressions";
 
 export function suppressionParams(s: SuppressionRecord): [string, string, string, string | null] {

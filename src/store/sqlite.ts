@@ -19,6 +19,7 @@ import { InputError } from "../errors.js";
 import { migrationFailed, pendingMigrations, READ_VERSION_SQL, SQLITE_DIALECT, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
 import type { Migration } from "./migrations.js";
 import {
+  DELETE_SUPPRESSION_BEFORE_SQL,
   DELETE_SUPPRESSION_SQL,
   canonicalTime,
   CAMPAIGN_OUTCOMES_SQL,
@@ -135,6 +136,7 @@ class SqliteStore implements Store {
   private readonly upsertInbound: BetterSqlite3.Statement;
   private readonly upsertSuppression: BetterSqlite3.Statement;
   private readonly deleteSuppression: BetterSqlite3.Statement;
+  private readonly deleteSuppressionBefore: BetterSqlite3.Statement;
   private readonly isSuppressed: BetterSqlite3.Statement;
   private readonly outcomes: BetterSqlite3.Statement;
   private readonly commit: (event: EventRecord, effects: EventEffects | undefined) => "stored" | "duplicate";
@@ -152,6 +154,7 @@ class SqliteStore implements Store {
     this.upsertInbound = db.prepare(UPSERT_INBOUND_SQL);
     this.upsertSuppression = db.prepare(UPSERT_SUPPRESSION_SQL);
     this.deleteSuppression = db.prepare(DELETE_SUPPRESSION_SQL);
+    this.deleteSuppressionBefore = db.prepare(DELETE_SUPPRESSION_BEFORE_SQL);
     this.isSuppressed = db.prepare("SELECT 1 FROM suppressions WHERE number = ?").pluck();
     this.outcomes = db.prepare(CAMPAIGN_OUTCOMES_SQL);
 
@@ -166,7 +169,7 @@ class SqliteStore implements Store {
       if (this.insertEvent.run(...eventParams(event)).changes === 0) return "duplicate";
       if (effects?.inbound) this.upsertInbound.run(effects.inbound.number, canonicalTime(effects.inbound.at));
       if (effects?.suppress) suppressOne(effects.suppress);
-      if (effects?.unsuppress !== undefined) unsuppressOne(effects.unsuppress);
+      if (effects?.unsuppress !== undefined) this.deleteSuppressionBefore.run(effects.unsuppress.number, canonicalTime(effects.unsuppress.at));
       return "stored";
     };
     const commit = db.transaction(commitOne);

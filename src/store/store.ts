@@ -55,8 +55,11 @@ export interface EventEffects {
   inbound?: { number: string; at: string };
   /** The customer opted out (keyword, or the opted-out error code). */
   suppress?: SuppressionRecord;
-  /** The customer opted back in (START, UNSTOP, SUBSCRIBE…). */
-  unsuppress?: string;
+  /**
+   * The customer opted back in (START, UNSTOP, SUBSCRIBE…) at this time: it lifts a suppression
+   * recorded at or before it only, so that a retried older START cannot undo a later STOP.
+   */
+  unsuppress?: { number: string; at: string };
 }
 
 /** One message a send got an id for (or, with `messageId` null, an attempt whose answer was lost). */

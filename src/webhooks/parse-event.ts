@@ -77,12 +77,25 @@ function stringAt(value: unknown, key: string): string | null {
 }
 
 /**
+ * The longest message id, token, campaign or customer id kept: they are indexed, and PostgreSQL
+ * refuses an index entry past about 2.7 kB, which would answer a signed body 503 for ever. A
+ * longer one is left out (the raw body still holds it); real ones are tens of characters.
+ */
+export const MAX_ID_LENGTH = 512;
+
+/** A string field that is an id of some kind: null when absent, empty, or longer than an id can be. */
+function idAt(value: unknown, key: string): string | null {
+  const found = stringAt(value, key);
+  return found !== null && found.length <= MAX_ID_LENGTH ? found : null;
+}
+
+/**
  * A customer's number in E.164 when it is one (`15551234567` and `+1 555-123-4567` both become
  * `+15551234567`, the form audiences and suppressions use); anything else (a BSUID) as sent.
  */
 export function customerNumber(party: unknown): string | null {
   // With BSUIDs enabled `phoneNumber` is the number and `id` may be the BSUID.
-  const raw = stringAt(party, "phoneNumber") ?? stringAt(party, "id");
+  const raw = idAt(party, "phoneNumber") ?? idAt(party, "id");
   if (raw === null) return null;
   const compact = raw.replace(/[\s().-]/g, "");
   return /^\+?[1-9]\d{6,14}$/.test(compact) ? `+${compact.replace(/^\+/, "")}` : raw;
@@ -96,7 +109,8 @@ export function timestampOf(value: unknown): string | null {
     // Seconds until the year 5138; anything larger is milliseconds.
     ms = n >= 1e11 ? n : n * 1000;
   } else if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) {
-    ms = Date.parse(value);
+    // Without a zone Date.parse takes local time: the receiver's own zone would shift it.
+    ms = Date.parse(/(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value.trim()) ? value : `${value.trim()}Z`);
   } else {
     return null;
   }
@@ -120,7 +134,7 @@ function callbackObject(value: unknown): Json | undefined {
 /** Both documented places, in either spelling. */
 function campaignOf(body: Json, statusUpdate: Json | undefined): string | null {
   for (const metadata of [objectAt(body, "metadata"), objectAt(statusUpdate, "metadata")]) {
-    const name = stringAt(metadata, "campaign_name") ?? stringAt(metadata, "campaignName");
+    const name = idAt(metadata, "campaign_name") ?? idAt(metadata, "campaignName");
     if (name !== null) return name;
   }
   return null;
@@ -170,19 +184,29 @@ export function parseWebhook(body: Buffer, receivedAt: string, keywords: OptOutK
   return { event, effects: {} };
 }
 
+/**
+ * When an effect happened: the webhook's own time, but never after it was received. A sender's
+ * clock far ahead would otherwise hold the 24-hour window open for good (an earlier time never
+ * replaces a later one) and put a STOP beyond the reach of every later START.
+ */
+function effectTime(event: EventRecord): string {
+  const { occurredAt, receivedAt } = event;
+  return occurredAt !== null && Date.parse(occurredAt) < Date.parse(receivedAt) ? occurredAt : receivedAt;
+}
+
 function readDeliveryStatus(body: Json, event: EventRecord): EventEffects {
   const statusUpdate = objectAt(body, "statusUpdate");
   const status = stringAt(statusUpdate, "status");
   const error = objectAt(statusUpdate, "error");
-  event.messageId = stringAt(statusUpdate, "id");
+  event.messageId = idAt(statusUpdate, "id");
   event.status = status !== null && STATUSES.has(status) ? (status as DeliveryStatus) : null;
-  event.errorCode = stringAt(error, "code");
+  event.errorCode = idAt(error, "code");
   event.errorMessage = stringAt(error, "message");
   event.customer = customerNumber(body["recipient"]);
   event.campaign = campaignOf(body, statusUpdate);
-  event.token = stringAt(callbackObject(body["callbackData"]), TRACKING_FIELD);
+  event.token = idAt(callbackObject(body["callbackData"]), TRACKING_FIELD);
   if (event.errorCode === OPTED_OUT_ERROR_CODE && event.customer !== null) {
-    return { suppress: { number: event.customer, reason: "error", at: event.occurredAt ?? event.receivedAt, source: OPTED_OUT_ERROR_CODE } };
+    return { suppress: { number: event.customer, reason: "error", at: effectTime(event), source: OPTED_OUT_ERROR_CODE } };
   }
   return {};
 }
@@ -190,11 +214,11 @@ function readDeliveryStatus(body: Json, event: EventRecord): EventEffects {
 function readInbound(body: Json, event: EventRecord, keywords: OptOutKeywords): EventEffects {
   event.customer = customerNumber(body["sender"]);
   if (event.customer === null) return {};
-  const at = event.occurredAt ?? event.receivedAt;
+  const at = effectTime(event);
   const effects: EventEffects = { inbound: { number: event.customer, at } };
   const text = stringAt(objectAt(body, "message"), "text");
   const word = text === null ? "" : foldKeyword(text);
   if (keywords.optOut.has(word)) effects.suppress = { number: event.customer, reason: "keyword", at, source: word };
-  else if (keywords.optIn.has(word)) effects.unsuppress = event.customer;
+  else if (keywords.optIn.has(word)) effects.unsuppress = { number: event.customer, at };
   return effects;
 }

@@ -11,6 +11,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { maskNumber, maskNumbersIn } from "../mask.js";
 import { InputError } from "../errors.js";
+import { visibleControls } from "../runner/preview/escape.js";
 import type { EventEffects, EventRecord, Store } from "../store/store.js";
 import { parseWebhook } from "./parse-event.js";
 import type { OptOutKeywords } from "./parse-event.js";
@@ -159,8 +160,10 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   let lastFailureLog = -Infinity;
   const commits = new Set<Promise<unknown>>();
 
-  // Whatever reaches the log passes here: the secret never, numbers masked.
-  const scrub = (text: string): string => maskNumbersIn(secret === "" ? text : text.split(secret).join("•••"));
+  // Whatever reaches the log passes here: the secret never, numbers masked, and one line each
+  // (a signed body's line breaks or terminal escapes would otherwise forge or hide lines).
+  const scrub = (text: string): string =>
+    visibleControls(maskNumbersIn(secret === "" ? text : text.split(secret).join("•••"))).replace(/[\t\n]/g, (c) => String.fromCharCode(0x2400 + c.charCodeAt(0)));
   const say = (line: string): void => log(scrub(line));
   const count = (key: keyof ReceiverCounts): void => {
     total[key]++;

@@ -141,6 +141,31 @@ Delivered and read per 1 minute (UTC)
     expect(existsSync(join(outside, "status.txt"))).toBe(false);
   });
 
+  test("an output that is the store or a journal it reads is refused, links and all; both are left whole", () => {
+    const db = join(root, ".msgc", "msgc.db");
+    const journal = join(root, ".msgc", "journal", "spring.ndjson");
+    const before = [readFileSync(db), readFileSync(journal)];
+    symlinkSync(db, join(root, "store-link.txt"));
+    const cases: [string[], string][] = [
+      [["--out", ".msgc/msgc.db"], "msgc status: --out .msgc/msgc.db is the store that status reads; write it to another file\n"],
+      [["--report", ".msgc/msgc.db-wal"], "msgc status: --report .msgc/msgc.db-wal is the store that status reads; write it to another file\n"],
+      [["--out", "store-link.txt"], "msgc status: --out store-link.txt is the store that status reads; write it to another file\n"],
+      [["--report", ".msgc/journal/spring.ndjson"], "msgc status: --report .msgc/journal/spring.ndjson is in the journal folder that status reads; write it to another file\n"],
+      [["--out", ".msgc/journal/spring.shard-1-of-2.ndjson"], "msgc status: --out .msgc/journal/spring.shard-1-of-2.ndjson is in the journal folder that status reads; write it to another file\n"],
+      [["--journal", ".msgc/journal/spring.ndjson", "--out", "./.msgc/journal/spring.ndjson"], "msgc status: --out ./.msgc/journal/spring.ndjson is the journal that status reads; write it to another file\n"],
+      [["--out", "s.txt", "--report", "s.txt"], "msgc status: --out and --report are the same file s.txt; give each its own\n"],
+    ];
+    for (const [args, stderr] of cases) expect(msgc(["status", "spring", ...args], { cwd: root })).toMatchObject({ code: 64, stdout: "", stderr });
+    expect([readFileSync(db), readFileSync(journal)]).toEqual(before);
+    expect(existsSync(join(root, "s.txt"))).toBe(false);
+  });
+
+  test("--journal elsewhere: an output over it is refused", () => {
+    writeFileSync(join(root, "copy.ndjson"), readFileSync(join(root, ".msgc", "journal", "spring.ndjson")));
+    const r = msgc(["status", "spring", "--journal", "copy.ndjson", "--report", "copy.ndjson"], { cwd: root });
+    expect(r).toMatchObject({ code: 64, stdout: "", stderr: "msgc status: --report copy.ndjson is the journal that status reads; write it to another file\n" });
+  });
+
   test("no store and no journal: exit 1 saying how to configure one", () => {
     const empty = makeProject({ "msgc.config.yaml": CONFIG });
     const r = msgc(["status", "spring"], { cwd: empty });

@@ -262,7 +262,12 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     const s = await store();
     await s.commitEvent(event("in1", { topic: "messages" }), { suppress: stop("+1") });
     expect(await s.suppressions()).toEqual(new Map([["+1", stop("+1")]]));
-    await s.commitEvent(event("in2", { topic: "messages" }), { unsuppress: "+1" });
+    // An opt-in from before the opt-out (a retried delivery) leaves it; one from after lifts it.
+    await s.commitEvent(event("in2", { topic: "messages" }), { unsuppress: { number: "+1", at: "2026-12-01T09:59:59.000Z" } });
+    expect(await s.suppressions()).toEqual(new Map([["+1", stop("+1")]]));
+    await s.commitEvents([{ event: event("in3", { topic: "messages" }), effects: { unsuppress: { number: "+1", at: "2026-12-01T09:00:00Z" } } }]);
+    expect(await s.suppressions()).toEqual(new Map([["+1", stop("+1")]]));
+    await s.commitEvents([{ event: event("in4", { topic: "messages" }), effects: { unsuppress: { number: "+1", at: "2026-12-01T10:00:01Z" } } }]);
     expect(await s.suppressions()).toEqual(new Map());
   });
 

@@ -40,6 +40,13 @@ describe("suppression files", () => {
     ]);
   });
 
+  it("a CSV whose first line is data, not a header: its numbers are masked in the error", () => {
+    expect(() => parse("16045852331,opted out\n16045852332,x\n")).toThrow(
+      /^optouts\.csv: the header has no number column \(number, phone, phone_number, msisdn\); it has •••31, "opted out" \(the first line looks like data: add a header line naming the number column\)$/,
+    );
+    expect(() => parse("name;+1 (604) 585-2331\n")).toThrow(/; it has "name", \+1604•••2331 \(the first line/);
+  });
+
   it("a CSV without a number column, and broken quoting, are one error for the file", () => {
     expect(() => parse("name,email\na,b\n")).toThrow('optouts.csv: the header has no number column (number, phone, phone_number, msisdn); it has "name", "email"');
     expect(() => parse('number,name\n"+16045550100,a\n')).toThrow(/^optouts\.csv:2 is not valid CSV \(CSV_QUOTE_NOT_CLOSED\)$/);

@@ -109,7 +109,25 @@ describe("parseWebhook: messages", () => {
   });
 
   test.each([["START"], ["unstop"], [" subscribe"], ["Alta"]])("opt-in keyword: %j unsuppresses", (text) => {
-    expect(parse(inbound(text)).effects.unsuppress).toBe("+16045852331");
+    expect(parse(inbound(text)).effects.unsuppress).toEqual({ number: "+16045852331", at: "2021-12-09T20:53:26.000Z" });
+  });
+
+  test("a timestamp after it was received (a sender's clock) counts as the time received: it cannot hold the window open, nor outlast every START", () => {
+    const future = { ...inbound("STOP"), timestamp: "32503680000" };
+    const { event, effects } = parse(future);
+    expect(event.occurredAt).toBe("3000-01-01T00:00:00.000Z");
+    expect(effects).toEqual({ inbound: { number: "+16045852331", at: AT }, suppress: { number: "+16045852331", reason: "keyword", at: AT, source: "STOP" } });
+    expect(parse({ ...inbound("START"), timestamp: "32503680000" }).effects.unsuppress).toEqual({ number: "+16045852331", at: AT });
+    const failed = statusBody({ timestamp: "32503680000" }, { status: "delivery_failed", error: { code: "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT" } });
+    expect(parse(failed).effects.suppress?.at).toBe(AT);
+  });
+
+  test("ids longer than 512 characters are left out (the raw body keeps them); 512 is kept", () => {
+    const long = "x".repeat(513);
+    const { event } = parse(statusBody({ callbackData: { msgc: long }, metadata: { campaign_name: long } }, { id: long, status: "delivery_failed", error: { code: long } }));
+    expect([event.messageId, event.token, event.campaign, event.errorCode, event.customer]).toEqual([null, null, null, null, "+16045852331"]);
+    expect(parse(inbound("STOP", { id: long })).effects).toEqual({});
+    expect(parse(statusBody({}, { id: "y".repeat(512) })).event.messageId).toBe("y".repeat(512));
   });
 
   test("attachments only: inbound, no keyword", () => {
@@ -167,6 +185,20 @@ describe("optOutKeywords and timestampOf", () => {
     ["99999999999999999999999", null],
   ])("timestamp: %j -> %j", (value, expected) => {
     expect(timestampOf(value)).toBe(expected);
+  });
+
+  test("an ISO time without a zone is UTC, whatever the receiver's time zone", () => {
+    const zone = process.env["TZ"];
+    process.env["TZ"] = "America/Vancouver";
+    try {
+      expect(timestampOf("2021-12-09T20:53:26")).toBe("2021-12-09T20:53:26.000Z");
+      expect(timestampOf("2021-12-09T20:53:26.5")).toBe("2021-12-09T20:53:26.500Z");
+      expect(timestampOf("2021-12-09T20:53:26-08:00")).toBe("2021-12-10T04:53:26.000Z");
+      expect(timestampOf("2021-12-09T20:53:26+0530")).toBe("2021-12-09T15:23:26.000Z");
+    } finally {
+      if (zone === undefined) delete process.env["TZ"];
+      else process.env["TZ"] = zone;
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -78,6 +79,18 @@ describe("webhook receiver: what it stores", () => {
     expect([...(await store.suppressions()).values()]).toEqual([{ number: NUMBER, reason: "keyword", at: "2025-12-02T00:00:00.000Z", source: "BAJA" }]);
     expect((await store.recentInbound("2025-12-01T00:00:00.000Z")).get(NUMBER)).toBe("2025-12-02T00:00:00.000Z");
     expect((await postWebhook(receiver.url, inboundWebhook("start"))).status).toBe(200);
+    expect((await store.suppressions()).size).toBe(0);
+  });
+
+  test("a START older than the STOP, delivered after it (a retry), does not lift the STOP", async () => {
+    const { receiver, store } = await serve();
+    const at = (text: string, timestamp: string): string => JSON.stringify({ ...JSON.parse(inboundWebhook(text)), timestamp });
+    // The customer wrote START at 10:00 and STOP at 10:05; the START's first delivery got a 503.
+    expect((await postWebhook(receiver.url, at("STOP", "1764669900"))).status).toBe(200);
+    expect((await postWebhook(receiver.url, at("START", "1764669600"))).status).toBe(200);
+    expect([...(await store.suppressions()).values()]).toEqual([{ number: NUMBER, reason: "keyword", at: "2025-12-02T10:05:00.000Z", source: "STOP" }]);
+    // A START written after the STOP still lifts it.
+    expect((await postWebhook(receiver.url, at("START", "1764670200"))).status).toBe(200);
     expect((await store.suppressions()).size).toBe(0);
   });
 
@@ -217,6 +230,14 @@ describe("webhook receiver: logs", () => {
     expect(text).not.toContain(NUMBER);
     expect(text).not.toContain("6045852331");
   });
+
+  test("verbose: a body's control characters (a line break, a terminal escape) cannot forge or hide log lines", async () => {
+    const { receiver, log } = await serve({ verbose: true });
+    const error = { code: "E\u001b[2J\n2026-12-02T00:00:00.000Z forged", message: "m" };
+    const body = JSON.stringify({ ...JSON.parse(statusWebhook("m-\r1")), statusUpdate: { id: "m-\r1", status: "delivery_failed", error } });
+    expect((await postWebhook(receiver.url, body)).status).toBe(200);
+    expect(log).toEqual(['stored delivery_status delivery_failed +1604•••2331 message m-\u240d1 campaign "spring" E\u241b[2J\u240a2026-12-02T00:00:00.000Z forged']);
+  });
 });
 
 describe("webhook receiver: stopping", () => {
@@ -283,6 +304,17 @@ describe.runIf(postgres.available)("webhook receiver on PostgreSQL", () => {
     const ids = Array.from({ length: 31 }, (_, i) => (i === 30 ? "p-x" : `p-${i}`));
     expect((await store.eventsByMessageIds(ids)).map((e) => e.messageId).sort()).toEqual(ids.slice(0, 30).sort());
     expect(receiver.counts()).toMatchObject({ stored: 30, duplicates: 10, unauthorized: 1 });
+  });
+
+  test("hostile sizes: a huge message id, token, campaign and sender id are stored (raw), not 503 for ever", async () => {
+    const { receiver, store } = await servePostgres();
+    // Random text does not compress: past PostgreSQL's index row limit (about 2.7 kB) an insert fails.
+    const huge = (tag: string): string => `${tag}-${randomBytes(6000).toString("hex")}`;
+    const status = statusWebhook(huge("m"), "delivered", { callbackData: { msgc: huge("t") }, metadata: { campaign_name: huge("c") } });
+    expect(await postWebhook(receiver.url, status)).toEqual({ status: 200, body: '{"status":"stored"}\n' });
+    expect(await postWebhook(receiver.url, inboundWebhook("STOP", huge("bsuid")))).toEqual({ status: 200, body: '{"status":"stored"}\n' });
+    expect(receiver.counts()).toMatchObject({ stored: 2, unavailable: 0 });
+    expect((await store.suppressions()).size).toBe(0);
   });
 
   test("a table locked by another session: 503 after the commit timeout, the retry lands once", async () => {

@@ -1,13 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { hasErrors, isError } from "../../diagnostics.js";
 import { loadConfig } from "../../project/config.js";
 import type { ResolvedConfig } from "../../project/config.js";
 import { confinement, realPathOf } from "../../project/confine.js";
 import type { StatusModel } from "../../runner/status/index.js";
-import { formatStatusHtml, formatStatusJson, formatStatusMarkdown, formatStatusText, status } from "../../runner/status/index.js";
+import { campaignJournals, formatStatusHtml, formatStatusJson, formatStatusMarkdown, formatStatusText, status } from "../../runner/status/index.js";
 import { openConfiguredStore } from "../../runner/status/store.js";
-import type { CommandHandler } from "../io.js";
+import { storeTarget } from "../../store/open.js";
+import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, writeReport } from "../common.js";
 
@@ -71,6 +72,32 @@ async function confinedOutput(config: ResolvedConfig, cwd: string, option: strin
   return absolute;
 }
 
+/**
+ * An output over what status reads would destroy it: `--out .msgc/msgc.db` replaced the store,
+ * and with it the suppression list, by a page of text. Compared once links are followed.
+ */
+async function refuseOutputOverInputs(config: ResolvedConfig, io: CliIo, journal: string | undefined, outputs: readonly { option: string; given: string; path: string }[]): Promise<void> {
+  const real = (path: string): Promise<string> => realPathOf(path);
+  const reads: { path: string; what: string }[] = [];
+  const target = storeTarget(config, io.env, { create: false });
+  if (target?.kind === "sqlite") {
+    // SQLite keeps a live database in these too.
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) reads.push({ path: await real(`${target.path}${suffix}`), what: "the store" });
+  }
+  if (journal !== undefined) for (const path of [journal, ...campaignJournals(journal)]) reads.push({ path: await real(path), what: "the journal" });
+  const journalFolder = await real(join(config.outDir, "journal"));
+  const seen = new Map<string, string>();
+  for (const { option, given, path } of outputs) {
+    const at = await real(path);
+    const read = reads.find((r) => r.path === at);
+    const problem = read !== undefined ? `is ${read.what}` : dirname(at) === journalFolder ? "is in the journal folder" : undefined;
+    if (problem !== undefined) throw new UsageError(`msgc status: --${option} ${given} ${problem} that status reads; write it to another file`);
+    const other = seen.get(at);
+    if (other !== undefined) throw new UsageError(`msgc status: --${other} and --${option} are the same file ${given}; give each its own`);
+    seen.set(at, option);
+  }
+}
+
 export const run: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("status", args, OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
@@ -97,6 +124,11 @@ export const run: CommandHandler = async (args, io) => {
   }
   const out = values.out === undefined || values.out === "-" ? undefined : await confinedOutput(config, io.cwd, "out", values.out);
   const report = values.report === undefined ? undefined : await confinedOutput(config, io.cwd, "report", values.report);
+  const journal = values.journal === undefined ? undefined : resolve(io.cwd, values.journal);
+  await refuseOutputOverInputs(config, io, journal, [
+    ...(out !== undefined ? [{ option: "out", given: values.out!, path: out }] : []),
+    ...(report !== undefined ? [{ option: "report", given: values.report!, path: report }] : []),
+  ]);
   const store = await openConfiguredStore(config, io.env);
   let model: StatusModel;
   try {
@@ -104,7 +136,7 @@ export const run: CommandHandler = async (args, io) => {
       campaign,
       root: config.root,
       outDir: config.outDir,
-      ...(values.journal !== undefined ? { journal: resolve(io.cwd, values.journal) } : {}),
+      ...(journal !== undefined ? { journal } : {}),
       ...(store ? { store } : {}),
       ...(report ? { report } : {}),
       showNumbers: values["show-numbers"] === true,
