@@ -62,10 +62,11 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
 
   test("commitEvent: the same delivery ten times at once is stored once", async () => {
     const s = await store();
-    const e = event("d-race", { topic: "messages" });
+    const e = event("d-race", { topic: "messages", token: "tok-race" });
     const results = await Promise.all(Array.from({ length: 10 }, () => s.commitEvent(e, { inbound: { number: "+1", at: "2026-12-01T10:00:00.000Z" } })));
     expect(results.filter((r) => r === "stored")).toEqual(["stored"]);
-    expect(await s.eventsByMessageIds([])).toEqual([]);
+    expect(await s.eventsByTokens(["tok-race"])).toEqual([e]);
+    expect(await s.recentInbound("2026-01-01T00:00:00.000Z")).toEqual(new Map([["+1", "2026-12-01T10:00:00.000Z"]]));
   });
 
   test("commitEvent: a duplicate's effects are not applied again", async () => {
