@@ -71,6 +71,8 @@ describe("database URLs", () => {
 
   test("storeSecrets: the URL's password as written and decoded, and PGPASSWORD", () => {
     expect(storeSecrets({ MSGC_STORE: "postgres://bob:s3cr%40t@db/msgc", PGPASSWORD: "pgpass" })).toEqual(["s3cr%40t", "s3cr@t", "pgpass"]);
+    // A URL that does not parse still has what sits between its user and its host cut out.
+    expect(storeSecrets({ MSGC_STORE: "postgres://bob:pw-unparsed@[bad" })).toEqual(["pw-unparsed"]);
     expect(storeSecrets({ MSGC_STORE: "/tmp/x.db" })).toEqual([]);
     expect(storeSecrets({})).toEqual([]);
   });
