@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ResolvedConfig } from "../project/config.js";
-import { databaseUrlPasswords, isPostgresUrl } from "./database-url.js";
+import { databaseUrlPasswords, hasDatabaseUrlPassword, isPostgresUrl } from "./database-url.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./store.js";
 
@@ -31,7 +31,7 @@ export function storeTarget(config: Pick<ResolvedConfig, "root" | "outDir" | "st
   const sqlite = (path: string): StoreTarget => ({ kind: "sqlite", path, create: options.create });
   const postgres = (url: string): StoreTarget => {
     const password = env["PGPASSWORD"];
-    return databaseUrlPasswords(url).length === 0 && password !== undefined && password !== "" ? { kind: "postgres", url, password } : { kind: "postgres", url };
+    return !hasDatabaseUrlPassword(url) && password !== undefined && password !== "" ? { kind: "postgres", url, password } : { kind: "postgres", url };
   };
 
   const fromEnv = env["MSGC_STORE"]?.trim();

@@ -14,7 +14,7 @@
 import pg from "pg";
 import type { PoolClient, QueryResultRow } from "pg";
 import { InputError } from "../errors.js";
-import { databaseUrlPasswords, maskDatabaseUrl, withoutSecrets } from "./database-url.js";
+import { databaseUrlPasswords, hasDatabaseUrlPassword, maskDatabaseUrl, withoutSecrets } from "./database-url.js";
 import { migrationFailed, pendingMigrations, POSTGRES_DIALECT, READ_VERSION_SQL, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
 import type { Migration } from "./migrations.js";
 import {
@@ -108,7 +108,7 @@ export interface PostgresOptions {
 
 /** The driver lets a URL's (absent) password win over a separate one: it goes into the URL. */
 function withPassword(url: string, password: string | undefined): string {
-  if (password === undefined || databaseUrlPasswords(url).length > 0) return url;
+  if (password === undefined || hasDatabaseUrlPassword(url)) return url;
   const parsed = new URL(url);
   parsed.password = encodeURIComponent(password);
   return parsed.toString();
