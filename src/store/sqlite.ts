@@ -101,22 +101,16 @@ export function openSqliteStore(path: string, options: SqliteOptions): Store {
 }
 
 function migrate(db: BetterSqlite3.Database, path: string, options: SqliteOptions): void {
-  const readVersion = (): { version: number; hadRow: boolean } => {
-    db.exec(VERSION_TABLE_SQL);
-    const row = db.prepare(READ_VERSION_SQL).get() as { version: number } | undefined;
-    return { version: row?.version ?? 0, hadRow: row !== undefined };
-  };
-  const pending = (version: number): Migration[] => pendingMigrations(version, path, options.migrations, options.targetVersion);
+  const readRow = (): { version: number } | undefined => db.prepare(READ_VERSION_SQL).get() as { version: number } | undefined;
+  const pending = (row: { version: number } | undefined): Migration[] => pendingMigrations(row?.version ?? 0, path, options.migrations, options.targetVersion);
   // Most opens find the schema current: a read answers that without taking the write lock.
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'msgc_schema'").get() !== undefined;
-  if (hasTable) {
-    const row = db.prepare(READ_VERSION_SQL).get() as { version: number } | undefined;
-    if (pending(row?.version ?? 0).length === 0) return;
-  }
+  if (hasTable && pending(readRow()).length === 0) return;
   db.transaction(() => {
     // Read again under the lock: another process may have migrated in between.
-    const { version, hadRow } = readVersion();
-    const steps = pending(version);
+    db.exec(VERSION_TABLE_SQL);
+    const row = readRow();
+    const steps = pending(row);
     for (const step of steps) {
       try {
         for (const sql of step.statements(SQLITE_DIALECT)) db.exec(sql);
@@ -125,7 +119,7 @@ function migrate(db: BetterSqlite3.Database, path: string, options: SqliteOption
       }
     }
     const last = steps.at(-1);
-    if (last !== undefined) db.prepare(writeVersionSql(hadRow)).run(last.version);
+    if (last !== undefined) db.prepare(writeVersionSql(row !== undefined)).run(last.version);
   }).immediate();
 }
 
