@@ -28,6 +28,7 @@ import {
   eventsWhereInSql,
   inChunks,
   INSERT_EVENT_SQL,
+  OUTCOME_BATCH,
   outcomeBatchParams,
   outcomeFromRow,
   RECENT_INBOUND_SQL,
@@ -42,7 +43,6 @@ import {
 } from "./queries.js";
 import type { EventRow, OutcomeRow } from "./queries.js";
 import type { EventEffects, EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord } from "./store.js";
-import { OUTCOME_BATCH } from "./queries.js";
 
 const require = createRequire(import.meta.url);
 
