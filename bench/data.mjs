@@ -117,11 +117,8 @@ const NAMES = [
 /** 15 spellings of locales, among them ones the message has no entry for and an empty cell. */
 const LOCALES = ["es", "es-MX", "es_ES", "ES", "pt_BR", "pt-BR", "pt-br", "fr", "fr-FR", "fr_CA", "de", "de-DE", "en", "en-US", ""];
 
-/**
- * Writes `rows` audience rows to `path`. kind "simple" or "realistic"; `quotedEvery`: every
- * that many rows (from row `quotedEvery`), a realistic row's name is a quoted cell with a comma.
- */
-export async function writeAudience(path, rows, { kind = "realistic", quotedEvery = 0 } = {}) {
+/** Writes `rows` audience rows to `path`. kind "simple" or "realistic". */
+export async function writeAudience(path, rows, { kind = "realistic" } = {}) {
   const out = createWriteStream(path);
   out.write(kind === "simple" ? "phone,first_name,order_id,last_seen\n" : "phone,first_name,order_id,last_seen,locale\n");
   let chunk = "";
@@ -129,8 +126,7 @@ export async function writeAudience(path, rows, { kind = "realistic", quotedEver
     if (kind === "simple") {
       chunk += `${simplePhone(i)},Name${i % 1000},${100000 + i},${i % 2 ? "2026-11-20T10:00:00Z" : ""}\n`;
     } else {
-      const name = quotedEvery > 0 && (i + 1) % quotedEvery === 0 ? `"${NAMES[i % 25]}, Jr."` : NAMES[i % 25];
-      chunk += `${realisticPhone(i)},${name},${100000 + i},${i % 2 ? "2026-11-20T10:00:00Z" : ""},${LOCALES[i % 15]}\n`;
+      chunk += `${realisticPhone(i)},${NAMES[i % 25]},${100000 + i},${i % 2 ? "2026-11-20T10:00:00Z" : ""},${LOCALES[i % 15]}\n`;
     }
     if (chunk.length > 1 << 20) {
       if (!out.write(chunk)) await once(out, "drain");

@@ -466,8 +466,9 @@ export interface PlainScan {
 
 /**
  * The complete plain CSV lines of `data`: no quote, lines of at most `maxRecordBytes`, ended by
- * `\n` with no `\r` anywhere, or (`crlf`) by `\r\n` with no other `\r`. Shared by the reader's fast
- * path and the parallel planner, which must agree to the byte on where csv-parse takes over.
+ * `\n` with no `\r` anywhere, or (`crlf`) by `\r\n` with no other `\r`. The one-thread reader's
+ * fast path; the parallel planner cuts with `scanRecords` (csv-records.ts), which also takes
+ * well-formed quoted records.
  */
 export function scanPlainLines(data: Buffer, crlf: boolean, maxRecordBytes: number): PlainScan {
   const quote = data.indexOf(QUOTE);

@@ -7,9 +7,7 @@
  * reader, that is csv-parse, decides it from there.
  */
 
-const QUOTE = 0x22;
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
+import { CARRIAGE_RETURN, NEWLINE, QUOTE } from "./audience.js";
 
 /** The data ends inside the record. */
 export const RECORD_UNFINISHED = -1;

@@ -8,10 +8,12 @@
  * thread then does what must be global: duplicate detection (a duplicate's line is cut out of the
  * output), the row diagnostics in row order, the stats and the output.
  *
- * CSV is cut only where it is plain (`scanPlainLines`, the reader's own fast-path test): at the
- * first line that is not (a quote, a stray \r, an oversized line), the tasks already sent are
- * finished and the one-thread reader goes on from that line's byte offset (`CsvResume`), so
- * csv-parse decides everything that is not plain, exactly as in the one-thread planner.
+ * CSV is cut only at the ends of well-formed records (`scanRecords` in csv-records.ts: quoted
+ * fields that open and close cleanly are taken, and the worker hands those records to csv-parse):
+ * at the first record that is not simple (a quote inside a bare field, text after a closing
+ * quote, a stray \r, an oversized record), the tasks already sent are finished and the one-thread
+ * reader goes on from that record's byte offset (`CsvResume`), so csv-parse decides everything
+ * that is not simple, exactly as in the one-thread planner.
  *
  * Memory is fixed: each task in flight has a slot of shared memory for its lines going in and its
  * NDJSON coming out, used again from task to task (fresh buffers of megabytes per task cost more

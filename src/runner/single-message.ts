@@ -97,18 +97,27 @@ export function gatherValues(file: { path: string; shownAs: string } | undefined
       throw new InputError(`--vars ${file.shownAs}: ${e instanceof BoundedFileError ? e.message : "not valid JSON or YAML"}`);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new InputError(`--vars ${file.shownAs}: expected an object of var values`);
-    Object.assign(values, parsed);
+    for (const [name, value] of Object.entries(parsed)) setValue(values, name, value);
   }
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
     if (eq <= 0) throw new UsageError(`--var must be name=value, got "${pair}"`);
-    values[pair.slice(0, eq)] = pair.slice(eq + 1);
+    setValue(values, pair.slice(0, eq), pair.slice(eq + 1));
   }
   if (pairs.length === 0) return { values, fromStrings: false };
   for (const [name, value] of Object.entries(values)) {
     if (typeof value === "number" || typeof value === "boolean") values[name] = String(value);
   }
   return { values, fromStrings: true };
+}
+
+/**
+ * An own property, whatever the name: `__proto__` (a key of the file, or `--var __proto__=x`)
+ * stays a value the checks report as an undeclared var instead of becoming the prototype, whose
+ * keys the checks would then read as values.
+ */
+function setValue(values: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(values, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function shortHash(text: string): string {
