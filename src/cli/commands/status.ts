@@ -6,7 +6,7 @@ import type { ResolvedConfig } from "../../project/config.js";
 import { confinement, realPathOf } from "../../project/confine.js";
 import type { StatusModel } from "../../runner/status/index.js";
 import { campaignJournals, formatStatusHtml, formatStatusJson, formatStatusMarkdown, formatStatusText, status } from "../../runner/status/index.js";
-import { openConfiguredStore } from "../../runner/status/store.js";
+import { openSendStore } from "../../runner/suppressions.js";
 import { storeTarget } from "../../store/open.js";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
@@ -129,7 +129,7 @@ export const run: CommandHandler = async (args, io) => {
     ...(out !== undefined ? [{ option: "out", given: values.out!, path: out }] : []),
     ...(report !== undefined ? [{ option: "report", given: values.report!, path: report }] : []),
   ]);
-  const store = await openConfiguredStore(config, io.env);
+  const store = await openSendStore(config, io.env);
   let model: StatusModel;
   try {
     model = await status({
