@@ -7,6 +7,9 @@ import type { ParseArgsConfig } from "node:util";
 import type { Diagnostic } from "../diagnostics.js";
 import { isError } from "../diagnostics.js";
 import { formatDiagnosticsGithub, formatDiagnosticsJson, formatDiagnosticsText, formatSummaryLine } from "./format.js";
+import { hasErrors } from "../diagnostics.js";
+import { loadConfig } from "../project/config.js";
+import type { ResolvedConfig } from "../project/config.js";
 import { loadProject } from "../project/project.js";
 import type { Project } from "../project/project.js";
 import type { CliIo } from "./io.js";
@@ -185,6 +188,18 @@ export function writeReport(io: CliIo, input: ReportInput): void {
       return;
     }
   }
+}
+
+/**
+ * The config `--config` names (or the one found walking up from the cwd), or undefined once its
+ * errors are reported as `report` says (the command then exits EXIT_PROBLEMS).
+ */
+export async function loadConfigOrReport(io: CliIo, configPath: string | undefined, report: Omit<ReportInput, "diagnostics" | "summary" | "sources">): Promise<ResolvedConfig | undefined> {
+  const { config, diagnostics } = await loadConfig({ cwd: io.cwd, ...(configPath !== undefined ? { configPath } : {}) });
+  if (!hasErrors(diagnostics)) return config;
+  const errors = diagnostics.filter(isError).length;
+  writeReport(io, { ...report, diagnostics, summary: { specs: 0, errors, warnings: diagnostics.length - errors }, sources: new Map() });
+  return undefined;
 }
 
 /** ` (2 WhatsApp, 3 SMS (4 segments, 1 UCS-2))` after the recipients, when there are SMS totals. */

@@ -26,7 +26,7 @@ export async function withStore<T>(config: ResolvedConfig, env: NodeJS.ProcessEn
   }
 }
 
-/** The store a send uses, when one is configured (never created by a send); undefined otherwise. */
+/** The store a send or `msgc status` reads, when one is configured (never created by them); undefined otherwise. */
 export async function openSendStore(config: ResolvedConfig, env: NodeJS.ProcessEnv): Promise<Store | undefined> {
   const target = storeTarget(config, env, { create: false });
   return target === undefined ? undefined : openOrSay(target);

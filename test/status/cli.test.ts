@@ -166,6 +166,15 @@ Delivered and read per 1 minute (UTC)
     expect(r).toMatchObject({ code: 64, stdout: "", stderr: "msgc status: --report copy.ndjson is the journal that status reads; write it to another file\n" });
   });
 
+  test("a config with an error: exit 1, its diagnostic on stderr, nothing on stdout", () => {
+    const bad = makeProject({ "msgc.config.yaml": "specs: [\n" });
+    expect(msgc(["status", "spring"], { cwd: bad })).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "msgc.config.yaml:2:1 error yaml-syntax Flow sequence in block collection must be sufficiently indented and end with a ]\n",
+    });
+  });
+
   test("no store and no journal: exit 1 saying how to configure one", () => {
     const empty = makeProject({ "msgc.config.yaml": CONFIG });
     const r = msgc(["status", "spring"], { cwd: empty });

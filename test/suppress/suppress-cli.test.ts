@@ -51,6 +51,16 @@ describe("msgc suppress", () => {
     expect(JSON.parse(run(dir, "list", "--format", "json").stdout)).toMatchObject({ count: 2, suppressions: [{ number: "+1604•••0101" }, { number: "+4474•••3456" }] });
   });
 
+  it("a config with an error: exit 1, its diagnostic, no store created", () => {
+    const dir = makeProject({ "msgc.config.yaml": "specs: [\n" });
+    expect(run(dir, "add", "+16045550100")).toEqual({
+      code: 1,
+      stdout: "msgc.config.yaml:2:1 error yaml-syntax Flow sequence in block collection must be sufficiently indented and end with a ]\nnothing changed: 1 error, 0 warnings\n",
+      stderr: "",
+    });
+    expect(existsSync(join(dir, ".msgc", "msgc.db"))).toBe(false);
+  });
+
   it("usage errors: exit 64, one line and a hint, nothing changed", () => {
     const dir = project();
     const cases: Array<[string[], string]> = [

@@ -1,16 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { hasErrors, isError } from "../../diagnostics.js";
-import { loadConfig } from "../../project/config.js";
 import type { ResolvedConfig } from "../../project/config.js";
 import { confinement, realPathOf } from "../../project/confine.js";
 import type { StatusModel } from "../../runner/status/index.js";
 import { campaignJournals, formatStatusHtml, formatStatusJson, formatStatusMarkdown, formatStatusText, status } from "../../runner/status/index.js";
-import { openConfiguredStore } from "../../runner/status/store.js";
+import { openSendStore } from "../../runner/suppressions.js";
 import { storeTarget } from "../../store/open.js";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
-import { COMMON_OPTIONS, helpRequested, parseCommand, parseFormat, writeReport } from "../common.js";
+import { COMMON_OPTIONS, helpRequested, loadConfigOrReport, parseCommand, parseFormat } from "../common.js";
 
 const HELP = `Usage: msgc status CAMPAIGN [options]
 
@@ -109,19 +107,8 @@ export const run: CommandHandler = async (args, io) => {
     );
   }
   const campaign = positionals[0]!;
-  const { config, diagnostics } = await loadConfig({ cwd: io.cwd, ...(values.config !== undefined ? { configPath: values.config } : {}) });
-  if (hasErrors(diagnostics)) {
-    writeReport(io, {
-      format: "text",
-      diagnostics,
-      summary: { specs: 0, errors: diagnostics.filter(isError).length, warnings: diagnostics.filter((d) => !isError(d)).length },
-      sources: new Map(),
-      quiet: true,
-      target: "stderr",
-      what: "no status",
-    });
-    return EXIT_PROBLEMS;
-  }
+  const config = await loadConfigOrReport(io, values.config, { format: "text", quiet: true, target: "stderr", what: "no status" });
+  if (config === undefined) return EXIT_PROBLEMS;
   const out = values.out === undefined || values.out === "-" ? undefined : await confinedOutput(config, io.cwd, "out", values.out);
   const report = values.report === undefined ? undefined : await confinedOutput(config, io.cwd, "report", values.report);
   const journal = values.journal === undefined ? undefined : resolve(io.cwd, values.journal);
@@ -129,7 +116,7 @@ export const run: CommandHandler = async (args, io) => {
     ...(out !== undefined ? [{ option: "out", given: values.out!, path: out }] : []),
     ...(report !== undefined ? [{ option: "report", given: values.report!, path: report }] : []),
   ]);
-  const store = await openConfiguredStore(config, io.env);
+  const store = await openSendStore(config, io.env);
   let model: StatusModel;
   try {
     model = await status({

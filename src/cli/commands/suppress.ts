@@ -1,8 +1,6 @@
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
-import { helpRequested, parseCommand, parseFormat, plural, writeReport } from "../common.js";
-import { loadConfig } from "../../project/config.js";
-import { hasErrors, isError } from "../../diagnostics.js";
+import { helpRequested, loadConfigOrReport, parseCommand, parseFormat, plural, writeReport } from "../common.js";
 import { maskNumber, maskNumbersIn, maskWrittenNumber } from "../../mask.js";
 import { normalizePhone } from "../../compiler/phone.js";
 import { visibleControls } from "../../runner/preview/escape.js";
@@ -84,19 +82,8 @@ async function suppress(args: string[], io: CliIo): Promise<number> {
   }
   const subcommand = sub as Subcommand;
   checkOptions(subcommand, values, rest);
-  const { config, diagnostics } = await loadConfig({ cwd: io.cwd, ...(values.config !== undefined ? { configPath: values.config } : {}) });
-  if (hasErrors(diagnostics)) {
-    writeReport(io, {
-      format: "text",
-      diagnostics,
-      summary: { specs: 0, errors: diagnostics.filter(isError).length, warnings: diagnostics.filter((d) => !isError(d)).length },
-      sources: new Map(),
-      quiet: false,
-      target: "stdout",
-      what: "nothing changed",
-    });
-    return EXIT_PROBLEMS;
-  }
+  const config = await loadConfigOrReport(io, values.config, { format: "text", quiet: false, target: "stdout", what: "nothing changed" });
+  if (config === undefined) return EXIT_PROBLEMS;
   const now = new Date().toISOString();
   switch (subcommand) {
     case "add": {
