@@ -67,12 +67,13 @@ export async function storeInbound(config: ResolvedConfig, env: NodeJS.ProcessEn
  * Suppresses the numbers not on the list yet; a number already on it keeps its record (the
  * customer's own STOP is the better evidence). Returns how many were added.
  */
-export async function addSuppressions(store: Store, numbers: readonly string[], record: { reason: SuppressionReason; at: string; source: string | null }): Promise<number> {
-  const current = await store.suppressions();
-  const fresh = numbers.filter((n) => !current.has(n)).map((number) => ({ number, ...record }));
-  if (fresh.length === 0) return 0;
-  await store.suppress(fresh);
-  return fresh.length;
+export function addSuppressions(store: Store, numbers: readonly string[], record: { reason: SuppressionReason; at: string; source: string | null }): Promise<number> {
+  // Decided inside the store's write, not from a read before it: a STOP the receiver commits in
+  // between is kept, not overwritten.
+  return store.suppress(
+    numbers.map((number) => ({ number, ...record })),
+    { keepExisting: true },
+  );
 }
 
 export function removeSuppressions(store: Store, numbers: readonly string[]): Promise<number> {

@@ -44,7 +44,7 @@ import {
   UPSERT_SUPPRESSION_SQL,
 } from "./queries.js";
 import type { EventRow, OutcomeRow } from "./queries.js";
-import type { EventEffects, EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord } from "./store.js";
+import type { EventEffects, EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord, SuppressOptions } from "./store.js";
 
 /** Any 64-bit number the same in every msgc: the advisory lock taken around migrations. */
 const MIGRATION_LOCK = "7461830152948113";
@@ -334,10 +334,23 @@ class PostgresStore implements Store {
     });
   }
 
-  async suppress(records: readonly SuppressionRecord[]): Promise<number> {
+  async suppress(records: readonly SuppressionRecord[], options: SuppressOptions = {}): Promise<number> {
     if (records.length === 0) return 0;
     const last = lastPerNumber(records);
     return this.transaction(async (q) => {
+      if (options.keepExisting === true) {
+        // The first record of a number stands (a number given twice: its first one here).
+        const firsts = [...new Map(records.map((r) => [r.number, r] as const).reverse()).values()];
+        const columns: unknown[][] = [[], [], [], []];
+        for (const record of firsts) suppressionParams(record).forEach((value, c) => columns[c]!.push(encodeText(value)));
+        const inserted = await q(
+          `INSERT INTO suppressions (number, reason, suppressed_at, source)
+           SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])
+           ON CONFLICT (number) DO NOTHING`,
+          columns,
+        );
+        return inserted.rowCount;
+      }
       // Counted and written under one lock, so two imports at once cannot both count a number as new.
       await q("LOCK TABLE suppressions IN SHARE ROW EXCLUSIVE MODE");
       const numbers = last.map((r) => encodeText(r.number));

@@ -151,6 +151,10 @@ export const RECENT_INBOUND_SQL = "SELECT number, last_at FROM inbound WHERE las
 export const UPSERT_SUPPRESSION_SQL = `INSERT INTO suppressions (number, reason, suppressed_at, source) VALUES (?, ?, ?, ?)
   ON CONFLICT (number) DO UPDATE SET reason = excluded.reason, suppressed_at = excluded.suppressed_at, source = excluded.source`;
 
+/** A number already on the list keeps its record. */
+export const INSERT_NEW_SUPPRESSION_SQL = `INSERT INTO suppressions (number, reason, suppressed_at, source) VALUES (?, ?, ?, ?)
+  ON CONFLICT (number) DO NOTHING`;
+
 export const DELETE_SUPPRESSION_SQL = "DELETE FROM suppressions WHERE number = ?";
 
 /** An opt-in lifts only what was suppressed at or before it (times are canonical ISO text, so they compare as text). */

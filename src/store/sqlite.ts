@@ -40,9 +40,10 @@ import {
   UPSERT_INBOUND_SQL,
   UPSERT_SEND_SQL,
   UPSERT_SUPPRESSION_SQL,
+  INSERT_NEW_SUPPRESSION_SQL,
 } from "./queries.js";
 import type { EventRow, OutcomeRow } from "./queries.js";
-import type { EventEffects, EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord } from "./store.js";
+import type { EventEffects, EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord, SuppressOptions } from "./store.js";
 
 const require = createRequire(import.meta.url);
 
@@ -136,7 +137,7 @@ class SqliteStore implements Store {
   private readonly commit: (event: EventRecord, effects: EventEffects | undefined) => "stored" | "duplicate";
   private readonly commitMany: (items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]) => ("stored" | "duplicate")[];
   private readonly record: (sends: readonly SendRecord[]) => void;
-  private readonly suppressAll: (records: readonly SuppressionRecord[]) => number;
+  private readonly suppressAll: (records: readonly SuppressionRecord[], keepExisting: boolean) => number;
   private readonly unsuppressAll: (numbers: readonly string[]) => number;
 
   constructor(
@@ -152,7 +153,9 @@ class SqliteStore implements Store {
     this.isSuppressed = db.prepare("SELECT 1 FROM suppressions WHERE number = ?").pluck();
     this.outcomes = db.prepare(CAMPAIGN_OUTCOMES_SQL);
 
-    const suppressOne = (record: SuppressionRecord): number => {
+    const insertNewSuppression = db.prepare(INSERT_NEW_SUPPRESSION_SQL);
+    const suppressOne = (record: SuppressionRecord, keepExisting = false): number => {
+      if (keepExisting) return insertNewSuppression.run(...suppressionParams(record)).changes;
       const isNew = this.isSuppressed.get(record.number) === undefined;
       this.upsertSuppression.run(...suppressionParams(record));
       return isNew ? 1 : 0;
@@ -174,8 +177,8 @@ class SqliteStore implements Store {
       for (const send of sends) this.upsertSend.run(...sendParams(send));
     });
     this.record = (sends) => record.immediate(sends);
-    const suppressAll = db.transaction((records: readonly SuppressionRecord[]) => records.reduce((n, r) => n + suppressOne(r), 0));
-    this.suppressAll = (records) => suppressAll.immediate(records);
+    const suppressAll = db.transaction((records: readonly SuppressionRecord[], keepExisting: boolean) => records.reduce((n, r) => n + suppressOne(r, keepExisting), 0));
+    this.suppressAll = (records, keepExisting) => suppressAll.immediate(records, keepExisting);
     const unsuppressAll = db.transaction((numbers: readonly string[]) => [...new Set(numbers)].reduce((n, number) => n + unsuppressOne(number), 0));
     this.unsuppressAll = (numbers) => unsuppressAll.immediate(numbers);
   }
@@ -241,8 +244,8 @@ class SqliteStore implements Store {
     });
   }
 
-  suppress(records: readonly SuppressionRecord[]): Promise<number> {
-    return this.guard(() => this.suppressAll(records));
+  suppress(records: readonly SuppressionRecord[], options: SuppressOptions = {}): Promise<number> {
+    return this.guard(() => this.suppressAll(records, options.keepExisting === true));
   }
 
   unsuppress(numbers: readonly string[]): Promise<number> {

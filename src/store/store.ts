@@ -86,6 +86,15 @@ export interface SendOutcome {
   firstAt: Partial<Record<DeliveryStatus, string>>;
 }
 
+export interface SuppressOptions {
+  /**
+   * A number already on the list keeps its record (the customer's own STOP is the better
+   * evidence than a hand-made entry); decided inside the write, so a STOP that lands between a
+   * read and this write is never overwritten.
+   */
+  keepExisting?: boolean;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Where it is, for people: a file path, or a PostgreSQL URL with its password masked. */
@@ -117,8 +126,8 @@ export interface Store {
 
   /** The whole suppression list (opt-outs are few compared to audiences), keyed by number. */
   suppressions(): Promise<Map<string, SuppressionRecord>>;
-  /** Adds or replaces; returns how many numbers were not suppressed before. */
-  suppress(records: readonly SuppressionRecord[]): Promise<number>;
+  /** Adds or replaces (or, with `keepExisting`, only adds); returns how many numbers were not suppressed before. */
+  suppress(records: readonly SuppressionRecord[], options?: SuppressOptions): Promise<number>;
   /** Returns how many of these numbers were suppressed. */
   unsuppress(numbers: readonly string[]): Promise<number>;
 

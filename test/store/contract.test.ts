@@ -259,6 +259,20 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     expect(await s.suppress([])).toBe(0);
   });
 
+  test("suppress with keepExisting only adds: a number already on the list keeps its record", async () => {
+    const s = await store();
+    expect(await s.suppress([stop("+1")])).toBe(1);
+    // A hand-made entry never replaces the customer's STOP; a number given twice: its first record.
+    expect(await s.suppress([manual("+1"), manual("+2"), stop("+2")], { keepExisting: true })).toBe(1);
+    expect(await s.suppressions()).toEqual(
+      new Map([
+        ["+1", stop("+1")],
+        ["+2", manual("+2")],
+      ]),
+    );
+    expect(await s.suppress([], { keepExisting: true })).toBe(0);
+  });
+
   test("commitEvent effects: suppress and unsuppress with the event", async () => {
     const s = await store();
     await s.commitEvent(event("in1", { topic: "messages" }), { suppress: stop("+1") });
