@@ -6,7 +6,6 @@
  * come and the one before was acknowledged (or given up), so the only reordering a receiver sees
  * is the seeded one. Different messages are delivered side by side.
  */
-import { createHmac } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
@@ -16,8 +15,10 @@ import type { ConnectlyErrorBody } from "./errors.js";
 import { createRandom } from "./prng.js";
 import type { Random } from "./prng.js";
 import type { AcceptedMessage } from "./server.js";
+import { SIGNATURE_HEADER, signWebhook } from "../webhooks/signature.js";
 
-export const SIGNATURE_HEADER = "x-connectly-hmac-sha256";
+export { SIGNATURE_HEADER, signWebhook };
+
 export const WEBHOOK_CONTENT_TYPE = "text/plain; charset=utf-8";
 /** Retries after the first attempt; then the webhook is given up. */
 export const MAX_WEBHOOK_RETRIES = 5;
@@ -75,10 +76,6 @@ export interface WebhookStats {
 
 export function emptyWebhookStats(): WebhookStats {
   return { delivered: 0, retried: 0, givenUp: 0, dropped: 0, pending: 0, cancelled: 0, duplicated: 0, reordered: 0 };
-}
-
-export function signWebhook(body: string, secret: string): string {
-  return createHmac("sha256", secret).update(body, "utf8").digest("base64");
 }
 
 interface Party {
