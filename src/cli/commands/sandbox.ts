@@ -165,7 +165,7 @@ function parseChannels(raw: string | undefined): SandboxChannel[] | undefined {
   if (raw === undefined) return undefined;
   const names = raw.split(",").map((name) => name.trim());
   const known = (name: string): name is SandboxChannel => (SANDBOX_CHANNELS as readonly string[]).includes(name);
-  if (names.length === 0 || !names.every(known)) {
+  if (!names.every(known)) {
     throw new UsageError(`msgc sandbox: --channels must be whatsapp, sms or whatsapp,sms, got "${raw}"`, USAGE_HINT);
   }
   return [...new Set(names)] as SandboxChannel[];
