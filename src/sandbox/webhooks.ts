@@ -165,6 +165,11 @@ function step(body: string, afterMs: number, duplicate: boolean): Step {
   return { body, bytes: Buffer.byteLength(body, "utf8"), afterMs, duplicate };
 }
 
+/** The webhooks a message's steps send (a duplicate twice) and the bytes they hold: admitted, then settled. */
+function weigh(steps: readonly Step[]): { count: number; bytes: number } {
+  return steps.reduce((sum, step) => ({ count: sum.count + (step.duplicate ? 2 : 1), bytes: sum.bytes + step.bytes }), { count: 0, bytes: 0 });
+}
+
 const UNDELIVERABLE = {
   status: 400,
   type: "ERROR_TYPE_UNSPECIFIED",
@@ -243,8 +248,7 @@ export class WebhookDispatcher {
 
   /** Counts the webhooks in as pending, or drops them all when the queue has no room. */
   private admit(steps: Step[]): boolean {
-    const count = steps.reduce((sum, step) => sum + (step.duplicate ? 2 : 1), 0);
-    const bytes = steps.reduce((sum, step) => sum + step.bytes, 0);
+    const { count, bytes } = weigh(steps);
     if (this.stopping.signal.aborted) return false;
     if (this.stats.pending + count > this.settings.maxPending || this.pendingBytes + bytes > this.settings.maxPendingBytes) {
       this.stats.dropped += count;
@@ -264,8 +268,7 @@ export class WebhookDispatcher {
 
   private async run(steps: Step[]): Promise<void> {
     const started = Date.now();
-    let left = steps.reduce((sum, step) => sum + (step.duplicate ? 2 : 1), 0);
-    let bytesLeft = steps.reduce((sum, step) => sum + step.bytes, 0);
+    let { count: left, bytes: bytesLeft } = weigh(steps);
     try {
       for (const step of steps) {
         const wait = started + step.afterMs - Date.now();
