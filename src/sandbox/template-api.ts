@@ -5,6 +5,7 @@
  * send is then checked against the approved templates' components.
  */
 import type { SendTemplateBody } from "../compiler/plan.js";
+import { TEMPLATE_BODY_MAX, TEMPLATE_FOOTER_MAX, TEMPLATE_HEADER_TEXT_MAX } from "../compiler/template-lint.js";
 import { asRecord as record, componentText as textOf, MEDIA_TYPE_NAMES, mediaKindOf, parametersTakenBy, pick, variablesIn } from "../connectly/components.js";
 import { invalidRequest } from "./errors.js";
 import type { Rejection } from "./errors.js";
@@ -26,9 +27,10 @@ const CATEGORIES = new Map([
 ]);
 const NAME = /^[a-z][a-z0-9_]{0,511}$/;
 const LANGUAGE = /^[a-z]{2,3}(_[A-Z]{2})?$/;
-const MAX_BODY_CHARS = 1024;
-const MAX_HEADER_CHARS = 60;
-const MAX_FOOTER_CHARS = 60;
+// Meta's limits, the ones `msgc validate` lints a template spec against.
+const MAX_BODY_CHARS = TEMPLATE_BODY_MAX;
+const MAX_HEADER_CHARS = TEMPLATE_HEADER_TEXT_MAX;
+const MAX_FOOTER_CHARS = TEMPLATE_FOOTER_MAX;
 const MAX_BUTTONS = 10;
 /** Every request body may be 1 MiB: a bound on how many are kept bounds the sandbox's memory. */
 export const MAX_TEMPLATES = 1000;

@@ -6,7 +6,6 @@
  * come and the one before was acknowledged (or given up), so the only reordering a receiver sees
  * is the seeded one. Different messages are delivered side by side.
  */
-import { createHmac } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
@@ -16,8 +15,10 @@ import type { ConnectlyErrorBody } from "./errors.js";
 import { createRandom } from "./prng.js";
 import type { Random } from "./prng.js";
 import type { AcceptedMessage } from "./server.js";
+import { SIGNATURE_HEADER, signWebhook } from "../webhooks/signature.js";
 
-export const SIGNATURE_HEADER = "x-connectly-hmac-sha256";
+export { SIGNATURE_HEADER, signWebhook };
+
 export const WEBHOOK_CONTENT_TYPE = "text/plain; charset=utf-8";
 /** Retries after the first attempt; then the webhook is given up. */
 export const MAX_WEBHOOK_RETRIES = 5;
@@ -75,10 +76,6 @@ export interface WebhookStats {
 
 export function emptyWebhookStats(): WebhookStats {
   return { delivered: 0, retried: 0, givenUp: 0, dropped: 0, pending: 0, cancelled: 0, duplicated: 0, reordered: 0 };
-}
-
-export function signWebhook(body: string, secret: string): string {
-  return createHmac("sha256", secret).update(body, "utf8").digest("base64");
 }
 
 interface Party {
@@ -168,6 +165,11 @@ function step(body: string, afterMs: number, duplicate: boolean): Step {
   return { body, bytes: Buffer.byteLength(body, "utf8"), afterMs, duplicate };
 }
 
+/** The webhooks a message's steps send (a duplicate twice) and the bytes they hold: admitted, then settled. */
+function weigh(steps: readonly Step[]): { count: number; bytes: number } {
+  return steps.reduce((sum, step) => ({ count: sum.count + (step.duplicate ? 2 : 1), bytes: sum.bytes + step.bytes }), { count: 0, bytes: 0 });
+}
+
 const UNDELIVERABLE = {
   status: 400,
   type: "ERROR_TYPE_UNSPECIFIED",
@@ -246,8 +248,7 @@ export class WebhookDispatcher {
 
   /** Counts the webhooks in as pending, or drops them all when the queue has no room. */
   private admit(steps: Step[]): boolean {
-    const count = steps.reduce((sum, step) => sum + (step.duplicate ? 2 : 1), 0);
-    const bytes = steps.reduce((sum, step) => sum + step.bytes, 0);
+    const { count, bytes } = weigh(steps);
     if (this.stopping.signal.aborted) return false;
     if (this.stats.pending + count > this.settings.maxPending || this.pendingBytes + bytes > this.settings.maxPendingBytes) {
       this.stats.dropped += count;
@@ -267,8 +268,7 @@ export class WebhookDispatcher {
 
   private async run(steps: Step[]): Promise<void> {
     const started = Date.now();
-    let left = steps.reduce((sum, step) => sum + (step.duplicate ? 2 : 1), 0);
-    let bytesLeft = steps.reduce((sum, step) => sum + step.bytes, 0);
+    let { count: left, bytes: bytesLeft } = weigh(steps);
     try {
       for (const step of steps) {
         const wait = started + step.afterMs - Date.now();

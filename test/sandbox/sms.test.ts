@@ -70,4 +70,12 @@ describe("msgc sandbox --channels", () => {
     expect(r.stderr.split("\n")[0]).toBe('msgc sandbox: --channels must be whatsapp, sms or whatsapp,sms, got "whatsapp,email"');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it("an empty list, or an empty name in it, is refused too; a name twice counts once", async () => {
+    const { parseSandboxArgs } = await import("../../src/cli/commands/sandbox.js");
+    for (const raw of ["", "whatsapp,", " , "]) {
+      expect(() => parseSandboxArgs(["--channels", raw], {}, "/")).toThrow(`msgc sandbox: --channels must be whatsapp, sms or whatsapp,sms, got "${raw}"`);
+    }
+    expect(parseSandboxArgs(["--channels", "sms, sms"], {}, "/").options.channels).toEqual(["sms"]);
+  });
 });

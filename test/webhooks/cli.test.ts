@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -56,13 +56,18 @@ describe("msgc webhooks serve: refusing to start", () => {
     ["a missing secret file", ["--secret-file", "nope.txt"], "msgc webhooks serve: the secret file nope.txt cannot be read (ENOENT)\n"],
     ["a secret as a flag value", ["--secret", "x"], "msgc webhooks serve: unknown option --secret\n"],
     ["a bad port", ["--port", "99999"], 'msgc webhooks serve: --port must be a whole number from 0 to 65535, got "99999"\n'],
+    ["a secret file over 4 KiB (a key file named by mistake)", ["--secret-file", "big.pem"], "msgc webhooks serve: the secret file big.pem is larger than 4096 bytes: not a webhook secret\n"],
+    ["a folder as the secret file", ["--secret-file", "folder"], "msgc webhooks serve: the secret file folder is not a regular file\n"],
   ])("%s: exit 64", (_name, args, line) => {
     const dir = project();
     writeFileSync(join(dir, "empty.txt"), "\n");
+    writeFileSync(join(dir, "big.pem"), `-----BEGIN PRIVATE KEY-----\n${"k".repeat(4097)}\n`);
+    mkdirSync(join(dir, "folder"));
     const r = msgc(["webhooks", "serve", ...args], { cwd: dir, env: { CONNECTLY_WEBHOOK_SECRET: SECRET } });
     expect(r.code).toBe(64);
     expect(r.stderr.split("\n")[0] + "\n").toBe(line);
     expect(r.stderr).not.toMatch(STACK_TRACE);
+    expect(r.stderr).not.toContain("PRIVATE KEY");
   });
 
   test("the port taken: exit 1 with one line", async () => {

@@ -1,4 +1,4 @@
-import { isAbsolute, relative, resolve, sep } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { helpRequested, parseCommand, untilTerminated, writeReport } from "../common.js";
@@ -16,6 +16,7 @@ import {
 import type { Sandbox, SandboxOptions } from "../../sandbox/index.js";
 import { SANDBOX_CHANNELS, type SandboxChannel } from "../../sandbox/sms.js";
 import { isE164 } from "../../sandbox/validate.js";
+import { projectRelative } from "../../project/confine.js";
 
 const HELP = `Usage: msgc sandbox [options]
 
@@ -164,7 +165,7 @@ function parseChannels(raw: string | undefined): SandboxChannel[] | undefined {
   if (raw === undefined) return undefined;
   const names = raw.split(",").map((name) => name.trim());
   const known = (name: string): name is SandboxChannel => (SANDBOX_CHANNELS as readonly string[]).includes(name);
-  if (names.length === 0 || !names.every(known)) {
+  if (!names.every(known)) {
     throw new UsageError(`msgc sandbox: --channels must be whatsapp, sms or whatsapp,sms, got "${raw}"`, USAGE_HINT);
   }
   return [...new Set(names)] as SandboxChannel[];
@@ -255,8 +256,8 @@ export function parseSandboxArgs(
 
 /** A file under the working folder by its relative path, as validate names spec files. */
 function shownPath(cwd: string, absPath: string): string {
-  const rel = relative(cwd, absPath);
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? absPath : rel.split(sep).join("/");
+  const rel = projectRelative(cwd, absPath);
+  return rel === undefined || rel === "" ? absPath : rel;
 }
 
 /** Template specs that do not load or lint: every diagnostic, as validate prints them; exit 1. */

@@ -57,8 +57,8 @@ function readSecret(io: CliIo, file: string | undefined): string {
       text = readBoundedText(resolve(io.cwd, file), MAX_SECRET_FILE_BYTES);
     } catch (e) {
       if (!(e instanceof BoundedFileError)) throw e;
-      const why = e.problem.kind === "unreadable" ? `cannot be read (${e.problem.code})` : `${e.message}${e.problem.kind === "too-large" ? ": not a webhook secret" : ""}`;
-      throw new UsageError(`msgc webhooks serve: the secret file ${file} ${why}`);
+      const why = e.problem.kind === "too-large" ? ": not a webhook secret" : "";
+      throw new UsageError(`msgc webhooks serve: the secret file ${file} ${e.message}${why}`);
     }
     // Editors end a file with a newline; anything else in the file is part of the secret.
     const secret = text.replace(/\r?\n$/, "");
