@@ -52,4 +52,18 @@ describe("SendRecorder", () => {
     recorder.add(record(3));
     expect([recorder.missed, warnings.length]).toEqual([4, 1]);
   });
+
+  it("a batch given up on at the end is counted missed once, even when the store answers later", async () => {
+    let answer: () => void = () => undefined;
+    const store = { recordSends: () => new Promise<void>((resolve) => (answer = resolve)) } as unknown as Store;
+    const recorder = new SendRecorder(store, () => undefined);
+    recorder.add(record(0));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    recorder.add(record(1));
+    await recorder.flush(50);
+    expect(recorder.missed).toBe(2);
+    answer();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(recorder.missed).toBe(2);
+  });
 });
