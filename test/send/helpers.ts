@@ -166,3 +166,29 @@ export function sendToSandbox(box: Sandbox, items: PlanItem[], extra: Partial<Se
     ...extra,
   });
 }
+
+/**
+ * Journal lines written by hand, as send() writes them for campaign "spring" (business biz-1,
+ * started 2026-11-24T08:00Z) against `box`; `extra` overrides any field.
+ */
+export const journalHeader = (planHash: string, box: Sandbox, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({
+    type: "header",
+    version: 2,
+    campaign: "spring",
+    planHash,
+    startedAt: "2026-11-24T08:00:00.000Z",
+    shard: null,
+    resumed: false,
+    origin: new URL(box.url).origin,
+    businessId: "biz-1",
+    ...extra,
+  });
+export const journalIntent = (key: string, attempt = 1): string => JSON.stringify({ type: "intent", key, form: "template", attempt });
+export const journalOutcome = (key: string, result: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ type: "outcome", key, form: "template", attempt: 1, result, status: 200, messageId: "m1", errorCode: null, ambiguous: false, ...extra });
+
+/** The plan hash a journal of campaign "spring" of `items` must carry (a dry run: nothing is sent). */
+export async function planHashOf(items: PlanItem[]): Promise<string> {
+  return (await send({ plan: () => items, campaign: "spring", baseUrl: "http://127.0.0.1:9", businessId: "b", journal: false, dryRun: true })).planHash;
+}

@@ -13,7 +13,7 @@ import { JournalState } from "../../src/runner/send/journal-replay.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError, UsageError } from "../../src/errors.js";
-import { API_KEY, canMount, countByRecipient, makeItems, numberOf, sendToSandbox, tempDir, useSandbox, useTmpfs } from "./helpers.js";
+import { API_KEY, canMount, countByRecipient, journalHeader as header, journalIntent as intent, journalOutcome as outcome, makeItems, numberOf, planHashOf, sendToSandbox, tempDir, useSandbox, useTmpfs } from "./helpers.js";
 
 const sandboxWith = useSandbox(API_KEY);
 
@@ -21,26 +21,6 @@ function sendTo(box: Sandbox, items: PlanItem[], extra: Partial<SendOptions> = {
   return sendToSandbox(box, items, { concurrency: 8, backoff: { baseMs: 1, capMs: 5 }, ...extra });
 }
 
-async function planHashOf(items: PlanItem[]): Promise<string> {
-  return (await send({ plan: () => items, campaign: "spring", baseUrl: "http://127.0.0.1:9", businessId: "b", journal: false, dryRun: true })).planHash;
-}
-
-const header = (planHash: string, box: Sandbox, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({
-    type: "header",
-    version: 2,
-    campaign: "spring",
-    planHash,
-    startedAt: "2026-11-24T08:00:00.000Z",
-    shard: null,
-    resumed: false,
-    origin: new URL(box.url).origin,
-    businessId: "biz-1",
-    ...extra,
-  });
-const intent = (key: string, attempt = 1): string => JSON.stringify({ type: "intent", key, form: "template", attempt });
-const outcome = (key: string, result: string, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ type: "outcome", key, form: "template", attempt: 1, result, status: 200, messageId: "m1", errorCode: null, ambiguous: false, ...extra });
 const lines = (...entries: string[]): string => `${entries.join("\n")}\n`;
 
 describe("possible duplicates are reported by every run, not only the one that made them", () => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ensureBuilt } from "../cli/helpers.js";
 import { notesProject, runCli, startCli } from "./cli-helpers.js";
 import type { RunResult } from "./cli-helpers.js";
+import { createRandom } from "../../src/sandbox/prng.js";
 import { countByRecipient, NOTE_TEMPLATE, useSandbox, whenRequests } from "./helpers.js";
 
 const KEY = "ck_live_kill_test_5a4b3c2d1e";
@@ -31,18 +32,6 @@ function summaryOf(result: RunResult): Summary {
   return (JSON.parse(result.stdout) as { summary: Summary }).summary;
 }
 
-/** A small seeded generator, so that a failing trial can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("kill -9 at random points, with accept-then-fail and resets on", () => {
   const trials = Number(process.env["MSGC_KILL_TRIALS"] ?? 3);
   const recipients = Number(process.env["MSGC_KILL_RECIPIENTS"] ?? 120);
@@ -50,7 +39,7 @@ describe("kill -9 at random points, with accept-then-fail and resets on", () => 
   it(`${trials} trials of ${recipients} recipients: 0 lost, every recipient held twice is flagged`, async () => {
     const totals = { trials: 0, recipients: 0, kills: 0, duplicated: 0, flagged: 0, unflagged: 0, lost: 0 };
     for (let trial = 0; trial < trials; trial++) {
-      const random = mulberry32(1000 + trial);
+      const random = createRandom(1000 + trial); // seeded, so that a failing trial can be replayed
       const box = await sandboxWith({ latencyMs: 3, jitterMs: 3, acceptThenFailRate: 0.08, resetRate: 0.05, seed: trial + 1 });
       const dir = notesProject(recipients);
       const args = ["notes", "--base-url", box.url, "--yes", "--rate", "200", "--concurrency", "8", "--format", "json", "--show-numbers", "--max-failures", "100%"];

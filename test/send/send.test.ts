@@ -8,12 +8,11 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { send, shardOf, summaryExitCode } from "../../src/runner/send/index.js";
 import type { SendOptions, SendSummary } from "../../src/runner/send/index.js";
-import { startSandbox } from "../../src/sandbox/index.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 import type { PlanItem } from "../../src/compiler/plan.js";
 import { InputError, UsageError } from "../../src/cli/io.js";
 import { ensureBuilt, repoRoot } from "../cli/helpers.js";
-import { API_KEY, countByRecipient, makeItem, makeItems, numberOf, sendToSandbox, tempDir, useSandbox, withoutToken } from "./helpers.js";
+import { API_KEY, countByRecipient, journalHeader as header, journalIntent as intent, journalOutcome as outcome, makeItem, makeItems, numberOf, planHashOf, sendToSandbox, tempDir, useSandbox, withoutToken } from "./helpers.js";
 
 const sandboxWith = useSandbox(API_KEY);
 
@@ -215,23 +214,6 @@ describe("send: shards", () => {
 });
 
 describe("send: journal, resume and lock", () => {
-  function header(planHash: string, box: Sandbox): string {
-    const origin = new URL(box.url).origin;
-    return JSON.stringify({ type: "header", version: 2, campaign: "spring", planHash, startedAt: "2026-11-24T08:00:00.000Z", shard: null, resumed: false, origin, businessId: "biz-1" });
-  }
-  const outcome = (key: string, result: string, extra: Record<string, unknown> = {}): string =>
-    JSON.stringify({ type: "outcome", key, form: "template", attempt: 1, result, status: 200, messageId: "m1", errorCode: null, ambiguous: false, ...extra });
-  const intent = (key: string, attempt = 1): string => JSON.stringify({ type: "intent", key, form: "template", attempt });
-
-  async function planHashOf(items: PlanItem[]): Promise<string> {
-    const box = await startSandbox({ apiKey: API_KEY });
-    try {
-      return (await send({ plan: () => items, campaign: "spring", baseUrl: box.url, businessId: "b", journal: false, dryRun: true })).planHash;
-    } finally {
-      await box.close();
-    }
-  }
-
   it("resume skips what was sent, retries what failed, and lists unknowns without resending them", async () => {
     const items = makeItems(4);
     const [k0, k1, k2] = items.map((i) => i.key);

@@ -17,6 +17,10 @@ import type { Project } from "../../project/project.js";
 import { newCampaignStats, planCampaign, planCampaignNdjson } from "../../runner/plan.js";
 import { maskNumber } from "../../mask.js";
 import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RATE,
+  DEFAULT_TIMEOUT_MS,
   JournalExistsError,
   MAX_TIMEOUT_MS,
   parseMaxFailures,
@@ -68,11 +72,11 @@ Sending:
   --yes, -y              send without asking
   --dry-run              do everything but the HTTP requests (no key needed, no journal)
   --no-preflight         do not check the templates against Connectly's list before sending
-  --rate N               requests per second, at most ${MAX_RATE} (default: the campaign's, else the config's, else 50;
+  --rate N               requests per second, at most ${MAX_RATE} (default: the campaign's, else the config's, else ${DEFAULT_RATE};
                          divided by N with --shard unless given)
-  --concurrency N        requests in flight (default: the config's, else 16)
-  --timeout MS           per-request timeout, whole milliseconds (default 30000)
-  --max-attempts N       attempts for 5xx, timeouts and connection errors (default 5)
+  --concurrency N        requests in flight (default: the config's, else ${DEFAULT_CONCURRENCY})
+  --timeout MS           per-request timeout, whole milliseconds (default ${DEFAULT_TIMEOUT_MS})
+  --max-attempts N       attempts for 5xx, timeouts and connection errors (default ${DEFAULT_MAX_ATTEMPTS})
   --max-failures N|P%    stop early after N failed recipients, or more than P% (default: 20 of the first 100)
   --shard I/N            send only the recipients whose key hashes to shard I of N
 

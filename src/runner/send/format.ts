@@ -4,6 +4,7 @@
  */
 import type { ProgressSnapshot, SendSummary } from "./index.js";
 import { describeSmsTotals } from "../sms-totals.js";
+import { OPTED_OUT_CODE } from "./recipient-facts.js";
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms)) return "?";
@@ -110,7 +111,7 @@ export function formatSummary(s: SendSummary): string {
   lines.push(...listKeys(s.unknownKeys, s.unknown));
   lines.push(`  skipped     ${s.skipped}  already sent (journal)`);
   if (s.suppressed > 0) lines.push(`  suppressed  ${s.suppressed}  ${SUPPRESSED}`);
-  if (s.optedOut > 0) lines.push(`  opted out   ${s.optedOut}  answered ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT; now on the suppression list`);
+  if (s.optedOut > 0) lines.push(`  opted out   ${s.optedOut}  answered ${OPTED_OUT_CODE}; now on the suppression list`);
   if (s.suppressionError) lines.push(`  ${s.suppressionError}`);
   if (s.possiblyDuplicated > 0) {
     const earlier = s.possiblyDuplicatedEarlier > 0 ? ` (${s.possiblyDuplicatedEarlier === s.possiblyDuplicated ? "all" : s.possiblyDuplicatedEarlier} in an earlier run)` : "";

@@ -67,8 +67,9 @@ export class SendRecorder {
   }
 
   private async write(batch: SendRecord[]): Promise<void> {
+    // After a timed-out flush every batch then waiting has been counted already (here and below).
     if (this.failure !== undefined) {
-      this.missed += batch.length;
+      if (!this.abandoned) this.missed += batch.length;
       return;
     }
     try {
