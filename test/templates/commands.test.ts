@@ -421,6 +421,14 @@ Created 0 of 3.
     }
   });
 
+  it("pull: a text that quotes a key YAML would escape is still found, and not written", async () => {
+    const key = 'ck_live_"quoted"_0123';
+    const dir = project({});
+    const result = await templates(["pull", "--base-url", await listing([group("leaky", `It's ${key}: {{1}}.`)])], dir, { CONNECTLY_API_KEY: key });
+    expect(result.stdout).toContain("not written: leaky: it holds the API key\n");
+    expect(existsSync(join(dir, "specs/templates/leaky.yaml"))).toBe(false);
+  });
+
   it("plan and status: a name with control characters is shown harmless", async () => {
     const url = await listing([group("evil\u001b]0;pwned\u0007name")]);
     const dir = project({});
