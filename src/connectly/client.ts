@@ -175,7 +175,7 @@ export function createConnectlyClient(options: ConnectlyClientOptions): Connectl
       if (!Array.isArray(groups)) return unreadable(answer.status, "entity.templateGroups is not a list");
       const value: RemoteTemplateGroup[] = [];
       for (const [index, group] of groups.entries()) {
-        const parsed = parseGroup(group, `entity.templateGroups[${index}]`);
+        const parsed = parseGroup(group, `entity.templateGroups[${index}]`, secrets);
         if (typeof parsed === "string") return unreadable(answer.status, parsed);
         value.push(parsed);
       }
@@ -184,7 +184,7 @@ export function createConnectlyClient(options: ConnectlyClientOptions): Connectl
     async createTemplate(request) {
       const answer = read(await call(CREATE_TEMPLATE_PATH, JSON.stringify(request), MAX_CREATE_ANSWER_BYTES, false));
       if ("kind" in answer) return { ok: false, failure: answer };
-      const parsed = parseGroup(field(answer.json, "entity"), "entity");
+      const parsed = parseGroup(field(answer.json, "entity"), "entity", secrets);
       if (typeof parsed === "string") return unreadable(answer.status, parsed);
       return { ok: true, value: parsed };
     },
@@ -200,16 +200,16 @@ function optionalString(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
 
-/** Meta's free text, bound for a terminal: bounded, control characters replaced. */
-function reasonOf(template: unknown): string | null {
+/** Meta's free text, bound for a terminal: the key cut out, bounded, control characters replaced. */
+function reasonOf(template: unknown, secrets: ReadonlyArray<string>): string | null {
   const reason =
     optionalString(field(template, "rejectionReason")) ??
     optionalString(field(field(field(template, "externalTemplate"), "whatsapp"), "rejectedReason"));
-  return reason === null ? null : sanitizeAnswerText(reason, [], MAX_STORED_MESSAGE);
+  return reason === null ? null : sanitizeAnswerText(reason, secrets, MAX_STORED_MESSAGE);
 }
 
 /** A group in the typed form, or what is wrong with it (with its place in the answer). */
-function parseGroup(group: unknown, where: string): RemoteTemplateGroup | string {
+function parseGroup(group: unknown, where: string, secrets: ReadonlyArray<string>): RemoteTemplateGroup | string {
   const name = field(group, "name");
   if (typeof name !== "string" || name === "") return `${where}.name is not a string`;
   const templates = field(group, "templates") ?? [];
@@ -227,7 +227,7 @@ function parseGroup(group: unknown, where: string): RemoteTemplateGroup | string
       id: optionalString(field(template, "id")),
       language,
       status,
-      rejectionReason: reasonOf(template),
+      rejectionReason: reasonOf(template, secrets),
       templateComponents: components,
       createdAt: optionalString(field(template, "createdAt")),
       updatedAt: optionalString(field(template, "updatedAt")),

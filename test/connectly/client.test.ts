@@ -194,4 +194,11 @@ describe("Connectly client: answers that are not what the reference documents", 
     const target = await server((_req, res) => res.end(JSON.stringify({ entity: { templateGroups: [group] } })));
     expect(await client(target.url).getTemplates()).toMatchObject({ ok: true, value: [{ name: "a", templates: [{ rejectionReason: "TAG_CONTENT_MISMATCH?[2J", templateComponents: [] }] }] });
   });
+
+  it("a rejection reason that quotes a key shorter than output scrubbing reaches: cut out when read", async () => {
+    const short = "k-short";
+    const group = { name: "a", templates: [{ language: { code: "en" }, status: "MESSAGE_TEMPLATE_STATUS_REJECTED", rejectionReason: `bad key ${short}`, externalTemplate: { whatsapp: { rejectedReason: short } } }] };
+    const target = await server((_req, res) => res.end(JSON.stringify({ entity: { templateGroups: [group] } })));
+    expect(await client(target.url, { apiKey: short }).getTemplates()).toMatchObject({ ok: true, value: [{ name: "a", templates: [{ rejectionReason: "bad key [redacted]" }] }] });
+  });
 });

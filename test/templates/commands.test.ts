@@ -409,6 +409,26 @@ Created 0 of 3.
     noKeyIn(result);
   });
 
+  it("status, plan and pull as JSON: a name that quotes a key JSON would escape is cut out before it is escaped", async () => {
+    const key = 'ck_live_"quoted"\\key_0123';
+    const env = { CONNECTLY_API_KEY: key };
+    const url = await listing([group(`leak ${key}`)]);
+    const dir = project({});
+    for (const args of [["status"], ["plan"], ["pull"]]) {
+      const result = await templates([...args, "--base-url", url, "--format", "json"], dir, env);
+      expect(result.stdout).toContain("leak [redacted]");
+      expect(result.stdout + result.stderr).not.toContain(JSON.stringify(key).slice(1, -1));
+    }
+  });
+
+  it("pull: a text that quotes a key YAML would escape is still found, and not written", async () => {
+    const key = 'ck_live_"quoted"_0123';
+    const dir = project({});
+    const result = await templates(["pull", "--base-url", await listing([group("leaky", `It's ${key}: {{1}}.`)])], dir, { CONNECTLY_API_KEY: key });
+    expect(result.stdout).toContain("not written: leaky: it holds the API key\n");
+    expect(existsSync(join(dir, "specs/templates/leaky.yaml"))).toBe(false);
+  });
+
   it("plan and status: a name with control characters is shown harmless", async () => {
     const url = await listing([group("evil\u001b]0;pwned\u0007name")]);
     const dir = project({});

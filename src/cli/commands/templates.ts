@@ -15,7 +15,7 @@ import type { Diagnostic } from "../../diagnostics.js";
 import { hasErrors, isError } from "../../diagnostics.js";
 import { loadConfig } from "../../project/config.js";
 import type { Project } from "../../project/project.js";
-import { MAX_TIMEOUT_MS, scrubOutput } from "../../runner/send/index.js";
+import { MAX_TIMEOUT_MS, scrubOutput, scrubValue } from "../../runner/send/index.js";
 import { createCreationPacer, createPlanned, recentCreations, waitForReview } from "../../runner/templates/apply.js";
 import type { Clock, Watched } from "../../runner/templates/apply.js";
 import {
@@ -239,8 +239,9 @@ const plan: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("templates plan", args, PLAN_OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
   const format = parseFormat("templates plan", values.format, ["text", "json", "markdown"] as const);
-  return withSession("templates plan", io, values, positionals, (project) => templateDiagnostics(project, positionals), async ({ project, target, groups, scrub }) => {
-    const result = planTemplates(project, groups, { businessId: target.businessId, names: positionals });
+  return withSession("templates plan", io, values, positionals, (project) => templateDiagnostics(project, positionals), async ({ project, target, groups, scrub, secrets }) => {
+    // Scrubbed value by value before it is formatted, as send's JSON is: escaping (JSON, markdown) cannot hide the key.
+    const result = scrubValue(planTemplates(project, groups, { businessId: target.businessId, names: positionals }), secrets, true);
     const text = format === "json" ? formatPlanJson(result) : format === "markdown" ? formatPlanMarkdown(result) : formatPlanText(result);
     io.stdout.write(scrub(text));
     return values["detailed-exitcode"] && result.counts.create > 0 ? EXIT_CHANGES : EXIT_OK;
@@ -297,8 +298,8 @@ const status: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("templates status", args, STATUS_OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
   const format = parseFormat("templates status", values.format, ["text", "json"] as const);
-  return withSession("templates status", io, values, positionals, () => [], async ({ project, groups, scrub }) => {
-    const entries = templateStatuses(project, groups, positionals);
+  return withSession("templates status", io, values, positionals, () => [], async ({ project, groups, scrub, secrets }) => {
+    const entries = scrubValue(templateStatuses(project, groups, positionals), secrets, true);
     io.stdout.write(scrub(format === "json" ? formatStatusJson(entries) : formatStatusText(entries)));
     return entries.some((e) => e.status === NOT_CREATED) ? EXIT_PROBLEMS : EXIT_OK;
   });
@@ -310,7 +311,7 @@ const pull: CommandHandler = async (args, io) => {
   const format = parseFormat("templates pull", values.format, ["text", "json"] as const);
   return withSession("templates pull", io, values, positionals, () => [], async ({ project, groups, scrub, secrets }) => {
     const dir = await pullDirectory(project, values.out, io.cwd);
-    const outcomes = await pullTemplates(project, groups, { names: positionals, dir, force: values.force === true, secrets });
+    const outcomes = scrubValue(await pullTemplates(project, groups, { names: positionals, dir, force: values.force === true, secrets }), secrets, true);
     io.stdout.write(scrub(format === "json" ? formatPullJson(outcomes) : formatPullText(outcomes, positionals.length > 0)));
     const clean = outcomes.every((o) => (o.action === "written" || o.action === "overwritten" || o.action === "in-project") && o.problems.length === 0);
     return clean ? EXIT_OK : EXIT_PROBLEMS;

@@ -19,7 +19,7 @@ import { loadSpecSource } from "../../project/load.js";
 import { locateDiagnostics } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
 import type { TemplateLanguage, TemplateSpec } from "../../types/template.generated.js";
-import { OUTPUT_SCRUB_MIN_LENGTH } from "../send/scrub.js";
+import { scrubValue } from "../send/scrub.js";
 import { categoryOf } from "./plan.js";
 import { remoteText } from "./remote.js";
 
@@ -190,8 +190,9 @@ export async function pullTemplates(
     const absPath = join(opts.dir, fileName);
     const file = projectRelative(root, absPath) ?? absPath;
     const text = specYaml(spec, absPath, root);
-    // A list that quotes the key back must not put it in a file that goes into git.
-    if ((opts.secrets ?? []).some((secret) => secret !== undefined && secret.length >= OUTPUT_SCRUB_MIN_LENGTH && text.includes(secret))) {
+    // A list that quotes the key back must not put it in a file that goes into git. Looked for in
+    // the values, not the YAML: a quoted scalar escapes a key's `"`, `\` or `'`.
+    if (JSON.stringify(scrubValue(spec, opts.secrets ?? [], true)) !== JSON.stringify(spec)) {
       outcomes.push({ ...base, action: "holds-secret" });
       continue;
     }
