@@ -7,6 +7,7 @@
 import { Document, Lexer, parseAllDocuments, isAlias, isScalar, Scalar, visit } from "yaml";
 import type { Diagnostic, DiagnosticCode } from "../diagnostics.js";
 import { createLocator, lineStartsOf, rangeAt } from "./locate.js";
+import { parseYamlFast } from "./yaml-fast.js";
 import type { SpecLocator } from "./locate.js";
 
 /** Specs are small; a bigger file is a mistake (or an attack), not a spec. */
@@ -63,6 +64,11 @@ export function parseYamlSource(
     report("yaml-syntax", `The YAML is nested more than ${MAX_NESTING} levels deep`, tooDeep, tooDeep + 1);
     return { diagnostics };
   }
+
+  // Most specs are plain YAML that the fast path reads exactly as yaml would (yaml-fast.ts);
+  // whatever it declines, yaml reads and reports on.
+  const fast = parseYamlFast(source);
+  if (fast !== undefined) return { parsed: { data: fast, locator: lazyLocator(source) }, diagnostics };
 
   let docs: Document.Parsed[];
   try {
