@@ -2,6 +2,7 @@
  * Hostile Template specs: texts built to make a regular expression backtrack, and template names
  * that are also Object.prototype's, through lint, the Message check and the per-row body check.
  */
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compileCampaign, compileRow } from "../../src/compiler/campaign.js";
 import { compileMessage } from "../../src/compiler/message.js";
@@ -25,6 +26,27 @@ describe("hostile Template specs", () => {
       "template-body-too-long",
       "template-footer-invalid",
       "template-button-invalid",
+    ]);
+  });
+
+  test("the scan finds exactly what /\\{\\{([^{}\\n]*)\\}\\}/g matches, on any text of braces, digits and line ends", () => {
+    const byRegex = (text: string) =>
+      [...text.matchAll(/\{\{([^{}\n]*)\}\}/g)].map((m) => ({
+        ...(/^[0-9]{1,3}$/.test(m[1]!) ? { n: Number(m[1]) } : {}),
+        raw: m[0],
+        offset: m.index,
+        end: m.index + m[0].length,
+      }));
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("{", "}", "1", "23", "a", " ", "\n", "{{", "}}", "{{1}}"), maxLength: 40 }), (text) => {
+        expect(templateVariables(text)).toEqual(byRegex(text));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(templateVariables("{{{1}}} {{ 2 }}{{12}}")).toEqual([
+      { n: 1, raw: "{{1}}", offset: 1, end: 6 },
+      { raw: "{{ 2 }}", offset: 8, end: 15 },
+      { n: 12, raw: "{{12}}", offset: 15, end: 21 },
     ]);
   });
 
