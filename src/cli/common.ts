@@ -48,7 +48,7 @@ export function parseCommand<const O extends OptionsConfig>(
 }
 
 /** Options that name a file or folder, whichever command takes them. */
-const PATH_OPTIONS = ["out", "config", "report", "journal", "api-key-file", "secret-file", "templates", "inbound", "log", "vars"];
+const PATH_OPTIONS = ["out", "config", "report", "journal", "api-key-file", "secret-file", "webhook-secret-file", "templates", "inbound", "log", "vars"];
 
 /**
  * An empty path resolves to the working directory: `build --out ''` would write the plan (full

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -107,7 +107,7 @@ describe("msgc sandbox (in-process)", () => {
   it("--help prints the options and exits 0", async () => {
     const { io, output } = fakeIo();
     expect(await runSandbox(["--help"], io, () => Promise.reject(new Error("must not wait")))).toBe(0);
-    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log", "--review-ms MS", "--reject-rate P", "--webhook-url URL", "--webhook-secret S", "--deliver-ms MS", "--read-rate P", "--undeliverable-rate P", "--webhook-duplicate-rate", "--webhook-reorder-rate"]) {
+    for (const flag of ["--port", "--host", "--api-key", "--templates", "--inbound", "--rate", "--seed", "--latency", "--jitter", "--fail-rate", "--reset-rate", "--hang-rate", "--accept-then-fail[=P]", "--log", "--review-ms MS", "--reject-rate P", "--webhook-url URL", "--webhook-secret-file", "--deliver-ms MS", "--read-rate P", "--undeliverable-rate P", "--webhook-duplicate-rate", "--webhook-reorder-rate"]) {
       expect(output()).toContain(`  ${flag} `);
     }
   });
@@ -253,24 +253,32 @@ describe("msgc sandbox --webhook-url", () => {
     expect(output).toContain(`msgc sandbox stopped: 1 requests, 1 messages accepted; webhooks: ${delivered} delivered, 0 retried, 0 given up, 0 dropped, 0 cancelled\n`);
   });
 
-  it("a secret given by --webhook-secret is never printed either", async () => {
+  it("a secret read from --webhook-secret-file is never printed either, and a secret is never a flag value", async () => {
     const hooks = await receiver();
-    const { output } = await runUntil(["--webhook-url", hooks.url, "--webhook-secret", SECRET], {}, async () => undefined);
-    expect(output).toContain(`  webhooks:  POST ${hooks.url}, signed with the secret given by --webhook-secret\n             delivered after 200 ms, read 0.6\n`);
-    expect(output).not.toContain(SECRET);
+    const folder = mkdtempSync(join(tmpdir(), "msgc-sandbox-secret-"));
+    try {
+      writeFileSync(join(folder, "secret"), `${SECRET}\n`);
+      const { output } = await runUntil(["--webhook-url", hooks.url, "--webhook-secret-file", join(folder, "secret")], {}, async () => undefined);
+      expect(output).toContain(`  webhooks:  POST ${hooks.url}, signed with the secret from --webhook-secret-file\n             delivered after 200 ms, read 0.6\n`);
+      expect(output).not.toContain(SECRET);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+    expect(() => parseSandboxArgs(["--webhook-url", hooks.url, "--webhook-secret", SECRET], {}, "/")).toThrow(UsageError);
   });
 
   it.each([
-    [["--webhook-url", "http://127.0.0.1:9/"], "msgc sandbox: --webhook-url needs a secret: --webhook-secret S or CONNECTLY_WEBHOOK_SECRET"],
-    [["--webhook-url", "ftp://x/", "--webhook-secret", "s"], 'msgc sandbox: --webhook-url must be an http:// or https:// URL, got "ftp:…"'],
-    [["--webhook-url", "http://me:pw@x/", "--webhook-secret", "s"], "msgc sandbox: --webhook-url must not carry a user name or password"],
+    [["--webhook-url", "http://127.0.0.1:9/"], "msgc sandbox: --webhook-url needs a secret: --webhook-secret-file PATH or CONNECTLY_WEBHOOK_SECRET"],
+    [["--webhook-url", "http://127.0.0.1:9/", "--webhook-secret-file", "/nonexistent/secret"], "msgc sandbox: the secret file /nonexistent/secret "],
+    [["--webhook-url", "ftp://x/", "--webhook-secret-file", "s"], 'msgc sandbox: --webhook-url must be an http:// or https:// URL, got "ftp:…"'],
+    [["--webhook-url", "http://me:pw@x/", "--webhook-secret-file", "s"], "msgc sandbox: --webhook-url must not carry a user name or password"],
     [["--read-rate", "0.5"], "msgc sandbox: --read-rate needs --webhook-url"],
-    [["--webhook-secret", "s"], "msgc sandbox: --webhook-secret needs --webhook-url"],
-    [["--webhook-url", "http://x/", "--webhook-secret", "s", "--webhook-reorder-rate", "1.5"], 'msgc sandbox: --webhook-reorder-rate must be a probability from 0 to 1, got "1.5"'],
-    [["--webhook-url", "http://x/", "--webhook-secret", "s", "--deliver-ms=-1"], 'msgc sandbox: --deliver-ms must be a number of at least 0, got "-1"'],
+    [["--webhook-secret-file", "s"], "msgc sandbox: --webhook-secret-file needs --webhook-url"],
   ])("%j is a usage error", (args, message) => {
-    expect(() => parseSandboxArgs(args, {}, "/")).toThrow(UsageError);
-    expect(() => parseSandboxArgs(args, {}, "/")).toThrow(message);
+    // The environment's secret, except where the case is about a missing one.
+    const env = message.includes("needs a secret") ? {} : { CONNECTLY_WEBHOOK_SECRET: "s" };
+    expect(() => parseSandboxArgs(args, env, "/")).toThrow(UsageError);
+    expect(() => parseSandboxArgs(args, env, "/")).toThrow(message);
   });
 
   it("the built binary: a webhook flag without --webhook-url exits 64 with one line", () => {

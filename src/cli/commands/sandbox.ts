@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { helpRequested, parseCommand, untilTerminated, writeReport } from "../common.js";
+import { readWebhookSecret } from "../webhook-secret.js";
 import {
   DEFAULT_API_KEY,
   DEFAULT_DELIVER_MS,
@@ -45,8 +46,9 @@ Options:
   --channels LIST        the channels the business has a number on: whatsapp, sms or
                          whatsapp,sms (default); without sms, SMS requests fail
   --webhook-url URL      send signed delivery_status and messages webhooks to URL
-  --webhook-secret S     the secret that signs them (default $CONNECTLY_WEBHOOK_SECRET);
-                         never printed
+  --webhook-secret-file PATH
+                         read the secret that signs them from a file (default
+                         $CONNECTLY_WEBHOOK_SECRET; never a flag value, never printed)
   --deliver-ms MS        delivered (or delivery_failed) this long after sent, read as long
                          again (default 200)
   --read-rate P          a fraction P of WhatsApp messages is read (default 0.6)
@@ -79,7 +81,7 @@ const OPTIONS = {
   log: { type: "string" },
   channels: { type: "string" },
   "webhook-url": { type: "string" },
-  "webhook-secret": { type: "string" },
+  "webhook-secret-file": { type: "string" },
   "deliver-ms": { type: "string" },
   "read-rate": { type: "string" },
   "undeliverable-rate": { type: "string" },
@@ -134,7 +136,7 @@ function describeWebhooks(options: SandboxOptions, secretFromEnv: boolean): stri
     options.webhookReorderRate ? `reordered ${options.webhookReorderRate}` : "",
   ].filter((part) => part !== "");
   return [
-    `  webhooks:  POST ${describeWebhookUrl(options.webhookUrl)}, signed with the secret ${secretFromEnv ? "from CONNECTLY_WEBHOOK_SECRET" : "given by --webhook-secret"}`,
+    `  webhooks:  POST ${describeWebhookUrl(options.webhookUrl)}, signed with the secret ${secretFromEnv ? "from CONNECTLY_WEBHOOK_SECRET" : "from --webhook-secret-file"}`,
     `             delivered after ${options.deliverMs ?? DEFAULT_DELIVER_MS} ms, read ${options.readRate ?? DEFAULT_READ_RATE}` +
       (faults.length === 0 ? "" : `, ${faults.join(", ")} (seed ${options.seed ?? 1})`),
   ];
@@ -180,10 +182,14 @@ function parseOptedOut(raw: string | undefined): string[] | undefined {
   return numbers;
 }
 
-const WEBHOOK_FLAGS = ["webhook-secret", "deliver-ms", "read-rate", "undeliverable-rate", "webhook-duplicate-rate", "webhook-reorder-rate"] as const;
+const WEBHOOK_FLAGS = ["webhook-secret-file", "deliver-ms", "read-rate", "undeliverable-rate", "webhook-duplicate-rate", "webhook-reorder-rate"] as const;
 
-/** The webhook options; the secret comes from the flag, else the environment. */
-function parseWebhookArgs(values: Partial<Record<"webhook-url" | (typeof WEBHOOK_FLAGS)[number], string>>, env: NodeJS.ProcessEnv): { options: Partial<SandboxOptions>; secretFromEnv: boolean } {
+/** The webhook options; the secret comes from --webhook-secret-file, else the environment. */
+function parseWebhookArgs(
+  values: Partial<Record<"webhook-url" | (typeof WEBHOOK_FLAGS)[number], string>>,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): { options: Partial<SandboxOptions>; secretFromEnv: boolean } {
   const url = values["webhook-url"];
   if (url === undefined) {
     const stray = WEBHOOK_FLAGS.find((flag) => values[flag] !== undefined);
@@ -192,11 +198,10 @@ function parseWebhookArgs(values: Partial<Record<"webhook-url" | (typeof WEBHOOK
   }
   const problem = webhookUrlProblem(url);
   if (problem) throw new UsageError(`msgc sandbox: --webhook-url ${problem}`, USAGE_HINT);
-  const envSecret = env["CONNECTLY_WEBHOOK_SECRET"] ?? "";
-  const secret = values["webhook-secret"] ?? envSecret;
-  if (secret === "") throw new UsageError("msgc sandbox: --webhook-url needs a secret: --webhook-secret S or CONNECTLY_WEBHOOK_SECRET", USAGE_HINT);
+  const secret = readWebhookSecret({ cwd, env }, values["webhook-secret-file"], "sandbox");
+  if (secret === undefined) throw new UsageError("msgc sandbox: --webhook-url needs a secret: --webhook-secret-file PATH or CONNECTLY_WEBHOOK_SECRET", USAGE_HINT);
   return {
-    secretFromEnv: values["webhook-secret"] === undefined,
+    secretFromEnv: values["webhook-secret-file"] === undefined,
     options: {
       webhookUrl: url,
       webhookSecret: secret,
@@ -224,7 +229,7 @@ export function parseSandboxArgs(
   const keyFromEnv = values["api-key"] === undefined && envKey !== undefined && envKey !== "";
   const apiKey = values["api-key"] ?? (keyFromEnv ? envKey : DEFAULT_API_KEY);
   if (apiKey === "") throw new UsageError("msgc sandbox: --api-key must not be empty", USAGE_HINT);
-  const webhooks = parseWebhookArgs(values, env);
+  const webhooks = parseWebhookArgs(values, env, cwd);
   const options: SandboxOptions = {
     host: values.host ?? "127.0.0.1",
     port: parseNumber("port", values.port, { integer: true, max: 65535 }) ?? 0,

@@ -2,9 +2,9 @@ import { resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { helpRequested, parseCommand, untilTerminated, writeReport } from "../common.js";
+import { readWebhookSecret } from "../webhook-secret.js";
 import { loadConfig } from "../../project/config.js";
 import { hasErrors, isError } from "../../diagnostics.js";
-import { BoundedFileError, readBoundedText } from "../../runner/bounded-file.js";
 import { openStore, storeSecrets, storeTarget } from "../../store/open.js";
 import { optOutKeywords } from "../../webhooks/parse-event.js";
 import { describeCounts, startWebhookReceiver } from "../../webhooks/receiver.js";
@@ -41,7 +41,6 @@ const OPTIONS = {
 } as const;
 
 const USAGE_HINT = `Run "msgc webhooks serve --help" for its options.`;
-const MAX_SECRET_FILE_BYTES = 4096;
 export const DEFAULT_WEBHOOKS_PORT = 8080;
 
 function parsePort(raw: string | undefined): number {
@@ -51,22 +50,8 @@ function parsePort(raw: string | undefined): number {
 }
 
 function readSecret(io: CliIo, file: string | undefined): string {
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = readBoundedText(resolve(io.cwd, file), MAX_SECRET_FILE_BYTES);
-    } catch (e) {
-      if (!(e instanceof BoundedFileError)) throw e;
-      const why = e.problem.kind === "too-large" ? ": not a webhook secret" : "";
-      throw new UsageError(`msgc webhooks serve: the secret file ${file} ${e.message}${why}`);
-    }
-    // Editors end a file with a newline; anything else in the file is part of the secret.
-    const secret = text.replace(/\r?\n$/, "");
-    if (secret === "") throw new UsageError(`msgc webhooks serve: the secret file ${file} is empty`);
-    return secret;
-  }
-  const secret = io.env["CONNECTLY_WEBHOOK_SECRET"];
-  if (secret === undefined || secret === "") {
+  const secret = readWebhookSecret(io, file, "webhooks serve");
+  if (secret === undefined) {
     throw new UsageError(
       "msgc webhooks serve: no webhook secret: set CONNECTLY_WEBHOOK_SECRET or pass --secret-file PATH",
       "Without it no signature can be checked. The secret is never taken from a flag value or the config file.",
