@@ -245,6 +245,22 @@ Review: 1 approved, 0 rejected.
 `);
   });
 
+  it("--format json: one document on stdout (plan, creations, review), the progress on stderr; exit 1 on a rejection", async () => {
+    const box = await sandboxWith({ templates: [], reviewMs: 300, rejectRate: 1 });
+    const result = await templates(["apply", "spring_code", "--base-url", box.url, "--yes", "--wait", "1m", "--format", "json"], project());
+    expect(result.code).toBe(1);
+    const document = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(document).toEqual({
+      businessId: "biz-test",
+      templates: [expect.objectContaining({ name: "spring_code", language: "en", action: "create" })],
+      summary: { create: 1, "in-sync": 0, differs: 0, "remote-only": 0 },
+      created: [{ name: "spring_code", language: "en", created: true, status: "pending" }],
+      review: { templates: [{ name: "spring_code", language: "en", status: "rejected", reason: "INVALID_FORMAT" }], timedOut: false },
+    });
+    expect(result.stderr).toContain("created spring_code (en): pending\nCreated 1 of 1.\nWaiting for Meta's review (at most 1m) …\nspring_code (en): pending → rejected: INVALID_FORMAT\n");
+    noKeyIn(result);
+  });
+
   it("--wait: a rejection is printed with Meta's reason, exit 1", async () => {
     const box = await sandboxWith({ templates: [], reviewMs: 300, rejectRate: 1 });
     const result = await templates(["apply", "spring_code", "--base-url", box.url, "--yes", "--wait"], project());

@@ -17,8 +17,9 @@ import { loadConfig } from "../../project/config.js";
 import type { Project } from "../../project/project.js";
 import { MAX_TIMEOUT_MS, scrubOutput, scrubValue } from "../../runner/send/index.js";
 import { createCreationPacer, createPlanned, recentCreations, waitForReview } from "../../runner/templates/apply.js";
-import type { Clock, Watched } from "../../runner/templates/apply.js";
+import type { Clock, CreateOutcome, Watched } from "../../runner/templates/apply.js";
 import {
+  formatApplyJson,
   formatCreateOutcome,
   formatPlanJson,
   formatPlanMarkdown,
@@ -48,7 +49,7 @@ const TARGET_HELP = `Target (as msgc send):
   --help, -h             show this help`;
 
 const HELP = `Usage: msgc templates plan [NAME…] [--format text|json|markdown] [--detailed-exitcode]
-       msgc templates apply [NAME…] --yes [--wait [DURATION]]
+       msgc templates apply [NAME…] --yes [--wait [DURATION]] [--format text|json]
        msgc templates status [NAME…] [--format text|json]
        msgc templates pull [NAME…] [--out DIR] [--force] [--format text|json]
 
@@ -60,7 +61,8 @@ new name) and what is only on Connectly. Nothing is ever updated or deleted.
            to create, 1 error. --format markdown is a sticky pull-request comment.
   apply    create what the plan says to create (at most 100 an hour, Meta's limit per account),
            and print their statuses. --wait [DURATION] (default 1h; 30s, 10m, 2h) follows Meta's
-           review until none is pending, printing each change.
+           review until none is pending, printing each change. --format json: one document
+           on stdout at the end (the plan, each creation, the review), the progress on stderr.
   status   the review status of each template and language: approved, pending, rejected (with
            Meta's reason), paused, disabled.
   pull     write Template specs (default folder <specs>/templates) for the business's templates
@@ -251,11 +253,16 @@ const plan: CommandHandler = async (args, io) => {
 const apply: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("templates apply", expandWait(args), APPLY_OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
-  parseFormat("templates apply", values.format, ["text"] as const);
+  const format = parseFormat("templates apply", values.format, ["text", "json"] as const);
   const waitMs = values.wait !== undefined ? parseDuration(values.wait) : undefined;
   return withSession("templates apply", io, values, positionals, (project) => templateDiagnostics(project, positionals), async ({ project, target, client, groups, scrub }) => {
     const result = planTemplates(project, groups, { businessId: target.businessId, names: positionals });
-    const out = (text: string): void => void io.stdout.write(scrub(text));
+    // With --format json, stdout is one document at the end; what happens on the way goes to stderr.
+    const out = (text: string): void => void (format === "json" ? io.stderr : io.stdout).write(scrub(text));
+    const finish = (code: number, outcomes: readonly CreateOutcome[], review?: { statuses: readonly Watched[]; timedOut: boolean }): number => {
+      if (format === "json") io.stdout.write(scrub(formatApplyJson(result, outcomes, review)));
+      return code;
+    };
     out(formatPlanText(result));
     if (result.counts.create > 0 && values.yes !== true) {
       const what = `${result.counts.create} template${result.counts.create === 1 ? "" : "s"} at business ${target.businessId}`;
@@ -280,7 +287,7 @@ const apply: CommandHandler = async (args, io) => {
     const refused = outcomes.filter((o) => !o.created).length;
     if (result.counts.create === 0) out("Nothing to create.\n");
     else out(`Created ${outcomes.length - refused} of ${result.counts.create}.\n`);
-    if (waitMs === undefined) return refused > 0 ? EXIT_PROBLEMS : EXIT_OK;
+    if (waitMs === undefined) return finish(refused > 0 ? EXIT_PROBLEMS : EXIT_OK, outcomes);
     // Followed: what this run created, and what was already waiting for Meta's review.
     const watched: Watched[] = [
       ...outcomes.flatMap((o) => (o.created ? [{ name: o.entry.name, language: o.entry.language, status: o.status, ...(o.reason ? { reason: o.reason } : {}) }] : [])),
@@ -290,7 +297,7 @@ const apply: CommandHandler = async (args, io) => {
     const review = await waitForReview(client, watched, { timeoutMs: waitMs, clock: realClock, command: "templates apply", onChange: (change) => out(formatReviewChange(change)) });
     if (watched.length > 0) out(formatReviewEnd(review.statuses, review.timedOut, values.wait!));
     const rejected = review.statuses.some((s) => s.status === "rejected");
-    return refused > 0 || rejected || review.timedOut ? EXIT_PROBLEMS : EXIT_OK;
+    return finish(refused > 0 || rejected || review.timedOut ? EXIT_PROBLEMS : EXIT_OK, outcomes, review);
   });
 };
 

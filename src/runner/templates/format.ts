@@ -68,9 +68,13 @@ export function formatPlanText(plan: TemplatePlan): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function formatPlanJson(plan: TemplatePlan): string {
+function planObject(plan: TemplatePlan): { businessId: string; templates: unknown[]; summary: TemplatePlan["counts"] } {
   const templates = plan.entries.map(({ request: _request, ...entry }) => entry);
-  return `${JSON.stringify({ businessId: plan.businessId, templates, summary: plan.counts })}\n`;
+  return { businessId: plan.businessId, templates, summary: plan.counts };
+}
+
+export function formatPlanJson(plan: TemplatePlan): string {
+  return `${JSON.stringify(planObject(plan))}\n`;
 }
 
 const ICONS: Record<TemplateAction, string> = { create: "➕", "in-sync": "✅", differs: "⚠️", "remote-only": "☁️" };
@@ -153,6 +157,19 @@ export function formatCreateOutcome(outcome: CreateOutcome): string {
   if (outcome.created) return `created ${name} (${language}): ${statusText(outcome)}\n`;
   const note = outcome.ambiguous ? " (it may have been created: msgc templates status shows whether it was)" : "";
   return `not created ${name} (${language}): ${visibleControls(outcome.problem)}${note}\n`;
+}
+
+/**
+ * `apply --format json`: the plan, each creation's outcome, and (with --wait) the review's end:
+ * one document, for a CI step to read.
+ */
+export function formatApplyJson(plan: TemplatePlan, outcomes: readonly CreateOutcome[], review?: { statuses: readonly Watched[]; timedOut: boolean }): string {
+  const created = outcomes.map((o) =>
+    o.created
+      ? { name: o.entry.name, language: o.entry.language, created: true, status: o.status, ...(o.reason ? { reason: o.reason } : {}) }
+      : { name: o.entry.name, language: o.entry.language, created: false, problem: o.problem, ambiguous: o.ambiguous },
+  );
+  return `${JSON.stringify({ ...planObject(plan), created, ...(review ? { review: { templates: review.statuses, timedOut: review.timedOut } } : {}) })}\n`;
 }
 
 export function formatReviewChange(change: ReviewChange): string {
