@@ -3,6 +3,12 @@
  * prints it. Send and the template commands read answers the same way.
  */
 
+/**
+ * Connectly's code when the customer opted out: a send's answer and a webhook's delivery failure
+ * both put the number on the suppression list with it as the source.
+ */
+export const OPTED_OUT_CODE = "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT";
+
 /** What is kept of an answer's body: a real one is a few hundred bytes; the rest is not read. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 /** What is stored of an answer's `id`, `code` and `message` (journal, report, summary). */

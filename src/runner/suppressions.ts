@@ -6,7 +6,7 @@ import type { ResolvedConfig } from "../project/config.js";
 import { InputError, UsageError } from "../errors.js";
 import { openStore, storeTarget } from "../store/open.js";
 import type { Store, SuppressionReason, SuppressionRecord } from "../store/store.js";
-import { OPTED_OUT_CODE } from "./send/recipient-facts.js";
+import { OPTED_OUT_CODE } from "../connectly/answer.js";
 import type { RecipientFacts } from "./send/recipient-facts.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -3,6 +3,7 @@
  * documents are used as documented; the ones it does not document (routing, rate limit, server
  * faults) are the sandbox's own choice, listed in docs/sandbox.md.
  */
+import type { OPTED_OUT_CODE } from "../connectly/answer.js";
 
 export type ErrorType =
   | "ERROR_TYPE_INVALID_REQUEST"
@@ -24,7 +25,7 @@ export type ErrorCode =
   | "ERROR_CODE_BUSINESS_MISSES_MATCHING_CHANNEL"
   | "ERROR_CODE_MESSAGE_OUTSIDE_OF_ELIGIBILITY_WINDOW"
   | "ERROR_CODE_MESSAGE_CUSTOMER_NO_CONVERSATION_INITIATION"
-  | "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT"
+  | typeof OPTED_OUT_CODE
   | "ERROR_CODE_UNSPECIFIED"
   // the sandbox's own, where Connectly documents none
   | "ERROR_CODE_INVALID_ARGUMENT"

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SendMessageBody, SendTemplateBody } from "../compiler/plan.js";
+import { OPTED_OUT_CODE } from "../connectly/answer.js";
 import { INTERNAL_ERROR, invalidRequest, toErrorBody } from "./errors.js";
 import type { Rejection } from "./errors.js";
 import type { FaultDraw, FaultPlan } from "./faults.js";
@@ -190,7 +191,7 @@ function windowRejection(state: SandboxState, number: string): Rejection | undef
 
 function optedOutRejection(state: SandboxState, number: string): Rejection | undefined {
   if (!state.optedOut.has(number)) return undefined;
-  return invalidRequest("ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT", "Failed to send a template message because the customer opted out of template messages", { field: "number" });
+  return invalidRequest(OPTED_OUT_CODE, "Failed to send a template message because the customer opted out of template messages", { field: "number" });
 }
 
 /** Everything after the fault draw: parse, validate, check the window or template, record. */

@@ -32,6 +32,8 @@ const MAX_BODY_CHARS = TEMPLATE_BODY_MAX;
 const MAX_HEADER_CHARS = TEMPLATE_HEADER_TEXT_MAX;
 const MAX_FOOTER_CHARS = TEMPLATE_FOOTER_MAX;
 const MAX_BUTTONS = 10;
+/** Meta's bound on an authentication code's expiry (the Template spec's codeExpirationMinutes). */
+const MAX_CODE_EXPIRATION_MINUTES = 90;
 /** Every request body may be 1 MiB: a bound on how many are kept bounds the sandbox's memory. */
 export const MAX_TEMPLATES = 1000;
 
@@ -244,6 +246,15 @@ export function readCreateRequest(body: unknown): CreateRequest | { rejection: R
       const variables = variablesIn(text);
       if (variables.length > 1 || !sequential(variables)) return fail(`${at}.header.text.text`, "a header takes at most one variable, {{1}}");
     } else if (kind === "footer") {
+      // An authentication template's footer is Meta's expiry sentence: only its minutes are sent.
+      const minutes = pick(value, "code_expiration_minutes");
+      if (minutes !== undefined) {
+        if (category !== "AUTHENTICATION") return fail(`${at}.footer.code_expiration_minutes`, "code_expiration_minutes is for authentication templates only");
+        if (!Number.isInteger(minutes) || (minutes as number) < 1 || (minutes as number) > MAX_CODE_EXPIRATION_MINUTES) {
+          return fail(`${at}.footer.code_expiration_minutes`, `code_expiration_minutes must be a whole number of minutes from 1 to ${MAX_CODE_EXPIRATION_MINUTES}`);
+        }
+        continue;
+      }
       const text = textOf(value);
       if (text === undefined || text.length > MAX_FOOTER_CHARS || variablesIn(text).length > 0) {
         return fail(`${at}.footer.text.text`, `the footer must be text of at most ${MAX_FOOTER_CHARS} characters without variables`);

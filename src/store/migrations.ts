@@ -72,6 +72,17 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // An opt-in's time outlives the suppression it lifts: an older opt-out delivered after it
+    // (Connectly retries) must not suppress the number again.
+    version: 2,
+    statements: (d) => [
+      `CREATE TABLE opt_ins (
+        number ${d.key} PRIMARY KEY,
+        opted_in_at ${d.key} NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** The table that holds the version: created before anything else, one row. */

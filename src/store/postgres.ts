@@ -20,7 +20,7 @@ import type { Migration } from "./migrations.js";
 import {
   canonicalTime,
   CAMPAIGN_OUTCOMES_SQL,
-  DELETE_SUPPRESSION_BEFORE_SQL,
+  effectStatements,
   DELETE_SUPPRESSION_SQL,
   EVENT_COLUMNS,
   eventFromRow,
@@ -40,14 +40,17 @@ import {
   sortEvents,
   suppressionFromRow,
   suppressionParams,
-  UPSERT_INBOUND_SQL,
-  UPSERT_SUPPRESSION_SQL,
 } from "./queries.js";
 import type { EventRow, OutcomeRow } from "./queries.js";
 import type { EventEffects, EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord, SuppressOptions } from "./store.js";
 
 /** Any 64-bit number the same in every msgc: the advisory lock taken around migrations. */
 const MIGRATION_LOCK = "7461830152948113";
+/**
+ * The first key of the per-number advisory locks that opt-outs and opt-ins take (the second is
+ * the number's hash); two-key locks never collide with MIGRATION_LOCK's single key.
+ */
+const OPT_OUT_LOCK = 746_183;
 /** Sends per INSERT (as arrays: one statement whatever the batch, well under the parameter limit). */
 const SEND_CHUNK = 5000;
 
@@ -229,13 +232,35 @@ class PostgresStore implements Store {
     const hasEffects = effects !== undefined && (effects.inbound !== undefined || effects.suppress !== undefined || effects.unsuppress !== undefined);
     // One statement commits on its own: a round trip, not three.
     if (!hasEffects) return this.guard(async () => ((await this.query(INSERT_EVENT_SQL, eventParams(event))).rowCount === 0 ? "duplicate" : "stored"));
-    return this.transaction((q) => PostgresStore.commitOne(q, event, effects));
+    return this.transaction(async (q) => {
+      await PostgresStore.lockNumbers(q, [effects]);
+      return PostgresStore.commitOne(q, event, effects);
+    });
+  }
+
+  /**
+   * Serializes, across connections and receivers, the transactions that opt a number out or in:
+   * otherwise a STOP's check for a later opt-in and a START's delete each miss the other's
+   * uncommitted row, and both commit (the number left suppressed). Taken before the events are
+   * inserted and in one order (sorted), so two transactions never wait on each other in a cycle.
+   */
+  private static async lockNumbers(q: TransactionQuery, effects: readonly (EventEffects | undefined)[]): Promise<void> {
+    const numbers = new Set<string>();
+    for (const e of effects) {
+      if (e?.suppress) numbers.add(e.suppress.number);
+      if (e?.unsuppress) numbers.add(e.unsuppress.number);
+    }
+    if (numbers.size === 0) return;
+    const sorted = [...numbers].sort().map(encodeText);
+    // A function scan yields the array's elements in order: the locks are taken in that order.
+    await q(`SELECT pg_advisory_xact_lock(${OPT_OUT_LOCK}, hashtext(n)) FROM unnest(?::text[]) AS n`, [sorted]);
   }
 
   /** The events in one statement (a round trip, not one per event), then the effects of the new ones in order. */
   commitEvents(items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]): Promise<("stored" | "duplicate")[]> {
     if (items.length === 0) return Promise.resolve([]);
     return this.transaction(async (q) => {
+      await PostgresStore.lockNumbers(q, items.map((item) => item.effects));
       const columns: unknown[][] = Array.from({ length: EVENT_PARAMS }, () => []);
       for (const { event } of items) eventParams(event).forEach((value, c) => columns[c]!.push(encodeText(value)));
       const { rows } = await q<{ delivery_id: string }>(
@@ -262,9 +287,7 @@ class PostgresStore implements Store {
   }
 
   private static async applyEffects(q: TransactionQuery, effects: EventEffects | undefined): Promise<void> {
-    if (effects?.inbound) await q(UPSERT_INBOUND_SQL, [effects.inbound.number, canonicalTime(effects.inbound.at)]);
-    if (effects?.suppress) await q(UPSERT_SUPPRESSION_SQL, suppressionParams(effects.suppress));
-    if (effects?.unsuppress !== undefined) await q(DELETE_SUPPRESSION_BEFORE_SQL, [effects.unsuppress.number, canonicalTime(effects.unsuppress.at)]);
+    for (const [sql, params] of effectStatements(effects)) await q(sql, params);
   }
 
   async recordSends(sends: readonly SendRecord[]): Promise<void> {

@@ -3,7 +3,7 @@
  * them), and the mapping between rows and records. Anything a backend does differently (batch
  * inserts, transactions, streaming) is in its own file; what a query means is here.
  */
-import type { DeliveryStatus, EventRecord, SendOutcome, SendRecord, SuppressionRecord, SuppressionReason } from "./store.js";
+import type { DeliveryStatus, EventEffects, EventRecord, SendOutcome, SendRecord, SuppressionRecord, SuppressionReason } from "./store.js";
 import { STATUS_RANK } from "./store.js";
 
 /** Rows a campaign's outcomes are read in per query: memory stays flat however large it is. */
@@ -142,14 +142,49 @@ export function mergeSends(sends: readonly SendRecord[]): SendRecord[] {
   return [...byAttempt.values()];
 }
 
-/** A later time replaces an earlier one; an earlier or equal one changes nothing. */
-export const UPSERT_INBOUND_SQL = `INSERT INTO inbound (number, last_at) VALUES (?, ?)
-  ON CONFLICT (number) DO UPDATE SET last_at = excluded.last_at WHERE excluded.last_at > inbound.last_at`;
+/** One time per number where a later time replaces an earlier one and an earlier or equal one changes nothing. */
+function upsertLatestSql(table: string, column: string): string {
+  return `INSERT INTO ${table} (number, ${column}) VALUES (?, ?)
+  ON CONFLICT (number) DO UPDATE SET ${column} = excluded.${column} WHERE excluded.${column} > ${table}.${column}`;
+}
+
+export const UPSERT_INBOUND_SQL = upsertLatestSql("inbound", "last_at");
+
+/** The number's latest opt-in. */
+export const UPSERT_OPT_IN_SQL = upsertLatestSql("opt_ins", "opted_in_at");
 
 export const RECENT_INBOUND_SQL = "SELECT number, last_at FROM inbound WHERE last_at >= ?";
 
 export const UPSERT_SUPPRESSION_SQL = `INSERT INTO suppressions (number, reason, suppressed_at, source) VALUES (?, ?, ?, ?)
   ON CONFLICT (number) DO UPDATE SET reason = excluded.reason, suppressed_at = excluded.suppressed_at, source = excluded.source`;
+
+/**
+ * An event's opt-out: not when the number opted in at or after it (an older STOP retried after a
+ * START), and an existing record is replaced only by one at least as late, so that the
+ * suppression's time stays the latest opt-out's and an opt-in between them does not lift it.
+ * Parameters: eventSuppressionParams.
+ */
+export const SUPPRESS_FROM_EVENT_SQL = `INSERT INTO suppressions (number, reason, suppressed_at, source)
+  SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM opt_ins WHERE number = ? AND opted_in_at >= ?)
+  ON CONFLICT (number) DO UPDATE SET reason = excluded.reason, suppressed_at = excluded.suppressed_at, source = excluded.source
+  WHERE excluded.suppressed_at >= suppressions.suppressed_at`;
+
+export function eventSuppressionParams(s: SuppressionRecord): unknown[] {
+  const params = suppressionParams(s);
+  return [...params, params[0], params[2]];
+}
+
+/** What committing an event also changes, as statements and their parameters, in order. */
+export function effectStatements(effects: EventEffects | undefined): [string, unknown[]][] {
+  const statements: [string, unknown[]][] = [];
+  if (effects?.inbound) statements.push([UPSERT_INBOUND_SQL, [effects.inbound.number, canonicalTime(effects.inbound.at)]]);
+  if (effects?.suppress) statements.push([SUPPRESS_FROM_EVENT_SQL, eventSuppressionParams(effects.suppress)]);
+  if (effects?.unsuppress !== undefined) {
+    const params = [effects.unsuppress.number, canonicalTime(effects.unsuppress.at)];
+    statements.push([UPSERT_OPT_IN_SQL, params], [DELETE_SUPPRESSION_BEFORE_SQL, params]);
+  }
+  return statements;
+}
 
 /** A number already on the list keeps its record. */
 export const INSERT_NEW_SUPPRESSION_SQL = `INSERT INTO suppressions (number, reason, suppressed_at, source) VALUES (?, ?, ?, ?)

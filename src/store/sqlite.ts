@@ -19,10 +19,10 @@ import { InputError } from "../errors.js";
 import { migrationFailed, pendingMigrations, READ_VERSION_SQL, SQLITE_DIALECT, VERSION_TABLE_SQL, writeVersionSql } from "./migrations.js";
 import type { Migration } from "./migrations.js";
 import {
-  DELETE_SUPPRESSION_BEFORE_SQL,
   DELETE_SUPPRESSION_SQL,
   canonicalTime,
   CAMPAIGN_OUTCOMES_SQL,
+  effectStatements,
   eventFromRow,
   eventParams,
   eventsWhereInSql,
@@ -37,7 +37,6 @@ import {
   sortEvents,
   suppressionFromRow,
   suppressionParams,
-  UPSERT_INBOUND_SQL,
   UPSERT_SEND_SQL,
   UPSERT_SUPPRESSION_SQL,
   INSERT_NEW_SUPPRESSION_SQL,
@@ -128,10 +127,8 @@ class SqliteStore implements Store {
   readonly kind = "sqlite";
   private readonly insertEvent: BetterSqlite3.Statement;
   private readonly upsertSend: BetterSqlite3.Statement;
-  private readonly upsertInbound: BetterSqlite3.Statement;
   private readonly upsertSuppression: BetterSqlite3.Statement;
   private readonly deleteSuppression: BetterSqlite3.Statement;
-  private readonly deleteSuppressionBefore: BetterSqlite3.Statement;
   private readonly isSuppressed: BetterSqlite3.Statement;
   private readonly outcomes: BetterSqlite3.Statement;
   private readonly commit: (event: EventRecord, effects: EventEffects | undefined) => "stored" | "duplicate";
@@ -146,13 +143,18 @@ class SqliteStore implements Store {
   ) {
     this.insertEvent = db.prepare(INSERT_EVENT_SQL);
     this.upsertSend = db.prepare(UPSERT_SEND_SQL);
-    this.upsertInbound = db.prepare(UPSERT_INBOUND_SQL);
     this.upsertSuppression = db.prepare(UPSERT_SUPPRESSION_SQL);
     this.deleteSuppression = db.prepare(DELETE_SUPPRESSION_SQL);
-    this.deleteSuppressionBefore = db.prepare(DELETE_SUPPRESSION_BEFORE_SQL);
     this.isSuppressed = db.prepare("SELECT 1 FROM suppressions WHERE number = ?").pluck();
     this.outcomes = db.prepare(CAMPAIGN_OUTCOMES_SQL);
 
+    // The effects' few statements, each prepared once.
+    const prepared = new Map<string, BetterSqlite3.Statement>();
+    const statement = (sql: string): BetterSqlite3.Statement => {
+      let found = prepared.get(sql);
+      if (found === undefined) prepared.set(sql, (found = db.prepare(sql)));
+      return found;
+    };
     const insertNewSuppression = db.prepare(INSERT_NEW_SUPPRESSION_SQL);
     const suppressOne = (record: SuppressionRecord, keepExisting = false): number => {
       if (keepExisting) return insertNewSuppression.run(...suppressionParams(record)).changes;
@@ -164,9 +166,7 @@ class SqliteStore implements Store {
 
     const commitOne = (event: EventRecord, effects: EventEffects | undefined): "stored" | "duplicate" => {
       if (this.insertEvent.run(...eventParams(event)).changes === 0) return "duplicate";
-      if (effects?.inbound) this.upsertInbound.run(effects.inbound.number, canonicalTime(effects.inbound.at));
-      if (effects?.suppress) suppressOne(effects.suppress);
-      if (effects?.unsuppress !== undefined) this.deleteSuppressionBefore.run(effects.unsuppress.number, canonicalTime(effects.unsuppress.at));
+      for (const [sql, params] of effectStatements(effects)) statement(sql).run(...params);
       return "stored";
     };
     const commit = db.transaction(commitOne);

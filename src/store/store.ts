@@ -10,7 +10,7 @@
  */
 
 /** The schema version this build creates or migrates to. */
-export const STORE_SCHEMA_VERSION = 1;
+export const STORE_SCHEMA_VERSION = 2;
 
 export type DeliveryStatus = "sent" | "delivered" | "read" | "delivery_failed";
 
@@ -53,11 +53,16 @@ export interface SuppressionRecord {
 export interface EventEffects {
   /** A customer wrote at this time: the 24-hour window opens (kept only when later than what is stored). */
   inbound?: { number: string; at: string };
-  /** The customer opted out (keyword, or the opted-out error code). */
+  /**
+   * The customer opted out (keyword, or the opted-out error code) at `at`. Events arrive out of
+   * order (Connectly retries), so it suppresses only when later than the number's latest opt-in,
+   * and it never moves an existing suppression's time back.
+   */
   suppress?: SuppressionRecord;
   /**
    * The customer opted back in (START, UNSTOP, SUBSCRIBE…) at this time: it lifts a suppression
-   * recorded at or before it only, so that a retried older START cannot undo a later STOP.
+   * recorded at or before it only, so that a retried older START cannot undo a later STOP; its
+   * time is kept (the latest per number) for the opt-outs that arrive after it.
    */
   unsuppress?: { number: string; at: string };
 }

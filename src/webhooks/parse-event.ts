@@ -12,14 +12,13 @@ import { createHash } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import type { DeliveryStatus, EventEffects, EventRecord } from "../store/store.js";
 import { TRACKING_FIELD } from "../compiler/tracking-token.js";
+import { OPTED_OUT_CODE } from "../connectly/answer.js";
 
 /** Whole-message texts that opt a customer out (compared with case and spaces ignored). */
 export const DEFAULT_OPT_OUT_KEYWORDS: readonly string[] = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT OUT", "REVOKE"];
 /** Whole-message texts that lift an opt-out. */
 export const DEFAULT_OPT_IN_KEYWORDS: readonly string[] = ["START", "UNSTOP", "SUBSCRIBE"];
 
-/** The error code that means the customer opted out of the business's messages. */
-export const OPTED_OUT_ERROR_CODE = "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT";
 
 const STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(["sent", "delivered", "read", "delivery_failed"]);
 
@@ -205,8 +204,8 @@ function readDeliveryStatus(body: Json, event: EventRecord): EventEffects {
   event.customer = customerNumber(body["recipient"]);
   event.campaign = campaignOf(body, statusUpdate);
   event.token = idAt(callbackObject(body["callbackData"]), TRACKING_FIELD);
-  if (event.errorCode === OPTED_OUT_ERROR_CODE && event.customer !== null) {
-    return { suppress: { number: event.customer, reason: "error", at: effectTime(event), source: OPTED_OUT_ERROR_CODE } };
+  if (event.errorCode === OPTED_OUT_CODE && event.customer !== null) {
+    return { suppress: { number: event.customer, reason: "error", at: effectTime(event), source: OPTED_OUT_CODE } };
   }
   return {};
 }

@@ -136,6 +136,13 @@ describe("sandbox template API", () => {
     ["a header with two variables", { template_components: [{ header: { text: { text: "{{1}} {{2}}" } } }, { body: { text: { text: "x" } } }] }, "template_components[0].header.text.text", "a header takes at most one variable, {{1}}"],
     ["an unknown media type", { template_components: [{ header: { media: { type: "TYPE_GIF" } } }, { body: { text: { text: "x" } } }] }, "template_components[0].header.media.type", "header media type must be one of TYPE_IMAGE, TYPE_VIDEO, TYPE_DOCUMENT"],
     ["a footer with a variable", { template_components: [{ body: { text: { text: "x" } } }, { footer: { text: { text: "{{1}}" } } }] }, "template_components[1].footer.text.text", "the footer must be text of at most 60 characters without variables"],
+    ["a code expiry footer outside authentication", { template_components: [{ body: { text: { text: "x" } } }, { footer: { code_expiration_minutes: 10 } }] }, "template_components[1].footer.code_expiration_minutes", "code_expiration_minutes is for authentication templates only"],
+    ...[91, 0, 2.5, "10"].map((minutes) => [
+      `a code expiry of ${JSON.stringify(minutes)} minutes`,
+      { category: "MESSAGE_TEMPLATE_GROUP_CATEGORY_AUTHENTICATION", template_components: [{ body: { text: { text: "{{1}} is your verification code." } } }, { footer: { code_expiration_minutes: minutes } }] },
+      "template_components[1].footer.code_expiration_minutes",
+      "code_expiration_minutes must be a whole number of minutes from 1 to 90",
+    ]),
     ["eleven buttons", { template_components: [{ body: { text: { text: "x" } } }, { buttons: { buttons: Array.from({ length: 11 }, () => ({ quick_reply: { text: "y" } })) } }] }, "template_components[1].buttons.buttons", "buttons must be a list of 1 to 10"],
     ["an unknown component", { template_components: [{ carousel: {} }] }, "template_components[0]", "template_components[0] must be an object with one of body, header, footer, buttons"],
   ])("create/template refuses %s with a Connectly error body", async (_name, fields, field, message) => {

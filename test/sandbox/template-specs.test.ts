@@ -42,6 +42,16 @@ languages:
       - { type: copy_code, example: SPRING20 }
 `;
 
+const LOGIN_CODE = `kind: Template
+name: login_code
+category: authentication
+languages:
+  en:
+    otp: { type: copy_code, text: Copy code, codeExpirationMinutes: 10, addSecurityRecommendation: true }
+  es:
+    otp: { type: one_tap, codeExpirationMinutes: 90 }
+`;
+
 const MESSAGE = `kind: Message
 name: a-message
 session: { text: hi }
@@ -118,6 +128,32 @@ describe("--templates with Template specs", () => {
       const reply = await call(box, TEMPLATE_PATH, { body });
       expect([reply.status, reply.json.code, reply.json.message]).toEqual([400, code, message]);
     }
+  });
+
+  it("an authentication spec with codeExpirationMinutes: approved by --templates, created by create/template, its sends checked", async () => {
+    const dir = folder({ "login-code.yaml": LOGIN_CODE });
+    const box = await sandbox({ templates: dir });
+    const groups = (await call(box, LIST)).json.entity.templateGroups;
+    expect(groups.map((g: any) => [g.name, g.category, g.templates.map((t: any) => t.language.code)])).toEqual([["login_code", "AUTHENTICATION", ["en", "es"]]]);
+    const en = [
+      { body: { text: { text: "{{1}} is your verification code." }, add_security_recommendation: true } },
+      { footer: { code_expiration_minutes: 10 } },
+      { buttons: { buttons: [{ otp: { otp_type: "COPY_CODE", text: "Copy code" } }] } },
+    ];
+    expect(groups[0].templates[0].templateComponents).toEqual(en);
+    for (const language of ["en", "es"]) expect((await call(box, TEMPLATE_PATH, { body: send("login_code", language, [p("body_1", "123456")]) })).status).toBe(200);
+    const extra = await call(box, TEMPLATE_PATH, { body: send("login_code", "en", [p("body_1", "123456"), p("body_2", "x")]) });
+    expect([extra.status, extra.json.message]).toEqual([400, 'template "login_code" takes no parameter body_2']);
+    const none = await call(box, TEMPLATE_PATH, { body: send("login_code", "en", []) });
+    expect([none.status, none.json.message]).toEqual([400, 'template "login_code" needs parameter body_1']);
+
+    // The same template created over the template API, as `msgc templates apply` sends it.
+    const fresh = await sandbox();
+    const created = await call(fresh, `/v1/businesses/${BUSINESS}/create/template`, {
+      body: { name: "login_code", language: { code: "en" }, category: "MESSAGE_TEMPLATE_GROUP_CATEGORY_AUTHENTICATION", template_components: en },
+    });
+    expect([created.status, created.json.entity?.templates?.[0]?.templateComponents]).toEqual([200, en]);
+    expect((await call(fresh, TEMPLATE_PATH, { body: send("login_code", "en", [p("body_1", "123456")]) })).status).toBe(200);
   });
 
   it("one Template spec file, and Template specs given in-process, load the same way", async () => {

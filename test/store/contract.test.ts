@@ -286,6 +286,113 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     expect(await s.suppressions()).toEqual(new Map());
   });
 
+  test("commitEvent effects: an opt-out at or before the number's latest opt-in does not suppress; a later one does", async () => {
+    const s = await store();
+    const optIn = (id: string, at: string): Promise<unknown> =>
+      s.commitEvent(event(id, { topic: "messages" }), {
+        unsuppress: { number: "+1", at },
+      });
+    await optIn("in1", "2026-12-01T10:05:00Z");
+    // An older opt-in (a retry) does not move the latest one back.
+    await optIn("in2", "2026-12-01T09:00:00.000Z");
+    expect(await s.commitEvent(event("out1", { topic: "messages", messageId: "m-out1" }), { suppress: stop("+1") })).toBe("stored");
+    await s.commitEvents([
+      {
+        event: event("out2", { messageId: "m-out2" }),
+        effects: {
+          suppress: {
+            ...stop("+1"),
+            reason: "error",
+            at: "2026-12-01T10:05:00.000Z",
+          },
+        },
+      },
+    ]);
+    expect(await s.suppressions()).toEqual(new Map());
+    // The events are stored all the same.
+    expect((await s.eventsByMessageIds(["m-out1", "m-out2"])).map((e) => e.deliveryId)).toEqual(["out1", "out2"]);
+    await s.commitEvents([
+      {
+        event: event("out3", { topic: "messages" }),
+        effects: {
+          suppress: { ...stop("+1"), at: "2026-12-01T10:05:00.001Z" },
+        },
+      },
+    ]);
+    expect(await s.suppressions()).toEqual(new Map([["+1", { ...stop("+1"), at: "2026-12-01T10:05:00.001Z" }]]));
+    // Other numbers are not touched by +1's opt-in.
+    await s.commitEvent(event("out4", { topic: "messages" }), {
+      suppress: stop("+2"),
+    });
+    expect([...(await s.suppressions()).keys()].sort()).toEqual(["+1", "+2"]);
+  });
+
+  test("commitEvent effects: an older opt-out never moves a suppression's time back", async () => {
+    const s = await store();
+    await s.commitEvent(event("out-late", { topic: "messages" }), {
+      suppress: { ...stop("+1"), at: "2026-12-01T10:10:00.000Z" },
+    });
+    await s.commitEvents([
+      {
+        event: event("out-early", { topic: "messages" }),
+        effects: {
+          suppress: {
+            ...stop("+1"),
+            at: "2026-12-01T10:00:00.000Z",
+            source: "END",
+          },
+        },
+      },
+    ]);
+    expect(await s.suppressions()).toEqual(new Map([["+1", { ...stop("+1"), at: "2026-12-01T10:10:00.000Z" }]]));
+    // So an opt-in between the two leaves the later opt-out in force.
+    await s.commitEvent(event("in", { topic: "messages" }), {
+      unsuppress: { number: "+1", at: "2026-12-01T10:05:00.000Z" },
+    });
+    expect([...(await s.suppressions()).keys()]).toEqual(["+1"]);
+  });
+
+  test("suppress (a person's act) suppresses whatever the number's latest opt-in", async () => {
+    const s = await store();
+    await s.commitEvent(event("in", { topic: "messages" }), {
+      unsuppress: { number: "+1", at: "2026-12-01T12:00:00.000Z" },
+    });
+    expect(await s.suppress([manual("+1")])).toBe(1);
+    expect(await s.suppress([{ ...manual("+2") }, { ...stop("+1"), reason: "import" }], { keepExisting: true })).toBe(1);
+    expect(await s.suppressions()).toEqual(
+      new Map([
+        ["+1", manual("+1")],
+        ["+2", manual("+2")],
+      ]),
+    );
+  });
+
+  test("migration: a database made by schema version 1, with data, is upgraded and keeps it", async () => {
+    const db = await backend.fresh();
+    const v1 = await db.open({
+      migrations: MIGRATIONS.filter((m) => m.version === 1),
+      targetVersion: 1,
+    });
+    expect(await v1.schemaVersion()).toBe(1);
+    await v1.close();
+    // Rows as msgc at schema version 1 wrote them.
+    await db.exec(`INSERT INTO events (delivery_id, topic, customer, token, received_at, raw) VALUES ('old', 'messages', '+1', 'tok-old', '2026-12-01T10:00:00.000Z', '{}');
+      INSERT INTO suppressions (number, reason, suppressed_at, source) VALUES ('+1', 'keyword', '2026-12-01T10:00:00.000Z', 'STOP')`);
+    const s = await db.open();
+    open.push(s);
+    expect(await s.schemaVersion()).toBe(STORE_SCHEMA_VERSION);
+    expect(await s.suppressions()).toEqual(new Map([["+1", stop("+1")]]));
+    expect((await s.eventsByTokens(["tok-old"])).map((e) => e.deliveryId)).toEqual(["old"]);
+    // The upgraded database keeps opt-in times: a START, then an older STOP delivered late.
+    await s.commitEvent(event("in", { topic: "messages" }), {
+      unsuppress: { number: "+1", at: "2026-12-01T10:30:00.000Z" },
+    });
+    await s.commitEvent(event("late", { topic: "messages" }), {
+      suppress: { ...stop("+1"), at: "2026-12-01T10:20:00.000Z" },
+    });
+    expect(await s.suppressions()).toEqual(new Map());
+  });
+
   test("migration: an empty database is created at this build's version", async () => {
     const db = await backend.fresh();
     const s = await db.open();
@@ -304,10 +411,11 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     const first = await db.open();
     await first.suppress([stop("+1")]);
     await first.close();
-    const next = [...MIGRATIONS, { version: 3, statements: () => ["ALTER TABLE extra ADD COLUMN c TEXT"] }, { version: 2, statements: () => ["CREATE TABLE extra (a TEXT)"] }];
-    const s = await db.open({ migrations: next, targetVersion: 3 });
+    const [second, third] = [STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION + 2];
+    const next = [...MIGRATIONS, { version: third, statements: () => ["ALTER TABLE extra ADD COLUMN c TEXT"] }, { version: second, statements: () => ["CREATE TABLE extra (a TEXT)"] }];
+    const s = await db.open({ migrations: next, targetVersion: third });
     open.push(s);
-    expect(await s.schemaVersion()).toBe(3);
+    expect(await s.schemaVersion()).toBe(third);
     expect((await s.suppressions()).size).toBe(1);
     await db.exec("INSERT INTO extra (a, c) VALUES ('x', 'y')");
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../../src/project/config.js";
 import { maskDatabaseUrl } from "../../src/store/database-url.js";
 import { openStore, storeSecrets, storeTarget } from "../../src/store/open.js";
+import { STORE_SCHEMA_VERSION } from "../../src/store/store.js";
 import { ensureBuilt, msgc } from "../cli/helpers.js";
 
 const roots: string[] = [];
@@ -54,7 +55,7 @@ describe("storeTarget", () => {
     const target = storeTarget({ root, outDir: join(root, ".msgc") }, {}, { create: true });
     const store = await openStore(target!);
     expect(store.location).toBe(join(root, ".msgc", "msgc.db"));
-    expect(await store.schemaVersion()).toBe(1);
+    expect(await store.schemaVersion()).toBe(STORE_SCHEMA_VERSION);
     await store.close();
   });
 });

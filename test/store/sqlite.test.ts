@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
 import type { EventRecord } from "../../src/store/store.js";
+import { STORE_SCHEMA_VERSION } from "../../src/store/store.js";
 import { ensureBuilt, repoRoot } from "../cli/helpers.js";
 
 let folder: string;
@@ -146,7 +147,7 @@ describe("SQLite store", () => {
     expect(await Promise.all(writers.map((w) => new Promise((done) => w.on("close", done))))).toEqual([0, 0, 0]);
     const store = openSqliteStore(path, { create: false });
     expect((await store.eventsByTokens(["tw"])).length).toBe(150);
-    expect(await store.schemaVersion()).toBe(1);
+    expect(await store.schemaVersion()).toBe(STORE_SCHEMA_VERSION);
     await store.close();
   });
 

@@ -233,6 +233,17 @@ Created 3 of 3.
     noKeyIn(result);
   });
 
+  it("an authentication Template with codeExpirationMinutes: created (the footer as code_expiration_minutes), then in sync", async () => {
+    const box = await sandboxWith({ templates: [] });
+    const login = "kind: Template\nname: login_code\ncategory: authentication\nlanguages:\n  en:\n    otp: { type: copy_code, codeExpirationMinutes: 10 }\n";
+    const dir = project({ "specs/templates/login-code.yaml": login });
+    const result = await templates(["apply", "--base-url", box.url, "--yes"], dir);
+    expect([result.code, result.stderr]).toEqual([0, ""]);
+    expect(result.stdout.endsWith("created login_code (en): pending\nCreated 1 of 1.\n")).toBe(true);
+    const again = await templates(["plan", "--base-url", box.url], dir);
+    expect([again.code, again.stdout]).toEqual([0, "msgc templates plan: business biz-test\n\n  = login_code  en  in sync, approved\n\nPlan: 0 to create, 1 in sync, 0 differ, 0 remote only.\n"]);
+  });
+
   it("--wait: follows the review through pending → approved, printing each change, exit 0", async () => {
     const box = await sandboxWith({ templates: [], reviewMs: 300 });
     const result = await templates(["apply", "spring_code", "--base-url", box.url, "--yes", "--wait", "1m"], project());

@@ -9,7 +9,10 @@ import { describe, expect, test } from "vitest";
 import { languageFromComponents } from "../../src/connectly/components.js";
 import { templateCreateRequest } from "../../src/compiler/template-create.js";
 import { loadSpecSource } from "../../src/project/load.js";
-import { createCreationPacer, recentCreations } from "../../src/runner/templates/apply.js";
+import { createConnectlyClient } from "../../src/connectly/client.js";
+import { InputError } from "../../src/errors.js";
+import { createCreationPacer, recentCreations, waitForReview } from "../../src/runner/templates/apply.js";
+import { startSandbox } from "../../src/sandbox/index.js";
 import type { Clock } from "../../src/runner/templates/apply.js";
 import { categoryOf, nextName } from "../../src/runner/templates/plan.js";
 import { formatPlanMarkdown } from "../../src/runner/templates/format.js";
@@ -155,5 +158,24 @@ describe("plan as a pull-request comment", () => {
     expect(text.split("\n").slice(0, 3)).toEqual(["<!-- msgc-templates-plan -->", "<!-- msgc-templates-plan: create=1 differs=0 -->", "**msgc templates plan**: 1 to create, 0 in sync, 0 differ, 5000 remote only."]);
     expect(text).toContain("| ➕ | `welcome` | en | create |  |");
     expect(text).toMatch(/\n<\/details>\n\n> \*\*Cut to stay under GitHub's 65,536-character comment limit\*\* \(\d+ lines not shown\)\. Run `msgc templates plan` for the full plan\.\n$/);
+  });
+});
+
+describe("waitForReview", () => {
+  test("a list that cannot be read mid-wait is one line that says the templates were created", async () => {
+    const box = await startSandbox({ apiKey: "the-sandbox-key-0123" });
+    const client = createConnectlyClient({ baseUrl: box.url, apiKey: "another-key-0123456789", businessId: "biz-test" });
+    try {
+      const waiting = waitForReview(client, [{ name: "welcome", language: "en", status: "pending" }], { timeoutMs: 60_000, clock: fakeClock(), command: "templates apply" });
+      await expect(waiting).rejects.toThrow(
+        new InputError(
+          "msgc templates apply: could not read the business's templates (HTTP 401 ERROR_CODE_UNAUTHENTICATED: The X-API-Key header is missing or does not match the sandbox's API key); the templates were created: msgc templates status shows their review",
+        ),
+      );
+      await expect(waiting.catch((e: unknown) => e)).resolves.toBeInstanceOf(InputError);
+    } finally {
+      await client.close();
+      await box.close();
+    }
   });
 });

@@ -204,7 +204,7 @@ async function withSession(
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
     if (target.sandboxUrl && !quiet) io.stderr.write(`sandbox: listening on ${target.sandboxUrl} (in-process, with no templates; it stops when this command ends)\n`);
-    const groups = await readTemplateList(client, command, "");
+    const groups = await readTemplateList(client, `msgc ${command}:`, "");
     checkNames(command, names, project, groups);
     return await run({ project, target, client, groups, scrub, secrets });
   } catch (e) {

@@ -4,7 +4,7 @@
  */
 import type { ProgressSnapshot, SendSummary } from "./index.js";
 import { describeSmsTotals } from "../sms-totals.js";
-import { OPTED_OUT_CODE } from "./recipient-facts.js";
+import { OPTED_OUT_CODE } from "../../connectly/answer.js";
 
 function duration(ms: number): string {
   if (!Number.isFinite(ms)) return "?";

@@ -6,9 +6,6 @@
  */
 import { recipientOfKey } from "../../compiler/plan.js";
 
-/** Connectly's answer when the customer opted out: the number goes on the suppression list. */
-export const OPTED_OUT_CODE = "ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT";
-
 export interface RecipientFacts {
   /** Suppressed numbers (E.164) and why: never requested, counted as `suppressed`. */
   suppressed?: ReadonlyMap<string, { reason: string }>;

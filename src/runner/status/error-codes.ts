@@ -4,6 +4,7 @@
  * `delivery_failed` webhook. msgc's own codes (a network failure, an HTTP status without a body)
  * are explained too; anything else is shown as it came, with no meaning made up.
  */
+import { OPTED_OUT_CODE } from "../../connectly/answer.js";
 
 const MEANINGS: Readonly<Record<string, string>> = {
   ERROR_CODE_INVALID_SENDER_ID: "the sender phone number is not valid",
@@ -19,7 +20,7 @@ const MEANINGS: Readonly<Record<string, string>> = {
   ERROR_CODE_BUSINESS_REACHED_LIMITS: "the channel is restricted: too many earlier messages blocked or flagged as spam",
   ERROR_CODE_MESSAGE_SELF_INVALID: "this message type cannot be sent to yourself",
   ERROR_CODE_MESSAGE_PHONE_NUMBER_INVALID: "the recipient number is invalid",
-  ERROR_CODE_MESSAGE_CUSTOMER_OPTED_OUT: "the customer opted out of template messages",
+  [OPTED_OUT_CODE]: "the customer opted out of template messages",
   ERROR_CODE_MESSAGE_CUSTOMER_NO_CONVERSATION_INITIATION: "the customer never wrote: send a template first",
   ERROR_CODE_BUSINESS_KEY_SECRET_ABSENT: "the business API secret is not set up: contact Connectly",
   ERROR_CODE_MESSAGE_TEMPLATE_DELETED: "the template's language content is being deleted",

@@ -66,7 +66,7 @@ export async function createPlanned(
 ): Promise<CreateOutcome[]> {
   const outcomes: CreateOutcome[] = [];
   for (const entry of plan.entries) {
-    if (entry.action !== "create" || !entry.request) continue;
+    if (entry.action !== "create") continue;
     await opts.pace();
     const answer = await client.createTemplate(entry.request);
     let outcome: CreateOutcome;
@@ -118,7 +118,7 @@ export async function waitForReview(
     if (left <= 0) return { statuses, timedOut: true };
     await opts.clock.sleep(Math.min(delay, left));
     delay = Math.min(delay * 2, MAX_POLL_MS);
-    const groups = await readTemplateList(client, opts.command, "; the templates were created: msgc templates status shows their review");
+    const groups = await readTemplateList(client, `msgc ${opts.command}:`, "; the templates were created: msgc templates status shows their review");
     for (const s of statuses) {
       const { remote } = findRemote(groups, s.name, s.language);
       if (!remote) continue;

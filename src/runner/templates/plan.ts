@@ -20,10 +20,12 @@ import { findRemote, remoteText, statusWord } from "./remote.js";
 
 export type TemplateAction = "create" | "in-sync" | "differs" | "remote-only";
 
-export interface TemplatePlanEntry {
+/** One (name, language) of the plan; a create always carries the request apply sends. */
+export type TemplatePlanEntry = PlanEntryFields & ({ action: "create"; request: TemplateCreateRequest } | { action: Exclude<TemplateAction, "create">; request?: never });
+
+interface PlanEntryFields {
   name: string;
   language: string;
-  action: TemplateAction;
   /** The Template spec's project-relative file (not for remote only). */
   file?: string;
   /** The remote status in words (approved, pending, rejected, paused, …), when it is remote. */
@@ -36,8 +38,6 @@ export interface TemplatePlanEntry {
   unread?: boolean;
   /** For differs: the new name to give the new content. */
   newName?: string;
-  /** For create: the request apply sends. */
-  request?: TemplateCreateRequest;
 }
 
 export interface TemplatePlan {

@@ -8,13 +8,12 @@ import { parameterNames, parametersTakenBy } from "../../connectly/components.js
 import { templateUses } from "../../compiler/template-uses.js";
 import type { TemplateUse } from "../../compiler/template-uses.js";
 import type { Diagnostic, DiagnosticCode } from "../../diagnostics.js";
-import { InputError } from "../../errors.js";
 import { locateDiagnostics } from "../../project/project.js";
 import type { Project } from "../../project/project.js";
 import { compileOneCampaign } from "../plan.js";
 import { lintTemplate } from "../../compiler/template-lint.js";
 import type { TemplateSpec } from "../../types/template.generated.js";
-import { APPROVED, describeFailure, findRemote, remoteText, statusWord } from "./remote.js";
+import { APPROVED, findRemote, readTemplateList, remoteText, statusWord } from "./remote.js";
 
 /** A hint names this many of the languages a template has; a list could hold thousands. */
 const MAX_LANGUAGES_NAMED = 10;
@@ -77,11 +76,8 @@ export function campaignTemplateUses(project: Project, name: string): TemplateUs
  */
 export async function preflightTemplates(project: Project, client: ConnectlyClient, uses: readonly TemplateUse[]): Promise<Diagnostic[]> {
   if (uses.length === 0) return [];
-  const list = await client.getTemplates();
-  if (!list.ok) {
-    throw new InputError(`msgc send: the preflight could not read the business's templates (${describeFailure(list.failure)}); nothing sent (--no-preflight sends without checking them)`);
-  }
-  return locateDiagnostics(project, uses.flatMap((use) => checkTemplateUse(use, list.value)));
+  const groups = await readTemplateList(client, "msgc send: the preflight", "; nothing sent (--no-preflight sends without checking them)");
+  return locateDiagnostics(project, uses.flatMap((use) => checkTemplateUse(use, groups)));
 }
 
 /**

@@ -37,9 +37,12 @@ export function describeFailure(failure: ConnectlyFailure): string {
       : `HTTP ${failure.status}: ${failure.reason}`;
 }
 
-/** The list, or an InputError that says why it could not be read (`what` ends the line). */
-export async function readTemplateList(client: ConnectlyClient, command: string, what: string): Promise<RemoteTemplateGroup[]> {
+/**
+ * The list, or an InputError that says why it could not be read: `who` begins the line (`msgc
+ * templates plan:`, `msgc send: the preflight`) and `what` ends it.
+ */
+export async function readTemplateList(client: ConnectlyClient, who: string, what: string): Promise<RemoteTemplateGroup[]> {
   const list = await client.getTemplates();
-  if (!list.ok) throw new InputError(`msgc ${command}: could not read the business's templates (${describeFailure(list.failure)})${what}`);
+  if (!list.ok) throw new InputError(`${who} could not read the business's templates (${describeFailure(list.failure)})${what}`);
   return list.value;
 }
