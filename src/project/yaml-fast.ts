@@ -26,7 +26,8 @@ const DECLINE: unique symbol = Symbol("decline");
 /**
  * `yaml` refuses implicit keys whose `:` is more than 1024 characters after the key's start; stay
  * well under. Where a collection ends in an empty value, the blank lines before the next
- * (shallower) key count as part of that key: `a:\n-\n` + 1023 blank lines + `b: 1` is an error.
+ * (shallower) key count as part of that key: `a:\n-\n` + 1023 blank lines + `b: 1` is an error
+ * (a comment line between them ends the count).
  */
 const MAX_KEY_LENGTH = 1000;
 
@@ -133,7 +134,7 @@ class FastYaml {
   private readonly lines: string[];
   /** The next line not yet consumed. */
   private next = 0;
-  /** Characters of the blank and comment lines before the line peek last found: part of a key's length to yaml. */
+  /** Characters of the blank lines (since a comment line) before the line peek last found: part of a key's length to yaml. */
   private gap = 0;
   /**
    * peek's last answer, for `next` = peekedFrom: every collection that ends at a line asks for it
@@ -162,8 +163,13 @@ class FastYaml {
     for (let i = this.next; i < lines.length; i++) {
       const line = lines[i] as string;
       const indent = indentOf(line);
-      if (indent === line.length || line.charCodeAt(indent) === 35 /* # */) {
+      if (indent === line.length) {
         gap += line.length + 1;
+        continue;
+      }
+      // A comment line ends the run of blank lines yaml would count into the next key.
+      if (line.charCodeAt(indent) === 35 /* # */) {
+        gap = 0;
         continue;
       }
       // Document markers and directives start a line: another document, or a YAML directive.
@@ -227,7 +233,7 @@ class FastYaml {
       key = keyString(resolvePlainScalar(raw));
     }
     if (line.charCodeAt(end) !== 58 /* : */ || (end + 1 < line.length && line.charCodeAt(end + 1) !== 32)) decline();
-    // The lines skipped before this key's line (peek's last find: take, or the `- ` line's) count.
+    // The blank lines before this key's line (peek's last find: take's, or the `- ` line's) count.
     if (this.gap + end > MAX_KEY_LENGTH || key === "__proto__" || Object.hasOwn(map, key)) decline();
     const valueAt = skipSpaces(line, end + 1);
     map[key] = valueAt === line.length || line.charCodeAt(valueAt) === 35 /* # */ ? this.nestedBlock(at, true) : this.inlineValue(line, valueAt, at);

@@ -326,8 +326,10 @@ describe("the fast YAML path reads exactly what yaml reads, or declines", () => 
       expect(reference(source), name).toBeUndefined();
       expect(parseYamlFastOrDecline(source), name).toBeUndefined();
     }
-    // Well under the limit, both read it.
+    // Well under the limit, or with a comment line between (which ends yaml's count), both read it.
     expect(agrees(`a:\n-\n${blank(900)}b: 1\n`)).toBe(true);
+    expect(agrees(`a:\n-\n${blank(1100)}# c\n${blank(10)}b: 1\n`)).toBe(true);
+    expect(agrees(`${"# a long header comment\n".repeat(100)}a:\n-\n# c\n${blank(900)}b: 1\n`)).toBe(true);
     expect(agrees(`a:\n- x\n${blank(900)}b: 1\n`)).toBe(true);
   });
 
