@@ -23,7 +23,12 @@ const DECLINED_CHARACTERS = /[\r\t\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\
 /** Thrown to decline; caught in parseYamlFast. */
 const DECLINE: unique symbol = Symbol("decline");
 
-/** `yaml` refuses implicit keys longer than 1024 characters; stay well under. */
+/**
+ * `yaml` refuses implicit keys whose `:` is more than 1024 characters after the key's start; stay
+ * well under. Where a collection ends in an empty value, the blank lines before the next
+ * (shallower) key count as part of that key: `a:\n-\n` + 1023 blank lines + `b: 1` is an error
+ * (a comment line between them ends the count).
+ */
 const MAX_KEY_LENGTH = 1000;
 
 /**
@@ -129,6 +134,14 @@ class FastYaml {
   private readonly lines: string[];
   /** The next line not yet consumed. */
   private next = 0;
+  /** Characters of the blank lines (since a comment line) before the line peek last found: part of a key's length to yaml. */
+  private gap = 0;
+  /**
+   * peek's last answer, for `next` = peekedFrom: every collection that ends at a line asks for it
+   * again, and without this each would scan the blank lines before it again (depth × lines).
+   */
+  private peekedFrom = -1;
+  private peekedAt = 0;
 
   constructor(source: string) {
     this.lines = source.split("\n");
@@ -144,16 +157,33 @@ class FastYaml {
 
   /** The next line with content (not blank, not only a comment), not consumed; lines.length at the end. */
   private peek(): number {
+    if (this.peekedFrom === this.next) return this.peekedAt;
     const lines = this.lines;
+    let gap = 0;
     for (let i = this.next; i < lines.length; i++) {
       const line = lines[i] as string;
       const indent = indentOf(line);
-      if (indent === line.length || line.charCodeAt(indent) === 35 /* # */) continue;
+      if (indent === line.length) {
+        gap += line.length + 1;
+        continue;
+      }
+      // A comment line ends the run of blank lines yaml would count into the next key.
+      if (line.charCodeAt(indent) === 35 /* # */) {
+        gap = 0;
+        continue;
+      }
       // Document markers and directives start a line: another document, or a YAML directive.
       if (indent === 0 && (line.charCodeAt(0) === 37 /* % */ || /^(?:---|\.\.\.)(?: |$)/.test(line))) decline();
-      return i;
+      return this.remember(i, gap);
     }
-    return lines.length;
+    return this.remember(lines.length, gap);
+  }
+
+  private remember(at: number, gap: number): number {
+    this.peekedFrom = this.next;
+    this.peekedAt = at;
+    this.gap = gap;
+    return at;
   }
 
   /** A block mapping whose keys are at `indent`; `firstLine` holds its first entry at that column (a `- key: value` entry). */
@@ -203,7 +233,8 @@ class FastYaml {
       key = keyString(resolvePlainScalar(raw));
     }
     if (line.charCodeAt(end) !== 58 /* : */ || (end + 1 < line.length && line.charCodeAt(end + 1) !== 32)) decline();
-    if (end - at > MAX_KEY_LENGTH || key === "__proto__" || Object.hasOwn(map, key)) decline();
+    // The blank lines before this key's line (peek's last find: take's, or the `- ` line's) count.
+    if (this.gap + end > MAX_KEY_LENGTH || key === "__proto__" || Object.hasOwn(map, key)) decline();
     const valueAt = skipSpaces(line, end + 1);
     map[key] = valueAt === line.length || line.charCodeAt(valueAt) === 35 /* # */ ? this.nestedBlock(at, true) : this.inlineValue(line, valueAt, at);
   }

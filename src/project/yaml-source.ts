@@ -258,7 +258,7 @@ function nestingLimitExceededAt(source: string, limit: number): number {
 }
 
 /**
- * One cheap pass over the text. `items`: lines with content plus commas, never fewer than the
+ * One cheap pass over the text. `items`: lines (blank ones too) plus commas, never fewer than the
  * nodes yaml will build. `nestingBound`: opening brackets anywhere plus the deepest block
  * nesting a line could open, never lower than the real depth.
  */
@@ -290,8 +290,9 @@ function measureShape(source: string): { items: number; nestingBound: number } {
       if (c !== 32 && c !== 9 && c !== 13) content = true;
     }
     i++;
-    if (!content) continue;
+    // Blank lines too: yaml takes seconds over a MiB of them (and the locator reads a file again).
     lines++;
+    if (!content) continue;
     while (indents.length > 0 && (indents.at(-1) as number) >= indent) indents.pop();
     indents.push(indent);
     worstLine = Math.max(worstLine, indents.length + indicators);

@@ -118,6 +118,9 @@ describe("hostile input never crashes or hangs the loader", () => {
       [`a: &a [1]\nb: [${"*a,".repeat(300_000)}]\n`, "file-too-large"],
       ["- x\n".repeat(250_000), "file-too-large"],
       ["- ".repeat(500_000), "yaml-syntax"],
+      // yaml takes seconds over a MiB of blank lines, and the locator reads the file again.
+      [`kind: Message\nname: x\n${"\n".repeat(1_000_000)}z: 1\n`, "file-too-large"],
+      [`kind: Message\nname: x\n${"  \n".repeat(300_000)}`, "file-too-large"],
     ];
     for (const [source, code] of cases) {
       const { ms, codes } = loadTimed(source);

@@ -308,6 +308,31 @@ describe("the fast YAML path reads exactly what yaml reads, or declines", () => 
     for (const source of declined) expect(parseYamlFastOrDecline(source), JSON.stringify(source)).toBeUndefined();
   });
 
+  test("a key after an empty entry and over 1000 characters of blank lines: yaml's KEY_OVER_1024_CHARS, declined", () => {
+    // Where a collection ends in an empty value, yaml counts the blank lines before the next,
+    // shallower key as part of that key, and refuses a key longer than 1024 characters.
+    const blank = (n: number) => "\n".repeat(n);
+    const rejected = {
+      "empty entry of a compact sequence": `a:\n-\n${blank(1023)}b: 1\n`,
+      "empty entry with trailing spaces": `a:\n-   \n${blank(1100)}b: 1\n`,
+      "lines of spaces": `a:\n-\n${"  \n".repeat(400)}b: 1\n`,
+      "empty entry of an indented sequence": `a:\n  -\n${blank(1100)}b: 1\n`,
+      "empty value in a sequence's mapping": `a:\n- x:\n${blank(1100)}b: 1\n`,
+      "empty value in a nested mapping": `a:\n  b:\n${blank(1100)}c: 1\n`,
+      "a quoted key": `a:\n-\n${blank(1100)}"b": 1\n`,
+      "600 blank lines and a 500-character key": `a:\n-\n${blank(600)}${"x".repeat(500)}: 1\n`,
+    };
+    for (const [name, source] of Object.entries(rejected)) {
+      expect(reference(source), name).toBeUndefined();
+      expect(parseYamlFastOrDecline(source), name).toBeUndefined();
+    }
+    // Well under the limit, or with a comment line between (which ends yaml's count), both read it.
+    expect(agrees(`a:\n-\n${blank(900)}b: 1\n`)).toBe(true);
+    expect(agrees(`a:\n-\n${blank(1100)}# c\n${blank(10)}b: 1\n`)).toBe(true);
+    expect(agrees(`${"# a long header comment\n".repeat(100)}a:\n-\n# c\n${blank(900)}b: 1\n`)).toBe(true);
+    expect(agrees(`a:\n- x\n${blank(900)}b: 1\n`)).toBe(true);
+  });
+
   test("reads the shapes specs are made of, with their exact values", () => {
     const source = [
       "# yaml-language-server: $schema=../../schema/message.schema.json",
