@@ -56,8 +56,9 @@ interface Found {
   complete: boolean;
 }
 
+/** A key matches a path segment as the loaded value holds it: a null key (`~:`, `null:`) is "". */
 function keyMatches(key: unknown, segment: string | number): boolean {
-  return isScalar(key) && String(key.value) === String(segment);
+  return isScalar(key) && (key.value === null ? "" : String(key.value)) === String(segment);
 }
 
 function findNode(doc: Document, path: JsonPath): Found {

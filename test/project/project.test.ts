@@ -207,6 +207,13 @@ describe("loadProject", () => {
     expect(result.sources.get("specs/m.yaml")).toBe(message("promo", "colour: red\n"));
   });
 
+  test("unknown-field: a null key (~:) is named and placed at its own line", async () => {
+    const root = project({ "specs/m.yaml": message("promo", "~: red\n") });
+    const result = await loadProject({ cwd: root });
+    expect(brief(result.diagnostics)).toEqual(["specs/m.yaml:4:1 unknown-field"]);
+    expect(result.diagnostics[0]!.range).toEqual({ start: { line: 3, column: 0 }, end: { line: 3, column: 1 } });
+  });
+
   test("path-outside-project: an audience file resolved outside the root", async () => {
     const root = project({ "specs/m.yaml": message("m"), "specs/c.yaml": campaign("c", "m", "../../people.csv") });
     const result = await loadProject({ cwd: root });
