@@ -73,6 +73,8 @@ export function ensureBuilt(): void {
       // tsc exits non-zero on type errors elsewhere but still emits.
     }
     if (!existsSync(cliPath)) throw new Error(`building msgc did not produce ${cliPath}: run npx tsc -p tsconfig.json to see why`);
+    // The rest of `npm run build`: the commands and the plan worker bundled, as the package ships them.
+    execFileSync(process.execPath, [join(repoRoot, "scripts", "bundle-commands.mjs")], { stdio: "ignore" });
     // tsc leaves an unchanged output as it was; the stamp says the build covers sources up to now.
     utimesSync(cliPath, startedAt, startedAt);
   });
