@@ -355,6 +355,8 @@ describe("parallel planner: callers of the library", () => {
       expectRecipients: () => {},
       admitValue: () => true,
       admit: () => true,
+      countSms: () => {},
+      keyOf: (number) => `c/${number}`,
     };
     const run = async (): Promise<void> => {
       for await (const _ of planInParallel(pass, { threads: 2, minBytes: 0, taskBytes: 1000 })) void _;

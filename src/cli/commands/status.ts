@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { ResolvedConfig } from "../../project/config.js";
 import { confinement, realPathOf } from "../../project/confine.js";
+import { AtomicFile, checkWritableTarget, describeWriteError } from "../../runner/atomic-file.js";
 import type { StatusModel } from "../../runner/status/index.js";
 import { campaignJournals, formatStatusHtml, formatStatusJson, formatStatusMarkdown, formatStatusText, status } from "../../runner/status/index.js";
 import { openSendStore } from "../../runner/suppressions.js";
@@ -116,6 +116,15 @@ export const run: CommandHandler = async (args, io) => {
     ...(out !== undefined ? [{ option: "out", given: values.out!, path: out }] : []),
     ...(report !== undefined ? [{ option: "report", given: values.report!, path: report }] : []),
   ]);
+  const cannotWriteOut = (e: unknown): InputError => new InputError(`msgc status: cannot write ${values.out} (${describeWriteError(e)})`);
+  // A FIFO or a device as --out is refused before the work, not after it.
+  if (out !== undefined) {
+    try {
+      checkWritableTarget(out);
+    } catch (e) {
+      throw cannotWriteOut(e);
+    }
+  }
   const store = await openSendStore(config, io.env);
   let model: StatusModel;
   try {
@@ -136,10 +145,10 @@ export const run: CommandHandler = async (args, io) => {
   if (out === undefined) io.stdout.write(text);
   else {
     try {
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, text);
+      // Whole or not at all: a kill or a full disk leaves the file as it was.
+      await AtomicFile.write(out, text, 0o666);
     } catch (e) {
-      throw new InputError(`msgc status: cannot write ${values.out} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      throw cannotWriteOut(e);
     }
   }
   if (values.quiet !== true) {
