@@ -85,17 +85,25 @@ export async function collectStatus(options: CollectOptions): Promise<StatusMode
     };
 
     if (options.store) {
+      const store = options.store;
+      // A recipient whose earlier attempts the store has (a 5xx, a timeout) but not the success a
+      // kill dropped: rare, so looked up one at a time.
+      const visitStored = async (key: string, sends: SendOutcome[]): Promise<void> => {
+        const success = journal.history(key)?.sent === true && !sends.some((s) => s.send.messageId !== null) ? journaledSuccess(journal, key) : undefined;
+        const found = success ? (await outcomesFromEvents(store, options.campaign, new Map([[key, success]]))).get(key) : undefined;
+        await (found ? visit(key, [...sends, found], true) : visit(key, sends));
+      };
       let key: string | undefined;
       let group: SendOutcome[] = [];
-      for await (const outcome of options.store.campaignOutcomes(options.campaign)) {
+      for await (const outcome of store.campaignOutcomes(options.campaign)) {
         if (outcome.send.key !== key) {
-          if (key !== undefined) await visit(key, group);
+          if (key !== undefined) await visitStored(key, group);
           key = outcome.send.key;
           group = [];
         }
         group.push(outcome);
       }
-      if (key !== undefined) await visit(key, group);
+      if (key !== undefined) await visitStored(key, group);
     }
 
     // A success the store has no send row for (a kill dropped the recorder's last batch) is
