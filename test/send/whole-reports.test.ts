@@ -72,6 +72,27 @@ describe("send --report: whole or not at all", () => {
   });
 });
 
+describe("send --report over what the send reads", () => {
+  it("the journal, the store or a file in the journal folder: exit 64, one line, nothing sent, nothing replaced", async () => {
+    const box = await sandboxWith();
+    const dir = notesProject(3);
+    expect((await runCli(sendArgs(box.url), { cwd: dir, env })).code).toBe(0);
+    writeFileSync(join(dir, ".msgc", "msgc.db"), "");
+    const journal = readFileSync(join(dir, ".msgc", "journal", "notes.ndjson"), "utf8");
+    const sent = box.messages().length;
+    for (const [given, what] of [
+      [".msgc/journal/notes.ndjson", "is the journal"],
+      [".msgc/msgc.db", "is the store"],
+      [".msgc/journal/r.json", "is in the journal folder"],
+    ]) {
+      const r = await runCli(sendArgs(box.url, "--resume", "--report", given!), { cwd: dir, env });
+      expect([r.code, r.stdout, r.stderr]).toEqual([64, "", `msgc send: --report ${given} ${what} that send reads; write it to another file\n`]);
+    }
+    expect(readFileSync(join(dir, ".msgc", "journal", "notes.ndjson"), "utf8")).toBe(journal);
+    expect(box.messages()).toHaveLength(sent);
+  });
+});
+
 describe("status --out: whole or not at all", () => {
   it("a FIFO inside the project: refused at once with one line (no hang), exit 1, nothing left", async () => {
     const box = await sandboxWith();

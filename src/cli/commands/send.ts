@@ -40,6 +40,7 @@ import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
 import { shardOf } from "../../runner/send/policy.js";
+import { refuseOutputOverInputs } from "../output-guard.js";
 import { storeSecrets } from "../../store/open.js";
 import { checkTrackingRoom } from "../../compiler/tracking-room.js";
 import { createProgress } from "../../runner/send/progress.js";
@@ -413,6 +414,9 @@ export const run: CommandHandler = async (args, io) => {
       // Beside the sandbox's own lines, what it proved; a real run's stderr stays for problems.
       if (uses.length > 0 && !quiet && target.sandboxUrl) io.stderr.write(`${describePreflight(uses)}\n`);
     };
+
+    // The report is renamed over its target at the end: never over the journal or the store.
+    if (values.report !== undefined) await refuseOutputOverInputs("send", project.config, io.env, journal, [{ option: "report", given: values.report, path: resolve(io.cwd, values.report) }]);
 
     // The store (docs/tracking.md): opt-outs and inbound times read once, attempts recorded. One
     // that is configured but cannot be opened stops the send: its opt-outs cannot be honoured.
