@@ -123,6 +123,8 @@ async function withinTimeout<T>(work: Promise<T>): Promise<T> {
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error("no answer"), { code: `no answer in ${FLUSH_TIMEOUT_MS / 1000} s` })), FLUSH_TIMEOUT_MS);
   });
+  // A store that answers after the timeout must not fail the process with an unhandled rejection.
+  work.catch(() => undefined);
   try {
     return await Promise.race([work, timeout]);
   } finally {
