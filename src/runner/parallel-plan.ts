@@ -85,8 +85,10 @@ export interface ParallelPass {
   /** True when the item goes into the plan; false for a duplicate (reported). */
   admitValue(key: number, row: number, line: number): boolean;
   admit(number: string | undefined, row: number, line: number): boolean;
-  /** An admitted item's channel and segments (`smsCode`). */
-  countSms(code: number): void;
+  /** An admitted item's channel and segments (`smsCode`), and its plan key. */
+  countSms(code: number, key: string): void;
+  /** The plan key of a recipient's number. */
+  keyOf(number: string): string;
 }
 
 /**
@@ -292,7 +294,7 @@ function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): {
       const admitted = key !== 0 ? pass.admitValue(key, row, line) : pass.admit(others.get(i), row, line);
       decided = ends[i]!;
       if (admitted) {
-        pass.countSms(result.itemSms[i]!);
+        pass.countSms(result.itemSms[i]!, pass.keyOf(key !== 0 ? `+${key}` : (others.get(i) ?? "")));
         continue;
       }
       const lineStart = i === 0 ? 0 : ends[i - 1]!;

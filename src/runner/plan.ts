@@ -146,6 +146,11 @@ export interface PlanCampaignOptions {
    * that a file of a million bad rows does not flood the output or the memory of a JSON report.
    */
   maxRowDiagnostics?: number;
+  /**
+   * Which plan keys the SMS totals count (a shard's own: the summary of `send --shard` is the
+   * shard's); default every item. The other stats count the whole plan either way.
+   */
+  countsSms?: (key: string) => boolean;
 }
 
 export function newCampaignStats(): CampaignStats {
@@ -214,6 +219,7 @@ class CampaignPass implements ParallelPass {
   /** The marketing Template the campaign sends, when its Template spec says so; +1 recipients counted. */
   private readonly marketingTemplate: string | undefined;
   private usRecipients = 0;
+  private readonly countsSms: ((key: string) => boolean) | undefined;
 
   private constructor(
     readonly spec: LoadedSpec<CampaignSpec>,
@@ -231,6 +237,7 @@ class CampaignPass implements ParallelPass {
     this.delimiter = spec.data.audience.delimiter ?? ",";
     if (campaign.message.hasSms) this.stats.sms ??= newSmsTotals();
     this.marketingTemplate = opts.marketingTemplate;
+    this.countsSms = opts.countsSms;
   }
 
   /** What a plan worker compiles the campaign from: the same spec data as this thread. */
@@ -315,16 +322,21 @@ class CampaignPass implements ParallelPass {
         continue;
       }
       if (!this.admit(compiled.number, row, line)) continue;
-      this.countSms(smsCode(compiled.sms));
+      this.countSms(smsCode(compiled.sms), compiled.item.key);
       if (!emit(compiled.item)) return false;
     }
     while (p < problems.length) this.readerProblem(problems[p++]!);
     return true;
   }
 
-  /** An admitted item's channel and segments (`smsCode`). */
-  countSms(code: number): void {
-    if (this.stats.sms) addSmsCode(this.stats.sms, code);
+  /** An admitted item's channel and segments (`smsCode`), when its key is one the totals count. */
+  countSms(code: number, key: string): void {
+    if (this.stats.sms && (this.countsSms === undefined || this.countsSms(key))) addSmsCode(this.stats.sms, code);
+  }
+
+  /** The plan key of a campaign's recipient (as compileRow makes it). */
+  keyOf(number: string): string {
+    return `${this.campaign.name}/${number}`;
   }
 
   reportRow(d: Diagnostic): void {

@@ -20,6 +20,7 @@ import type { Migration } from "./migrations.js";
 import {
   canonicalTime,
   CAMPAIGN_OUTCOMES_SQL,
+  CAMPAIGN_SENDS_SQL,
   effectStatements,
   DELETE_SUPPRESSION_SQL,
   EVENT_COLUMNS,
@@ -31,9 +32,9 @@ import {
   lastPerNumber,
   mergeSends,
   SEND_CONFLICT_SET,
-  OUTCOME_BATCH,
-  outcomeBatchParams,
+  inKeysetBatches,
   outcomeFromRow,
+  sendFromRow,
   RECENT_INBOUND_SQL,
   SELECT_SUPPRESSIONS_SQL,
   sendParams,
@@ -41,7 +42,7 @@ import {
   suppressionFromRow,
   suppressionParams,
 } from "./queries.js";
-import type { EventRow, OutcomeRow } from "./queries.js";
+import type { EventRow, OutcomeRow, SendRow } from "./queries.js";
 import type { EventEffects, EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord, SuppressOptions } from "./store.js";
 
 /** Any 64-bit number the same in every msgc: the advisory lock taken around migrations. */
@@ -333,14 +334,16 @@ class PostgresStore implements Store {
     // of rows; a role that does not own the tables gets a notice, not an error, and a read-only
     // standby refuses it: then the batches run on the statistics there are.
     await this.query("ANALYZE sends, events").catch(() => undefined);
-    let last: OutcomeRow | undefined;
-    for (;;) {
-      // Keyset batches rather than a cursor: no connection is held while the caller works.
-      const { rows } = await this.guard(() => this.query<OutcomeRow>(CAMPAIGN_OUTCOMES_SQL, outcomeBatchParams(campaign, last)));
-      for (const row of rows) yield outcomeFromRow(row);
-      if (rows.length < OUTCOME_BATCH) return;
-      last = rows.at(-1);
-    }
+    // Keyset batches rather than a cursor: no connection is held while the caller works.
+    const rows = inKeysetBatches(campaign, (params) => this.guard(async () => (await this.query<OutcomeRow>(CAMPAIGN_OUTCOMES_SQL, params)).rows));
+    for await (const row of rows) yield outcomeFromRow(row);
+  }
+
+  async *campaignSends(campaign: string): AsyncIterable<SendRecord> {
+    // Statistics first, as for campaignOutcomes: without them a batch may read every row past its position.
+    await this.query("ANALYZE sends").catch(() => undefined);
+    const rows = inKeysetBatches(campaign, (params) => this.guard(async () => (await this.query<SendRow>(CAMPAIGN_SENDS_SQL, params)).rows));
+    for await (const row of rows) yield sendFromRow(row);
   }
 
   recentInbound(since: string): Promise<Map<string, string>> {

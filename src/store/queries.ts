@@ -210,6 +210,15 @@ export function lastPerNumber(records: readonly SuppressionRecord[]): Suppressio
   return [...new Map(records.map((r) => [r.number, r])).values()];
 }
 
+/**
+ * One batch of a campaign's sends alone (no events): the next OUTCOME_BATCH after a (key,
+ * attempt, form) position, by the sends' primary key. Parameters as CAMPAIGN_OUTCOMES_SQL's.
+ */
+export const CAMPAIGN_SENDS_SQL = `SELECT campaign, plan_key, attempt, form, channel, message_id, token, sent_at FROM sends
+  WHERE campaign = ? AND (plan_key, attempt, form) > (?, ?, ?)
+  ORDER BY plan_key, attempt, form
+  LIMIT ?`;
+
 function rankSql(column: string): string {
   return `CASE ${column} ${Object.entries(STATUS_RANK)
     .map(([status, rank]) => `WHEN '${status}' THEN ${rank}`)
@@ -230,12 +239,7 @@ function rankSql(column: string): string {
  * as a plain join and plans it from its own statistics.
  */
 export const CAMPAIGN_OUTCOMES_SQL = `
-WITH s AS (
-  SELECT campaign, plan_key, attempt, form, channel, message_id, token, sent_at FROM sends
-  WHERE campaign = ? AND (plan_key, attempt, form) > (?, ?, ?)
-  ORDER BY plan_key, attempt, form
-  LIMIT ?
-),
+WITH s AS (${CAMPAIGN_SENDS_SQL}),
 m AS (
   SELECT s.plan_key, s.attempt, s.form, e.delivery_id, e.status, e.error_code, e.error_message,
     COALESCE(e.occurred_at, e.received_at) AS seen_at
@@ -268,7 +272,7 @@ LEFT JOIN a ON a.plan_key = s.plan_key AND a.attempt = s.attempt AND a.form = s.
 LEFT JOIN f ON f.plan_key = s.plan_key AND f.attempt = s.attempt AND f.form = s.form
 ORDER BY s.plan_key, s.attempt, s.form`;
 
-export interface OutcomeRow {
+export interface SendRow {
   campaign: string;
   plan_key: string;
   attempt: number;
@@ -277,6 +281,9 @@ export interface OutcomeRow {
   message_id: string | null;
   token: string | null;
   sent_at: string;
+}
+
+export interface OutcomeRow extends SendRow {
   furthest: number | null;
   sent_seen: string | null;
   delivered_seen: string | null;
@@ -295,25 +302,43 @@ export function outcomeFromRow(r: OutcomeRow): SendOutcome {
   if (r.read_seen !== null) firstAt.read = r.read_seen;
   if (r.failed_seen !== null) firstAt.delivery_failed = r.failed_seen;
   return {
-    send: {
-      key: r.plan_key,
-      campaign: r.campaign,
-      channel: r.channel as SendRecord["channel"],
-      form: r.form as SendRecord["form"],
-      attempt: Number(r.attempt),
-      messageId: r.message_id,
-      token: r.token,
-      at: r.sent_at,
-    },
+    send: sendFromRow(r),
     furthest: r.furthest === null ? null : (STATUS_BY_RANK.get(Number(r.furthest)) ?? null),
     failed: r.failed_seen === null ? null : { errorCode: r.error_code, errorMessage: r.error_message, at: r.failed_seen },
     firstAt,
   };
 }
 
+export function sendFromRow(r: SendRow): SendRecord {
+  return {
+    key: r.plan_key,
+    campaign: r.campaign,
+    channel: r.channel as SendRecord["channel"],
+    form: r.form as SendRecord["form"],
+    attempt: Number(r.attempt),
+    messageId: r.message_id,
+    token: r.token,
+    at: r.sent_at,
+  };
+}
+
 /** The parameters of the batch after `last` (the first batch starts before every key). */
-export function outcomeBatchParams(campaign: string, last: OutcomeRow | undefined): unknown[] {
+export function outcomeBatchParams(campaign: string, last: SendRow | undefined): unknown[] {
   return last === undefined ? [campaign, "", -1, "", OUTCOME_BATCH] : [campaign, last.plan_key, last.attempt, last.form, OUTCOME_BATCH];
+}
+
+/**
+ * A campaign's rows a batch (OUTCOME_BATCH) at a time, each query starting after the last row of
+ * the one before: no cursor holds the connection while the caller works.
+ */
+export async function* inKeysetBatches<R extends SendRow>(campaign: string, query: (params: unknown[]) => Promise<R[]>): AsyncGenerator<R> {
+  let last: R | undefined;
+  for (;;) {
+    const rows = await query(outcomeBatchParams(campaign, last));
+    yield* rows;
+    if (rows.length < OUTCOME_BATCH) return;
+    last = rows.at(-1);
+  }
 }
 
 /** Code-unit order: the same for the ASCII times and hex ids it sorts as the databases' byte order. */

@@ -22,15 +22,16 @@ import {
   DELETE_SUPPRESSION_SQL,
   canonicalTime,
   CAMPAIGN_OUTCOMES_SQL,
+  CAMPAIGN_SENDS_SQL,
   effectStatements,
   eventFromRow,
   eventParams,
   eventsWhereInSql,
   inChunks,
   INSERT_EVENT_SQL,
-  OUTCOME_BATCH,
-  outcomeBatchParams,
+  inKeysetBatches,
   outcomeFromRow,
+  sendFromRow,
   RECENT_INBOUND_SQL,
   SELECT_SUPPRESSIONS_SQL,
   sendParams,
@@ -41,7 +42,7 @@ import {
   UPSERT_SUPPRESSION_SQL,
   INSERT_NEW_SUPPRESSION_SQL,
 } from "./queries.js";
-import type { EventRow, OutcomeRow } from "./queries.js";
+import type { EventRow, OutcomeRow, SendRow } from "./queries.js";
 import type { EventEffects, EventRecord, SendOutcome, SendRecord, Store, SuppressionRecord, SuppressOptions } from "./store.js";
 
 const require = createRequire(import.meta.url);
@@ -131,6 +132,7 @@ class SqliteStore implements Store {
   private readonly deleteSuppression: BetterSqlite3.Statement;
   private readonly isSuppressed: BetterSqlite3.Statement;
   private readonly outcomes: BetterSqlite3.Statement;
+  private readonly sends: BetterSqlite3.Statement;
   private readonly commit: (event: EventRecord, effects: EventEffects | undefined) => "stored" | "duplicate";
   private readonly commitMany: (items: readonly { event: EventRecord; effects?: EventEffects | undefined }[]) => ("stored" | "duplicate")[];
   private readonly record: (sends: readonly SendRecord[]) => void;
@@ -147,6 +149,7 @@ class SqliteStore implements Store {
     this.deleteSuppression = db.prepare(DELETE_SUPPRESSION_SQL);
     this.isSuppressed = db.prepare("SELECT 1 FROM suppressions WHERE number = ?").pluck();
     this.outcomes = db.prepare(CAMPAIGN_OUTCOMES_SQL);
+    this.sends = db.prepare(CAMPAIGN_SENDS_SQL);
 
     // The effects' few statements, each prepared once.
     const prepared = new Map<string, BetterSqlite3.Statement>();
@@ -220,14 +223,14 @@ class SqliteStore implements Store {
   }
 
   async *campaignOutcomes(campaign: string): AsyncIterable<SendOutcome> {
-    let last: OutcomeRow | undefined;
-    for (;;) {
-      // A batch at a time, not one iterator: the connection stays free for other calls between them.
-      const rows = await this.guard(() => this.outcomes.all(...outcomeBatchParams(campaign, last)) as OutcomeRow[]);
-      for (const row of rows) yield outcomeFromRow(row);
-      if (rows.length < OUTCOME_BATCH) return;
-      last = rows.at(-1);
-    }
+    // A batch at a time, not one iterator: the connection stays free for other calls between them.
+    const rows = inKeysetBatches(campaign, (params) => this.guard(() => this.outcomes.all(...params) as OutcomeRow[]));
+    for await (const row of rows) yield outcomeFromRow(row);
+  }
+
+  async *campaignSends(campaign: string): AsyncIterable<SendRecord> {
+    const rows = inKeysetBatches(campaign, (params) => this.guard(() => this.sends.all(...params) as SendRow[]));
+    for await (const row of rows) yield sendFromRow(row);
   }
 
   recentInbound(since: string): Promise<Map<string, string>> {

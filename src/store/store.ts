@@ -125,6 +125,11 @@ export interface Store {
 
   /** Every recorded send of a campaign with its furthest status, streamed in key order. */
   campaignOutcomes(campaign: string): AsyncIterable<SendOutcome>;
+  /**
+   * Every recorded send of a campaign as recorded (no events joined: cheap), streamed in key
+   * order; what `send --resume` compares its journal with.
+   */
+  campaignSends(campaign: string): AsyncIterable<SendRecord>;
 
   /** Numbers that wrote at or after `since`, with their last inbound time. */
   recentInbound(since: string): Promise<Map<string, string>>;

@@ -265,6 +265,36 @@ describe("parallel planner: the same output as one thread", () => {
   });
 });
 
+describe("parallel planner: a shard's SMS totals", () => {
+  it("countsSms: on worker threads as on one thread, only the shard's keys, and the two shards add up to the whole", async () => {
+    // Every other row by SMS: GSM-7 (1 segment) or, every third, UCS-2 (1 segment).
+    const rows = Array.from({ length: 400 }, (_, i) => `+1604${String(5550000 + i)},${i % 3 === 0 ? "Дом" : "Ann"},${10000 + i},,${i % 2 === 0 ? "sms" : "whatsapp"}`);
+    const project = projectWith("csv", `${HEADER},channel\n${rows.join("\n")}\n`);
+    const message = project.messages.get("shipped")!;
+    message.data = { ...message.data, sms: { text: "Hi {{first_name}}! Order #{{order_id}}.", sender: "+14155550100" } };
+    project.campaigns.get("spring")!.data.audience.channel = "channel";
+    const policy = (await import(join(repoRoot, "dist", "runner", "send", "policy.js"))) as typeof import("../../src/runner/send/policy.js");
+    const totalsOf = async (parallel: ParallelOptions, shard?: number): Promise<unknown> => {
+      const stats = plan.newCampaignStats();
+      const countsSms = shard === undefined ? {} : { countsSms: (key: string) => policy.shardOf(key, 2) === shard };
+      for await (const chunk of plan.planCampaignNdjson(project, "spring", { stats, ...countsSms, onDiagnostic() {}, parallel })) void chunk;
+      expect(stats.items).toBe(400);
+      return stats.sms;
+    };
+    const inShard = (shard: number, sms: boolean): number[] => rows.map((_, i) => i).filter((i) => (i % 2 === 0) === sms && policy.shardOf(`spring/+1604${5550000 + i}`, 2) === shard);
+    // Neither shard is empty, so a filter that kept everything or nothing would show.
+    expect([inShard(1, true).length > 50, inShard(2, true).length > 50]).toEqual([true, true]);
+    const workers = { threads: 2, minBytes: 0, taskBytes: 1000 };
+    for (const shard of [1, 2]) {
+      const sms = inShard(shard, true);
+      const want = { recipients: { whatsapp: inShard(shard, false).length, sms: sms.length }, segments: sms.length, ucs2: sms.filter((i) => i % 3 === 0).length };
+      expect(await totalsOf({ threads: 0 }, shard)).toEqual(want);
+      expect(await totalsOf(workers, shard)).toEqual(want);
+    }
+    expect(await totalsOf(workers)).toEqual({ recipients: { whatsapp: 200, sms: 200 }, segments: 200, ucs2: 67 });
+  });
+});
+
 describe("parallel planner: callers of the library", () => {
   /** Lines received before the first row error is thrown (no onDiagnostic: the error is thrown). */
   async function linesBeforeThrow(project: Project, parallel: ParallelOptions): Promise<{ lines: number; error: string }> {
@@ -325,6 +355,8 @@ describe("parallel planner: callers of the library", () => {
       expectRecipients: () => {},
       admitValue: () => true,
       admit: () => true,
+      countSms: () => {},
+      keyOf: (number) => `c/${number}`,
     };
     const run = async (): Promise<void> => {
       for await (const _ of planInParallel(pass, { threads: 2, minBytes: 0, taskBytes: 1000 })) void _;

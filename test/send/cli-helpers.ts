@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { afterEach } from "vitest";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -38,6 +41,38 @@ export function startCli(args: string[], opts: { cwd: string; env?: NodeJS.Proce
 
 export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
   return startCli(args, opts).result;
+}
+
+/**
+ * `msgc webhooks serve --port 0` in a project, with this webhook secret: resolves with its URL
+ * once it listens. A test's receivers are stopped after it.
+ */
+export function useReceiver(secret: string): (dir: string) => Promise<string> {
+  const receivers: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const receiver of receivers.splice(0)) {
+      if (receiver.exitCode !== null || receiver.signalCode !== null) continue;
+      receiver.kill("SIGTERM");
+      await once(receiver, "close");
+    }
+  });
+  return (dir) => {
+    const child = spawn(process.execPath, [cliPath, "webhooks", "serve", "--port", "0"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, CONNECTLY_WEBHOOK_SECRET: secret },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    receivers.push(child);
+    let out = "";
+    return new Promise<string>((resolve, reject) => {
+      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+        out += chunk;
+        const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/?)/.exec(out)?.[1];
+        if (url) resolve(url);
+      });
+      child.once("close", (code) => reject(new Error(`the receiver stopped (${code}): ${out}`)));
+    });
+  };
 }
 
 /** `+1 604 555 NNNN` style numbers as an audience would have them, with names and order ids. */

@@ -276,28 +276,17 @@ describe("item 14: retries and 5xx as they happen, the API's message in the repo
 });
 
 describe("item 12: a report that cannot be written", () => {
-  it("--report /dev/full: the messages go out, the summary is printed, the exit code says the report failed", async () => {
-    const box = await sandboxWith();
-    const dir = notesProject(3);
-    const text = await msgc(["notes", "--base-url", box.url, "--yes", "--report", "/dev/full"], dir);
-    expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/^Send summary: notes -> 127\.0\.0\.1:\d+\n {2}sent {8}3\n/);
-    expect(text.stdout).toContain("\n  report      not written: cannot write the report /dev/full: ENOSPC\n");
-    expect(text.stderr).toBe("msgc send: cannot write the report /dev/full: ENOSPC\n");
-    const json = await msgc(["notes", "--base-url", box.url, "--yes", "--report", "/dev/full", "--format", "json", "--journal", "j2.ndjson"], dir);
-    const document = JSON.parse(json.stdout) as { ok: boolean; summary: { sent: number; reportError: string } };
-    expect([json.code, document.ok, document.summary.sent, document.summary.reportError]).toEqual([1, false, 3, "cannot write the report /dev/full: ENOSPC"]);
-    expect(box.messages()).toHaveLength(6);
-  });
-
-  it("--report on a FIFO nobody reads is refused before anything is sent, instead of waiting for ever", async () => {
+  // A report that fails mid-run (a full disk) is test/send/whole-reports.test.ts's.
+  it("--report /dev/full or a FIFO nobody reads: refused before anything is sent (a device or a FIFO is not a report), one line, exit 1", async () => {
     const box = await sandboxWith();
     const dir = notesProject(3);
     execFileSync("mkfifo", [join(dir, "r.fifo")]);
-    const result = await msgc(["notes", "--base-url", box.url, "--yes", "--report", "r.fifo"], dir);
-    expect([result.code, result.stdout, result.stderr]).toEqual([1, "", `msgc send: cannot write the report ${join(dir, "r.fifo")}: ENXIO\n`]);
-    // The one request is the preflight's read of the template list; no message was sent.
-    expect(box.stats().requests).toBe(1);
+    for (const [given, shown] of [["/dev/full", "/dev/full"], ["r.fifo", join(dir, "r.fifo")]]) {
+      const result = await msgc(["notes", "--base-url", box.url, "--yes", "--report", given!], dir);
+      expect([result.code, result.stdout, result.stderr]).toEqual([1, "", `msgc send: cannot write the report ${shown}: not a regular file\n`]);
+    }
+    // The requests are the preflight's reads of the template list; no message was sent.
+    expect(box.stats().requests).toBe(2);
     expect(box.messages()).toEqual([]);
   });
 });

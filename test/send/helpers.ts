@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlanItem, WindowMode } from "../../src/compiler/plan.js";
@@ -130,8 +130,8 @@ export function whenRequests(box: Sandbox, requests: number, then: () => void): 
 /** A real small file system (tmpfs) can be mounted: root on Linux. */
 export const canMount = process.getuid?.() === 0 && process.platform === "linux";
 
-/** Mounts a tmpfs of `size` (e.g. "16k") on a new folder, unmounted after each test. */
-export function useTmpfs(): (size: string) => string {
+/** Mounts a tmpfs of `size` (e.g. "16k") on a new folder (or on `at`, made if missing), unmounted after each test. */
+export function useTmpfs(): (size: string, at?: string) => string {
   let mountPoint: string | undefined;
   afterEach(() => {
     if (mountPoint) {
@@ -140,8 +140,9 @@ export function useTmpfs(): (size: string) => string {
       mountPoint = undefined;
     }
   });
-  return (size) => {
-    mountPoint = tempDir();
+  return (size, at) => {
+    mountPoint = at ?? tempDir();
+    mkdirSync(mountPoint, { recursive: true });
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", mountPoint]);
     return mountPoint;
   };

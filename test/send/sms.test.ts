@@ -95,4 +95,23 @@ describe("msgc send with SMS recipients", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("  sent        1\n  failed      2\n    ERROR_CODE_BUSINESS_MISSES_MATCHING_CHANNEL  2\n");
   });
+
+  it("--shard I/N: the summary, the dry run and the report count the shard's own SMS, not the campaign's", async () => {
+    // pickup-day/+16045550002 (SMS, GSM-7) hashes to shard 1; +16045550001 (WhatsApp) and
+    // +16045550003 (SMS, UCS-2) to shard 2.
+    const dir = project();
+    const box = await sandboxWith();
+    const dry = await runCli(["send", "pickup-day", "--dry-run", "--shard", "1/2"], { cwd: dir, env: {} });
+    expect([dry.code, dry.stdout]).toEqual([0, expect.stringContaining("  would send  1  (0 session, 0 template, 1 SMS)\n  channels    0 WhatsApp, 1 SMS (1 segment, 0 UCS-2)\n")]);
+    const expected = { "1/2": ["  channels    0 WhatsApp, 1 SMS (1 segment, 0 UCS-2)\n", { recipients: { whatsapp: 0, sms: 1 }, segments: 1, ucs2: 0 }], "2/2": ["  channels    1 WhatsApp, 1 SMS (1 segment, 1 UCS-2)\n", { recipients: { whatsapp: 1, sms: 1 }, segments: 1, ucs2: 1 }] } as const;
+    for (const [shard, [line, totals]] of Object.entries(expected)) {
+      const report = join(dir, `report-${shard[0]}.json`);
+      const r = await runCli(["send", "pickup-day", "--base-url", box.url, "--yes", "--shard", shard, "--report", report, "--insecure-http"], { cwd: dir, env: { CONNECTLY_API_KEY: KEY } });
+      expect([shard, r.code]).toEqual([shard, 0]);
+      expect(r.stdout).toContain(line);
+      expect((JSON.parse(readFileSync(report, "utf8")) as { summary: { sms: unknown } }).summary.sms).toEqual(totals);
+    }
+    // What the two shards said adds up to what the sandbox took.
+    expect(box.stats().sms).toEqual({ accepted: 2, segments: 2 });
+  });
 });

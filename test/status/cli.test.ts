@@ -212,7 +212,7 @@ Delivered and read per 1 minute (UTC)
     mkdirSync(join(root, "a-folder"), { recursive: true });
     const r = msgc(["status", "spring", "--report", "a-folder"], { cwd: root });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^msgc status: cannot write the report .*a-folder \(EISDIR\)\n$/);
+    expect(r.stderr).toMatch(/^msgc status: cannot write the report .*a-folder \(not a regular file\)\n$/);
     expect(readdirSync(join(root, "a-folder"))).toEqual([]);
     expect(readdirSync(root).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { collectStatus } from "../../src/runner/status/collect.js";
@@ -197,5 +197,52 @@ describe.each(backends.map((b) => [b.name, b] as const))("status from a real %s 
     await expect(status({ campaign: "winter", root: folder, outDir: folder, store, showNumbers: false, now: NOW })).rejects.toThrow(
       `msgc status: no campaign "winter" was sent: no journal at journal/winter.ndjson, and the store ${store.location} has no sends of it`,
     );
+  });
+
+  test("journaled successes the store has no send row for (a kill dropped the batch): counted by their events, found by token or message id", async () => {
+    const store = await freshStore();
+    const folder = tempDir();
+    const journal = join(folder, "spring.ndjson");
+    const startedAt = "2026-12-01T08:59:00.000Z";
+    const header = { type: "header", version: 2, campaign: "spring", planHash: "sha256:x", startedAt, shard: null, resumed: false, origin: "http://127.0.0.1", businessId: "biz-1" };
+    const intent = (i: number, attempt = 1): object => ({ type: "intent", key: key(i), form: "template", attempt });
+    const outcome = (i: number, result: string, messageId: string | null, attempt = 1): object => ({ type: "outcome", key: key(i), form: "template", attempt, result, status: result === "sent" ? 200 : 503, messageId, errorCode: result === "sent" ? null : "HTTP_503", ambiguous: result !== "sent" });
+    const lines = [
+      header,
+      // 0: recorded, read.
+      intent(0), outcome(0, "sent", "m0"),
+      // 1: dropped; its events carry its token.
+      intent(1), outcome(1, "sent", "m1"),
+      // 2: dropped; its event came without a token, by message id.
+      intent(2), outcome(2, "sent", "m2"),
+      // 3: a 503 recorded, then a success dropped: its events are by message id and token.
+      intent(3), outcome(3, "retry", null), intent(3, 2), outcome(3, "sent", "m3", 2),
+      // 4: dropped, no events yet.
+      intent(4), outcome(4, "sent", "m4"),
+    ];
+    writeFileSync(journal, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+    const token = (i: number, attempt = 1): string => trackingToken({ campaign: "spring", startedAt }, key(i), "template", attempt);
+    await store.recordSends([sendOf(0, { token: token(0) }), sendOf(3, { messageId: null, token: token(3) })]);
+    for (const e of [
+      event({ messageId: "m0", token: token(0), status: "read", occurredAt: "2026-12-01T09:05:00.000Z" }),
+      event({ messageId: "m1", token: token(1), status: "sent", occurredAt: "2026-12-01T09:01:00.000Z" }),
+      event({ messageId: "m1", token: token(1), status: "delivered", occurredAt: "2026-12-01T09:02:00.000Z" }),
+      // Another message's id under 1's token: the token says whose it is, as the store joins.
+      event({ messageId: "m4", token: token(1), status: "read", occurredAt: "2026-12-01T09:03:00.000Z" }),
+      event({ messageId: "m2", status: "delivery_failed", errorCode: "ERROR_CODE_MESSAGE_PHONE_NUMBER_INVALID", errorMessage: "invalid", occurredAt: "2026-12-01T09:04:00.000Z" }),
+      event({ messageId: "m3", token: token(3, 2), status: "read", occurredAt: "2026-12-01T09:06:00.000Z" }),
+    ]) {
+      expect(await store.commitEvent(e)).toBe("stored");
+    }
+    const rows: RecipientRow[] = [];
+    const model = await collectStatus({ campaign: "spring", journals: [journal], store, sources: { journals: [], store: store.location }, now: NOW, onRecipient: (r) => void rows.push(r) });
+    expect(rows.map((r) => [r.key, r.state, r.attempts, r.messageId, r.errorCode, r.channel, r.sentAt])).toEqual([
+      [key(0), "read", 1, "m0", null, "whatsapp", "2026-12-01T09:00:00.000Z"],
+      [key(3), "read", 2, "m3", null, null, "2026-12-01T09:06:00.000Z"],
+      [key(1), "read", 1, "m1", null, null, "2026-12-01T09:01:00.000Z"],
+      [key(2), "delivery-failed", 1, "m2", "ERROR_CODE_MESSAGE_PHONE_NUMBER_INVALID", null, "2026-12-01T09:04:00.000Z"],
+      [key(4), "no-status", 1, "m4", null, null, null],
+    ]);
+    expect(model.funnel).toEqual({ planned: 5, sent: 5, delivered: 3, read: 3, failed: 1, noStatus: 1, unknown: 0, notFinished: 0, suppressed: 0 });
   });
 });

@@ -460,6 +460,24 @@ describe.each(backends.map((b) => [b.name, b] as const))("store contract: %s", (
     expect(await s.schemaVersion()).toBe(STORE_SCHEMA_VERSION);
   });
 
+  test("campaignSends: each attempt as recorded (merged), in key order across batches, this campaign only, events ignored", async () => {
+    const s = await store();
+    const keys = Array.from({ length: 2500 }, (_, i) => `+1555${String(2499 - i).padStart(7, "0")}`);
+    await s.recordSends(keys.map((k) => send(k)));
+    await s.recordSends([send("+15550000007", { attempt: 2, form: "template", channel: "sms", messageId: null }), send("+15550000007", { attempt: 2, form: "template", messageId: "m-late" }), send("k", { campaign: "autumn" })]);
+    await s.commitEvent(event("d1", { token: "t-+15550000001", status: "read" }));
+    const sends: SendRecord[] = [];
+    for await (const r of s.campaignSends("spring")) sends.push(r);
+    expect(sends).toHaveLength(2501);
+    expect(sends.map((r) => `${r.key}/${r.attempt}`)).toEqual([...keys.slice().sort().flatMap((k) => (k === "+15550000007" ? [`${k}/1`, `${k}/2`] : [`${k}/1`]))]);
+    expect(sends[0]).toEqual(send("+15550000000"));
+    // The first record of an attempt stands; a later one filled in its message id.
+    expect(sends[8]).toEqual(send("+15550000007", { attempt: 2, form: "template", channel: "sms", messageId: "m-late" }));
+    const none: SendRecord[] = [];
+    for await (const r of s.campaignSends("nothing")) none.push(r);
+    expect(none).toEqual([]);
+  });
+
   test("outcomes stream 20,000 sends in batches while the store stays usable", async () => {
     const s = await store();
     const keys = Array.from({ length: 20_000 }, (_, i) => `+1555${String(i).padStart(7, "0")}`);

@@ -5,46 +5,17 @@
  * STOP skips that number, an inbound "hi" opens the 24-hour window (session form with no
  * audience column), and `msgc status` shows the funnel from the webhooks.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { cliPath, ensureBuilt } from "../cli/helpers.js";
-import { notesProject, runCli } from "../send/cli-helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../cli/helpers.js";
+import { notesProject, runCli, useReceiver } from "../send/cli-helpers.js";
 import { API_KEY, NOTE_TEMPLATE, numberOf, useSandbox } from "../send/helpers.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
 
 const SECRET = "whsec-end-to-end-4c1f9a";
 const startSandbox = useSandbox(API_KEY, { templates: [NOTE_TEMPLATE] });
-let receiver: ChildProcess | undefined;
+const serve = useReceiver(SECRET);
 
 beforeAll(() => ensureBuilt(), 120_000);
-afterEach(async () => {
-  if (receiver && receiver.exitCode === null) {
-    receiver.kill("SIGTERM");
-    await once(receiver, "close");
-  }
-  receiver = undefined;
-});
-
-/** `msgc webhooks serve --port 0` in the project; resolves with its URL once it listens. */
-async function serve(dir: string): Promise<string> {
-  const child = spawn(process.execPath, [cliPath, "webhooks", "serve", "--port", "0"], {
-    cwd: dir,
-    env: { PATH: process.env.PATH, CONNECTLY_WEBHOOK_SECRET: SECRET },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  receiver = child;
-  let out = "";
-  return new Promise<string>((resolve, reject) => {
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/?)/.exec(out)?.[1];
-      if (url) resolve(url);
-    });
-    child.once("close", (code) => reject(new Error(`the receiver stopped (${code}): ${out}`)));
-  });
-}
 
 async function inbound(box: Sandbox, from: string, text: string): Promise<void> {
   const r = await fetch(`${box.url}/__sandbox/inbound`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ from, text }) });

@@ -39,6 +39,8 @@ import { campaignFingerprint } from "../../runner/fingerprint.js";
 import { scopeDiagnosticsForSend } from "../../runner/send/scope.js";
 import type { ConfirmInfo, SendOptions, SendSummary, Shard } from "../../runner/send/index.js";
 import { formatSummary } from "../../runner/send/format.js";
+import { shardOf } from "../../runner/send/policy.js";
+import { refuseOutputOverInputs } from "../output-guard.js";
 import { storeSecrets } from "../../store/open.js";
 import { checkTrackingRoom } from "../../compiler/tracking-room.js";
 import { createProgress } from "../../runner/send/progress.js";
@@ -350,6 +352,8 @@ export const run: CommandHandler = async (args, io) => {
       campaignRate = typeof campaignSpec.data.rate === "number" ? campaignSpec.data.rate : undefined;
       if (typeof campaignSpec.data.track === "boolean") track = campaignSpec.data.track;
       const stats = newCampaignStats();
+      // A shard's summary and confirmation count its own recipients' SMS.
+      const countsSms = shard ? { countsSms: (key: string) => shardOf(key, shard.count) === shard.index } : {};
       planHash = await campaignFingerprint(project, name);
       // Whichever pass collects the stats: the first when it is waited for, else the send itself.
       smsTotals = () => stats.sms;
@@ -363,12 +367,12 @@ export const run: CommandHandler = async (args, io) => {
         if (firstStats.aborted || first.some((d) => isError(d) && d.row === undefined)) {
           return reportDiagnostics(io, project, format === "json" ? [...loadDiagnostics, ...first] : first, format, quiet, scrub);
         }
-        plan = () => planCampaign(project, name, { stats, onDiagnostic: (d) => diagnostics.push(d) });
+        plan = () => planCampaign(project, name, { stats, ...countsSms, onDiagnostic: (d) => diagnostics.push(d) });
         planNdjson = () => planCampaignNdjson(project, name, { onDiagnostic: () => undefined });
       } else {
         // The first pass (hash, count, diagnostics) compiles on worker threads; the second, which
         // sends, reads the same plan again and has nothing new to say.
-        planNdjson = () => planCampaignNdjson(project, name, { stats, onDiagnostic: (d) => diagnostics.push(d) });
+        planNdjson = () => planCampaignNdjson(project, name, { stats, ...countsSms, onDiagnostic: (d) => diagnostics.push(d) });
         plan = () => planCampaign(project, name, { onDiagnostic: () => undefined });
         preflight = () => {
           if (stats.aborted || diagnostics.some((d) => isError(d) && d.row === undefined)) {
@@ -410,6 +414,9 @@ export const run: CommandHandler = async (args, io) => {
       // Beside the sandbox's own lines, what it proved; a real run's stderr stays for problems.
       if (uses.length > 0 && !quiet && target.sandboxUrl) io.stderr.write(`${describePreflight(uses)}\n`);
     };
+
+    // The report is renamed over its target at the end: never over the journal or the store.
+    if (values.report !== undefined) await refuseOutputOverInputs("send", project.config, io.env, journal, [{ option: "report", given: values.report, path: resolve(io.cwd, values.report) }]);
 
     // The store (docs/tracking.md): opt-outs and inbound times read once, attempts recorded. One
     // that is configured but cannot be opened stops the send: its opt-outs cannot be honoured.

@@ -1,14 +1,14 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { ResolvedConfig } from "../../project/config.js";
 import { confinement, realPathOf } from "../../project/confine.js";
+import { AtomicFile, checkWritableTarget, describeWriteError } from "../../runner/atomic-file.js";
 import type { StatusModel } from "../../runner/status/index.js";
-import { campaignJournals, formatStatusHtml, formatStatusJson, formatStatusMarkdown, formatStatusText, status } from "../../runner/status/index.js";
+import { formatStatusHtml, formatStatusJson, formatStatusMarkdown, formatStatusText, status } from "../../runner/status/index.js";
 import { openSendStore } from "../../runner/suppressions.js";
-import { storeTarget } from "../../store/open.js";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { COMMON_OPTIONS, helpRequested, loadConfigOrReport, parseCommand, parseFormat } from "../common.js";
+import { refuseOutputOverInputs } from "../output-guard.js";
 
 const HELP = `Usage: msgc status CAMPAIGN [options]
 
@@ -70,32 +70,6 @@ async function confinedOutput(config: ResolvedConfig, cwd: string, option: strin
   return absolute;
 }
 
-/**
- * An output over what status reads would destroy it: `--out .msgc/msgc.db` replaced the store,
- * and with it the suppression list, by a page of text. Compared once links are followed.
- */
-async function refuseOutputOverInputs(config: ResolvedConfig, io: CliIo, journal: string | undefined, outputs: readonly { option: string; given: string; path: string }[]): Promise<void> {
-  const real = (path: string): Promise<string> => realPathOf(path);
-  const reads: { path: string; what: string }[] = [];
-  const target = storeTarget(config, io.env, { create: false });
-  if (target?.kind === "sqlite") {
-    // SQLite keeps a live database in these too.
-    for (const suffix of ["", "-wal", "-shm", "-journal"]) reads.push({ path: await real(`${target.path}${suffix}`), what: "the store" });
-  }
-  if (journal !== undefined) for (const path of [journal, ...campaignJournals(journal)]) reads.push({ path: await real(path), what: "the journal" });
-  const journalFolder = await real(join(config.outDir, "journal"));
-  const seen = new Map<string, string>();
-  for (const { option, given, path } of outputs) {
-    const at = await real(path);
-    const read = reads.find((r) => r.path === at);
-    const problem = read !== undefined ? `is ${read.what}` : dirname(at) === journalFolder ? "is in the journal folder" : undefined;
-    if (problem !== undefined) throw new UsageError(`msgc status: --${option} ${given} ${problem} that status reads; write it to another file`);
-    const other = seen.get(at);
-    if (other !== undefined) throw new UsageError(`msgc status: --${other} and --${option} are the same file ${given}; give each its own`);
-    seen.set(at, option);
-  }
-}
-
 export const run: CommandHandler = async (args, io) => {
   const { values, positionals } = parseCommand("status", args, OPTIONS);
   if (helpRequested(values, HELP, io)) return EXIT_OK;
@@ -112,10 +86,19 @@ export const run: CommandHandler = async (args, io) => {
   const out = values.out === undefined || values.out === "-" ? undefined : await confinedOutput(config, io.cwd, "out", values.out);
   const report = values.report === undefined ? undefined : await confinedOutput(config, io.cwd, "report", values.report);
   const journal = values.journal === undefined ? undefined : resolve(io.cwd, values.journal);
-  await refuseOutputOverInputs(config, io, journal, [
+  await refuseOutputOverInputs("status", config, io.env, journal, [
     ...(out !== undefined ? [{ option: "out", given: values.out!, path: out }] : []),
     ...(report !== undefined ? [{ option: "report", given: values.report!, path: report }] : []),
   ]);
+  const cannotWriteOut = (e: unknown): InputError => new InputError(`msgc status: cannot write ${values.out} (${describeWriteError(e)})`);
+  // A FIFO or a device as --out is refused before the work, not after it.
+  if (out !== undefined) {
+    try {
+      checkWritableTarget(out);
+    } catch (e) {
+      throw cannotWriteOut(e);
+    }
+  }
   const store = await openSendStore(config, io.env);
   let model: StatusModel;
   try {
@@ -136,10 +119,10 @@ export const run: CommandHandler = async (args, io) => {
   if (out === undefined) io.stdout.write(text);
   else {
     try {
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, text);
+      // Whole or not at all: a kill or a full disk leaves the file as it was.
+      await AtomicFile.write(out, text, 0o666);
     } catch (e) {
-      throw new InputError(`msgc status: cannot write ${values.out} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      throw cannotWriteOut(e);
     }
   }
   if (values.quiet !== true) {

@@ -587,6 +587,7 @@ export async function send(options: SendOptions): Promise<SendSummary> {
       firstStartedAt = opened.ownHeader?.startedAt;
       if (opened.ownHeader && !options.resume && !dryRun) throw new JournalExistsError(journalPath, opened.ownHeader.startedAt);
       if (options.resume) await tracking.resolve(replay, { graceMs: options.graceMs ?? DEFAULT_GRACE_MS });
+      if (options.resume && !dryRun) await tracking.findUnrecorded(replay);
     }
 
     // The first pass hashes the plan and counts what goes out. Given the plan's identity and no
@@ -909,6 +910,8 @@ class Run {
     switch (status) {
       case "skip": {
         this.summary.skipped++;
+        // A kill may have kept its record from the store: recorded now, once.
+        if (!this.options.dryRun) this.ctx.tracking.recordJournaled(item);
         const possiblyDuplicated = note();
         if (this.ctx.report) this.record(item.key, h.form, "skipped", state, { messageId: this.earlier(item.key).messageId, possiblyDuplicated, ...duplicates });
         return true;

@@ -314,6 +314,13 @@ export class JournalState {
     return typeof entry !== "string" && entry.type === "outcome" && entry.key === key ? entry : undefined;
   }
 
+  /** The journal that holds the key's last outcome; undefined when it has none. */
+  outcomeFile(key: string): ReplayedFile | undefined {
+    const id = this.ids.id(key, false);
+    if (id < 0 || this.outcomeAt[id] === 0) return undefined;
+    return this.files[Math.floor(this.outcomeAt[id]! / FILE_STRIDE)];
+  }
+
   /** Closes the journals `lastOutcome` opened. */
   close(): void {
     for (const fd of this.fds.splice(0)) if (fd !== undefined) closeSync(fd);

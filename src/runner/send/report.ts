@@ -1,13 +1,12 @@
 /**
  * `--report FILE`: one JSON document, written as the run goes so that a million recipients do
- * not have to be held in memory: `{"recipients":[…],"summary":{…}}`.
+ * not have to be held in memory: `{"recipients":[…],"summary":{…}}`. Written whole or not at all
+ * (atomic-file.ts): a kill or a full disk mid-write leaves FILE as it was, and a FIFO or a device
+ * is refused before anything is sent.
  */
-import { constants as fsConstants, createWriteStream, mkdirSync, openSync } from "node:fs";
-import type { WriteStream } from "node:fs";
-import { once } from "node:events";
-import { dirname } from "node:path";
 import { InputError } from "../../errors.js";
 import type { Form } from "../../compiler/plan.js";
+import { AtomicFile, describeWriteError } from "../atomic-file.js";
 
 export type RecipientStatus = "sent" | "failed" | "failed-earlier" | "unknown" | "resolved-sent" | "skipped" | "suppressed" | "interrupted" | "dry-run";
 
@@ -38,46 +37,36 @@ export interface RecipientReport {
 
 export class ReportWriter {
   private first = true;
-  private failure: unknown;
 
-  private constructor(private readonly stream: WriteStream, private readonly path: string) {
-    stream.on("error", (e) => {
-      this.failure ??= e;
-    });
-  }
+  private constructor(private readonly file: AtomicFile, private readonly path: string) {}
 
   static async open(path: string): Promise<ReportWriter> {
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      // O_NONBLOCK: a FIFO nobody reads would block the open for ever (ENXIO instead); it
-      // changes nothing for a regular file or a device such as /dev/full.
-      const fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_NONBLOCK, 0o644);
-      const stream = createWriteStream(path, { fd });
-      stream.write('{"recipients":[');
-      return new ReportWriter(stream, path);
+      const file = AtomicFile.open(path, 0o644);
+      file.stream.write('{"recipients":[');
+      return new ReportWriter(file, path);
     } catch (e) {
-      throw new InputError(`cannot write the report ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+      throw new InputError(`cannot write the report ${path}: ${describeWriteError(e)}`);
     }
   }
 
   add(recipient: RecipientReport): void {
-    if (this.failure !== undefined) return;
-    this.stream.write(`${this.first ? "\n" : ",\n"}${JSON.stringify(recipient)}`);
+    if (this.file.failed !== undefined) return;
+    this.file.stream.write(`${this.first ? "\n" : ",\n"}${JSON.stringify(recipient)}`);
     this.first = false;
   }
 
   /**
-   * Ends the document. Resolves with why the report could not be written, or undefined: the
-   * sender still owes its summary when the disk is full, so this never throws.
+   * Ends the document and puts it in place. Resolves with why the report could not be written,
+   * or undefined: the sender still owes its summary when the disk is full, so this never throws.
    */
   async close(summary: unknown): Promise<string | undefined> {
-    // A stream that failed is destroyed, and may have said "close" already.
-    if (!this.stream.closed) {
-      const closed = once(this.stream, "close").catch(() => undefined);
-      this.stream.end(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
-      await closed;
+    if (this.file.failed === undefined) this.file.stream.write(`\n],\n"summary":${JSON.stringify(summary)}}\n`);
+    try {
+      await this.file.commit();
+      return undefined;
+    } catch (e) {
+      return `cannot write the report ${this.path}: ${describeWriteError(e)}`;
     }
-    if (this.failure === undefined) return undefined;
-    return `cannot write the report ${this.path}: ${(this.failure as NodeJS.ErrnoException).code ?? "error"}`;
   }
 }

@@ -3,7 +3,8 @@
  * compact per-recipient state (about 30 bytes a recipient, see journal-replay.ts); then the
  * store's sends stream past in key order, each recipient's sends joined with its journal history;
  * last, the journals are read again for the recipients the store never heard of (failed at send,
- * unknown, not finished), a bitmap by journal id saying which were already counted. Nothing per
+ * unknown, not finished, or sent in a batch of records a kill dropped: those are joined with their
+ * events by message id and token), a bitmap by journal id saying which were already counted. Nothing per
  * recipient is kept beyond that state and the bitmap.
  */
 import { createReadStream } from "node:fs";
@@ -19,6 +20,8 @@ import type { FailureCount, RecipientRow, RecipientState, Resolution, StatusMode
 import { emptyStatusModel } from "./model.js";
 import { TimelineCounter } from "./timeline.js";
 import { DEFAULT_GRACE_MS, resolveFromEvents } from "../tracking/resolve.js";
+import { journaledSuccess, LOOKUP_BATCH, outcomesFromEvents } from "../tracking/journaled-sends.js";
+import type { JournaledSuccess } from "../tracking/journaled-sends.js";
 
 /**
  * Settles a recipient's uncertainty (an unknown outcome, a possible duplicate). The default
@@ -68,11 +71,13 @@ export async function collectStatus(options: CollectOptions): Promise<StatusMode
     if (options.store && !options.resolve) tally.resolvedFromEvents();
     const resolve = options.resolve ?? (options.store ? await eventResolver(journal, options) : resolveFromJournal);
     const seen = new Uint8Array(journal.size);
-    const visit = async (key: string, sends: SendOutcome[]): Promise<void> => {
+    const visit = async (key: string, sends: SendOutcome[], fromEvents = false): Promise<void> => {
       const id = journal.keyId(key);
       if (id >= 0) seen[id] = 1;
       const history = id >= 0 ? journal.history(key) : undefined;
       const row = joinRecipient(key, history, sends, journal, options.onRecipient !== undefined);
+      // Events do not say which channel a message went by, nor does the journal.
+      if (fromEvents) row.channel = null;
       row.resolution = await resolve(row, history, sends);
       tally.add(row);
       const written = options.onRecipient?.(row);
@@ -80,26 +85,57 @@ export async function collectStatus(options: CollectOptions): Promise<StatusMode
     };
 
     if (options.store) {
+      const store = options.store;
+      // A recipient whose earlier attempts the store has (a 5xx, a timeout) but not the success a
+      // kill dropped: rare, so looked up one at a time.
+      const visitStored = async (key: string, sends: SendOutcome[]): Promise<void> => {
+        const success = journal.history(key)?.sent === true && !sends.some((s) => s.send.messageId !== null) ? journaledSuccess(journal, key) : undefined;
+        const found = success ? (await outcomesFromEvents(store, options.campaign, new Map([[key, success]]))).get(key) : undefined;
+        await (found ? visit(key, [...sends, found], true) : visit(key, sends));
+      };
       let key: string | undefined;
       let group: SendOutcome[] = [];
-      for await (const outcome of options.store.campaignOutcomes(options.campaign)) {
+      for await (const outcome of store.campaignOutcomes(options.campaign)) {
         if (outcome.send.key !== key) {
-          if (key !== undefined) await visit(key, group);
+          if (key !== undefined) await visitStored(key, group);
           key = outcome.send.key;
           group = [];
         }
         group.push(outcome);
       }
-      if (key !== undefined) await visit(key, group);
+      if (key !== undefined) await visitStored(key, group);
     }
 
+    // A success the store has no send row for (a kill dropped the recorder's last batch) is
+    // joined with its events by message id and token, a batch of recipients at a time.
+    let waiting: string[] = [];
+    const visitWaiting = async (): Promise<void> => {
+      const successes = new Map<string, JournaledSuccess>();
+      for (const key of waiting) {
+        const success = journaledSuccess(journal, key);
+        if (success) successes.set(key, success);
+      }
+      const outcomes = successes.size > 0 ? await outcomesFromEvents(options.store!, options.campaign, successes) : new Map<string, SendOutcome>();
+      for (const key of waiting) {
+        const outcome = outcomes.get(key);
+        await visit(key, outcome ? [outcome] : [], outcome !== undefined);
+      }
+      waiting = [];
+    };
     for (const path of ordered) {
       for await (const key of journalKeys(path)) {
         const id = journal.keyId(key);
         if (id < 0 || seen[id] === 1) continue;
-        await visit(key, []);
+        if (!options.store) {
+          await visit(key, []);
+          continue;
+        }
+        seen[id] = 1;
+        waiting.push(key);
+        if (waiting.length >= LOOKUP_BATCH) await visitWaiting();
       }
     }
+    if (waiting.length > 0) await visitWaiting();
     return tally.finish();
   } finally {
     journal.close();

@@ -1,69 +1,44 @@
 /**
  * `msgc status --report FILE`: one NDJSON line per recipient (NDJSON rather than CSV: a masked
  * key starts with "+", which a spreadsheet would take for a formula, and each line is a
- * self-describing object that streams). Written to a temporary file beside FILE and renamed over
- * it at the end, so a run killed half-way leaves FILE as it was, never half a report.
+ * self-describing object that streams). Written whole or not at all (atomic-file.ts): a run
+ * killed half-way, or a full disk, leaves FILE as it was, never half a report.
  */
-import { constants as fsConstants, createWriteStream, mkdirSync, openSync } from "node:fs";
-import type { WriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
 import { once } from "node:events";
-import { basename, dirname, join } from "node:path";
 import { InputError } from "../../errors.js";
 import { maskNumbersIn } from "../../mask.js";
+import { AtomicFile, describeWriteError } from "../atomic-file.js";
 import type { RecipientRow } from "./model.js";
 
 export class RecipientReportWriter {
-  private failure: unknown;
-
-  private constructor(private readonly stream: WriteStream, private readonly temporary: string, private readonly path: string, private readonly showNumbers: boolean) {
-    stream.on("error", (e) => {
-      this.failure ??= e;
-    });
-  }
+  private constructor(private readonly file: AtomicFile, private readonly path: string, private readonly showNumbers: boolean) {}
 
   static async open(path: string, showNumbers: boolean): Promise<RecipientReportWriter> {
-    const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      // O_EXCL: a link planted at the temporary name is not followed.
-      const fd = openSync(temporary, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
-      return new RecipientReportWriter(createWriteStream(temporary, { fd }), temporary, path, showNumbers);
+      return new RecipientReportWriter(AtomicFile.open(path, 0o644), path, showNumbers);
     } catch (e) {
-      throw new InputError(`msgc status: cannot write the report ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new InputError(`msgc status: cannot write the report ${path} (${describeWriteError(e)})`);
     }
   }
 
   /** Resolves once the line is buffered below the stream's mark (memory stays flat). */
   async add(row: RecipientRow): Promise<void> {
-    if (this.failure !== undefined) return;
+    if (this.file.failed !== undefined) return;
+    const stream = this.file.stream;
     const line = `${JSON.stringify(this.showNumbers ? row : { ...row, key: maskNumbersIn(row.key) })}\n`;
-    if (!this.stream.write(line)) await Promise.race([once(this.stream, "drain"), once(this.stream, "close")]);
-  }
-
-  private async close(): Promise<void> {
-    if (this.stream.closed) return;
-    const closed = once(this.stream, "close").catch(() => undefined);
-    this.stream.end();
-    await closed;
+    // A failed write says "error" (and "close") instead of "drain": finish() reports it.
+    if (!stream.write(line)) await Promise.race([once(stream, "drain"), once(stream, "close")]).catch(() => undefined);
   }
 
   async finish(): Promise<void> {
-    await this.close();
-    if (this.failure === undefined) {
-      try {
-        await rename(this.temporary, this.path);
-        return;
-      } catch (e) {
-        this.failure = e;
-      }
+    try {
+      await this.file.commit();
+    } catch (e) {
+      throw new InputError(`msgc status: cannot write the report ${this.path} (${describeWriteError(e)})`);
     }
-    await rm(this.temporary, { force: true });
-    throw new InputError(`msgc status: cannot write the report ${this.path} (${(this.failure as NodeJS.ErrnoException).code ?? "error"})`);
   }
 
   async abandon(): Promise<void> {
-    await this.close();
-    await rm(this.temporary, { force: true });
+    await this.file.abandon();
   }
 }

@@ -11,6 +11,7 @@ import { describeError, FLUSH_TIMEOUT_MS, SendRecorder } from "./send-recorder.j
 import { resolveFromEvents } from "./resolve.js";
 import type { KeyResolution } from "./resolve.js";
 import { stampToken } from "./token-stamp.js";
+import { journaledSuccess, recordedSuccesses } from "./journaled-sends.js";
 
 export interface SendTrackingOptions {
   campaign: string;
@@ -28,6 +29,9 @@ export class SendTracking {
   private scope: TrackingScope | undefined;
   private readonly recorder: SendRecorder | undefined;
   private resolutions = new Map<string, KeyResolution>();
+  /** By journal key id: the journal's success has a send row in the store (see findUnrecorded). */
+  private recorded: Uint8Array | undefined;
+  private replayed: JournalState | undefined;
 
   constructor(private readonly options: SendTrackingOptions) {
     if (options.store) this.recorder = new SendRecorder(options.store, options.warn);
@@ -45,18 +49,38 @@ export class SendTracking {
   async resolve(state: JournalState, opts: { graceMs: number }): Promise<void> {
     const store = this.options.store;
     if (!store || state.files.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error("no answer"), { code: `no answer in ${FLUSH_TIMEOUT_MS / 1000} s` })), FLUSH_TIMEOUT_MS);
-    });
     try {
       const tracked = this.options.track && this.options.everyRequestTracked;
-      this.resolutions = await Promise.race([resolveFromEvents(state, store, { now: this.options.clock(), graceMs: opts.graceMs, tracked }), timeout]);
+      this.resolutions = await withinTimeout(resolveFromEvents(state, store, { now: this.options.clock(), graceMs: opts.graceMs, tracked }));
     } catch (e) {
       this.options.warn(`the store could not be read (${describeError(e)}); unknown outcomes are left unresolved`);
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  /**
+   * Finds the journal's successes the store has no send row for (a kill dropped the recorder's
+   * last batch, or the store failed mid-send), to be recorded as the run passes them. A store that
+   * cannot answer is one warning.
+   */
+  async findUnrecorded(state: JournalState): Promise<void> {
+    const store = this.options.store;
+    if (!store || !this.recorder || state.files.length === 0) return;
+    try {
+      this.recorded = await withinTimeout(recordedSuccesses(state, store, this.options.campaign));
+      this.replayed = state;
+    } catch (e) {
+      this.options.warn(`the store could not be read (${describeError(e)}); earlier sends it lacks are not recorded`);
+    }
+  }
+
+  /** A recipient the journal has as sent: its success goes to the store when the store lacks it. */
+  recordJournaled(item: PlanItem): void {
+    const state = this.replayed;
+    const id = state?.keyId(item.key) ?? -1;
+    if (!state || !this.recorded || id < 0 || this.recorded[id] === 1) return;
+    this.recorded[id] = 1;
+    const success = journaledSuccess(state, item.key);
+    if (success) this.recordAttempt(item, success.form, success.attempt, success.token, success.messageId);
   }
 
   resolution(key: string): KeyResolution | undefined {
@@ -90,5 +114,20 @@ export class SendTracking {
     if (!this.recorder || !this.options.store) return undefined;
     await this.recorder.flush();
     return { location: this.options.store.location, missed: this.recorder.missed };
+  }
+}
+
+/** The store's answer, or a rejection once it has not come in FLUSH_TIMEOUT_MS. */
+async function withinTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error("no answer"), { code: `no answer in ${FLUSH_TIMEOUT_MS / 1000} s` })), FLUSH_TIMEOUT_MS);
+  });
+  // A store that answers after the timeout must not fail the process with an unhandled rejection.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
