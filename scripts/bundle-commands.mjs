@@ -13,9 +13,9 @@
 // vitest) the tsc output stays as it is. errors.js (and cli/io.js, which re-exports it) stay
 // outside so that main.js and the command share the error classes (main.js maps them to exit
 // codes with instanceof).
-import { rename, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const commandsDir = join(root, "dist", "cli", "commands");
@@ -64,6 +64,43 @@ for (const name of COMMANDS) {
   } catch (e) {
     console.log(`bundle-commands: ${name} stays unbundled (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
   }
+}
+// validate again as a CommonJS script, with the code V8 compiles while it validates this
+// repository's specs, for Node 20, which keeps no compiled ES modules (src/cli/cached-command.ts).
+// Written after the module, so newer than it; without them msgc imports the module as before.
+async function writeCachedScript(name) {
+  const file = join(commandsDir, `${name}.js`);
+  const script = join(commandsDir, `${name}.cjs`);
+  const bundle = await rolldown({
+    input: file,
+    platform: "node",
+    logLevel: "warn",
+    external: (id, importer) => importer !== undefined && id.startsWith(".") && shared.has(resolve(dirname(importer), id)),
+  });
+  const { output } = await bundle.generate({ format: "cjs" });
+  await bundle.close();
+  await writeWhole(script, output[0].code);
+  const { loadCommandScript, codeCacheOf } = await import(pathToFileURL(join(root, "dist", "cli", "cached-command.js")).href);
+  const loaded = await loadCommandScript(name, { cache: false });
+  if (!loaded) throw new Error(`${name}.cjs did not load`);
+  // The repository's own project: every kind of spec, an audience, nothing written.
+  const quiet = { write: () => true, isTTY: false };
+  await loaded.run(["--quiet"], { stdout: quiet, stderr: quiet, stdin: process.stdin, env: {}, cwd: root });
+  await writeWhole(`${script}.cache`, codeCacheOf(name, loaded.script));
+}
+
+/** Written aside and renamed: a build that dies half-way leaves no half a file. */
+async function writeWhole(path, data) {
+  const temporary = join(dirname(path), `.${basename(path)}.tmp`);
+  await writeFile(temporary, data);
+  await rename(temporary, path);
+}
+
+try {
+  await writeCachedScript("validate");
+} catch (e) {
+  await rm(join(commandsDir, "validate.cjs"), { force: true });
+  console.log(`bundle-commands: validate has no cached script (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
 }
 try {
   await bundleInPlace(WORKER);

@@ -8,6 +8,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import nodeModule from "node:module";
 import { fileURLToPath } from "node:url";
 import { editDistance } from "../compiler/words.js";
+import { loadCachedCommand } from "./cached-command.js";
 import type { CliIo, CommandHandler } from "./io.js";
 import { EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError, UsageError } from "./io.js";
 import { visibleControls } from "../runner/preview/escape.js";
@@ -16,7 +17,11 @@ type CommandModule = Promise<{ run: CommandHandler }>;
 
 /** Static imports, one per command, so that each loads only when it runs. */
 const LOADERS: Record<CommandName, () => CommandModule> = {
-  validate: () => import("./commands/validate.js"),
+  // From V8's code cache where the build made one (cached-command.ts); else the ES module.
+  validate: async () => {
+    const run = await loadCachedCommand("validate");
+    return run ? { run } : import("./commands/validate.js");
+  },
   build: () => import("./commands/build.js"),
   preview: () => import("./commands/preview.js"),
   diff: () => import("./commands/diff.js"),
