@@ -62,24 +62,47 @@ describe("validate from its cached script", () => {
     expect(msgc(["validate", "--bogus"], { cwd: project })).toEqual({ code: 64, stdout: "", stderr: 'msgc validate: unknown option --bogus\nRun "msgc validate --help" for its options.\n' });
   });
 
-  test("a script older than its module is never run; a cache made from other text is never used", async () => {
+  test("the script runs only when its module names it, whatever the files' times; a cache made from other text is never used", async () => {
     const dir = mkdtempSync(join(tmpdir(), "msgc-cached-command-"));
     folders.push(dir);
     mkdirSync(join(dir, "commands"));
-    for (const file of ["validate.js", "validate.cjs", "validate.cjs.cache"]) copyFileSync(join(dist, "commands", file), join(dir, "commands", file));
+    const file = (name: string): string => join(dir, "commands", name);
+    for (const name of ["validate.js", "validate.cjs", "validate.cjs.cache"]) copyFileSync(join(dist, "commands", name), file(name));
     const now = Date.now() / 1000;
-    // A `tsc` alone rewrites the module after the build made the script: the script is stale.
-    utimesSync(join(dir, "commands", "validate.cjs"), now - 60, now - 60);
-    utimesSync(join(dir, "commands", "validate.js"), now, now);
+    const project = makeProject(BROKEN);
+    folders.push(project);
+    const marked = readFileSync(file("validate.js"), "utf8");
+    const script = readFileSync(file("validate.cjs"), "utf8");
+
+    // A tarball or a copy writes the files in its own order: an older script is still the module's.
+    utimesSync(file("validate.cjs"), now - 60, now - 60);
+    utimesSync(file("validate.js"), now, now);
+    const older = await loader.loadCommandScript("validate", { cache: true, dir });
+    expect(older?.script.cachedDataRejected).toBe(false);
+    expect((await runWith(older!.run, ["--quiet"], project)).code).toBe(1);
+
+    // A `tsc` alone rewrites the module without the mark: the script is stale even when it is newer.
+    const unmarked = marked.replace(/\n\/\/ msgc-script-sha256: [0-9a-f]{64}\n$/, "\n");
+    expect(unmarked).not.toBe(marked);
+    writeFileSync(file("validate.js"), unmarked);
+    utimesSync(file("validate.cjs"), now + 60, now + 60);
     expect(await loader.loadCommandScript("validate", { cache: true, dir })).toBeUndefined();
-    // A script changed after its cache was made: compiled from its text, the cache left aside.
-    writeFileSync(join(dir, "commands", "validate.cjs"), `${readFileSync(join(dir, "commands", "validate.cjs"), "utf8")}\n// changed\n`);
-    utimesSync(join(dir, "commands", "validate.cjs"), now + 60, now + 60);
+
+    // Other text of the same length in the script, newer than the module: never run.
+    writeFileSync(file("validate.js"), marked);
+    writeFileSync(file("validate.cjs"), `${script.slice(0, -12)}\n/* other */`);
+    expect(readFileSync(file("validate.cjs")).length).toBe(Buffer.byteLength(script));
+    utimesSync(file("validate.cjs"), now + 60, now + 60);
+    expect(await loader.loadCommandScript("validate", { cache: true, dir })).toBeUndefined();
+
+    // The module's own script with a cache made from other text: compiled from its text, the cache left aside.
+    writeFileSync(file("validate.cjs"), script);
+    const cache = readFileSync(file("validate.cjs.cache"));
+    cache[0] = cache[0]! ^ 0xff;
+    writeFileSync(file("validate.cjs.cache"), cache);
     const loaded = await loader.loadCommandScript("validate", { cache: true, dir });
     expect(loaded).toBeDefined();
     expect(loaded!.script.cachedDataRejected).toBeUndefined();
-    const project = makeProject(BROKEN);
-    folders.push(project);
     expect((await runWith(loaded!.run, ["--quiet"], project)).code).toBe(1);
   });
 });
