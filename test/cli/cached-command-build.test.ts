@@ -2,9 +2,10 @@
  * What `npm run build` does to make validate's cached script (scripts/bundle-commands.mjs): it
  * validates the repository's own specs and nothing else, even under a folder holding another
  * project, and two builds at once leave a script, its cache and a marked module that go together,
- * with no file of either left aside.
+ * with no file of either left aside. A build killed between writing and renaming leaves its file
+ * aside: the package does not ship it.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,3 +68,18 @@ test("the build validates only the repository's specs, and two builds at once le
   const loaded = await loader.loadCommandScript("validate", { cache: true, dir: join(root, "dist", "cli") });
   expect(loaded?.script.cachedDataRejected).toBe(false);
 }, 120_000);
+
+test("npm pack ships the script and its cache, not what a killed build left aside", () => {
+  const root = join(parent, "repo");
+  writeFileSync(join(root, "dist", "cli", "commands", ".validate.cjs.4242.tmp"), "half a scr");
+  const packed = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts", "--offline"], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  expect(packed.status).toBe(0);
+  const files = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+  expect(files.filter((path) => path.startsWith("dist/cli/commands/validate."))).toEqual([
+    "dist/cli/commands/validate.cjs",
+    "dist/cli/commands/validate.cjs.cache",
+    "dist/cli/commands/validate.d.ts",
+    "dist/cli/commands/validate.js",
+  ]);
+  expect(files.filter((path) => path.split("/").some((part) => part.startsWith(".")))).toEqual([]);
+}, 60_000);
