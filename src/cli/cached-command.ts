@@ -16,7 +16,7 @@
  * so the error classes that map to exit codes are the same objects.
  */
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,42 +59,53 @@ export function scriptMarkFor(source: string): string {
   return `${SCRIPT_MARK}${hashOf(source).toString("hex")}\n`;
 }
 
-/** The script's SHA-256 that the module at `path` names in its last line, if any. */
-function scriptHashNamedBy(path: string): string | undefined {
-  const fd = openSync(path, "r");
+/**
+ * Opens `path` for `read` only when it is a regular file: a FIFO or a device in its place would
+ * block the read, and msgc with it (opened non-blocking, so that the open does not block either).
+ */
+function readRegular<T>(path: string, read: (fd: number, size: number) => T): T | undefined {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const size = fstatSync(fd).size;
-    if (size < MARK_BYTES) return undefined;
-    const tail = Buffer.alloc(MARK_BYTES);
-    readSync(fd, tail, 0, MARK_BYTES, size - MARK_BYTES);
-    return /^\n\/\/ msgc-script-sha256: ([0-9a-f]{64})\n$/.exec(tail.toString("latin1"))?.[1];
+    const stat = fstatSync(fd);
+    return stat.isFile() ? read(fd, stat.size) : undefined;
   } finally {
     closeSync(fd);
   }
 }
 
+/** The script's SHA-256 that the module at `path` names in its last line, if any. */
+function scriptHashNamedBy(path: string): string | undefined {
+  return readRegular(path, (fd, size) => {
+    if (size < MARK_BYTES) return undefined;
+    const tail = Buffer.alloc(MARK_BYTES);
+    readSync(fd, tail, 0, MARK_BYTES, size - MARK_BYTES);
+    return /^\n\/\/ msgc-script-sha256: ([0-9a-f]{64})\n$/.exec(tail.toString("latin1"))?.[1];
+  });
+}
+
 /** The cache for the script whose SHA-256 is `hash`, when the file holds one made from it. */
 function cacheFor(path: string, hash: Buffer): Buffer | undefined {
-  let cache: Buffer;
+  let cache: Buffer | undefined;
   try {
-    cache = readFileSync(`${path}.cache`);
+    cache = readRegular(`${path}.cache`, (fd) => readFileSync(fd));
   } catch {
     return undefined;
   }
-  return cache.length > HASH_BYTES && hash.equals(cache.subarray(0, HASH_BYTES)) ? cache.subarray(HASH_BYTES) : undefined;
+  return cache && cache.length > HASH_BYTES && hash.equals(cache.subarray(0, HASH_BYTES)) ? cache.subarray(HASH_BYTES) : undefined;
 }
 
 /** Compiles and runs the CommonJS bundle of `name`; undefined when there is none, or the module does not name it. */
 export async function loadCommandScript(name: CachedCommand, opts: { cache: boolean; dir?: string }): Promise<LoadedScript | undefined> {
   const path = scriptPath(name, opts.dir);
   let named: string | undefined;
-  let source: string;
+  let source: string | undefined;
   try {
     named = scriptHashNamedBy(modulePath(name, opts.dir));
-    source = readFileSync(path, "utf8");
+    source = named === undefined ? undefined : readRegular(path, (fd) => readFileSync(fd, "utf8"));
   } catch {
     return undefined;
   }
+  if (source === undefined) return undefined;
   const hash = hashOf(source);
   if (named !== hash.toString("hex")) return undefined;
   const cachedData = opts.cache ? cacheFor(path, hash) : undefined;

@@ -3,6 +3,7 @@
  * the built binary runs it on Node 20: the same output and exit code as the ES module, the cache
  * really used, and never a stale script or a cache made from other text.
  */
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,4 +106,25 @@ describe("validate from its cached script", () => {
     expect(loaded!.script.cachedDataRejected).toBeUndefined();
     expect((await runWith(loaded!.run, ["--quiet"], project)).code).toBe(1);
   });
+
+  test("a FIFO in place of the module, the script or the cache: the ES module, without waiting for a writer", () => {
+    const dir = mkdtempSync(join(tmpdir(), "msgc-cached-command-"));
+    folders.push(dir);
+    mkdirSync(join(dir, "commands"));
+    const names = ["validate.js", "validate.cjs", "validate.cjs.cache"];
+    // In a child: a read that blocks would block this test's own thread.
+    const load = `import(${JSON.stringify(pathToFileURL(join(dist, "cached-command.js")).href)}).then(async (l) => { const s = await l.loadCommandScript("validate", { cache: true, dir: ${JSON.stringify(dir)} }); console.log(s ? String(s.script.cachedDataRejected) : "none"); })`;
+    const results = names.map((fifo) => {
+      for (const name of names) rmSync(join(dir, "commands", name), { force: true });
+      for (const name of names) if (name !== fifo) copyFileSync(join(dist, "commands", name), join(dir, "commands", name));
+      expect(spawnSync("mkfifo", [join(dir, "commands", fifo)]).status).toBe(0);
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", load], { encoding: "utf8", timeout: 20_000 });
+      return [fifo, r.signal, r.stdout.trim()];
+    });
+    expect(results).toEqual([
+      ["validate.js", null, "none"],
+      ["validate.cjs", null, "none"],
+      ["validate.cjs.cache", null, "undefined"],
+    ]);
+  }, 90_000);
 });
