@@ -13,7 +13,8 @@
 // vitest) the tsc output stays as it is. errors.js (and cli/io.js, which re-exports it) stay
 // outside so that main.js and the command share the error classes (main.js maps them to exit
 // codes with instanceof).
-import { rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -23,6 +24,7 @@ const shared = new Set([join(root, "dist", "cli", "io.js"), join(root, "dist", "
 const COMMANDS = ["validate", "build"];
 const WORKER = join(root, "dist", "runner", "plan-worker.js");
 const WORKER_URL = 'new URL("./plan-worker.js", import.meta.url)';
+const MARK = /\n\/\/ msgc-script-sha256: [0-9a-f]{64}\n$/;
 const WORKER_URL_FROM_COMMANDS = 'new URL("../../runner/plan-worker.js", import.meta.url)';
 
 let rolldown;
@@ -45,10 +47,8 @@ async function bundleInPlace(file, rewrite = (code) => code) {
   const [chunk] = output;
   const code = rewrite(chunk.code);
   // Written aside and renamed: a build that dies half-way leaves the tsc output, not half a file.
-  const temporary = join(dirname(file), `.${basename(file)}.bundle.js`);
-  await writeFile(temporary, code);
   await writeFile(`${file}.map`, chunk.map.toString());
-  await rename(temporary, file);
+  await writeWhole(file, code);
 }
 
 /** The command's bundle, with the plan worker found from dist/cli/commands/. */
@@ -67,10 +67,13 @@ for (const name of COMMANDS) {
 }
 // validate again as a CommonJS script, with the code V8 compiles while it validates this
 // repository's specs, for Node 20, which keeps no compiled ES modules (src/cli/cached-command.ts).
-// Written after the module, so newer than it; without them msgc imports the module as before.
+// The module is then ended with the script's SHA-256: msgc runs the script only when the module
+// it would otherwise import names it. Without them msgc imports the module as before.
 async function writeCachedScript(name) {
   const file = join(commandsDir, `${name}.js`);
   const script = join(commandsDir, `${name}.cjs`);
+  // Read before bundling and written back with the mark: the script is marked as made from this text.
+  const moduleText = (await readFile(file, "utf8")).replace(MARK, "");
   const bundle = await rolldown({
     input: file,
     platform: "node",
@@ -79,21 +82,43 @@ async function writeCachedScript(name) {
   });
   const { output } = await bundle.generate({ format: "cjs" });
   await bundle.close();
-  await writeWhole(script, output[0].code);
-  const { loadCommandScript, codeCacheOf } = await import(pathToFileURL(join(root, "dist", "cli", "cached-command.js")).href);
+  const code = output[0].code;
+  await writeWhole(script, code);
+  const { loadCommandScript, codeCacheOf, scriptMarkFor } = await import(pathToFileURL(join(root, "dist", "cli", "cached-command.js")).href);
+  await writeWhole(file, moduleText + scriptMarkFor(code));
   const loaded = await loadCommandScript(name, { cache: false });
   if (!loaded) throw new Error(`${name}.cjs did not load`);
-  // The repository's own project: every kind of spec, an audience, nothing written.
-  const quiet = { write: () => true, isTTY: false };
-  await loaded.run(["--quiet"], { stdout: quiet, stderr: quiet, stdin: process.stdin, env: {}, cwd: root });
+  const exit = await validateOwnSpecs(loaded.run);
+  if (exit !== 0) throw new Error(`validating the repository's specs exited ${exit}`);
   await writeWhole(`${script}.cache`, codeCacheOf(name, loaded.script));
 }
 
-/** Written aside and renamed: a build that dies half-way leaves no half a file. */
+/**
+ * The repository's own specs (every kind of spec, an audience) validated by `run`, from a copy in
+ * a project of its own: msgc looks for msgc.config.yaml up from where it runs, and the repository
+ * has none, so run here it would validate whatever project a folder above holds.
+ */
+async function validateOwnSpecs(run) {
+  const project = await mkdtemp(join(tmpdir(), "msgc-build-"));
+  try {
+    await writeFile(join(project, "msgc.config.yaml"), "specs: specs\n");
+    await cp(join(root, "specs"), join(project, "specs"), { recursive: true });
+    const quiet = { write: () => true, isTTY: false };
+    return await run(["--quiet"], { stdout: quiet, stderr: quiet, stdin: process.stdin, env: {}, cwd: project });
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
+}
+
+/** Written aside (a name of this build's own) and renamed: a build that dies half-way, or another build at the same time, leaves no half a file. */
 async function writeWhole(path, data) {
-  const temporary = join(dirname(path), `.${basename(path)}.tmp`);
-  await writeFile(temporary, data);
-  await rename(temporary, path);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, path);
+  } finally {
+    await rm(temporary, { force: true });
+  }
 }
 
 try {

@@ -6,15 +6,17 @@
  * `commands/validate.cjs`, and the code V8 compiled while validating the repository's own specs,
  * `commands/validate.cjs.cache`. This loads the script with that cache.
  *
- * Only ever faster, never different: the script is used only when it is newer than the ES module
- * it was made from (a `tsc` alone rewrites the module, so a stale script is never run), the cache
- * only when it carries the script's own SHA-256 (V8 checks its version and flags itself and
- * refuses a cache that does not match them), and anything missing, refused or failing falls back
- * to importing the ES module as before. The script shares `io.js` and `errors.js` with main.js,
+ * Only ever faster, never different: the script is used only when the ES module ends with the
+ * script's SHA-256 (the build appends it once the script is written), so a `tsc` alone (which
+ * rewrites the module without it), a build killed half-way, two builds at once, or a script
+ * edited by hand leave the script aside. File times are not trusted: a tarball or a copy sets
+ * them in whatever order it writes the files. The cache is used only when it carries that same
+ * SHA-256 (V8 checks its version and flags itself and refuses a cache that does not match them),
+ * and anything missing, refused or failing falls back to importing the ES module as before. The script shares `io.js` and `errors.js` with main.js,
  * so the error classes that map to exit codes are the same objects.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,28 +46,69 @@ function modulePath(name: CachedCommand, dir = HERE): string {
   return join(dir, "commands", `${name}.js`);
 }
 
-/** The cache for `source`, when the file holds one made from exactly this text. */
-function cacheFor(path: string, source: string): Buffer | undefined {
-  let cache: Buffer;
-  try {
-    cache = readFileSync(`${path}.cache`);
-  } catch {
-    return undefined;
-  }
-  const hash = createHash("sha256").update(source).digest();
-  return cache.length > HASH_BYTES && hash.equals(cache.subarray(0, HASH_BYTES)) ? cache.subarray(HASH_BYTES) : undefined;
+/** Ending the ES module, written by the build: the SHA-256 of the script made from it. */
+const SCRIPT_MARK = "\n// msgc-script-sha256: ";
+const MARK_BYTES = SCRIPT_MARK.length + 2 * HASH_BYTES + 1;
+
+function hashOf(source: string): Buffer {
+  return createHash("sha256").update(source).digest();
 }
 
-/** Compiles and runs the CommonJS bundle of `name`; undefined when there is none, or it is older than the module. */
-export async function loadCommandScript(name: CachedCommand, opts: { cache: boolean; dir?: string }): Promise<LoadedScript | undefined> {
-  const path = scriptPath(name, opts.dir);
+/** The line the build appends to the ES module once `source` is written as its script. */
+export function scriptMarkFor(source: string): string {
+  return `${SCRIPT_MARK}${hashOf(source).toString("hex")}\n`;
+}
+
+/**
+ * Opens `path` for `read` only when it is a regular file: a FIFO or a device in its place would
+ * block the read, and msgc with it (opened non-blocking, so that the open does not block either).
+ */
+function readRegular<T>(path: string, read: (fd: number, size: number) => T): T | undefined {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (statSync(path).mtimeMs < statSync(modulePath(name, opts.dir)).mtimeMs) return undefined;
+    const stat = fstatSync(fd);
+    return stat.isFile() ? read(fd, stat.size) : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The script's SHA-256 that the module at `path` names in its last line, if any. */
+function scriptHashNamedBy(path: string): string | undefined {
+  return readRegular(path, (fd, size) => {
+    if (size < MARK_BYTES) return undefined;
+    const tail = Buffer.alloc(MARK_BYTES);
+    readSync(fd, tail, 0, MARK_BYTES, size - MARK_BYTES);
+    return /^\n\/\/ msgc-script-sha256: ([0-9a-f]{64})\n$/.exec(tail.toString("latin1"))?.[1];
+  });
+}
+
+/** The cache for the script whose SHA-256 is `hash`, when the file holds one made from it. */
+function cacheFor(path: string, hash: Buffer): Buffer | undefined {
+  let cache: Buffer | undefined;
+  try {
+    cache = readRegular(`${path}.cache`, (fd) => readFileSync(fd));
   } catch {
     return undefined;
   }
-  const source = readFileSync(path, "utf8");
-  const cachedData = opts.cache ? cacheFor(path, source) : undefined;
+  return cache && cache.length > HASH_BYTES && hash.equals(cache.subarray(0, HASH_BYTES)) ? cache.subarray(HASH_BYTES) : undefined;
+}
+
+/** Compiles and runs the CommonJS bundle of `name`; undefined when there is none, or the module does not name it. */
+export async function loadCommandScript(name: CachedCommand, opts: { cache: boolean; dir?: string }): Promise<LoadedScript | undefined> {
+  const path = scriptPath(name, opts.dir);
+  let named: string | undefined;
+  let source: string | undefined;
+  try {
+    named = scriptHashNamedBy(modulePath(name, opts.dir));
+    source = named === undefined ? undefined : readRegular(path, (fd) => readFileSync(fd, "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (source === undefined) return undefined;
+  const hash = hashOf(source);
+  if (named !== hash.toString("hex")) return undefined;
+  const cachedData = opts.cache ? cacheFor(path, hash) : undefined;
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: path,
     ...(cachedData ? { cachedData } : {}),
@@ -91,6 +134,5 @@ export async function loadCachedCommand(name: CachedCommand): Promise<CommandHan
 
 /** The cache file's bytes for a script that has run: its hash, then V8's data. */
 export function codeCacheOf(name: CachedCommand, script: vm.Script, dir?: string): Buffer {
-  const source = readFileSync(scriptPath(name, dir), "utf8");
-  return Buffer.concat([createHash("sha256").update(source).digest(), script.createCachedData()]);
+  return Buffer.concat([hashOf(readFileSync(scriptPath(name, dir), "utf8")), script.createCachedData()]);
 }

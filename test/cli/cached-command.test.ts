@@ -3,6 +3,7 @@
  * the built binary runs it on Node 20: the same output and exit code as the ES module, the cache
  * really used, and never a stale script or a cache made from other text.
  */
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,24 +63,68 @@ describe("validate from its cached script", () => {
     expect(msgc(["validate", "--bogus"], { cwd: project })).toEqual({ code: 64, stdout: "", stderr: 'msgc validate: unknown option --bogus\nRun "msgc validate --help" for its options.\n' });
   });
 
-  test("a script older than its module is never run; a cache made from other text is never used", async () => {
+  test("the script runs only when its module names it, whatever the files' times; a cache made from other text is never used", async () => {
     const dir = mkdtempSync(join(tmpdir(), "msgc-cached-command-"));
     folders.push(dir);
     mkdirSync(join(dir, "commands"));
-    for (const file of ["validate.js", "validate.cjs", "validate.cjs.cache"]) copyFileSync(join(dist, "commands", file), join(dir, "commands", file));
+    const file = (name: string): string => join(dir, "commands", name);
+    for (const name of ["validate.js", "validate.cjs", "validate.cjs.cache"]) copyFileSync(join(dist, "commands", name), file(name));
     const now = Date.now() / 1000;
-    // A `tsc` alone rewrites the module after the build made the script: the script is stale.
-    utimesSync(join(dir, "commands", "validate.cjs"), now - 60, now - 60);
-    utimesSync(join(dir, "commands", "validate.js"), now, now);
+    const project = makeProject(BROKEN);
+    folders.push(project);
+    const marked = readFileSync(file("validate.js"), "utf8");
+    const script = readFileSync(file("validate.cjs"), "utf8");
+
+    // A tarball or a copy writes the files in its own order: an older script is still the module's.
+    utimesSync(file("validate.cjs"), now - 60, now - 60);
+    utimesSync(file("validate.js"), now, now);
+    const older = await loader.loadCommandScript("validate", { cache: true, dir });
+    expect(older?.script.cachedDataRejected).toBe(false);
+    expect((await runWith(older!.run, ["--quiet"], project)).code).toBe(1);
+
+    // A `tsc` alone rewrites the module without the mark: the script is stale even when it is newer.
+    const unmarked = marked.replace(/\n\/\/ msgc-script-sha256: [0-9a-f]{64}\n$/, "\n");
+    expect(unmarked).not.toBe(marked);
+    writeFileSync(file("validate.js"), unmarked);
+    utimesSync(file("validate.cjs"), now + 60, now + 60);
     expect(await loader.loadCommandScript("validate", { cache: true, dir })).toBeUndefined();
-    // A script changed after its cache was made: compiled from its text, the cache left aside.
-    writeFileSync(join(dir, "commands", "validate.cjs"), `${readFileSync(join(dir, "commands", "validate.cjs"), "utf8")}\n// changed\n`);
-    utimesSync(join(dir, "commands", "validate.cjs"), now + 60, now + 60);
+
+    // Other text of the same length in the script, newer than the module: never run.
+    writeFileSync(file("validate.js"), marked);
+    writeFileSync(file("validate.cjs"), `${script.slice(0, -12)}\n/* other */`);
+    expect(readFileSync(file("validate.cjs")).length).toBe(Buffer.byteLength(script));
+    utimesSync(file("validate.cjs"), now + 60, now + 60);
+    expect(await loader.loadCommandScript("validate", { cache: true, dir })).toBeUndefined();
+
+    // The module's own script with a cache made from other text: compiled from its text, the cache left aside.
+    writeFileSync(file("validate.cjs"), script);
+    const cache = readFileSync(file("validate.cjs.cache"));
+    cache[0] = cache[0]! ^ 0xff;
+    writeFileSync(file("validate.cjs.cache"), cache);
     const loaded = await loader.loadCommandScript("validate", { cache: true, dir });
     expect(loaded).toBeDefined();
     expect(loaded!.script.cachedDataRejected).toBeUndefined();
-    const project = makeProject(BROKEN);
-    folders.push(project);
     expect((await runWith(loaded!.run, ["--quiet"], project)).code).toBe(1);
   });
+
+  test("a FIFO in place of the module, the script or the cache: the ES module, without waiting for a writer", () => {
+    const dir = mkdtempSync(join(tmpdir(), "msgc-cached-command-"));
+    folders.push(dir);
+    mkdirSync(join(dir, "commands"));
+    const names = ["validate.js", "validate.cjs", "validate.cjs.cache"];
+    // In a child: a read that blocks would block this test's own thread.
+    const load = `import(${JSON.stringify(pathToFileURL(join(dist, "cached-command.js")).href)}).then(async (l) => { const s = await l.loadCommandScript("validate", { cache: true, dir: ${JSON.stringify(dir)} }); console.log(s ? String(s.script.cachedDataRejected) : "none"); })`;
+    const results = names.map((fifo) => {
+      for (const name of names) rmSync(join(dir, "commands", name), { force: true });
+      for (const name of names) if (name !== fifo) copyFileSync(join(dist, "commands", name), join(dir, "commands", name));
+      expect(spawnSync("mkfifo", [join(dir, "commands", fifo)]).status).toBe(0);
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", load], { encoding: "utf8", timeout: 20_000 });
+      return [fifo, r.signal, r.stdout.trim()];
+    });
+    expect(results).toEqual([
+      ["validate.js", null, "none"],
+      ["validate.cjs", null, "none"],
+      ["validate.cjs.cache", null, "undefined"],
+    ]);
+  }, 90_000);
 });
