@@ -83,6 +83,8 @@ async function writeCachedScript(name) {
   const { output } = await bundle.generate({ format: "cjs" });
   await bundle.close();
   const code = output[0].code;
+  // A vm.Script has no loader for import(): a command that uses one keeps to its module.
+  if (/\bimport\s*\(/.test(code)) throw new Error(`${name} uses import(), which its script could not run`);
   await writeWhole(script, code);
   const { loadCommandScript, codeCacheOf, scriptMarkFor } = await import(pathToFileURL(join(root, "dist", "cli", "cached-command.js")).href);
   await writeWhole(file, moduleText + scriptMarkFor(code));

@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
-import { createRequire } from "node:module";
+import nodeModule, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
@@ -124,6 +124,8 @@ export async function loadCommandScript(name: CachedCommand, opts: { cache: bool
 
 /** The command's handler from its cached script, or undefined: import the ES module instead. */
 export async function loadCachedCommand(name: CachedCommand): Promise<CommandHandler | undefined> {
+  // Node >= 22.1 caches the ES module itself (main.ts enables it), with no cache to go stale.
+  if (typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === "function") return undefined;
   try {
     return (await loadCommandScript(name, { cache: true }))?.run;
   } catch {
