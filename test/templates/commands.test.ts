@@ -436,12 +436,12 @@ Created 0 of 3.
     noKeyIn(result);
   });
 
-  it("status, plan and pull as JSON: a name that quotes a key JSON would escape is cut out before it is escaped", async () => {
+  it("status, plan, apply and pull as JSON: a name that quotes a key JSON would escape is cut out before it is escaped", async () => {
     const key = 'ck_live_"quoted"\\key_0123';
     const env = { CONNECTLY_API_KEY: key };
     const url = await listing([group(`leak ${key}`)]);
     const dir = project({});
-    for (const args of [["status"], ["plan"], ["pull"]]) {
+    for (const args of [["status"], ["plan"], ["apply", "--yes"], ["pull"]]) {
       const result = await templates([...args, "--base-url", url, "--format", "json"], dir, env);
       expect(result.stdout).toContain("leak [redacted]");
       expect(result.stdout + result.stderr).not.toContain(JSON.stringify(key).slice(1, -1));

@@ -255,12 +255,16 @@ const apply: CommandHandler = async (args, io) => {
   if (helpRequested(values, HELP, io)) return EXIT_OK;
   const format = parseFormat("templates apply", values.format, ["text", "json"] as const);
   const waitMs = values.wait !== undefined ? parseDuration(values.wait) : undefined;
-  return withSession("templates apply", io, values, positionals, (project) => templateDiagnostics(project, positionals), async ({ project, target, client, groups, scrub }) => {
+  return withSession("templates apply", io, values, positionals, (project) => templateDiagnostics(project, positionals), async ({ project, target, client, groups, scrub, secrets }) => {
     const result = planTemplates(project, groups, { businessId: target.businessId, names: positionals });
     // With --format json, stdout is one document at the end; what happens on the way goes to stderr.
     const out = (text: string): void => void (format === "json" ? io.stderr : io.stdout).write(scrub(text));
     const finish = (code: number, outcomes: readonly CreateOutcome[], review?: { statuses: readonly Watched[]; timedOut: boolean }): number => {
-      if (format === "json") io.stdout.write(scrub(formatApplyJson(result, outcomes, review)));
+      if (format === "json") {
+        // Scrubbed value by value before it is escaped, as plan's JSON is.
+        const shown = scrubValue({ result, outcomes, review }, secrets, true);
+        io.stdout.write(scrub(formatApplyJson(shown.result, shown.outcomes, shown.review)));
+      }
       return code;
     };
     out(formatPlanText(result));
