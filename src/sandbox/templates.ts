@@ -27,13 +27,13 @@ const HEADERS: readonly string[] = ["text", "image", "video", "document"];
 const MAX_BODY = 15;
 const MAX_BUTTONS = 2;
 
+/** A spec file's bound (MAX_SPEC_BYTES, not imported: the loader stays unloaded for a list). */
+const MAX_TEMPLATES_FILE_BYTES = 1024 * 1024;
+
 /**
  * A template the sandbox holds approved from the start: what a send must fill (`definition`),
  * and what `get/templates` lists (`category` as the list spells it, `components`).
  */
-/** A spec file's bound (MAX_SPEC_BYTES, not imported: the loader stays unloaded for a list). */
-const MAX_TEMPLATES_FILE_BYTES = 1024 * 1024;
-
 export interface ApprovedTemplate {
   definition: TemplateDefinition;
   category: string;
