@@ -140,7 +140,11 @@ export async function approvedTemplates(entries: unknown, source: string): Promi
 function yamlProblem(file: string, error: unknown): string {
   const firstLine = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
   const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-  const what = firstLine.replace(/ at line \d+, column \d+:?$/, "");
+  // The library's own advice for this one names a function of its API, not what to do.
+  const what =
+    (error as { code?: unknown }).code === "MULTIPLE_DOCS"
+      ? "it holds more than one YAML document (---): one list, or one Template spec, per file"
+      : firstLine.replace(/ at line \d+, column \d+:?$/, "");
   const where = position ? `${file}:${position.line}:${position.col}` : file;
   return `${where} templates file is not valid YAML or JSON: ${what}`;
 }

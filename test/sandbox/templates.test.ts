@@ -93,6 +93,7 @@ describe("--templates", () => {
     ["an unknown field", "- { name: x, language: en, footer: hi }\n", /: template 1: unknown field "footer"/],
     ["a duplicate", "- { name: x, language: en }\n- { name: x, language: en }\n", /: template 2: "x" \(en\) is listed twice$/],
     ["broken YAML", "- { name: x\n", /is not valid YAML or JSON/],
+    ["two documents", "- { name: x, language: en }\n---\n- { name: y, language: en }\n", /two-documents\.yaml:2:1 templates file is not valid YAML or JSON: it holds more than one YAML document \(---\): one list, or one Template spec, per file$/],
   ])("a templates file with %s is a SandboxConfigError", async (name, content, message) => {
     const file = join(dir, `${name.replace(/\W+/g, "-")}.yaml`);
     writeFileSync(file, content);
