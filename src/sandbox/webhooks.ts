@@ -147,7 +147,9 @@ export function webhookUrlProblem(url: string): string | undefined {
   try {
     parsed = new URL(url);
   } catch {
-    return `must be an http:// or https:// URL, got "${url}"`;
+    // Quoted as describeWebhookUrl prints one: a query string may carry a token.
+    const query = url.indexOf("?");
+    return `must be an http:// or https:// URL, got "${query === -1 ? url : `${url.slice(0, query)}?…`}"`;
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return `must be an http:// or https:// URL, got "${parsed.protocol}…"`;
   // It would be printed and kept in places a secret must not be.

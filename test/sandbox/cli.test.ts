@@ -281,6 +281,18 @@ describe("msgc sandbox --webhook-url", () => {
     expect(() => parseSandboxArgs(args, env, "/")).toThrow(message);
   });
 
+  it("a --webhook-url that is no URL is quoted without its query string, which may carry a token", () => {
+    const args = ["--webhook-url", "http//127.0.0.1:8080/hook?token=tok_9f8e7d6c5b", "--webhook-secret-file", "s"];
+    let thrown: unknown;
+    try {
+      parseSandboxArgs(args, {}, "/");
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect((thrown as UsageError).message).toBe('msgc sandbox: --webhook-url must be an http:// or https:// URL, got "http//127.0.0.1:8080/hook?…"');
+  });
+
   it("the built binary: a webhook flag without --webhook-url exits 64 with one line", () => {
     const r = spawnSync(process.execPath, [MAIN, "sandbox", "--undeliverable-rate", "0.1"], { encoding: "utf8" });
     expect([r.status, r.stdout, r.stderr]).toEqual([64, "", `msgc sandbox: --undeliverable-rate needs --webhook-url\nRun "msgc sandbox --help" for its options.\n`]);
