@@ -72,9 +72,12 @@ function rowsFromNdjson(text: string, file: string): unknown[] {
   return rows;
 }
 
+/** A row is a few dozen bytes: a million customers fit many times over. */
+const MAX_INBOUND_FILE_BYTES = 256 * 1024 * 1024;
+
 /** Reads a CSV (number, time) or NDJSON ({"number"|"from", "time"|"at"}) file of inbound messages. */
 export async function loadInbound(file: string, now: number): Promise<{ from: string; at: number }[]> {
-  const text = await readInputFile(file, "inbound");
+  const text = await readInputFile(file, "inbound", MAX_INBOUND_FILE_BYTES);
   const extension = extname(file).toLowerCase();
   const isNdjson = extension === ".ndjson" || extension === ".jsonl" || (extension !== ".csv" && text.trimStart().startsWith("{"));
   const rows = isNdjson ? rowsFromNdjson(text, file) : rowsFromCsv(text, file);

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,5 +112,14 @@ describe("--inbound files", () => {
     const failure = startSandbox({ apiKey: KEY, now: clock, inbound: path });
     await expect(failure).rejects.toThrow(SandboxConfigError);
     await expect(failure).rejects.toThrow(message);
+  });
+
+  it("a FIFO or a device is refused at once, never read (a FIFO nobody writes would hang the start, /dev/zero fill the memory)", async () => {
+    const fifo = join(dir, "inbound.fifo");
+    execFileSync("mkfifo", [fifo]);
+    for (const path of [fifo, "/dev/zero"]) {
+      const failure = startSandbox({ apiKey: KEY, now: clock, inbound: path });
+      await expect(failure).rejects.toThrow(new SandboxConfigError(`inbound file ${path} is not a regular file`));
+    }
   });
 });
