@@ -78,7 +78,7 @@ export async function collectSpecFiles(folder: string, into: string[], plain?: S
 }
 
 /** Where the project is, as written and with its symlinks followed: what every path is held to. */
-interface Bounds {
+export interface Bounds {
   root: string;
   realRoot: string;
   /** Plain files found walking folders already known to stay inside: not resolved again. */
@@ -118,14 +118,17 @@ async function findSpecFiles(config: ResolvedConfig, bounds: Bounds, cwd: string
   return [...new Set(files)];
 }
 
-/** A spec file's text: inside the project (links followed), a regular file, at most 1 MiB, UTF-8. */
-async function readSpecFile(absPath: string, file: string, bounds: Bounds): Promise<{ source?: string; diagnostic?: Diagnostic }> {
+/**
+ * A spec file's text: inside the project (links followed), a regular file, at most 1 MiB, UTF-8.
+ * `root` names what bounds it in the message (the sandbox's --templates folder is its own).
+ */
+export async function readSpecFile(absPath: string, file: string, bounds: Bounds, root = "the project"): Promise<{ source?: string; diagnostic?: Diagnostic }> {
   // A plain file of a folder that stays inside is read without following a link: one that
   // appeared since the walk is refused, not followed.
   if (bounds.inside.has(absPath)) return readSpecText(absPath, file, { noFollow: true });
   const where = await confinement(bounds.root, bounds.realRoot, absPath);
   if (where !== undefined) {
-    return { diagnostic: problem("path-outside-project", `The file is outside the project${describeConfinement(where)}`, file, START) };
+    return { diagnostic: problem("path-outside-project", `The file is outside ${root}${describeConfinement(where)}`, file, START) };
   }
   return readSpecText(absPath, file);
 }

@@ -9,7 +9,9 @@ import { lintTemplate } from "../compiler/template-lint.js";
 import type { TemplateSpec } from "../types/template.generated.js";
 import { loadSpecSourceWithDeclaration } from "./load.js";
 import type { LoadedSpec } from "./load.js";
-import { collectSpecFiles, locateInSpecs, readSpecText } from "./project.js";
+import { realPathOf } from "./confine.js";
+import { collectSpecFiles, locateInSpecs, readSpecFile, readSpecText } from "./project.js";
+import type { Bounds } from "./project.js";
 
 export interface LoadedTemplateSpecs {
   /** By file, then as found; names unique. */
@@ -29,7 +31,10 @@ export interface LoadedTemplateSpecs {
 export async function loadTemplateSpecs(absPath: string, shown: (absPath: string) => string): Promise<LoadedTemplateSpecs> {
   const folder = (await stat(absPath)).isDirectory();
   const files: string[] = [];
-  if (folder) await collectSpecFiles(absPath, files);
+  // A folder bounds what is read as a project's root does: a link in it that leads out (a pull
+  // request's link to a credentials file) is refused, never read into a code frame.
+  const bounds: Bounds | undefined = folder ? { root: absPath, realRoot: await realPathOf(absPath), inside: new Set() } : undefined;
+  if (bounds) await collectSpecFiles(absPath, files, bounds.inside);
   else files.push(absPath);
   const entries = files.map((file) => ({ absPath: file, file: shown(file) })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 
@@ -39,7 +44,7 @@ export async function loadTemplateSpecs(absPath: string, shown: (absPath: string
   const sources = new Map<string, string>();
   const located: LoadedSpec[] = [];
   for (const { absPath: path, file } of entries) {
-    const read = readSpecText(path, file);
+    const read = bounds ? await readSpecFile(path, file, bounds, "the --templates folder") : readSpecText(path, file);
     if (read.source === undefined) {
       if (read.diagnostic) diagnostics.push(read.diagnostic);
       continue;

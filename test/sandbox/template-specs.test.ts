@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -188,6 +188,15 @@ describe("--templates with Template specs", () => {
     writeFileSync(join(dir, "empty", "m.yaml"), MESSAGE);
     expect((await failure(join(dir, "empty"))).message).toBe(`${join(dir, "empty")}: no Template specs (kind: Template) found`);
     expect((await failure(join(dir, "big.yaml"))).message).toBe(`templates file ${join(dir, "big.yaml")} is larger than 1048576 bytes`);
+  });
+
+  it("a folder's link to a file outside it is refused, never read: its text shows in no code frame", async () => {
+    const outside = folder({ "credentials.yaml": "kind: Template\nname: [aws_secret_0123456789\n" });
+    const dir = folder({ "a.yaml": ORDER_SHIPPED });
+    symlinkSync(join(outside, "credentials.yaml"), join(dir, "b.yaml"));
+    const error = await failure(dir);
+    expect(places(error)).toEqual(["b.yaml:1:1 path-outside-project"]);
+    expect(JSON.stringify([error.message, ...(error as TemplateSpecsError).sources.values()])).not.toContain("aws_secret");
   });
 
   it("a FIFO or a device as --templates: refused at once, never read (a FIFO nobody writes would hang the start)", async () => {
