@@ -18,18 +18,17 @@ export async function refuseOutputOverInputs(
   journal: string | undefined,
   outputs: readonly { option: string; given: string; path: string }[],
 ): Promise<void> {
-  const real = (path: string): Promise<string> => realPathOf(path);
   const reads: { path: string; what: string }[] = [];
   const target = storeTarget(config, env, { create: false });
   if (target?.kind === "sqlite") {
     // SQLite keeps a live database in these too.
-    for (const suffix of ["", "-wal", "-shm", "-journal"]) reads.push({ path: await real(`${target.path}${suffix}`), what: "the store" });
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) reads.push({ path: await realPathOf(`${target.path}${suffix}`), what: "the store" });
   }
-  if (journal !== undefined) for (const path of [journal, ...campaignJournals(journal)]) reads.push({ path: await real(path), what: "the journal" });
-  const journalFolder = await real(join(config.outDir, "journal"));
+  if (journal !== undefined) for (const path of [journal, ...campaignJournals(journal)]) reads.push({ path: await realPathOf(path), what: "the journal" });
+  const journalFolder = await realPathOf(join(config.outDir, "journal"));
   const seen = new Map<string, string>();
   for (const { option, given, path } of outputs) {
-    const at = await real(path);
+    const at = await realPathOf(path);
     const read = reads.find((r) => r.path === at);
     const problem = read !== undefined ? `is ${read.what}` : dirname(at) === journalFolder ? "is in the journal folder" : undefined;
     if (problem !== undefined) throw new UsageError(`msgc ${command}: --${option} ${given} ${problem} that ${command} reads; write it to another file`);

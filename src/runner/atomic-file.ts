@@ -52,8 +52,8 @@ export class AtomicFile {
     if (stats !== undefined && !stats.isFile()) throw new NotRegularFileError(path);
     mkdirSync(dirname(target), { recursive: true });
     const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-    // O_EXCL: a link planted at the temporary name is not followed.
-    const fd = openSync(temporary, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
+    if (TEMPORARIES_IN_USE.has(temporary)) throw Object.assign(new Error(`${temporary} is in use`), { code: "EBUSY" });
+    const fd = createTemporary(temporary, mode);
     try {
       if (stats !== undefined) fchmodSync(fd, stats.mode & 0o7777);
     } catch (e) {
@@ -61,6 +61,7 @@ export class AtomicFile {
       rmSync(temporary, { force: true });
       throw e;
     }
+    TEMPORARIES_IN_USE.add(temporary);
     return new AtomicFile(fd, createWriteStream(temporary, { fd, autoClose: false }), temporary, target);
   }
 
@@ -110,19 +111,45 @@ export class AtomicFile {
     if (this.failure === undefined) {
       try {
         await rename(this.temporary, this.target);
+        TEMPORARIES_IN_USE.delete(this.temporary);
         return;
       } catch (e) {
         this.failure = e;
       }
     }
-    await rm(this.temporary, { force: true });
+    await this.removeTemporary();
     throw this.failure;
   }
 
   /** Leaves the target as it was and removes the temporary. */
   async abandon(): Promise<void> {
     await this.end(false);
+    await this.removeTemporary();
+  }
+
+  private async removeTemporary(): Promise<void> {
     await rm(this.temporary, { force: true });
+    TEMPORARIES_IN_USE.delete(this.temporary);
+  }
+}
+
+/** The temporaries this process is writing: any other file under one of its names is a dead run's. */
+const TEMPORARIES_IN_USE = new Set<string>();
+
+/**
+ * Creates the temporary exclusively (O_EXCL: a link planted at its name is not followed). A file
+ * already there carries this process's pid but is none of its own writes: a run killed before, whose
+ * pid this one reuses (in a container every run can get the same one). It is removed, not a reason
+ * to refuse every later write to the target.
+ */
+function createTemporary(temporary: string, mode: number): number {
+  const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL;
+  try {
+    return openSync(temporary, flags, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    rmSync(temporary);
+    return openSync(temporary, flags, mode);
   }
 }
 

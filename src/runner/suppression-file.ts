@@ -17,7 +17,7 @@ import { confinement, projectRelative, readBoundedFile, realPathOf } from "../pr
 /** About 900,000 numbers a line each: opt-outs are few compared to audiences. */
 export const MAX_SUPPRESSION_FILE_BYTES = 16 * 1024 * 1024;
 
-/** Header names of the number column (case and spaces ignored). */
+/** Header names of the number column (case ignored; a space or a hyphen stands for the underscore: "Phone Number"). */
 export const NUMBER_COLUMNS = ["number", "phone", "phone_number", "msisdn"];
 
 /** The longest text taken for a number: anything longer is refused without being quoted. */
@@ -216,7 +216,7 @@ function headerColumn(names: readonly string[], file: string): number {
 }
 
 function columnName(text: string): string {
-  return text.trim().replace(/^"|"$/g, "").trim().toLowerCase();
+  return text.trim().replace(/^"|"$/g, "").trim().toLowerCase().replace(/[\s-]+/g, "_");
 }
 
 function numberProblem(text: string): { number: string } | string {

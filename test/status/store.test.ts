@@ -128,11 +128,14 @@ describe.each(backends.map((b) => [b.name, b] as const))("status from a real %s 
     expect(model.timeline!.points).toHaveLength(40);
   });
 
-  test("a webhook's clock a year ahead is counted, not plotted", async () => {
+  test.each([
+    ["a year ahead", "2027-12-01T09:05:00.000Z"],
+    ["decades behind the send (the chart is not stretched to 1971)", "1971-01-01T00:00:00.000Z"],
+  ])("a webhook's clock %s is counted, not plotted", async (_when, occurredAt) => {
     const store = await freshStore();
     await store.recordSends([sendOf(0), sendOf(1)]);
     await store.commitEvent(event({ messageId: "m0", status: "delivered", occurredAt: "2026-12-01T09:05:00.000Z" }));
-    await store.commitEvent(event({ messageId: "m1", status: "delivered", occurredAt: "2027-12-01T09:05:00.000Z" }));
+    await store.commitEvent(event({ messageId: "m1", status: "delivered", occurredAt }));
     const model = await collectStatus({ campaign: "spring", journals: [], store, sources: { journals: [], store: null }, now: NOW });
     expect(model.funnel.delivered).toBe(2);
     expect(model.timeline).toEqual({ bucket: "1 minute", bucketMs: 60_000, points: [{ at: "2026-12-01T09:05:00.000Z", delivered: 1, read: 0 }] });

@@ -21,6 +21,12 @@ describe("suppression files", () => {
     expect(result.diagnostics).toEqual([]);
   });
 
+  it("a header as spreadsheets write it: \"Phone Number\", \"phone-number\", quoted with spaces", () => {
+    expect(parse("Name,Phone Number\nAna,+1 604 555 0100\n")).toEqual({ file: "optouts.csv", numbers: ["+16045550100"], diagnostics: [], unlisted: 0 });
+    expect(parse("phone-number\n+16045550101\n")).toEqual({ file: "optouts.csv", numbers: ["+16045550101"], diagnostics: [], unlisted: 0 });
+    expect(parse("\" Phone  Number \"\n+16045550102\n")).toEqual({ file: "optouts.csv", numbers: ["+16045550102"], diagnostics: [], unlisted: 0 });
+  });
+
   it("every bad line is one diagnostic with its physical line, numbers masked", () => {
     expect(problems('number,name\n+16045550100,a\n"12345",b\n,c\n+999 1234,d\n')).toEqual([
       '3 phone-invalid "•••45" is not in international format: start it with + and the country code',

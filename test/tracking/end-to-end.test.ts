@@ -51,7 +51,7 @@ describe("webhooks serve + the sandbox's webhooks + the next send", () => {
     const model = JSON.parse(status.stdout) as { funnel: Record<string, number> };
     expect(model.funnel).toEqual({ planned: 3, sent: 2, delivered: 2, read: 2, failed: 0, noStatus: 0, unknown: 0, notFinished: 0, suppressed: 1 });
 
-    // START lifts it: the next campaign's dry run would send to all three.
+    // START lifts it: the list is empty again.
     await inbound(box, numberOf(0), "START");
     await box.drainWebhooks();
     const list = await runCli(["suppress", "list", "--format", "json"], { cwd: dir });

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { describeConfinement } from "../../project/config.js";
 import type { ResolvedConfig } from "../../project/config.js";
 import { confinement, realPathOf } from "../../project/confine.js";
 import { AtomicFile, checkWritableTarget, describeWriteError } from "../../runner/atomic-file.js";
@@ -63,7 +64,7 @@ async function confinedOutput(config: ResolvedConfig, cwd: string, option: strin
   const where = await confinement(config.root, await realPathOf(config.root), absolute);
   if (where !== undefined) {
     throw new UsageError(
-      `msgc status: --${option} ${given} is outside the project (${config.root})${where === "links-outside" ? " once its symlinks are followed" : ""}`,
+      `msgc status: --${option} ${given} is outside the project (${config.root})${describeConfinement(where)}`,
       "Write it inside the project (its out folder is git-ignored), or copy it from there.",
     );
   }

@@ -19,7 +19,7 @@ import { describeErrorCode } from "./error-codes.js";
 import type { FailureCount, RecipientRow, RecipientState, Resolution, StatusModel } from "./model.js";
 import { emptyStatusModel } from "./model.js";
 import { TimelineCounter } from "./timeline.js";
-import { DEFAULT_GRACE_MS, resolveFromEvents } from "../tracking/resolve.js";
+import { DEFAULT_GRACE_MS, maybeDuplicated, resolveFromEvents } from "../tracking/resolve.js";
 import { journaledSuccess, LOOKUP_BATCH, outcomesFromEvents } from "../tracking/journaled-sends.js";
 import type { JournaledSuccess } from "../tracking/journaled-sends.js";
 
@@ -240,7 +240,7 @@ export function joinRecipient(key: string, history: KeyHistory | undefined, send
   // The send never heard back (an intent without an outcome, an attempt without a message id),
   // whether or not events have shown since that it went out.
   const unknown = history !== undefined ? history.unknown && !history.sent : sends.every((s) => s.send.messageId === null);
-  const possiblyDuplicated = accepted >= 2 || (history !== undefined && history.ambiguousAttempts + (history.unknown ? 1 : 0) + (history.sent ? 1 : 0) >= 2);
+  const possiblyDuplicated = accepted >= 2 || (history !== undefined && maybeDuplicated(history));
   const forms = new Set(sends.map((s) => s.send.form));
   return {
     key,
