@@ -5,9 +5,8 @@
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
 import type { Diagnostic } from "../diagnostics.js";
-import { isError } from "../diagnostics.js";
+import { hasErrors, isError } from "../diagnostics.js";
 import { formatDiagnosticsGithub, formatDiagnosticsJson, formatDiagnosticsText, formatSummaryLine } from "./format.js";
-import { hasErrors } from "../diagnostics.js";
 import { loadConfig } from "../project/config.js";
 import type { ResolvedConfig } from "../project/config.js";
 import { loadProject } from "../project/project.js";

@@ -96,12 +96,15 @@ export async function resolveTarget(
       if (values[flag] !== undefined) throw new UsageError(`msgc ${command}: --sandbox cannot be combined with --${flag}`);
     }
     const { SandboxConfigError, startSandbox } = await import("../sandbox/index.js");
-    // `sandboxTemplates`: Template specs it holds approved from the start (none: it takes any template).
+    // `sandboxTemplates`: Template specs it holds approved from the start. Only a project with
+    // none at all gets a sandbox that takes any template: one whose specs all have lint errors
+    // gets a sandbox that holds none of them, as one with a clean spec beside them would.
     const approved = opts.sandboxTemplates?.approved ?? [];
+    const anyTemplate = approved.length + (opts.sandboxTemplates?.leftOut ?? 0) === 0;
     const sandbox = await startSandbox({
       port: 0,
       apiKey: randomBytes(24).toString("base64url"),
-      ...(approved.length > 0 ? { templates: approved } : {}),
+      ...(anyTemplate ? {} : { templates: approved }),
       ...opts.sandboxWebhooks,
     }).catch((e: unknown) => {
       // Specs the loader took and lint passed satisfy the sandbox too; a mismatch is worded, not a crash.

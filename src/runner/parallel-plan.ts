@@ -85,8 +85,10 @@ export interface ParallelPass {
   /** True when the item goes into the plan; false for a duplicate (reported). */
   admitValue(key: number, row: number, line: number): boolean;
   admit(number: string | undefined, row: number, line: number): boolean;
-  /** An admitted item's channel and segments (`smsCode`), and its plan key. */
-  countSms(code: number, key: string): void;
+  /** An admitted item's channel and segments (`smsCode`), and its plan key when `smsByKey`. */
+  countSms(code: number, key?: string): void;
+  /** The SMS totals count only some keys (a shard's): `countSms` needs each item's key. */
+  readonly smsByKey: boolean;
   /** The plan key of a recipient's number. */
   keyOf(number: string): string;
 }
@@ -294,7 +296,8 @@ function merge(pass: ParallelPass, result: PlanTaskResult, lines: Uint8Array): {
       const admitted = key !== 0 ? pass.admitValue(key, row, line) : pass.admit(others.get(i), row, line);
       decided = ends[i]!;
       if (admitted) {
-        pass.countSms(result.itemSms[i]!, pass.keyOf(key !== 0 ? `+${key}` : (others.get(i) ?? "")));
+        // A key is made only when the totals count by it: a string per row costs on this path.
+        pass.countSms(result.itemSms[i]!, pass.smsByKey ? pass.keyOf(key !== 0 ? `+${key}` : (others.get(i) ?? "")) : undefined);
         continue;
       }
       const lineStart = i === 0 ? 0 : ends[i - 1]!;

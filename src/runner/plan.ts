@@ -329,9 +329,13 @@ class CampaignPass implements ParallelPass {
     return true;
   }
 
+  get smsByKey(): boolean {
+    return this.stats.sms !== undefined && this.countsSms !== undefined;
+  }
+
   /** An admitted item's channel and segments (`smsCode`), when its key is one the totals count. */
-  countSms(code: number, key: string): void {
-    if (this.stats.sms && (this.countsSms === undefined || this.countsSms(key))) addSmsCode(this.stats.sms, code);
+  countSms(code: number, key?: string): void {
+    if (this.stats.sms && (this.countsSms === undefined || (key !== undefined && this.countsSms(key)))) addSmsCode(this.stats.sms, code);
   }
 
   /** The plan key of a campaign's recipient (as compileRow makes it). */

@@ -179,6 +179,15 @@ describe("msgc send --sandbox: the project's Template specs in the sandbox, and 
     expect(existsSync(join(dir, "j.ndjson"))).toBe(false);
   });
 
+  it("a project whose only Template spec has lint errors: the sandbox holds none (it does not take any template), and the preflight stops the send", async () => {
+    const dir = withTemplateSpecs({ "order-shipped.yaml": templateSpec("order_shipped", "{{1}}, order {{2}} shipped.") });
+    const result = await msgc(["notes", "--sandbox", "--yes", "--journal", "j.ndjson"], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr.split("\n")[1]).toBe("sandbox: holds the project's 0 Template specs as approved templates (0 by name and language); 1 left out for lint errors (msgc validate)");
+    expect(result.stdout).toContain(`${AT} template-not-found-remote Template "order_shipped" in language "en" is not among the business's templates\n`);
+    expect(existsSync(join(dir, "j.ndjson"))).toBe(false);
+  });
+
   it("a Template spec that matches: the preflight passes and every recipient is sent; one message --to one number too", async () => {
     const dir = withTemplateSpecs({ "order-shipped.yaml": templateSpec("order_shipped") }, 4);
     const campaign = await msgc(["notes", "--sandbox", "--yes"], dir);

@@ -407,7 +407,7 @@ export const run: CommandHandler = async (args, io) => {
     // what the plan fills. A dry run may have no key, and a sandbox without Template specs
     // accepts any template: both go without it.
     const checkTemplates = async (): Promise<void> => {
-      if (values["no-preflight"] === true || dryRun || target.sandboxTemplates?.specs === 0) return;
+      if (values["no-preflight"] === true || dryRun || takesAnyTemplate(target)) return;
       const uses = templateForms();
       const problems = await checkTemplatesBeforeSend(project, target, uses, timeoutMs);
       if (problems.length > 0) throw new TemplateProblems(problems);
@@ -526,10 +526,16 @@ export const run: CommandHandler = async (args, io) => {
   }
 };
 
+/** An in-process sandbox of a project without Template specs: it takes any template (target.ts). */
+function takesAnyTemplate(target: Target): boolean {
+  const held = target.sandboxTemplates;
+  return held !== undefined && held.specs + held.leftOut === 0;
+}
+
 /** What the in-process sandbox holds: the project's Template specs, approved. */
 function describeSandboxTemplates(target: Target): string {
   const held = target.sandboxTemplates;
-  if (!held || held.specs === 0) return `no Template specs${held?.leftOut ? ` that lint clean (${held.leftOut} with errors: msgc validate)` : ""}, so it takes any template and the preflight is skipped`;
+  if (!held || takesAnyTemplate(target)) return "no Template specs, so it takes any template and the preflight is skipped";
   const specs = `${held.specs} Template spec${held.specs === 1 ? "" : "s"}`;
   const leftOut = held.leftOut > 0 ? `; ${held.leftOut} left out for lint errors (msgc validate)` : "";
   return `holds the project's ${specs} as approved templates (${held.approved} by name and language)${leftOut}`;

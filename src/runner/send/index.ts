@@ -881,10 +881,6 @@ class Run {
     return { messageId: outcome?.messageId ?? null, errorCode: outcome?.errorCode ?? null };
   }
 
-  private status(key: string): RecipientStatus_ {
-    return recipientStatus(this.history(key), key, this.choices, this.options.facts, this.ctx.tracking.resolution(key));
-  }
-
   /**
    * Keys the journal already settles (sent, failed for good, or unknown and left alone): listed,
    * not sent. Whatever settles them, a key whose earlier attempts may add up to two deliveries is
@@ -892,10 +888,10 @@ class Run {
    */
   private settleWithoutSending(item: PlanItem): boolean {
     const history = this.history(item.key);
-    const status = this.status(item.key);
+    const resolution = this.ctx.tracking.resolution(item.key);
+    const status = recipientStatus(history, item.key, this.choices, this.options.facts, resolution);
     if (status === "send") return false;
     // A number suppressed between runs may have no history at all.
-    const resolution = this.ctx.tracking.resolution(item.key);
     const duplicated = (history !== undefined && maybeDuplicated(history)) || resolution?.duplicates === "duplicated";
     if (duplicated) {
       this.summary.possiblyDuplicatedEarlier++;
