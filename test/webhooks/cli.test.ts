@@ -136,6 +136,15 @@ describe("msgc webhooks serve: running", () => {
     expect(output).not.toContain(NUMBER);
   });
 
+  test("a short PGPASSWORD is not cut out of msgc's own lines (the driver's text is scrubbed where it is read)", async () => {
+    const dir = project();
+    const running = await serve(dir, ["--verbose"], { CONNECTLY_WEBHOOK_SECRET: SECRET, PGPASSWORD: "delivered" });
+    expect((await postWebhook(running.url, statusWebhook("first"))).status).toBe(200);
+    running.child.kill("SIGTERM");
+    expect(await running.exited).toBe(0);
+    expect(running.output()).toContain("msgc webhooks: stored delivery_status delivered +1604•••2331 message first campaign \"spring\"\n");
+  });
+
   // MSGC_KILL_TEST_EVENTS=5000 MSGC_KILL_TEST_ROUNDS=20 for a bigger run.
   const killEvents = Number(process.env["MSGC_KILL_TEST_EVENTS"] ?? 150);
   const killRounds = Number(process.env["MSGC_KILL_TEST_ROUNDS"] ?? 3);
