@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { helpRequested, parseCommand, untilTerminated, writeReport } from "../common.js";
