@@ -52,6 +52,11 @@ describe("webhook receiver: signatures", () => {
   });
 });
 
+/** The suppression a keyword STOP written at `at` leaves. */
+function stopAt(at: string): { number: string; reason: string; at: string; source: string } {
+  return { number: NUMBER, reason: "keyword", at, source: "STOP" };
+}
+
 describe("webhook receiver: what it stores", () => {
   test("the same delivery twice is stored once, answered 200 both times", async () => {
     const { receiver, store } = await serve();
@@ -87,7 +92,7 @@ describe("webhook receiver: what it stores", () => {
     // The customer wrote START at 10:00 and STOP at 10:05; the START's first delivery got a 503.
     expect((await postWebhook(receiver.url, inboundWebhook("STOP", NUMBER, "1764669900"))).status).toBe(200);
     expect((await postWebhook(receiver.url, inboundWebhook("START", NUMBER, "1764669600"))).status).toBe(200);
-    expect([...(await store.suppressions()).values()]).toEqual([{ number: NUMBER, reason: "keyword", at: "2025-12-02T10:05:00.000Z", source: "STOP" }]);
+    expect([...(await store.suppressions()).values()]).toEqual([stopAt("2025-12-02T10:05:00.000Z")]);
     // A START written after the STOP still lifts it.
     expect((await postWebhook(receiver.url, inboundWebhook("START", NUMBER, "1764670200"))).status).toBe(200);
     expect((await store.suppressions()).size).toBe(0);
@@ -121,14 +126,7 @@ describe("webhook receiver: what it stores", () => {
     expect(receiver.counts()).toMatchObject({ stored: 3, duplicates: 0 });
     // A STOP at 10:10 (t3 > t2) suppresses.
     expect((await postWebhook(receiver.url, inboundWebhook("STOP", NUMBER, "1764670200"))).status).toBe(200);
-    expect([...(await store.suppressions()).values()]).toEqual([
-      {
-        number: NUMBER,
-        reason: "keyword",
-        at: "2025-12-02T10:10:00.000Z",
-        source: "STOP",
-      },
-    ]);
+    expect([...(await store.suppressions()).values()]).toEqual([stopAt("2025-12-02T10:10:00.000Z")]);
   });
 
   test("a retried older STOP does not replace a later one's time: a START between them leaves the number suppressed", async () => {
@@ -141,14 +139,7 @@ describe("webhook receiver: what it stores", () => {
     ] as const) {
       expect((await postWebhook(receiver.url, inboundWebhook(text, NUMBER, timestamp))).status).toBe(200);
     }
-    expect([...(await store.suppressions()).values()]).toEqual([
-      {
-        number: NUMBER,
-        reason: "keyword",
-        at: "2025-12-02T10:10:00.000Z",
-        source: "STOP",
-      },
-    ]);
+    expect([...(await store.suppressions()).values()]).toEqual([stopAt("2025-12-02T10:10:00.000Z")]);
   });
 
   test("delivery_failed with the opted-out error suppresses the recipient", async () => {
