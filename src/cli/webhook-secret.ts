@@ -20,8 +20,12 @@ export function readWebhookSecret(io: { cwd: string; env: NodeJS.ProcessEnv }, f
       const why = e.problem.kind === "too-large" ? ": not a webhook secret" : "";
       throw new UsageError(`msgc ${command}: the secret file ${file} ${e.message}${why}`);
     }
-    // Editors end a file with a newline; anything else in the file is part of the secret.
-    const secret = text.replace(/\r?\n$/, "");
+    // Bytes that are not UTF-8 (a UTF-16 file, Latin-1) decode to U+FFFD: a key that could never
+    // match, so every delivery would be a silent 401.
+    if (text.includes("\uFFFD")) throw new UsageError(`msgc ${command}: the secret file ${file} is not UTF-8 text`);
+    // Editors end a file with a newline, and some begin it with a byte order mark; anything else
+    // in the file is part of the secret.
+    const secret = text.replace(/^\uFEFF/, "").replace(/\r?\n$/, "");
     if (secret === "") throw new UsageError(`msgc ${command}: the secret file ${file} is empty`);
     return secret;
   }

@@ -62,6 +62,13 @@ function encodeText(value: unknown): unknown {
   return `${NUL_MARKER}${JSON.stringify(value)}`;
 }
 
+/** Rows as one array per column, encoded, for `SELECT * FROM unnest(?::text[], …)`: one statement whatever the batch. */
+function asColumns<T>(items: readonly T[], params: (item: T) => readonly unknown[], width: number): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => []);
+  for (const item of items) params(item).forEach((value, c) => columns[c]!.push(encodeText(value)));
+  return columns;
+}
+
 function decodeRow<T>(row: QueryResultRow): T {
   for (const [column, value] of Object.entries(row)) {
     if (typeof value === "string" && value.startsWith(NUL_MARKER)) row[column] = JSON.parse(value.slice(NUL_MARKER.length)) as string;
@@ -262,8 +269,7 @@ class PostgresStore implements Store {
     if (items.length === 0) return Promise.resolve([]);
     return this.transaction(async (q) => {
       await PostgresStore.lockNumbers(q, items.map((item) => item.effects));
-      const columns: unknown[][] = Array.from({ length: EVENT_PARAMS }, () => []);
-      for (const { event } of items) eventParams(event).forEach((value, c) => columns[c]!.push(encodeText(value)));
+      const columns = asColumns(items, ({ event }) => eventParams(event), EVENT_PARAMS);
       const { rows } = await q<{ delivery_id: string }>(
         `INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM unnest(${Array(EVENT_PARAMS).fill("?::text[]").join(", ")})
          ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id`,
@@ -296,8 +302,7 @@ class PostgresStore implements Store {
     const merged = mergeSends(sends);
     await this.transaction(async (q) => {
       for (let i = 0; i < merged.length; i += SEND_CHUNK) {
-        const columns: unknown[][] = [[], [], [], [], [], [], [], []];
-        for (const send of merged.slice(i, i + SEND_CHUNK)) sendParams(send).forEach((value, c) => columns[c]!.push(encodeText(value)));
+        const columns = asColumns(merged.slice(i, i + SEND_CHUNK), sendParams, 8);
         // The same rule as UPSERT_SEND_SQL, for a whole batch in one statement.
         await q(
           `INSERT INTO sends (campaign, plan_key, attempt, form, channel, message_id, token, sent_at)
@@ -367,8 +372,7 @@ class PostgresStore implements Store {
       if (options.keepExisting === true) {
         // The first record of a number stands (a number given twice: its first one here).
         const firsts = [...new Map(records.map((r) => [r.number, r] as const).reverse()).values()];
-        const columns: unknown[][] = [[], [], [], []];
-        for (const record of firsts) suppressionParams(record).forEach((value, c) => columns[c]!.push(encodeText(value)));
+        const columns = asColumns(firsts, suppressionParams, 4);
         const inserted = await q(
           `INSERT INTO suppressions (number, reason, suppressed_at, source)
            SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])
@@ -381,8 +385,7 @@ class PostgresStore implements Store {
       await q("LOCK TABLE suppressions IN SHARE ROW EXCLUSIVE MODE");
       const numbers = last.map((r) => encodeText(r.number));
       const { rows } = await q<{ n: string }>("SELECT count(*) AS n FROM suppressions WHERE number = ANY(?::text[])", [numbers]);
-      const columns: unknown[][] = [[], [], [], []];
-      for (const record of last) suppressionParams(record).forEach((value, c) => columns[c]!.push(encodeText(value)));
+      const columns = asColumns(last, suppressionParams, 4);
       await q(
         `INSERT INTO suppressions (number, reason, suppressed_at, source)
          SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])

@@ -12,6 +12,7 @@
  * at once with SQLITE_BUSY (its snapshot is stale) instead of waiting its turn.
  */
 import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
+import type { Stats } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
@@ -70,10 +71,19 @@ export interface SqliteOptions {
   targetVersion?: number;
 }
 
+/** The file's kind, or undefined when there is none; a path the system refuses to look at (too long, no access) is one line. */
+function lookAt(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    throw new InputError(`The store ${path} cannot be opened (${(error as NodeJS.ErrnoException).code ?? "stat failed"})`);
+  }
+}
+
 export function openSqliteStore(path: string, options: SqliteOptions): Store {
   const Database = require("better-sqlite3") as typeof BetterSqlite3;
   let db: BetterSqlite3.Database;
-  const found = statSync(path, { throwIfNoEntry: false });
+  const found = lookAt(path);
   if (found === undefined && !options.create) throw new InputError(`The store ${path} does not exist`);
   // A FIFO or a device would hang SQLite's first read or feed it garbage: only files are opened.
   if (found !== undefined && !found.isFile()) throw new InputError(`The store ${path} is not a regular file`);

@@ -52,7 +52,7 @@ export interface ReceiverCounts {
   tooLarge: number;
   /** Commits that failed or timed out (503). */
   unavailable: number;
-  /** Anything else: unknown paths or methods, a client that went away. */
+  /** Anything else: a method other than POST (any path takes a webhook), a malformed request, a client that went away. */
   other: number;
 }
 

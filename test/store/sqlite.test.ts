@@ -83,6 +83,15 @@ describe("SQLite store", () => {
     expect((error as Error).message).toBe(`The store ${path} is not a regular file`);
   });
 
+  test("open: a path the system refuses to look at (name too long) is one line, not a crash", () => {
+    const path = join(folder, `${"a".repeat(5000)}.db`);
+    for (const create of [true, false]) {
+      const error = openError(path, create);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toBe(`The store ${path} cannot be opened (ENAMETOOLONG)`);
+    }
+  });
+
   test("open: a FIFO or a device is refused before SQLite reads it (no hang)", () => {
     const fifo = join(folder, "fifo.db");
     execFileSync("mkfifo", [fifo]);

@@ -58,8 +58,10 @@ describe("msgc webhooks serve: refusing to start", () => {
     ["a bad port", ["--port", "99999"], 'msgc webhooks serve: --port must be a whole number from 0 to 65535, got "99999"\n'],
     ["a secret file over 4 KiB (a key file named by mistake)", ["--secret-file", "big.pem"], "msgc webhooks serve: the secret file big.pem is larger than 4096 bytes: not a webhook secret\n"],
     ["a folder as the secret file", ["--secret-file", "folder"], "msgc webhooks serve: the secret file folder is not a regular file\n"],
+    ["a UTF-16 secret file (its key could never match)", ["--secret-file", "utf16.txt"], "msgc webhooks serve: the secret file utf16.txt is not UTF-8 text\n"],
   ])("%s: exit 64", (_name, args, line) => {
     const dir = project();
+    writeFileSync(join(dir, "utf16.txt"), Buffer.from(`\uFEFF${SECRET}\r\n`, "utf16le"));
     writeFileSync(join(dir, "empty.txt"), "\n");
     writeFileSync(join(dir, "big.pem"), `-----BEGIN PRIVATE KEY-----\n${"k".repeat(4097)}\n`);
     mkdirSync(join(dir, "folder"));
@@ -134,6 +136,24 @@ describe("msgc webhooks serve: running", () => {
     expect(output).toContain("msgc webhooks: stored delivery_status delivered +1604•••2331 message first");
     expect(output).not.toContain(SECRET);
     expect(output).not.toContain(NUMBER);
+  });
+
+  test("a secret file an editor began with a byte order mark: the mark is not part of the secret", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "secret.txt"), `\uFEFF${SECRET}\r\n`);
+    const running = await serve(dir, ["--secret-file", "secret.txt"], {});
+    expect(await postWebhook(running.url, statusWebhook("first"))).toEqual({ status: 200, body: '{"status":"stored"}\n' });
+    running.child.kill("SIGTERM");
+    expect(await running.exited).toBe(0);
+  });
+
+  test("a short PGPASSWORD is not cut out of msgc's own lines (the driver's text is scrubbed where it is read)", async () => {
+    const dir = project();
+    const running = await serve(dir, ["--verbose"], { CONNECTLY_WEBHOOK_SECRET: SECRET, PGPASSWORD: "delivered" });
+    expect((await postWebhook(running.url, statusWebhook("first"))).status).toBe(200);
+    running.child.kill("SIGTERM");
+    expect(await running.exited).toBe(0);
+    expect(running.output()).toContain("msgc webhooks: stored delivery_status delivered +1604•••2331 message first campaign \"spring\"\n");
   });
 
   // MSGC_KILL_TEST_EVENTS=5000 MSGC_KILL_TEST_ROUNDS=20 for a bigger run.

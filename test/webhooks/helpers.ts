@@ -23,8 +23,8 @@ export function statusWebhook(id: string, status = "delivered", extra: Record<st
   });
 }
 
-export function inboundWebhook(text: string, from = NUMBER): string {
-  return JSON.stringify({ timestamp: "1764633600", sender: { id: from, channelType: "whatsapp" }, recipient: { id: "+14155550100" }, message: { text } });
+export function inboundWebhook(text: string, from = NUMBER, timestamp = "1764633600"): string {
+  return JSON.stringify({ timestamp, sender: { id: from, channelType: "whatsapp" }, recipient: { id: "+14155550100" }, message: { text } });
 }
 
 export interface Answer {

@@ -52,6 +52,11 @@ describe("webhook receiver: signatures", () => {
   });
 });
 
+/** The suppression a keyword STOP written at `at` leaves. */
+function stopAt(at: string): { number: string; reason: string; at: string; source: string } {
+  return { number: NUMBER, reason: "keyword", at, source: "STOP" };
+}
+
 describe("webhook receiver: what it stores", () => {
   test("the same delivery twice is stored once, answered 200 both times", async () => {
     const { receiver, store } = await serve();
@@ -84,22 +89,20 @@ describe("webhook receiver: what it stores", () => {
 
   test("a START older than the STOP, delivered after it (a retry), does not lift the STOP", async () => {
     const { receiver, store } = await serve();
-    const at = (text: string, timestamp: string): string => JSON.stringify({ ...JSON.parse(inboundWebhook(text)), timestamp });
     // The customer wrote START at 10:00 and STOP at 10:05; the START's first delivery got a 503.
-    expect((await postWebhook(receiver.url, at("STOP", "1764669900"))).status).toBe(200);
-    expect((await postWebhook(receiver.url, at("START", "1764669600"))).status).toBe(200);
-    expect([...(await store.suppressions()).values()]).toEqual([{ number: NUMBER, reason: "keyword", at: "2025-12-02T10:05:00.000Z", source: "STOP" }]);
+    expect((await postWebhook(receiver.url, inboundWebhook("STOP", NUMBER, "1764669900"))).status).toBe(200);
+    expect((await postWebhook(receiver.url, inboundWebhook("START", NUMBER, "1764669600"))).status).toBe(200);
+    expect([...(await store.suppressions()).values()]).toEqual([stopAt("2025-12-02T10:05:00.000Z")]);
     // A START written after the STOP still lifts it.
-    expect((await postWebhook(receiver.url, at("START", "1764670200"))).status).toBe(200);
+    expect((await postWebhook(receiver.url, inboundWebhook("START", NUMBER, "1764670200"))).status).toBe(200);
     expect((await store.suppressions()).size).toBe(0);
   });
 
   test("a STOP older than the latest START, delivered after it (a retry), does not suppress; a later STOP does", async () => {
     const { receiver, store } = await serve();
-    const at = (text: string, timestamp: string): string => JSON.stringify({ ...JSON.parse(inboundWebhook(text)), timestamp });
     // The customer wrote STOP at 10:00 (t1) and START at 10:05 (t2); the STOP's first delivery got a 503.
-    expect((await postWebhook(receiver.url, at("START", "1764669900"))).status).toBe(200);
-    expect(await postWebhook(receiver.url, at("STOP", "1764669600"))).toEqual({
+    expect((await postWebhook(receiver.url, inboundWebhook("START", NUMBER, "1764669900"))).status).toBe(200);
+    expect(await postWebhook(receiver.url, inboundWebhook("STOP", NUMBER, "1764669600"))).toEqual({
       status: 200,
       body: '{"status":"stored"}\n',
     });
@@ -122,36 +125,21 @@ describe("webhook receiver: what it stores", () => {
     // Both events are kept as evidence.
     expect(receiver.counts()).toMatchObject({ stored: 3, duplicates: 0 });
     // A STOP at 10:10 (t3 > t2) suppresses.
-    expect((await postWebhook(receiver.url, at("STOP", "1764670200"))).status).toBe(200);
-    expect([...(await store.suppressions()).values()]).toEqual([
-      {
-        number: NUMBER,
-        reason: "keyword",
-        at: "2025-12-02T10:10:00.000Z",
-        source: "STOP",
-      },
-    ]);
+    expect((await postWebhook(receiver.url, inboundWebhook("STOP", NUMBER, "1764670200"))).status).toBe(200);
+    expect([...(await store.suppressions()).values()]).toEqual([stopAt("2025-12-02T10:10:00.000Z")]);
   });
 
   test("a retried older STOP does not replace a later one's time: a START between them leaves the number suppressed", async () => {
     const { receiver, store } = await serve();
-    const at = (text: string, timestamp: string): string => JSON.stringify({ ...JSON.parse(inboundWebhook(text)), timestamp });
     // STOP 10:00, START 10:05, STOP 10:10, delivered: STOP 10:10, STOP 10:00 (a retry), START 10:05 (a retry).
     for (const [text, timestamp] of [
       ["STOP", "1764670200"],
       ["STOP", "1764669600"],
       ["START", "1764669900"],
     ] as const) {
-      expect((await postWebhook(receiver.url, at(text, timestamp))).status).toBe(200);
+      expect((await postWebhook(receiver.url, inboundWebhook(text, NUMBER, timestamp))).status).toBe(200);
     }
-    expect([...(await store.suppressions()).values()]).toEqual([
-      {
-        number: NUMBER,
-        reason: "keyword",
-        at: "2025-12-02T10:10:00.000Z",
-        source: "STOP",
-      },
-    ]);
+    expect([...(await store.suppressions()).values()]).toEqual([stopAt("2025-12-02T10:10:00.000Z")]);
   });
 
   test("delivery_failed with the opted-out error suppresses the recipient", async () => {

@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import type { CliIo, CommandHandler } from "../io.js";
 import { EXIT_OK, EXIT_PROBLEMS, InputError, UsageError } from "../io.js";
 import { helpRequested, parseCommand, untilTerminated, writeReport } from "../common.js";
@@ -6,6 +5,7 @@ import { readWebhookSecret } from "../webhook-secret.js";
 import { loadConfig } from "../../project/config.js";
 import { hasErrors, isError } from "../../diagnostics.js";
 import { openStore, storeSecrets, storeTarget } from "../../store/open.js";
+import { scrubOutput } from "../../runner/send/scrub.js";
 import { optOutKeywords } from "../../webhooks/parse-event.js";
 import { describeCounts, startWebhookReceiver } from "../../webhooks/receiver.js";
 
@@ -76,9 +76,11 @@ export async function runWebhooks(args: string[], io: CliIo, waitForStop: () => 
   const host = values.host ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("msgc webhooks serve: --host must not be empty", USAGE_HINT);
   const secret = readSecret(io, values["secret-file"]);
-  // The database password too: a driver's error may quote the URL it was given.
-  const secrets = [secret, ...storeSecrets(io.env)].filter((s) => s !== "");
-  const scrub = (text: string): string => secrets.reduce((out, s) => out.split(s).join("•••"), text);
+  // The database password too: a driver's error may quote the URL it was given. Scrubbed as send
+  // scrubs its output: a short one (PGPASSWORD=delivered) would cut words out of msgc's own lines,
+  // and the store cuts every password, whatever its length, out of the driver's text it passes on.
+  const secrets = [secret, ...storeSecrets(io.env)];
+  const scrub = (text: string): string => scrubOutput(text, secrets, true);
 
   const { config, diagnostics } = await loadConfig({ cwd: io.cwd, ...(values.config !== undefined ? { configPath: values.config } : {}) });
   if (hasErrors(diagnostics)) {
